@@ -1,0 +1,24 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { googleDistributionGroupProvider } from "./resources/googleDistributionGroup";
+import { setStackConfig } from "./settings";
+
+/**
+ * Entry point of the code that runs inside Pulumi's dynamic-provider process. The SDK's
+ * serialized providers are tiny stubs that `require` this module by package name when
+ * they run, so state stays small, holds no secrets, and refresh runs the installed code.
+ */
+
+const providers = {
+  GoogleDistributionGroup: googleDistributionGroupProvider,
+} satisfies Record<string, pulumi.dynamic.ResourceProvider>;
+
+export type ResourceKind = keyof typeof providers;
+
+export function resourceProvider(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  return providers[kind];
+}
+
+/** Receives the stack config (credentials, endpoints) from the dynamic-provider host. */
+export function configure(req: pulumi.dynamic.ConfigureRequest): void {
+  setStackConfig(req.config);
+}

@@ -1,0 +1,53 @@
+import type { z } from "zod";
+
+/** How the engine marks a value not known until apply (preview passes it to check/diff). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const PROVIDER_KEY = "__provider";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+export function isUnknown(value: unknown): boolean {
+  return value === UNKNOWN;
+}
+
+/**
+ * Validates inputs field by field against a zod object schema, so that one bad field is
+ * reported by name while fields unknown at preview are left alone. Returns the parsed
+ * (normalized) values and a failure per bad field.
+ */
+export function checkFields<S extends z.ZodObject>(
+  resourceType: string,
+  schema: S,
+  news: Record<string, unknown>,
+): { values: Record<string, unknown>; failures: CheckFailure[] } {
+  const shape = schema.shape as Record<string, z.ZodType>;
+  const values: Record<string, unknown> = {};
+  const failures: CheckFailure[] = [];
+  for (const [property, value] of Object.entries(news)) {
+    if (property === PROVIDER_KEY) continue;
+    if (!(property in shape)) {
+      failures.push({ property, reason: `is not an input of ${resourceType}: remove it (inputs: ${Object.keys(shape).join(", ")})` });
+      continue;
+    }
+    if (isUnknown(value)) {
+      values[property] = value;
+      continue;
+    }
+    const parsed = shape[property].safeParse(value);
+    if (parsed.success) {
+      if (parsed.data !== undefined) values[property] = parsed.data;
+    } else {
+      failures.push({ property, reason: parsed.error.issues.map((i) => i.message).join("; ") });
+    }
+  }
+  for (const [property, field] of Object.entries(shape)) {
+    if (!(property in news) && !field.safeParse(undefined).success) {
+      failures.push({ property, reason: `is required by ${resourceType}: set it` });
+    }
+  }
+  return { values, failures };
+}

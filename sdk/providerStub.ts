@@ -1,0 +1,27 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { ResourceKind } from "../provider";
+
+type ProviderModule = typeof import("../provider");
+
+/**
+ * The provider object Pulumi serializes into every resource's state (`__provider`).
+ * It holds nothing but the resource kind: each method loads the implementation from the
+ * installed package when it runs, so state stays a few hundred bytes, captures no
+ * secrets, and refresh/destroy of old resources run the current code.
+ */
+export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  // `require` by package name, resolved in the dynamic-provider process at run time.
+  const load = (): ProviderModule => require("pulumi-group-export/provider") as ProviderModule;
+  return {
+    configure: async (req) => load().configure(req),
+    check: async (olds, news) => load().resourceProvider(kind).check!(olds, news),
+    diff: async (id, olds, news) => load().resourceProvider(kind).diff!(id, olds, news),
+    create: async (inputs) => load().resourceProvider(kind).create(inputs),
+    read: async (id, props) => load().resourceProvider(kind).read!(id, props),
+    update: async (id, olds, news) => load().resourceProvider(kind).update!(id, olds, news),
+    delete: async (id, props) => load().resourceProvider(kind).delete!(id, props),
+  };
+}
+
+/** Type tokens read `pulumi-nodejs:dynamic/groupexport:<Name>` in previews and state. */
+export const TYPE_MODULE = "groupexport";

@@ -1,0 +1,43 @@
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Sandbox } from "../../provider/sandbox";
+import { installProgram, PulumiWorkspace, REPO_ROOT } from "./pulumiCli";
+
+let installedProgram: string | undefined;
+
+/** The e2e program (test/e2e/program), installed once per test run with the packed package. */
+export function e2eProgramDir(): string {
+  if (!installedProgram) {
+    installedProgram = mkdtempSync(join(tmpdir(), "group-export-program-"));
+    cpSync(join(REPO_ROOT, "test/e2e/program"), installedProgram, { recursive: true });
+    installProgram(installedProgram);
+  }
+  return installedProgram;
+}
+
+export interface ProgramSpec {
+  googleGroups?: Record<string, Record<string, unknown>>;
+}
+
+/** A stack of the e2e program pointed at a sandbox; `declare` rewrites what the program declares. */
+export class E2eStack {
+  readonly workspace: PulumiWorkspace;
+  private readonly specPath: string;
+
+  private constructor(readonly sandbox: Sandbox) {
+    this.specPath = join(mkdtempSync(join(tmpdir(), "group-export-spec-")), "spec.json");
+    this.declare({});
+    this.workspace = new PulumiWorkspace(e2eProgramDir(), { ...sandbox.env(), GROUP_EXPORT_TEST_SPEC: this.specPath });
+  }
+
+  static async create(sandbox: Sandbox, stackName = "e2e"): Promise<E2eStack> {
+    const stack = new E2eStack(sandbox);
+    await stack.workspace.initStack(stackName, sandbox.providerConfig());
+    return stack;
+  }
+
+  declare(spec: ProgramSpec): void {
+    writeFileSync(this.specPath, JSON.stringify(spec, null, 2));
+  }
+}

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { directoryApi } from "./google/directoryApi";
+import { sendGoogleError } from "./google/errors";
+import { Faults, type FaultRule } from "./faults";
 import { GoogleOAuth, type GoogleServiceAccountKey } from "./google/oauth";
 import { GOOGLE_GROUP_READONLY_SCOPE, GOOGLE_GROUP_SCOPE, googleTenantSchema, type GoogleTenant, type GoogleTenantSeed } from "./google/tenant";
 import { generateSandboxTls } from "./tls";
@@ -36,6 +38,8 @@ export interface Sandbox {
   };
   /** Replaces the Google tenant (seeding); returns the parsed tenant. */
   seedGoogle(seed: GoogleTenantSeed): GoogleTenant;
+  /** Fault injection: throttling, quota errors, 5xx, connection resets, latency. */
+  faults: Faults;
   /** Requests served, keyed by "METHOD /route/pattern". */
   requestCounts(): Record<string, number>;
   resetRequestCounts(): void;
@@ -58,6 +62,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let googleTenant = googleTenantSchema.parse(options.google ?? {});
   const counts = new Map<string, number>();
   const oauth = new GoogleOAuth();
+  const faults = new Faults();
+  const googleFaults = faults.middleware("google", (res, rule) => {
+    if (rule.kind === "throttle") sendGoogleError(res, 429, "Rate Limit Exceeded", "rateLimitExceeded");
+    else if (rule.kind === "quota") {
+      const reason = rule.reason ?? "userRateLimitExceeded";
+      sendGoogleError(res, 403, reason === "quotaExceeded" ? "Request rate higher than configured." : "User Rate Limit Exceeded", reason);
+    } else sendGoogleError(res, rule.status ?? 503, "The service is currently unavailable.", "backendError");
+  });
 
   const app = express();
   app.use(express.json({ limit: "10mb" }));
@@ -71,9 +83,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     next();
   });
   app.post("/google/oauth2/token", oauth.tokenEndpoint(() => googleTenant));
-  app.use("/admin/directory/v1", oauth.requireScopes(GOOGLE_GROUP_SCOPE, GOOGLE_GROUP_READONLY_SCOPE), directoryApi(() => googleTenant));
+  app.use("/admin/directory/v1", googleFaults, oauth.requireScopes(GOOGLE_GROUP_SCOPE, GOOGLE_GROUP_READONLY_SCOPE), directoryApi(() => googleTenant));
   app.get("/__sandbox/google", (_req, res) => void res.json(googleTenant));
   app.put("/__sandbox/google", (req, res) => void res.json(sandbox.seedGoogle(req.body as GoogleTenantSeed)));
+  app.post("/__sandbox/faults", (req, res) => {
+    faults.add(req.body as FaultRule);
+    res.json(faults.list());
+  });
+  app.delete("/__sandbox/faults", (_req, res) => {
+    faults.clear();
+    res.status(204).end();
+  });
   app.get("/__sandbox/requests", (_req, res) => void res.json(Object.fromEntries(counts)));
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 404, message: `The sandbox does not emulate ${req.method} ${req.path}`, errors: [{ message: "Not Found", domain: "global", reason: "notFound" }] } });
@@ -103,6 +123,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       rootUrl: `${url}/`,
       tokenUrl,
     },
+    faults,
     seedGoogle(seed) {
       googleTenant = googleTenantSchema.parse(seed);
       return googleTenant;

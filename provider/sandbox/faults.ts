@@ -1,0 +1,79 @@
+import type { NextFunction, Request, Response } from "express";
+
+/** Which emulated service a request belongs to. */
+export type SandboxApi = "google" | "entra";
+
+/**
+ * A fault injected on demand: the next `count` matching requests (default: all, until
+ * cleared) fail or slow down the way the real service does.
+ */
+export interface FaultRule {
+  api?: SandboxApi;
+  /** HTTP method to match (any if absent). */
+  method?: string;
+  /** Regular expression (source) the request path must match (any if absent). */
+  path?: string;
+  /**
+   * throttle: Google 429 rateLimitExceeded or Graph 429 TooManyRequests;
+   * quota: Google 403 with `reason` (userRateLimitExceeded by default, or quotaExceeded);
+   * serverError: 500/503; reset: the connection is destroyed; latency: delayed, then served.
+   */
+  kind: "throttle" | "quota" | "serverError" | "reset" | "latency";
+  count?: number;
+  /** Retry-After to send, in seconds; fractional values allowed (Graph sends e.g. 2.128). */
+  retryAfterSeconds?: number;
+  status?: number;
+  reason?: string;
+  delayMs?: number;
+}
+
+/** Writes a throttling/quota/server error in the shape of one API. */
+export type FaultRenderer = (res: Response, rule: FaultRule) => void;
+
+/** The sandbox's fault injector; shared by every emulated API of one sandbox. */
+export class Faults {
+  private rules: FaultRule[] = [];
+
+  add(rule: FaultRule): void {
+    this.rules.push({ ...rule });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  private take(api: SandboxApi, req: Request): FaultRule | undefined {
+    const rule = this.rules.find(
+      (r) => (!r.api || r.api === api) && (!r.method || r.method.toUpperCase() === req.method) && (!r.path || new RegExp(r.path).test(req.path)),
+    );
+    if (!rule) return undefined;
+    if (rule.count !== undefined) {
+      rule.count -= 1;
+      if (rule.count <= 0) this.rules.splice(this.rules.indexOf(rule), 1);
+    }
+    return rule;
+  }
+
+  /** Middleware for one API's routes; `render` writes that API's error bodies. */
+  middleware(api: SandboxApi, render: FaultRenderer) {
+    return (req: Request, res: Response, next: NextFunction): void => {
+      const rule = this.take(api, req);
+      if (!rule) return next();
+      switch (rule.kind) {
+        case "reset":
+          req.socket.destroy();
+          return;
+        case "latency":
+          setTimeout(next, rule.delayMs ?? 1000);
+          return;
+        default:
+          if (rule.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(rule.retryAfterSeconds));
+          render(res, rule);
+      }
+    };
+  }
+}

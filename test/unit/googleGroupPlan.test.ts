@@ -1,0 +1,37 @@
+import { expect } from "chai";
+import { diffGroup, effectiveDeletionPolicy, groupFieldChanges, observedState, planGroupCreate } from "../../provider/google/groupPlan";
+import type { GoogleDistributionGroupState } from "../../provider/google/groupSchema";
+
+const desired = { email: "team@example.com", name: "Team", description: "The team" };
+const state: GoogleDistributionGroupState = { stateVersion: 1, ...desired, groupId: "g1", origin: "created" };
+
+describe("Google group reconciliation", () => {
+  it("inserts when no group has the email, adopts (with only the differing fields) when one does", () => {
+    expect(planGroupCreate(desired, undefined)).to.deep.equal({ action: "insert" });
+    expect(planGroupCreate(desired, { id: "g9", email: desired.email, name: "Old", description: "The team" })).to.deep.equal({
+      action: "adopt",
+      groupId: "g9",
+      patch: { name: "Team" },
+    });
+  });
+
+  it("replaces on an email change and updates in place otherwise", () => {
+    expect(diffGroup(state, { ...desired, email: "other@example.com" })).to.deep.equal({ changes: true, replaces: ["email"] });
+    expect(diffGroup(state, { ...desired, description: "new" })).to.deep.equal({ changes: true, replaces: [] });
+    expect(diffGroup(state, desired)).to.deep.equal({ changes: false, replaces: [] });
+    expect(diffGroup(state, { ...desired, deletionPolicy: "release" })).to.deep.equal({ changes: true, replaces: [] });
+  });
+
+  it("deletes what it created and releases what it adopted unless overridden", () => {
+    expect(effectiveDeletionPolicy("created", undefined)).to.equal("delete");
+    expect(effectiveDeletionPolicy("adopted", undefined)).to.equal("release");
+    expect(effectiveDeletionPolicy("adopted", "delete")).to.equal("delete");
+    expect(effectiveDeletionPolicy("created", "release")).to.equal("release");
+  });
+
+  it("patches only fields that drifted and refreshes state from what the directory shows", () => {
+    expect(groupFieldChanges(desired, { name: "Team", description: "edited" })).to.deep.equal({ description: "The team" });
+    const refreshed = observedState(state, { id: "g1", email: "team@example.com", name: "Team", description: "edited" });
+    expect(refreshed).to.include({ description: "edited", origin: "created", groupId: "g1" });
+  });
+});

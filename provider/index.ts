@@ -1,5 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { directoryGroupManagementProvider } from "./resources/directoryGroupManagement";
+import { entraSecurityGroupProvider } from "./resources/entraSecurityGroup";
 import { googleDistributionGroupProvider } from "./resources/googleDistributionGroup";
+import { groupBindingProvider } from "./resources/groupBinding";
 import { setStackConfig } from "./settings";
 
 /**
@@ -9,7 +12,10 @@ import { setStackConfig } from "./settings";
  */
 
 const providers = {
+  DirectoryGroupManagement: directoryGroupManagementProvider,
+  EntraSecurityGroup: entraSecurityGroupProvider,
   GoogleDistributionGroup: googleDistributionGroupProvider,
+  GroupBinding: groupBindingProvider,
 } satisfies Record<string, pulumi.dynamic.ResourceProvider>;
 
 export type ResourceKind = keyof typeof providers;

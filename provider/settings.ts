@@ -30,13 +30,80 @@ export interface GoogleSettings {
   tokenUrl?: string;
 }
 
+/** How the provider signs in to Entra ID; chosen by `groupExport:entraCredential` or by what is configured. */
+export type EntraCredentialKind = "clientSecret" | "clientCertificate" | "workloadIdentity" | "default";
+
+export interface EntraSettings {
+  kind: EntraCredentialKind;
+  clientId?: string;
+  clientSecret?: string;
+  certificatePath?: string;
+  federatedTokenFile?: string;
+  /** Authority host (the sandbox's URL in tests); undefined means login.microsoftonline.com. */
+  authorityHost?: string;
+  /** Graph base URL (the sandbox's URL in tests); undefined means graph.microsoft.com. */
+  graphBaseUrl?: string;
+}
+
 let stackConfig: StackConfig = { get: () => undefined };
 let cachedGoogle: GoogleSettings | undefined;
+let cachedEntra: EntraSettings | undefined;
 
 /** Called from the dynamic provider's `configure`. */
 export function setStackConfig(config: StackConfig): void {
   stackConfig = config;
   cachedGoogle = undefined;
+  cachedEntra = undefined;
+}
+
+/**
+ * The Entra settings, read once per configuration. Secrets come from files or the
+ * environment (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE),
+ * never from stack-config values.
+ */
+export function entraSettings(): EntraSettings {
+  cachedEntra ??= readEntraSettings();
+  return cachedEntra;
+}
+
+function readEntraSettings(): EntraSettings {
+  const clientId = setting("entraClientId", "AZURE_CLIENT_ID");
+  const secretFile = setting("entraClientSecretFile", "GROUP_EXPORT_ENTRA_CLIENT_SECRET_FILE");
+  const clientSecret = secretFile !== undefined ? readSecretFile(secretFile, "groupExport:entraClientSecretFile") : process.env.AZURE_CLIENT_SECRET || undefined;
+  const certificatePath = setting("entraClientCertificatePath", "AZURE_CLIENT_CERTIFICATE_PATH");
+  const federatedTokenFile = setting("entraFederatedTokenFile", "AZURE_FEDERATED_TOKEN_FILE");
+  const chosen = setting("entraCredential", "GROUP_EXPORT_ENTRA_CREDENTIAL");
+  const kinds: EntraCredentialKind[] = ["clientSecret", "clientCertificate", "workloadIdentity", "default"];
+  if (chosen !== undefined && !kinds.includes(chosen as EntraCredentialKind)) {
+    throw new SettingsError(`groupExport:entraCredential is "${chosen}": use one of ${kinds.join(", ")} (${README_CREDENTIALS})`);
+  }
+  const kind: EntraCredentialKind =
+    (chosen as EntraCredentialKind | undefined) ?? (clientSecret ? "clientSecret" : certificatePath ? "clientCertificate" : federatedTokenFile ? "workloadIdentity" : "default");
+  if (kind !== "default" && !clientId) {
+    throw new SettingsError(`the Entra application's client id is not set: run \`pulumi config set groupExport:entraClientId <application (client) id>\` or set AZURE_CLIENT_ID (${README_CREDENTIALS})`);
+  }
+  const missing =
+    (kind === "clientSecret" && !clientSecret && "a client secret: set groupExport:entraClientSecretFile to a file holding it, or AZURE_CLIENT_SECRET") ||
+    (kind === "clientCertificate" && !certificatePath && "a certificate: set groupExport:entraClientCertificatePath (PEM with the private key) or AZURE_CLIENT_CERTIFICATE_PATH") ||
+    (kind === "workloadIdentity" && !federatedTokenFile && "a federated token: set groupExport:entraFederatedTokenFile or AZURE_FEDERATED_TOKEN_FILE");
+  if (missing) throw new SettingsError(`Entra credential "${kind}" needs ${missing} (${README_CREDENTIALS})`);
+  return {
+    kind,
+    clientId,
+    clientSecret,
+    certificatePath,
+    federatedTokenFile,
+    authorityHost: setting("entraAuthorityHost", "AZURE_AUTHORITY_HOST"),
+    graphBaseUrl: setting("graphBaseUrl", "GROUP_EXPORT_GRAPH_BASE_URL"),
+  };
+}
+
+function readSecretFile(path: string, key: string): string {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch (error) {
+    throw new SettingsError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code}): check ${key} (${README_CREDENTIALS})`);
+  }
 }
 
 function readKeyFile(path: string): string {

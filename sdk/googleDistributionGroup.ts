@@ -1,9 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/groupSchema";
-import { providerStub, TYPE_MODULE } from "./providerStub";
+import { type DirectoryGroupManagement, managementInput } from "./directoryGroupManagement";
+import { providerStub, TYPE_MODULE, withDependency } from "./providerStub";
 
 /** Inputs of {@link GoogleDistributionGroup}; see the fields' docs in provider/google/groupSchema.ts. */
-export type GoogleDistributionGroupArgs = { [K in keyof PlainArgs]: pulumi.Input<NonNullable<PlainArgs[K]>> };
+type PlainFields = Omit<PlainArgs, "management">;
+export type GoogleDistributionGroupArgs = { [K in keyof PlainFields]: pulumi.Input<NonNullable<PlainFields[K]>> } & {
+  /** The Google Workspace directory's management; the group is created in that directory. */
+  management: DirectoryGroupManagement;
+};
 
 /**
  * A Google Workspace distribution group, identified by its email address.
@@ -14,7 +19,9 @@ export type GoogleDistributionGroupArgs = { [K in keyof PlainArgs]: pulumi.Input
  * `deletionPolicy` says otherwise.
  *
  * @example
+ * const workspace = new DirectoryGroupManagement("workspace", { google: { domains: ["example.com"] } });
  * const eng = new GoogleDistributionGroup("engineering", {
+ *   management: workspace,
  *   email: "engineering@example.com",
  *   name: "Engineering",
  *   description: "Everyone in engineering",
@@ -31,15 +38,29 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
   /** "created" if this package made the group, "adopted" if it already existed. */
   declare public readonly origin: pulumi.Output<GoogleDistributionGroupState["origin"]>;
   declare public readonly deletionPolicy: pulumi.Output<GoogleDistributionGroupState["deletionPolicy"]>;
+  /** What preview found: "create" or "adopt existing group <id>". */
+  declare public readonly adoption: pulumi.Output<string>;
+  /** The directory this group is in (bindings check they target the same one). */
+  public readonly directoryKey: pulumi.Output<string>;
+  /** How bindings name this group in messages. */
+  public readonly label: pulumi.Output<string>;
+  /** The management of the group's directory (bindings to this group use it). */
+  public readonly directoryManagement: DirectoryGroupManagement;
 
   constructor(name: string, args: GoogleDistributionGroupArgs, opts?: pulumi.CustomResourceOptions) {
+    const { management, ...rest } = args;
+    const props = { name: undefined, description: undefined, deletionPolicy: undefined, ...rest, groupId: undefined, origin: undefined, adoption: undefined };
     super(
       providerStub("GoogleDistributionGroup"),
       name,
-      { name: undefined, description: undefined, deletionPolicy: undefined, ...args, groupId: undefined, origin: undefined },
-      opts,
+      { ...props, management: management.ref },
+      withDependency(opts, management),
       TYPE_MODULE,
       "GoogleDistributionGroup",
     );
+    this.directoryKey = management.ref.directoryKey;
+    this.directoryManagement = management;
+    this.label = pulumi.output(args.email);
+    managementInput(management, this, `GoogleDistributionGroup ${name}`);
   }
 }

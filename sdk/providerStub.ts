@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { ResourceKind } from "../provider";
 
 type ProviderModule = typeof import("../provider");
@@ -25,3 +25,9 @@ export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvide
 
 /** Type tokens read `pulumi-nodejs:dynamic/groupexport:<Name>` in previews and state. */
 export const TYPE_MODULE = "groupexport";
+
+/** Adds a dependency to resource options (groups depend on their directory's management). */
+export function withDependency(opts: pulumi.CustomResourceOptions | undefined, dependency: pulumi.Resource): pulumi.CustomResourceOptions {
+  const existing = opts?.dependsOn;
+  return { ...opts, dependsOn: pulumi.output(existing ?? []).apply((d) => [...(Array.isArray(d) ? d : [d]), dependency]) };
+}

@@ -1,20 +1,32 @@
-import { GoogleDistributionGroup } from "pulumi-group-export";
+import * as pulumi from "@pulumi/pulumi";
+import { UserGroupExport } from "pulumi-group-export";
 
-// Where the groups go (the sandbox, or a real Workspace customer) is stack configuration:
-// see README.md, "Credentials". The program only says what the groups are.
-const engineering = new GoogleDistributionGroup("engineering", {
-  email: "engineering@example.com",
-  name: "Engineering",
-  description: "Everyone who builds the product",
+// Which directories to export to is stack configuration (the sandbox's, or your real
+// Workspace customer and Entra tenant: see README.md, "Credentials"). The program only
+// says what the user groups are.
+const config = new pulumi.Config("quickstart");
+const googleDomain = config.get("googleDomain");
+const entraTenantId = config.get("entraTenantId");
+
+const groups = new UserGroupExport("people", {
+  google: googleDomain ? { domains: [googleDomain] } : undefined,
+  entra: entraTenantId ? { tenantId: entraTenantId } : undefined,
+  userGroups: [
+    {
+      name: "Engineering",
+      email: `engineering@${googleDomain ?? "example.com"}`,
+      description: "Everyone who builds the product",
+      users: ["alice@example.com", "bob@example.com"],
+    },
+    {
+      name: "Sales",
+      email: `sales@${googleDomain ?? "example.com"}`,
+      description: "Account executives and sales engineers",
+      users: ["carol@example.com"],
+    },
+  ],
 });
 
-const sales = new GoogleDistributionGroup("sales", {
-  email: "sales@example.com",
-  name: "Sales",
-  description: "Account executives and sales engineers",
-});
-
-export const groups = {
-  engineering: { email: engineering.email, origin: engineering.origin },
-  sales: { email: sales.email, origin: sales.origin },
-};
+export const googleGroups = Object.fromEntries(Object.entries(groups.googleGroups).map(([name, g]) => [name, { email: g.email, origin: g.origin }]));
+export const entraGroups = Object.fromEntries(Object.entries(groups.entraGroups).map(([name, g]) => [name, { id: g.groupId, origin: g.origin }]));
+export const members = Object.fromEntries(Object.entries(groups.bindings).map(([name, b]) => [name, b.members]));

@@ -1,5 +1,8 @@
 import { admin, auth as googleAuthLibrary, type admin_directory_v1 } from "@googleapis/admin";
-import { defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
+import type Bottleneck from "bottleneck";
+import { directoryLimiter, GOOGLE_LIMITS } from "../limiter";
+import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
+import { decodeBatch, encodeBatch, GOOGLE_BATCH_MAX, type BatchCall, type BatchReply } from "./batch";
 import type { GoogleSettings } from "../settings";
 
 /** Scopes: read-write for apply, read-only is enough for preview and refresh. */
@@ -11,6 +14,24 @@ export interface DirectoryGroup {
   email: string;
   name: string;
   description: string;
+}
+
+const GOOGLE_API_ROOT = "https://admin.googleapis.com/";
+const DIRECTORY_PATH = "admin/directory/v1";
+const MEMBERS_PAGE_MAX = 200;
+
+/** A direct member of a group: lowercased email and Google's member id. */
+export interface DirectoryMember {
+  email: string;
+  id: string;
+}
+
+/** Outcome of one call inside a batch. */
+export interface BatchOutcome {
+  ok: boolean;
+  status: number;
+  reason?: string;
+  message?: string;
 }
 
 /** Google's error body, as far as the retry and not-found logic need it. */
@@ -31,6 +52,19 @@ export function googleReason(error: unknown): string | undefined {
 }
 
 const RATE_REASONS = new Set(["userRateLimitExceeded", "rateLimitExceeded", "quotaExceeded"]);
+
+/** The same rule applied to one reply inside a batch. */
+function retryableReply(reply: BatchReply): boolean {
+  return reply.status === 429 || reply.status >= 500 || (reply.status === 403 && RATE_REASONS.has(batchReason(reply) ?? ""));
+}
+
+function batchReason(reply: BatchReply): string | undefined {
+  return (reply.body as { error?: { errors?: { reason?: string }[] } } | undefined)?.error?.errors?.[0]?.reason;
+}
+
+function batchMessage(reply: BatchReply): string | undefined {
+  return (reply.body as { error?: { message?: string } } | undefined)?.error?.message;
+}
 
 /** 429, 5xx, 403 rate/quota reasons and dropped connections are retried. */
 export function classifyGoogleError(error: unknown): RetryVerdict {
@@ -73,13 +107,100 @@ function googleAuth(settings: GoogleSettings) {
 /** The Directory API operations the reconcilers need, each retried per the shared policy. */
 export class GoogleDirectoryClient {
   private readonly api: admin_directory_v1.Admin;
+  private readonly auth: ReturnType<typeof googleAuth>;
+  private readonly rootUrl: string;
+  private readonly limiter: Bottleneck;
 
-  constructor(settings: GoogleSettings) {
-    this.api = admin({ version: "directory_v1", auth: googleAuth(settings), ...(settings.apiRootUrl ? { rootUrl: settings.apiRootUrl } : {}) });
+  constructor(readonly settings: GoogleSettings) {
+    this.auth = googleAuth(settings);
+    this.rootUrl = settings.apiRootUrl ?? GOOGLE_API_ROOT;
+    this.api = admin({ version: "directory_v1", auth: this.auth, rootUrl: this.rootUrl });
+    // Google's quota is per impersonated user, so that is what the limiter is keyed by.
+    this.limiter = directoryLimiter(`google:${settings.adminEmail}`, GOOGLE_LIMITS);
   }
 
   private call<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, classifyGoogleError, defaultRetryPolicy);
+    return withRetry(() => this.limiter.schedule(fn), classifyGoogleError, defaultRetryPolicy);
+  }
+
+  /** Proves the credentials can read groups of the customer (the "authorize sync" check). */
+  async verifyAccess(customerId: string): Promise<void> {
+    await this.call(() => this.api.groups.list({ customer: customerId, maxResults: 1 }));
+  }
+
+  /** Direct members of a group, at the maximum page size. */
+  async listMembers(groupKey: string): Promise<DirectoryMember[]> {
+    const members: DirectoryMember[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.call(() => this.api.members.list({ groupKey, maxResults: MEMBERS_PAGE_MAX, pageToken }));
+      for (const m of res.data.members ?? []) members.push({ email: (m.email ?? "").toLowerCase(), id: m.id ?? "" });
+      pageToken = res.data.nextPageToken ?? undefined;
+    } while (pageToken);
+    return members;
+  }
+
+  /**
+   * Runs calls through the batch endpoint, up to 1,000 per request. Items that are
+   * throttled or fail with 5xx are retried (with backoff) in a further batch; `judge`
+   * says what else counts as success (e.g. 409 "already a member") or as worth a retry.
+   */
+  async batch(calls: BatchCall[], judge: (reply: BatchReply) => "ok" | "retry" | "fail"): Promise<BatchOutcome[]> {
+    const outcomes: BatchOutcome[] = new Array(calls.length);
+    let pending = calls.map((_, i) => i);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, defaultRetryPolicy)));
+      const retry: number[] = [];
+      for (let start = 0; start < pending.length; start += GOOGLE_BATCH_MAX) {
+        const chunk = pending.slice(start, start + GOOGLE_BATCH_MAX);
+        const replies = await this.sendBatch(chunk.map((i) => calls[i]));
+        chunk.forEach((callIndex, j) => {
+          const reply = replies[j] ?? { status: 0, headers: {}, body: undefined };
+          const verdict = judge(reply);
+          if (verdict === "ok") outcomes[callIndex] = { ok: true, status: reply.status };
+          else if ((verdict === "retry" || retryableReply(reply) || reply.status === 0) && attempt + 1 < defaultRetryPolicy.attempts) retry.push(callIndex);
+          else outcomes[callIndex] = { ok: false, status: reply.status, reason: batchReason(reply), message: batchMessage(reply) };
+        });
+      }
+      pending = retry;
+    }
+    return outcomes;
+  }
+
+  private async sendBatch(calls: BatchCall[]): Promise<BatchReply[]> {
+    const { boundary, body } = encodeBatch(calls);
+    const res = await this.call(() =>
+      this.auth.request<string>({
+        url: `${this.rootUrl}batch/admin/directory_v1`,
+        method: "POST",
+        headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` },
+        data: body,
+        responseType: "text",
+      }),
+    );
+    return decodeBatch(res.headers.get("content-type") ?? "", res.data, calls.length);
+  }
+
+  /**
+   * Adds members in batches. 409 "Member already exists" is success; 404 on a group
+   * created moments ago (propagation) is retried by the batch loop's backoff.
+   */
+  insertMembers(groupKey: string, emails: string[]): Promise<BatchOutcome[]> {
+    const calls: BatchCall[] = emails.map((email) => ({ method: "POST", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members`, body: { email, role: "MEMBER" } }));
+    return this.batch(calls, (reply) => {
+      if ((reply.status >= 200 && reply.status < 300) || reply.status === 409) return "ok";
+      return reply.status === 404 && /groupKey/.test(batchMessage(reply) ?? "") ? "retry" : "fail";
+    });
+  }
+
+  /** Removes members in batches; 404 (already gone) is success. */
+  removeMembers(groupKey: string, emails: string[]): Promise<BatchOutcome[]> {
+    const calls: BatchCall[] = emails.map((email) => ({ method: "DELETE", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members/${encodeURIComponent(email)}` }));
+    return this.batch(calls, (reply) => {
+      if (reply.status >= 200 && reply.status < 300) return "ok";
+      if (reply.status === 404) return /memberKey/.test(batchMessage(reply) ?? "") ? "ok" : "retry";
+      return "fail";
+    });
   }
 
   /** The group with this email, alias or id; undefined if there is none. */

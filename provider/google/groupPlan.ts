@@ -33,11 +33,23 @@ export interface GroupDiff {
   replaces: string[];
 }
 
-/** A new email means another group (members move there); other fields update in place. */
-export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDistributionGroupInputs): GroupDiff {
-  const replaces = state.email !== desired.email ? ["email"] : [];
-  const changed = MANAGED_FIELDS.some((f) => state[f] !== desired[f]) || state.deletionPolicy !== desired.deletionPolicy;
-  return { changes: replaces.length > 0 || changed, replaces };
+/**
+ * What an update must do. A new email moves the resource to the group of that address
+ * (found or created; the old group is released, and bindings move the members); other
+ * fields update in place. While management is disabled only the switch itself is recorded;
+ * a group that was never made (pending) is made by a replacement once it is enabled.
+ */
+export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDistributionGroupInputs, enabled: boolean): GroupDiff {
+  const switchFlipped = state.management.enabled !== desired.management.enabled;
+  if (!enabled) return { changes: switchFlipped, replaces: [] };
+  if (state.origin === "pending") return { changes: true, replaces: ["management"] };
+  const changed = state.email !== desired.email || MANAGED_FIELDS.some((f) => state[f] !== desired[f]) || state.deletionPolicy !== desired.deletionPolicy;
+  return { changes: changed || switchFlipped, replaces: [] };
+}
+
+/** The preview's word on what create will do, from a read-only lookup. */
+export function describeAdoption(existing: DirectoryGroup | undefined): string {
+  return existing ? `adopt existing group ${existing.id}` : "create";
 }
 
 /** Deleting the resource: delete what we created, release what we adopted, unless overridden. */

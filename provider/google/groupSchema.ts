@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { managementRefSchema } from "../management/managementSchema";
 
 /** Google caps group names at 75 characters and descriptions at 4,096. */
 export const GOOGLE_GROUP_NAME_MAX = 75;
@@ -9,6 +10,8 @@ export type DeletionPolicy = z.infer<typeof deletionPolicySchema>;
 
 /** Inputs of a GoogleDistributionGroup: the single source of its SDK types and checks. */
 export const googleDistributionGroupArgsSchema = z.object({
+  /** The Google Workspace directory's management (its switch, domains and identity). */
+  management: managementRefSchema,
   /** The group's address; Google compares addresses case-insensitively, so it is lowercased. */
   email: z
     .string({ error: "email is required: give the group's address, e.g. \"team@example.com\"" })
@@ -39,8 +42,8 @@ export type GoogleDistributionGroupArgs = z.input<typeof googleDistributionGroup
 export type GoogleDistributionGroupInputs = Required<Omit<z.output<typeof googleDistributionGroupArgsSchema>, "deletionPolicy">> &
   Pick<z.output<typeof googleDistributionGroupArgsSchema>, "deletionPolicy">;
 
-/** Whether the group existed before this package managed it. */
-export const groupOriginSchema = z.enum(["created", "adopted"]);
+/** Whether the group existed before this package managed it ("pending": not yet made, management disabled). */
+export const groupOriginSchema = z.enum(["created", "adopted", "pending"]);
 export type GroupOrigin = z.infer<typeof groupOriginSchema>;
 
 /** The current version of the stored state; older versions are upgraded on read. */
@@ -49,6 +52,9 @@ export const GOOGLE_GROUP_STATE_VERSION = 1;
 /** Outputs (the stored state) of a GoogleDistributionGroup. */
 export const googleDistributionGroupStateSchema = z.object({
   stateVersion: z.number().int(),
+  management: managementRefSchema,
+  /** What preview found: "create" or "adopt <id>"; shown so a reader knows before apply. */
+  adoption: z.string().optional(),
   email: z.string(),
   name: z.string(),
   description: z.string(),

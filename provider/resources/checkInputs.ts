@@ -51,3 +51,8 @@ export function checkFields<S extends z.ZodObject>(
   }
   return { values, failures };
 }
+
+/** Carries the provider reference into outputs, as the dynamic-provider host expects. */
+export function withProvider<T extends object>(outs: T, inputs: Record<string, unknown>): T {
+  return { ...outs, [PROVIDER_KEY]: inputs[PROVIDER_KEY] };
+}

@@ -4,11 +4,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { directoryApi } from "./google/directoryApi";
-import { sendGoogleError } from "./google/errors";
+import { EntraSandbox, type EntraBehaviour, type SandboxEntra } from "./entra/entraSandbox";
+import type { EntraTenant, EntraTenantSeed } from "./entra/tenant";
 import { Faults, type FaultRule } from "./faults";
-import { GoogleOAuth, type GoogleServiceAccountKey } from "./google/oauth";
-import { GOOGLE_GROUP_READONLY_SCOPE, GOOGLE_GROUP_SCOPE, googleTenantSchema, type GoogleTenant, type GoogleTenantSeed } from "./google/tenant";
+import { GoogleSandbox, type GoogleBehaviour, type SandboxGoogle } from "./google/googleSandbox";
+import type { GoogleTenant, GoogleTenantSeed } from "./google/tenant";
+import { Loopback } from "./loopback";
+import { SandboxStateFile } from "./stateFile";
 import { generateSandboxTls } from "./tls";
 
 export interface SandboxOptions {
@@ -16,6 +18,14 @@ export interface SandboxOptions {
   port?: number;
   /** The Google Workspace customer to start with. */
   google?: GoogleTenantSeed;
+  /** Eventual consistency and quota of the Google emulator (adjustable later through `sandbox.google`). */
+  googleBehaviour?: Partial<GoogleBehaviour>;
+  /** The Entra ID tenant to start with (default: one app with a secret, three users). */
+  entra?: EntraTenantSeed;
+  /** Replication lag of the Entra emulator (adjustable later through `sandbox.entra`). */
+  entraBehaviour?: Partial<EntraBehaviour>;
+  /** A JSON file of the directories: loaded at start if it exists (it wins over the seeds), written back on change and on close. */
+  stateFile?: string;
 }
 
 /** Stack configuration (key -> value, secret) that points the provider at this sandbox. */
@@ -27,20 +37,15 @@ export interface Sandbox {
   /** Path of a file holding the CA certificate (for NODE_EXTRA_CA_CERTS). */
   caPath: string;
   caPem: string;
-  google: {
-    tenant: GoogleTenant;
-    serviceAccountKey: GoogleServiceAccountKey;
-    /** The key as a file, as users download it from Google. */
-    serviceAccountKeyPath: string;
-    adminEmail: string;
-    rootUrl: string;
-    tokenUrl: string;
-  };
+  google: SandboxGoogle;
   /** Replaces the Google tenant (seeding); returns the parsed tenant. */
   seedGoogle(seed: GoogleTenantSeed): GoogleTenant;
+  entra: SandboxEntra;
+  /** Replaces the Entra tenant (seeding); returns the parsed tenant. */
+  seedEntra(seed: EntraTenantSeed): EntraTenant;
   /** Fault injection: throttling, quota errors, 5xx, connection resets, latency. */
   faults: Faults;
-  /** Requests served, keyed by "METHOD /route/pattern". */
+  /** Requests served, keyed by "METHOD /route/pattern"; inner calls of a batch by "BATCH-ITEM METHOD /route/pattern". */
   requestCounts(): Record<string, number>;
   resetRequestCounts(): void;
   /** The stack config a Pulumi program needs to target this sandbox. */
@@ -50,26 +55,23 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const SANDBOX_SERVICE_ACCOUNT = "group-export@sandbox-project.iam.gserviceaccount.com";
-
-/** Starts the local HTTPS sandbox of the Google Directory API. */
+/** Starts the local HTTPS sandbox of the Google Directory API and of Entra ID / Microsoft Graph. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const tls = await generateSandboxTls();
   const dir = mkdtempSync(join(tmpdir(), "group-export-sandbox-"));
   const caPath = join(dir, "ca.pem");
   writeFileSync(caPath, tls.caPem);
 
-  let googleTenant = googleTenantSchema.parse(options.google ?? {});
   const counts = new Map<string, number>();
-  const oauth = new GoogleOAuth();
   const faults = new Faults();
-  const googleFaults = faults.middleware("google", (res, rule) => {
-    if (rule.kind === "throttle") sendGoogleError(res, 429, "Rate Limit Exceeded", "rateLimitExceeded");
-    else if (rule.kind === "quota") {
-      const reason = rule.reason ?? "userRateLimitExceeded";
-      sendGoogleError(res, 403, reason === "quotaExceeded" ? "Request rate higher than configured." : "User Rate Limit Exceeded", reason);
-    } else sendGoogleError(res, rule.status ?? 503, "The service is currently unavailable.", "backendError");
-  });
+  const loopback = new Loopback(tls.caPem);
+  const google = new GoogleSandbox(options.google, options.googleBehaviour);
+  const stateFile = options.stateFile ? new SandboxStateFile(options.stateFile) : undefined;
+  stateFile?.register("google", { dump: () => google.tenant, load: (saved) => google.seed(saved as GoogleTenantSeed) });
+  google.onSeed = () => stateFile?.scheduleSave();
+  const entra = new EntraSandbox(options.entra, options.entraBehaviour);
+  stateFile?.register("entra", { dump: () => entra.tenant, load: (saved) => entra.seed(saved as EntraTenantSeed) });
+  entra.onSeed = () => stateFile?.scheduleSave();
 
   const app = express();
   app.use(express.json({ limit: "10mb" }));
@@ -77,15 +79,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.on("finish", () => {
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path;
-      const key = `${req.method} ${route}`;
+      const key = `${loopback.isInnerCall(req) ? "BATCH-ITEM " : ""}${req.method} ${route}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     });
     next();
   });
-  app.post("/google/oauth2/token", oauth.tokenEndpoint(() => googleTenant));
-  app.use("/admin/directory/v1", googleFaults, oauth.requireScopes(GOOGLE_GROUP_SCOPE, GOOGLE_GROUP_READONLY_SCOPE), directoryApi(() => googleTenant));
-  app.get("/__sandbox/google", (_req, res) => void res.json(googleTenant));
-  app.put("/__sandbox/google", (req, res) => void res.json(sandbox.seedGoogle(req.body as GoogleTenantSeed)));
+  if (stateFile) app.use(stateFile.middleware());
+  google.mount(app, faults, loopback);
+  entra.mount(app, faults, loopback);
   app.post("/__sandbox/faults", (req, res) => {
     faults.add(req.body as FaultRule);
     res.json(faults.list());
@@ -101,44 +102,40 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, app);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const tokenUrl = `${url}/google/oauth2/token`;
-  const serviceAccountKey = oauth.createServiceAccount(SANDBOX_SERVICE_ACCOUNT, tokenUrl);
-  const keyPath = join(dir, "google-service-account.json");
-  writeFileSync(keyPath, JSON.stringify(serviceAccountKey, null, 2), { mode: 0o600 });
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://127.0.0.1:${port}`;
+  loopback.listening(port);
+  const googleHandle = google.handle(url, dir);
+  const entraHandle = entra.handle(url, dir);
 
   const sandbox: Sandbox = {
     url,
     caPath,
     caPem: tls.caPem,
-    google: {
-      get tenant() {
-        return googleTenant;
-      },
-      serviceAccountKey,
-      serviceAccountKeyPath: keyPath,
-      get adminEmail() {
-        return googleTenant.admins[0];
-      },
-      rootUrl: `${url}/`,
-      tokenUrl,
-    },
+    google: googleHandle,
     faults,
-    seedGoogle(seed) {
-      googleTenant = googleTenantSchema.parse(seed);
-      return googleTenant;
-    },
+    seedGoogle: (seed) => google.seed(seed),
+    entra: entraHandle,
+    seedEntra: (seed) => entra.seed(seed),
     requestCounts: () => Object.fromEntries(counts),
     resetRequestCounts: () => counts.clear(),
     providerConfig: () => ({
-      "groupExport:googleCredentialsFile": { value: keyPath, secret: false },
-      "groupExport:googleAdminEmail": { value: googleTenant.admins[0], secret: false },
-      "groupExport:googleApiRootUrl": { value: `${url}/`, secret: false },
-      "groupExport:googleTokenUrl": { value: tokenUrl, secret: false },
+      "groupExport:googleCredentialsFile": { value: googleHandle.serviceAccountKeyPath, secret: false },
+      "groupExport:googleAdminEmail": { value: googleHandle.adminEmail, secret: false },
+      "groupExport:googleApiRootUrl": { value: googleHandle.rootUrl, secret: false },
+      "groupExport:googleTokenUrl": { value: googleHandle.tokenUrl, secret: false },
+      // Stack config is copied into Pulumi state, so the Entra secret is passed as a file path.
+      "groupExport:entraTenantId": { value: entraHandle.tenantId, secret: false },
+      "groupExport:entraClientId": { value: entraHandle.clientId, secret: false },
+      "groupExport:entraClientSecretFile": { value: entraHandle.clientSecretPath, secret: false },
+      "groupExport:entraAuthorityHost": { value: entraHandle.authorityHost, secret: false },
+      "groupExport:graphBaseUrl": { value: entraHandle.graphBaseUrl, secret: false },
     }),
     env: () => ({ NODE_EXTRA_CA_CERTS: caPath }),
     close: () =>
       new Promise<void>((resolve) => {
+        stateFile?.save();
+        loopback.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

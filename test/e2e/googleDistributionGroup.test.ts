@@ -3,6 +3,8 @@ import { expect } from "chai";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { E2eStack } from "../support/e2eProgram";
 
+const WORKSPACE = { workspace: { google: { domains: ["example.com"] } } };
+
 /** The GoogleDistributionGroup steps a `--diff` preview or update shows: operation and resource name. */
 function stepsOf(output: string): { op: string; name: string }[] {
   const re = /pulumi-nodejs:dynamic\/groupexport:GoogleDistributionGroup: \((\w[\w-]*)\)\s+(?:\[id=[^\]]*\]\s+)?\[urn=[^\]]*::([^\]:]+)\]/g;
@@ -25,7 +27,7 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
   after(async () => sandbox?.close());
 
   it("previews a create without touching the directory", async () => {
-    stack.declare({ googleGroups: { engineering: { email: "Engineering@Example.com", description: "All engineers" } } });
+    stack.declare({ management: WORKSPACE, googleGroups: { engineering: { management: "workspace", email: "Engineering@Example.com", description: "All engineers" } } });
     sandbox.resetRequestCounts();
     const preview = await stack.workspace.preview();
     expect(preview.code, preview.output).to.equal(0);
@@ -45,7 +47,7 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
     expect(group!.name).to.equal("engineering");
 
     const outputs = JSON.parse((await stack.workspace.ok(["stack", "output", "--json", "--show-secrets"])).stdout);
-    expect(outputs.engineering).to.include({ email: "engineering@example.com", origin: "created", groupId: group!.id });
+    expect(outputs.engineering).to.include({ management: "workspace", email: "engineering@example.com", origin: "created", groupId: group!.id });
 
     const exported = (await stack.workspace.ok(["stack", "export", "--show-secrets"])).stdout;
     const state = JSON.parse(exported);
@@ -64,7 +66,7 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
   });
 
   it("updates a description change in place", async () => {
-    stack.declare({ googleGroups: { engineering: { email: "engineering@example.com", description: "Engineers, all of them" } } });
+    stack.declare({ management: WORKSPACE, googleGroups: { engineering: { management: "workspace", email: "engineering@example.com", description: "Engineers, all of them" } } });
     const idBefore = remoteGroup(sandbox, "engineering@example.com")!.id;
     const up = await stack.workspace.up();
     expect(up.code, up.output).to.equal(0);
@@ -90,9 +92,10 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
   it("adopts an existing group instead of duplicating it, and releases it on destroy", async () => {
     sandbox.google.tenant.groups.push({ id: "0adopted01", email: "sales@example.com", name: "Sales (old)", description: "made by hand", adminCreated: true, aliases: [], etag: '"x"' });
     stack.declare({
+      management: WORKSPACE,
       googleGroups: {
-        engineering: { email: "engineering@example.com", description: "Engineers, all of them" },
-        sales: { email: "sales@example.com", name: "Sales", description: "Sales team" },
+        engineering: { management: "workspace", email: "engineering@example.com", description: "Engineers, all of them" },
+        sales: { management: "workspace", email: "sales@example.com", name: "Sales", description: "Sales team" },
       },
     });
     const up = await stack.workspace.up();
@@ -110,7 +113,7 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
   });
 
   it("rejects a malformed email at preview, naming the resource, the field and the fix", async () => {
-    stack.declare({ googleGroups: { broken: { email: "not-an-address" } } });
+    stack.declare({ management: WORKSPACE, googleGroups: { broken: { management: "workspace", email: "not-an-address" } } });
     sandbox.resetRequestCounts();
     const preview = await stack.workspace.preview();
     expect(preview.code).to.not.equal(0);

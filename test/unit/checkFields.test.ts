@@ -2,13 +2,14 @@ import { expect } from "chai";
 import { googleDistributionGroupArgsSchema } from "../../provider/google/groupSchema";
 import { checkFields, UNKNOWN } from "../../provider/resources/checkInputs";
 
-const check = (news: Record<string, unknown>) => checkFields("GoogleDistributionGroup", googleDistributionGroupArgsSchema, news);
+const management = { directoryKey: "google:my_customer", service: "google", enabled: true, domains: ["example.com"] };
+const check = (news: Record<string, unknown>) => checkFields("GoogleDistributionGroup", googleDistributionGroupArgsSchema, { management, ...news });
 
 describe("input checks", () => {
   it("normalizes a valid email and keeps the provider reference out of the values", () => {
     const { values, failures } = check({ email: "  Team@Example.COM ", __provider: "x" });
     expect(failures).to.deep.equal([]);
-    expect(values).to.deep.equal({ email: "team@example.com" });
+    expect(values).to.deep.equal({ management, email: "team@example.com" });
   });
 
   it("names each bad field with the fix", () => {
@@ -21,14 +22,14 @@ describe("input checks", () => {
   });
 
   it("reports a missing required field", () => {
-    const { failures } = check({ name: "Team" });
+    const { failures } = checkFields("GoogleDistributionGroup", googleDistributionGroupArgsSchema, { management, name: "Team" });
     expect(failures).to.deep.include({ property: "email", reason: "is required by GoogleDistributionGroup: set it" });
   });
 
   it("leaves values unknown at preview alone", () => {
     const { values, failures } = check({ email: UNKNOWN, description: UNKNOWN });
     expect(failures).to.deep.equal([]);
-    expect(values).to.deep.equal({ email: UNKNOWN, description: UNKNOWN });
+    expect(values).to.deep.equal({ management, email: UNKNOWN, description: UNKNOWN });
   });
 
   it("rejects an unknown deletion policy", () => {

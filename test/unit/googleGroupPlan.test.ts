@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { diffGroup, effectiveDeletionPolicy, groupFieldChanges, observedState, planGroupCreate } from "../../provider/google/groupPlan";
 import type { GoogleDistributionGroupState } from "../../provider/google/groupSchema";
 
-const desired = { email: "team@example.com", name: "Team", description: "The team" };
+const management = { directoryKey: "google:my_customer", service: "google" as const, enabled: true, domains: ["example.com"] };
+const desired = { management, email: "team@example.com", name: "Team", description: "The team" };
 const state: GoogleDistributionGroupState = { stateVersion: 1, ...desired, groupId: "g1", origin: "created" };
 
 describe("Google group reconciliation", () => {
@@ -15,11 +16,18 @@ describe("Google group reconciliation", () => {
     });
   });
 
-  it("replaces on an email change and updates in place otherwise", () => {
-    expect(diffGroup(state, { ...desired, email: "other@example.com" })).to.deep.equal({ changes: true, replaces: ["email"] });
-    expect(diffGroup(state, { ...desired, description: "new" })).to.deep.equal({ changes: true, replaces: [] });
-    expect(diffGroup(state, desired)).to.deep.equal({ changes: false, replaces: [] });
-    expect(diffGroup(state, { ...desired, deletionPolicy: "release" })).to.deep.equal({ changes: true, replaces: [] });
+  it("updates in place, an email change included (it moves to that address's group)", () => {
+    expect(diffGroup(state, { ...desired, email: "other@example.com" }, true)).to.deep.equal({ changes: true, replaces: [] });
+    expect(diffGroup(state, { ...desired, description: "new" }, true)).to.deep.equal({ changes: true, replaces: [] });
+    expect(diffGroup(state, desired, true)).to.deep.equal({ changes: false, replaces: [] });
+    expect(diffGroup(state, { ...desired, deletionPolicy: "release" }, true)).to.deep.equal({ changes: true, replaces: [] });
+  });
+
+  it("while management is disabled records only the switch; a pending group is made once enabled", () => {
+    const disabled = { ...desired, management: { ...management, enabled: false }, description: "changed" };
+    expect(diffGroup(state, disabled, false)).to.deep.equal({ changes: true, replaces: [] });
+    expect(diffGroup({ ...state, management: disabled.management }, disabled, false)).to.deep.equal({ changes: false, replaces: [] });
+    expect(diffGroup({ ...state, origin: "pending" }, desired, true)).to.deep.equal({ changes: true, replaces: ["management"] });
   });
 
   it("deletes what it created and releases what it adopted unless overridden", () => {

@@ -18,7 +18,7 @@ export interface GoogleServiceAccountKey {
   token_uri: string;
 }
 
-interface IssuedToken {
+export interface IssuedToken {
   serviceAccount: string;
   subject: string;
   scopes: string[];
@@ -88,8 +88,8 @@ export class GoogleOAuth {
     };
   }
 
-  /** Middleware: a valid bearer token, with a write scope for anything but reads. */
-  requireScopes(write: string, read: string) {
+  /** Middleware: a valid, unexpired bearer token; the grant is left in `res.locals.googleToken`. */
+  authenticate() {
     return (req: Request, res: Response, next: NextFunction): void => {
       const header = req.header("authorization") ?? "";
       const issued = this.tokens.get(header.replace(/^Bearer\s+/i, ""));
@@ -97,12 +97,24 @@ export class GoogleOAuth {
         sendGoogleError(res, 401, "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", "authError", { location: "Authorization", locationType: "header" });
         return;
       }
-      const allowed = req.method === "GET" ? [write, read] : [write];
-      if (!issued.scopes.some((s) => allowed.includes(s))) {
-        sendGoogleError(res, 403, "Request had insufficient authentication scopes.", "insufficientPermissions");
-        return;
-      }
+      res.locals.googleToken = issued;
       next();
     };
   }
+}
+
+/** The grant behind the request's token (after `authenticate`). */
+export function grantOf(res: Response): IssuedToken {
+  return res.locals.googleToken as IssuedToken;
+}
+
+/** Route middleware: the token must carry one of the scopes the method accepts, as in Google. */
+export function allowScopes(accepted: readonly string[]) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    if (!grantOf(res).scopes.some((s) => accepted.includes(s))) {
+      sendGoogleError(res, 403, "Request had insufficient authentication scopes.", "insufficientPermissions");
+      return;
+    }
+    next();
+  };
 }

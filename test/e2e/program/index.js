@@ -1,12 +1,29 @@
 // Declares the resources listed in the JSON file named by $GROUP_EXPORT_TEST_SPEC, so one
 // installed program serves every scenario: a test edits the file, then runs the CLI.
+// Spec: { management: {name: args}, googleGroups / entraGroups: {name: {management: name, ...args}},
+//         bindings: {name: {target: groupName, ...args}} }
 const fs = require("fs");
-const { GoogleDistributionGroup } = require("pulumi-group-export");
+const { DirectoryGroupManagement, EntraSecurityGroup, GoogleDistributionGroup, GroupBinding } = require("pulumi-group-export");
 
 const spec = JSON.parse(fs.readFileSync(process.env.GROUP_EXPORT_TEST_SPEC, "utf8"));
+const managements = {};
+for (const [name, args] of Object.entries(spec.management || {})) {
+  managements[name] = new DirectoryGroupManagement(name, args);
+}
+const groups = {};
 const outputs = {};
-for (const [name, args] of Object.entries(spec.googleGroups || {})) {
-  const group = new GoogleDistributionGroup(name, args);
-  outputs[name] = { email: group.email, origin: group.origin, groupId: group.groupId };
+for (const [name, { management, ...args }] of Object.entries(spec.googleGroups || {})) {
+  const group = new GoogleDistributionGroup(name, { ...args, management: managements[management] });
+  groups[name] = group;
+  outputs[name] = { email: group.email, origin: group.origin, groupId: group.groupId, adoption: group.adoption };
+}
+for (const [name, { management, ...args }] of Object.entries(spec.entraGroups || {})) {
+  const group = new EntraSecurityGroup(name, { ...args, management: managements[management] });
+  groups[name] = group;
+  outputs[name] = { displayName: group.displayName, origin: group.origin, groupId: group.groupId, adoption: group.adoption };
+}
+for (const [name, { target, ...args }] of Object.entries(spec.bindings || {})) {
+  const binding = new GroupBinding(name, { ...args, target: groups[target] });
+  outputs[name] = { members: binding.members, pending: binding.pending };
 }
 module.exports = outputs;

@@ -1,0 +1,74 @@
+import type { MemberDirectory, MemberFailure } from "../membership/memberDirectory";
+import { GRAPH_BIND_MAX, odataString, type BatchResponse, type GraphDirectoryClient } from "./graphClient";
+
+/** members@odata.bind takes references in Graph's own URL form. */
+const DIRECTORY_OBJECT_URL = "https://graph.microsoft.com/v1.0/directoryObjects/";
+
+const ALREADY_MEMBER = /already exist/i;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function reason(response: BatchResponse | undefined): string {
+  if (!response) return "no reply";
+  return `${response.status} ${response.body?.error?.code ?? ""} ${response.body?.error?.message ?? ""}`.trim();
+}
+
+/** Entra members are directory objects: users are resolved to ids, then bound 20 at a time. */
+export function entraMemberDirectory(client: GraphDirectoryClient): MemberDirectory {
+  return {
+    listMembers: (groupId) => client.listMembers(groupId),
+
+    async resolveUsers(keys) {
+      const resolved = new Map<string, string>();
+      const byUpn = await client.batch(keys.map((key) => ({ method: "GET", url: `/users/${encodeURIComponent(key)}?$select=id,userPrincipalName,mail` })));
+      const misses = keys.filter((key, i) => {
+        const id = byUpn[i]?.status === 200 ? (byUpn[i].body?.id as string | undefined) : undefined;
+        if (id) resolved.set(key, id);
+        return !id;
+      });
+      // Not a user principal name: try it as the user's mail address.
+      const byMail = await client.batch(misses.map((key) => ({ method: "GET", url: `/users?$filter=mail eq ${encodeURIComponent(odataString(key))}&$select=id` })));
+      const unresolved = misses.filter((key, i) => {
+        const id = (byMail[i]?.body?.value as { id: string }[] | undefined)?.[0]?.id;
+        if (id) resolved.set(key, id);
+        return !id;
+      });
+      return { resolved, unresolved };
+    },
+
+    async addMembers(groupId, members) {
+      const entries = [...members.entries()];
+      const groups = chunks(entries, GRAPH_BIND_MAX);
+      const patched = await client.batch(
+        groups.map((chunk) => ({ method: "PATCH", url: `/groups/${groupId}`, body: { "members@odata.bind": chunk.map(([, id]) => DIRECTORY_OBJECT_URL + id) } })),
+      );
+      // A bind is all-or-nothing: a chunk with one existing member fails whole, so add that chunk one by one.
+      const retryOneByOne = groups.filter((_, i) => !(patched[i]?.status >= 200 && patched[i]?.status < 300)).flat();
+      if (retryOneByOne.length === 0) return [];
+      const single = await client.batch(
+        retryOneByOne.map(([, id]) => ({ method: "POST", url: `/groups/${groupId}/members/$ref`, body: { "@odata.id": DIRECTORY_OBJECT_URL + id } })),
+      );
+      const failures: MemberFailure[] = [];
+      retryOneByOne.forEach(([key], i) => {
+        const r = single[i];
+        const ok = (r?.status >= 200 && r?.status < 300) || (r?.status === 400 && ALREADY_MEMBER.test(r.body?.error?.message ?? ""));
+        if (!ok) failures.push({ key, reason: reason(r) });
+      });
+      return failures;
+    },
+
+    async removeMembers(groupId, members) {
+      const entries = [...members.entries()];
+      const replies = await client.batch(entries.map(([, id]) => ({ method: "DELETE", url: `/groups/${groupId}/members/${id}/$ref` })));
+      return entries.flatMap(([key], i) => {
+        const r = replies[i];
+        // 404: not a member (any more), which is what removal wants.
+        return (r?.status >= 200 && r?.status < 300) || r?.status === 404 ? [] : [{ key, reason: reason(r) }];
+      });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { deletionPolicySchema, groupOriginSchema } from "../google/groupSchema";
+import { managementRefSchema } from "../management/managementSchema";
+
+/** Entra limits: display names up to 256 characters, mail nicknames up to 64 of a restricted set. */
+export const ENTRA_DISPLAY_NAME_MAX = 256;
+export const MAIL_NICKNAME_MAX = 64;
+const MAIL_NICKNAME = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$/;
+
+/** Inputs of an EntraSecurityGroup: the single source of its SDK types and checks. */
+export const entraSecurityGroupArgsSchema = z.object({
+  /** The Entra ID directory's management (its switch and tenant). */
+  management: managementRefSchema,
+  /** The group's name; an existing security group with exactly this name is taken over. */
+  displayName: z
+    .string({ error: "displayName is required: give the group's name" })
+    .trim()
+    .min(1, { error: "is empty: give the group's name" })
+    .max(ENTRA_DISPLAY_NAME_MAX, { error: `is longer than Entra's ${ENTRA_DISPLAY_NAME_MAX} characters: shorten it` }),
+  description: z.string().max(1024, { error: "is longer than 1024 characters: shorten it" }).optional(),
+  /** Mail alias (unique in the tenant); derived from displayName when absent. */
+  mailNickname: z
+    .string()
+    .max(MAIL_NICKNAME_MAX, { error: `is longer than ${MAIL_NICKNAME_MAX} characters: shorten it` })
+    .regex(MAIL_NICKNAME, { error: "has characters Entra does not allow (no spaces, @ ( ) \\ [ ] \" ; : < > ,): use letters, digits, . - _" })
+    .optional(),
+  /**
+   * When more than one security group already has this display name: "fail" (default)
+   * stops at preview listing the candidates; "create" makes yet another group.
+   */
+  onAmbiguousName: z.enum(["fail", "create"]).optional(),
+  /** Take over this exact group (object id), whatever its name. */
+  adoptId: z.string().trim().toLowerCase().uuid({ error: "is not an object id: give the group's object id (a GUID)" }).optional(),
+  /** "delete" or "release" on removal; default deletes what was created, releases what was adopted. */
+  deletionPolicy: deletionPolicySchema.optional(),
+});
+export type EntraSecurityGroupArgs = z.input<typeof entraSecurityGroupArgsSchema>;
+export type EntraSecurityGroupInputs = z.output<typeof entraSecurityGroupArgsSchema> & { mailNickname: string; description: string; adoption?: string };
+
+export const ENTRA_GROUP_STATE_VERSION = 1;
+
+export const entraSecurityGroupStateSchema = z.object({
+  stateVersion: z.number().int(),
+  management: managementRefSchema,
+  adoption: z.string().optional(),
+  displayName: z.string(),
+  description: z.string(),
+  mailNickname: z.string(),
+  onAmbiguousName: z.enum(["fail", "create"]).optional(),
+  adoptId: z.string().optional(),
+  deletionPolicy: deletionPolicySchema.optional(),
+  /** Entra's object id of the group. */
+  groupId: z.string(),
+  origin: groupOriginSchema,
+});
+export type EntraSecurityGroupState = z.infer<typeof entraSecurityGroupStateSchema>;
+
+/** A stable, legal, very likely unique alias: the name's letters plus a short hash of it. */
+export function deriveMailNickname(displayName: string): string {
+  const slug = displayName
+    .normalize("NFKD")
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .toLowerCase()
+    .slice(0, MAIL_NICKNAME_MAX - 7);
+  const hash = createHash("sha256").update(displayName).digest("hex").slice(0, 6);
+  return `${slug || "group"}-${hash}`;
+}

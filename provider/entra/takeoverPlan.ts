@@ -1,0 +1,48 @@
+import type { GraphGroup } from "./graphClient";
+
+/**
+ * Pure takeover rules for an Entra security group, identified by display name:
+ * exactly one security group of that name is adopted; none means create; several stop
+ * (unless the user chose to create another or pinned one); groups of other kinds are
+ * never taken over.
+ */
+export type TakeoverPlan =
+  | { action: "adopt"; groupId: string }
+  | { action: "create"; note?: string }
+  | { action: "fail"; message: string };
+
+/** Security groups only: not mail-enabled, not Microsoft 365 ("Unified"). */
+export function isSecurityGroup(g: GraphGroup): boolean {
+  return g.securityEnabled && !g.mailEnabled && !g.groupTypes.includes("Unified");
+}
+
+export function groupKind(g: GraphGroup): string {
+  if (g.groupTypes.includes("Unified")) return "Microsoft 365";
+  if (g.mailEnabled && g.securityEnabled) return "mail-enabled security";
+  if (g.mailEnabled) return "distribution";
+  return "security";
+}
+
+export function planTakeover(displayName: string, sameName: GraphGroup[], options: { adoptId?: string; onAmbiguousName?: "fail" | "create" }): TakeoverPlan {
+  if (options.adoptId) return { action: "adopt", groupId: options.adoptId };
+  const security = sameName.filter(isSecurityGroup);
+  const others = sameName.filter((g) => !isSecurityGroup(g));
+  const skipped = others.length
+    ? `${others.map((g) => `a ${groupKind(g)} group (${g.id})`).join(", ")} named "${displayName}" exists and is never taken over`
+    : undefined;
+  if (security.length === 1) return { action: "adopt", groupId: security[0].id };
+  if (security.length === 0) return { action: "create", ...(skipped ? { note: `${skipped}: a security group is created instead` } : {}) };
+  const ids = security.map((g) => g.id).sort();
+  if (options.onAmbiguousName === "create") return { action: "create", note: `${ids.length} security groups are named "${displayName}" (${ids.join(", ")}); onAmbiguousName is "create"` };
+  return {
+    action: "fail",
+    message: `${ids.length} security groups are named "${displayName}": ${ids.join(", ")}. Set adoptId to the one to take over, or onAmbiguousName: "create" to create another`,
+  };
+}
+
+/** How the preview tells the reader what create will do. */
+export function describeTakeover(plan: TakeoverPlan): string {
+  if (plan.action === "adopt") return `adopt existing group ${plan.groupId}`;
+  if (plan.action === "create") return plan.note ? `create (${plan.note})` : "create";
+  return "fail";
+}

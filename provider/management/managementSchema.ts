@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+/**
+ * The directory a DirectoryGroupManagement governs, and the small reference to it that
+ * every group and binding of that directory carries as an input (so each one knows,
+ * at preview, which directory it is in and whether management is enabled).
+ */
+
+const domainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { error: "is not a domain name: give e.g. \"example.com\"" });
+
+export const googleDirectorySchema = z.object({
+  /** The Workspace domains groups may use; the primary domain first. */
+  domains: z.array(domainSchema).min(1, { error: "needs at least one domain: list the Workspace domains groups may use" }),
+  /** The Workspace customer id; "my_customer" means the admin's own customer. */
+  customerId: z.string().min(1).default("my_customer"),
+});
+
+export const entraDirectorySchema = z.object({
+  /** The Entra ID tenant (directory) id, a GUID. */
+  tenantId: z.string().trim().toLowerCase().uuid({ error: "is not a tenant id: give the directory (tenant) GUID from the Entra admin center" }),
+});
+
+export const directoryGroupManagementArgsSchema = z.object({
+  /** A Google Workspace customer; set exactly one of google and entra. */
+  google: googleDirectorySchema.optional(),
+  /** A Microsoft Entra ID tenant; set exactly one of google and entra. */
+  entra: entraDirectorySchema.optional(),
+  /**
+   * The "Enable management of groups and memberships" switch. While false, groups and
+   * bindings of this directory change nothing remotely; turning it on again makes the
+   * next `pulumi up` reconcile everything.
+   */
+  enabled: z.boolean().default(true),
+});
+export type DirectoryGroupManagementArgs = z.input<typeof directoryGroupManagementArgsSchema>;
+
+export const directoryServiceSchema = z.enum(["google", "entra"]);
+export type DirectoryService = z.infer<typeof directoryServiceSchema>;
+
+/** What groups and bindings carry of their directory's management. */
+export const managementRefSchema = z.object({
+  /** "google:<customer>" or "entra:<tenant>": names the directory in messages and state. */
+  directoryKey: z.string(),
+  service: directoryServiceSchema,
+  enabled: z.boolean(),
+  /** Google only: the domains group emails must be in. */
+  domains: z.array(z.string()).optional(),
+  /** Entra only. */
+  tenantId: z.string().optional(),
+});
+export type ManagementRef = z.infer<typeof managementRefSchema>;
+
+/** Derives the reference from the management's arguments (also used by the SDK, at preview). */
+export function managementRef(args: z.output<typeof directoryGroupManagementArgsSchema>): ManagementRef {
+  if (args.google) {
+    return { directoryKey: `google:${args.google.customerId}`, service: "google", enabled: args.enabled, domains: args.google.domains };
+  }
+  const tenantId = args.entra?.tenantId ?? "";
+  return { directoryKey: `entra:${tenantId}`, service: "entra", enabled: args.enabled, tenantId };
+}
+
+/**
+ * Management switches seen in this provider process (from DirectoryGroupManagement's
+ * check). A group removed in the same update that disables management was last stored
+ * with management enabled; this is how its delete learns it must not touch the directory.
+ */
+const currentSwitches = new Map<string, boolean>();
+
+export function recordManagementSwitch(directoryKey: string, enabled: boolean): void {
+  currentSwitches.set(directoryKey, enabled);
+}
+
+/** Whether remote changes are allowed: the newest switch seen, else the stored one. */
+export function managementEnabled(ref: ManagementRef): boolean {
+  return currentSwitches.get(ref.directoryKey) ?? ref.enabled;
+}

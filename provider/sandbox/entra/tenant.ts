@@ -1,0 +1,150 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { z } from "zod";
+
+/** Application permissions (app roles of Microsoft Graph) that the sandbox understands. */
+export const GRAPH_PERMISSIONS = [
+  "Group.Read.All",
+  "Group.ReadWrite.All",
+  "Group.Create",
+  "GroupMember.Read.All",
+  "GroupMember.ReadWrite.All",
+  "User.Read.All",
+  "User.ReadWrite.All",
+  "Directory.Read.All",
+  "Directory.ReadWrite.All",
+] as const;
+export type GraphPermission = (typeof GRAPH_PERMISSIONS)[number];
+
+/** The audience Entra requires in federated (workload identity) assertions by default. */
+export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+/**
+ * The sandbox's own OIDC issuer, standing in for a CI system or Kubernetes: the default app
+ * trusts it, and `Sandbox.entra.issueFederatedToken()` signs tokens as it.
+ */
+export const SANDBOX_OIDC_ISSUER = "https://oidc.group-export.sandbox";
+export const SANDBOX_OIDC_SUBJECT = "system:serviceaccount:ci:group-export";
+
+/** A client secret in the shape Entra generates (40 characters, "Q~" at index 4). */
+export function newClientSecret(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~";
+  const pick = (n: number) => [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join("");
+  return `${pick(3)}8Q~${pick(34)}`;
+}
+
+const guid = z.guid().transform((id) => id.toLowerCase());
+
+export const federatedCredentialSchema = z.object({
+  name: z.string().default("sandbox-federation"),
+  issuer: z.string(),
+  subject: z.string(),
+  audiences: z.array(z.string()).min(1).default([TOKEN_EXCHANGE_AUDIENCE]),
+  /** Public key (SPKI or certificate PEM) of the issuer; absent: the sandbox's own OIDC issuer. */
+  publicKeyPem: z.string().optional(),
+});
+export type FederatedCredential = z.infer<typeof federatedCredentialSchema>;
+
+/** An app registration with its service principal's application permissions (consented). */
+export const entraAppSchema = z.object({
+  clientId: guid.default(() => randomUUID()),
+  /** Object id of the app's service principal in the tenant (the token's `oid`). */
+  servicePrincipalId: guid.default(() => randomUUID()),
+  displayName: z.string().default("group-export"),
+  clientSecret: z.string().default(() => newClientSecret()),
+  /** Certificates (PEM) or public keys (SPKI PEM) that client assertions may be signed with. */
+  certificates: z.array(z.string()).default([]),
+  federatedCredentials: z.array(federatedCredentialSchema).prefault([{ issuer: SANDBOX_OIDC_ISSUER, subject: SANDBOX_OIDC_SUBJECT }]),
+  roles: z.array(z.enum(GRAPH_PERMISSIONS)).default(["Group.ReadWrite.All", "GroupMember.ReadWrite.All", "User.Read.All"]),
+});
+export type EntraApp = z.infer<typeof entraAppSchema>;
+
+export const entraUserSchema = z
+  .object({
+    id: guid.default(() => randomUUID()),
+    userPrincipalName: z.string(),
+    /** Users without a mailbox have no mail; the default is the UPN, as for licensed users. */
+    mail: z.string().nullable().optional(),
+    displayName: z.string().optional(),
+    givenName: z.string().nullable().default(null),
+    surname: z.string().nullable().default(null),
+    accountEnabled: z.boolean().default(true),
+  })
+  .transform((u) => ({ ...u, mail: u.mail === undefined ? u.userPrincipalName : u.mail, displayName: u.displayName ?? u.userPrincipalName.split("@")[0] }));
+export type EntraUser = z.infer<typeof entraUserSchema>;
+
+export const entraGroupSchema = z
+  .object({
+    id: guid.default(() => randomUUID()),
+    displayName: z.string().min(1),
+    description: z.string().nullable().default(null),
+    mailNickname: z.string().optional(),
+    mailEnabled: z.boolean().default(false),
+    securityEnabled: z.boolean().default(true),
+    /** [] for security, mail-enabled security and distribution groups; ["Unified"] for Microsoft 365. */
+    groupTypes: z.array(z.string()).default([]),
+    visibility: z.string().nullable().default(null),
+    createdDateTime: z.string().default(() => graphTimestamp()),
+    deletedDateTime: z.string().nullable().default(null),
+    /** Ids of member users and groups. */
+    members: z.array(guid).default([]),
+  })
+  .transform((g) => ({ ...g, mailNickname: g.mailNickname ?? deriveMailNickname(g.displayName) }));
+export type EntraGroup = z.infer<typeof entraGroupSchema>;
+
+const DEFAULT_USERS = ["alice", "bob", "carol"].map((name) => ({ userPrincipalName: `${name}@example.com`, displayName: name[0].toUpperCase() + name.slice(1) }));
+
+/** One Entra ID tenant as the sandbox holds it; also the seed format (`PUT /__sandbox/entra`). */
+export const entraTenantSchema = z
+  .object({
+    tenantId: guid.default(() => randomUUID()),
+    displayName: z.string().default("Sandbox tenant"),
+    /** Verified domains; the first one is used for group mail addresses. */
+    domains: z.array(z.string()).min(1).default(["example.com"]),
+    apps: z.array(entraAppSchema).min(1).prefault([{}]),
+    users: z.array(entraUserSchema).prefault(DEFAULT_USERS),
+    groups: z.array(entraGroupSchema).default([]),
+    /** Soft-deleted groups (`/directory/deletedItems`). */
+    deletedItems: z.array(entraGroupSchema).default([]),
+  })
+  .superRefine((t, ctx) => {
+    const ids = new Set<string>();
+    const nicknames = new Set<string>();
+    for (const [i, o] of [...t.users, ...t.groups, ...t.deletedItems].entries()) {
+      if (ids.has(o.id)) ctx.addIssue({ code: "custom", message: `duplicate object id ${o.id}`, path: ["objects", i] });
+      ids.add(o.id);
+    }
+    for (const g of t.groups) {
+      const nick = g.mailNickname.toLowerCase();
+      if (nicknames.has(nick)) ctx.addIssue({ code: "custom", message: `duplicate mailNickname ${g.mailNickname}`, path: ["groups"] });
+      nicknames.add(nick);
+      for (const m of g.members.filter((id) => !t.users.some((u) => u.id === id) && !t.groups.some((o) => o.id === id))) {
+        ctx.addIssue({ code: "custom", message: `group ${g.displayName}: member ${m} is no user or group of the tenant`, path: ["groups"] });
+      }
+    }
+  });
+export type EntraTenantSeed = z.input<typeof entraTenantSchema>;
+export type EntraTenant = z.infer<typeof entraTenantSchema>;
+
+/** The four kinds of Entra groups; only security and Microsoft 365 groups are writable through Graph. */
+export type EntraGroupKind = "security" | "microsoft365" | "mailEnabledSecurity" | "distribution";
+
+export function groupKind(g: Pick<EntraGroup, "groupTypes" | "mailEnabled" | "securityEnabled">): EntraGroupKind {
+  if (g.groupTypes.includes("Unified")) return "microsoft365";
+  if (g.mailEnabled) return g.securityEnabled ? "mailEnabledSecurity" : "distribution";
+  return "security";
+}
+
+/** Graph's timestamp format: ISO 8601 in UTC without milliseconds. */
+export function graphTimestamp(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Characters Entra refuses in a mailNickname (besides non-ASCII): @ ( ) \ [ ] " ; : < > , and space. */
+const ILLEGAL_NICKNAME = /[@()\\[\]";:<>,\s]|[^\x00-\x7f]/g;
+
+export function isValidMailNickname(nickname: string): boolean {
+  return nickname.length >= 1 && nickname.length <= 64 && !new RegExp(ILLEGAL_NICKNAME.source).test(nickname);
+}
+
+function deriveMailNickname(displayName: string): string {
+  return displayName.replace(ILLEGAL_NICKNAME, "").slice(0, 64) || "group";
+}

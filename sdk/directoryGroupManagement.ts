@@ -1,0 +1,58 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  directoryGroupManagementArgsSchema,
+  managementRef,
+  type DirectoryGroupManagementArgs as PlainArgs,
+  type ManagementRef,
+} from "../provider/management/managementSchema";
+import { providerStub, TYPE_MODULE } from "./providerStub";
+
+/** Inputs of {@link DirectoryGroupManagement}; field docs in provider/management/managementSchema.ts. */
+export interface DirectoryGroupManagementArgs {
+  /** A Google Workspace customer: its domains (primary first) and customer id (default "my_customer"). */
+  google?: PlainArgs["google"];
+  /** A Microsoft Entra ID tenant. */
+  entra?: PlainArgs["entra"];
+  /** The management switch; default true. While false, nothing of this directory changes remotely. */
+  enabled?: pulumi.Input<boolean>;
+}
+
+/**
+ * The "Enable management of groups and memberships" switch of one directory, and the
+ * proof that sync is authorized there: creating or updating it verifies that the
+ * configured credentials can manage groups in the directory. Deleting it releases
+ * management; nothing remote is deleted.
+ *
+ * @example
+ * const workspace = new DirectoryGroupManagement("workspace", {
+ *   google: { domains: ["example.com"] },
+ * });
+ * new GoogleDistributionGroup("eng", { management: workspace, email: "eng@example.com" });
+ */
+export class DirectoryGroupManagement extends pulumi.dynamic.Resource {
+  /** "google:<customer>" or "entra:<tenant>". */
+  declare public readonly directoryKey: pulumi.Output<string>;
+  declare public readonly enabled: pulumi.Output<boolean>;
+  /** Who was verified to manage groups there (service account or application). */
+  declare public readonly principal: pulumi.Output<string>;
+
+  /** What this directory's groups and bindings carry; known at preview from the arguments. */
+  public readonly ref: pulumi.Output<ManagementRef>;
+
+  constructor(name: string, args: DirectoryGroupManagementArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerStub("DirectoryGroupManagement"), name, { enabled: true, ...args, directoryKey: undefined, principal: undefined }, opts, TYPE_MODULE, "DirectoryGroupManagement");
+    this.ref = pulumi.output({ google: args.google, entra: args.entra, enabled: args.enabled ?? true }).apply((plain) => {
+      const parsed = directoryGroupManagementArgsSchema.safeParse(plain);
+      // Invalid arguments are reported by the provider's check, naming the field; keep a usable ref meanwhile.
+      return parsed.success ? managementRef(parsed.data) : { directoryKey: "invalid", service: plain.google ? ("google" as const) : ("entra" as const), enabled: false };
+    });
+  }
+}
+
+/** Groups and bindings take the management resource; this is what they send to the provider. */
+export function managementInput(management: DirectoryGroupManagement, resource: pulumi.Resource, kind: string): pulumi.Output<ManagementRef> {
+  return management.ref.apply((ref) => {
+    if (!ref.enabled) void pulumi.log.warn(`${kind}: management of ${ref.directoryKey} is disabled: no change`, resource);
+    return ref;
+  });
+}

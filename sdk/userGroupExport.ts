@@ -1,0 +1,81 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DirectoryGroupManagement, type DirectoryGroupManagementArgs } from "./directoryGroupManagement";
+import { EntraSecurityGroup } from "./entraSecurityGroup";
+import { GoogleDistributionGroup } from "./googleDistributionGroup";
+import { GroupBinding } from "./groupBinding";
+
+/** One source user group and where it goes. */
+export interface ExportedUserGroup {
+  name: string;
+  /** The distribution group's address; required to export to Google Workspace. */
+  email?: string;
+  description?: string;
+  users: pulumi.Input<pulumi.Input<string>[]>;
+  /** Directories to export to; default every directory given. */
+  exportTo?: ("google" | "entra")[];
+  membershipMode?: "authoritative" | "additive";
+}
+
+export interface UserGroupExportArgs {
+  google?: NonNullable<DirectoryGroupManagementArgs["google"]> & { enabled?: pulumi.Input<boolean> };
+  entra?: NonNullable<DirectoryGroupManagementArgs["entra"]> & { enabled?: pulumi.Input<boolean> };
+  userGroups: ExportedUserGroup[];
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "group";
+}
+
+/**
+ * The common case in a few lines: these user groups, exported to these directories. Builds
+ * one DirectoryGroupManagement per directory, a group per user group and directory, and
+ * the bindings that carry the members.
+ *
+ * @example
+ * new UserGroupExport("groups", {
+ *   google: { domains: ["example.com"] },
+ *   entra: { tenantId: "00000000-0000-0000-0000-000000000000" },
+ *   userGroups: [{ name: "Engineering", email: "engineering@example.com", users: ["alice@example.com"] }],
+ * });
+ */
+export class UserGroupExport extends pulumi.ComponentResource {
+  readonly googleManagement?: DirectoryGroupManagement;
+  readonly entraManagement?: DirectoryGroupManagement;
+  readonly googleGroups: Record<string, GoogleDistributionGroup> = {};
+  readonly entraGroups: Record<string, EntraSecurityGroup> = {};
+  readonly bindings: Record<string, GroupBinding> = {};
+
+  constructor(name: string, args: UserGroupExportArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("groupexport:index:UserGroupExport", name, {}, opts);
+    const parent = { parent: this };
+    if (args.google) {
+      const { enabled, ...google } = args.google;
+      this.googleManagement = new DirectoryGroupManagement(`${name}-google`, { google, enabled }, parent);
+    }
+    if (args.entra) {
+      const { enabled, ...entra } = args.entra;
+      this.entraManagement = new DirectoryGroupManagement(`${name}-entra`, { entra, enabled }, parent);
+    }
+    for (const userGroup of args.userGroups) {
+      const base = `${name}-${slug(userGroup.name)}`;
+      const targets = userGroup.exportTo ?? (["google", "entra"] as const).filter((d) => args[d] !== undefined);
+      const binding = { userGroup: { name: userGroup.name, users: userGroup.users }, membershipMode: userGroup.membershipMode };
+      for (const directory of targets) {
+        if (directory === "google") {
+          if (!this.googleManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Google Workspace, but no google directory is given: add google: { domains: [...] }`);
+          // The seed warns that without a group email, users of bound groups can be suspended.
+          if (!userGroup.email) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" has no email: set email (the distribution group's address) to export it to Google Workspace, or exportTo: ["entra"]`);
+          const group = new GoogleDistributionGroup(`${base}-google`, { management: this.googleManagement, email: userGroup.email, name: userGroup.name, description: userGroup.description ?? "" }, parent);
+          this.googleGroups[userGroup.name] = group;
+          this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding }, parent);
+        } else {
+          if (!this.entraManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Entra ID, but no entra directory is given: add entra: { tenantId: "..." }`);
+          const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.name, description: userGroup.description ?? "" }, parent);
+          this.entraGroups[userGroup.name] = group;
+          this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding }, parent);
+        }
+      }
+    }
+    this.registerOutputs({});
+  }
+}

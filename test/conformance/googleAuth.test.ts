@@ -1,0 +1,88 @@
+import { generateKeyPairSync } from "node:crypto";
+import { expect } from "chai";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { directoryClient, groupsSettingsClient, GOOGLE_SCOPES, NO_RETRY, outcome, rejection, sandboxJwt } from "../support/googleClients";
+
+const INSUFFICIENT = { status: 403, reason: "insufficientPermissions", message: "Request had insufficient authentication scopes." };
+
+/** The service-account JWT grant (google-auth-library's JWT client) and Google's scope rules per method. */
+describe("Google sandbox conformance: token endpoint and scopes", function () {
+  let sandbox: Sandbox;
+
+  before(async () => {
+    sandbox = await startSandbox({
+      google: { domains: ["example.com"], admins: ["admin@example.com"], users: [{ primaryEmail: "dev@example.com" }], groups: [{ email: "eng@example.com", members: ["dev@example.com"] }] },
+    });
+  });
+  after(async () => sandbox?.close());
+
+  /** A Directory client whose token carries only `scopes`. */
+  const withScopes = (...scopes: string[]) => directoryClient(sandbox, sandboxJwt(sandbox, scopes));
+
+  it("issues a token for a delegated admin and the delegated scopes (domain-wide delegation)", async () => {
+    const jwt = sandboxJwt(sandbox, [GOOGLE_SCOPES.group]);
+    const credentials = await jwt.authorize();
+    expect(credentials.access_token).to.match(/^ya29\./);
+    expect(credentials.token_type).to.equal("Bearer");
+  });
+
+  it("refuses to impersonate a user who is not an admin, and scopes that were not delegated", async () => {
+    const notAdmin = sandboxJwt(sandbox, [GOOGLE_SCOPES.group], "dev@example.com");
+    expect((await rejection(notAdmin.authorize())).message).to.match(/unauthorized_client/);
+    const notDelegated = sandboxJwt(sandbox, [GOOGLE_SCOPES.user]);
+    expect((await rejection(notDelegated.authorize())).message).to.match(/unauthorized_client/);
+  });
+
+  it("refuses an assertion signed with another key (invalid_grant)", async () => {
+    const jwt = sandboxJwt(sandbox, [GOOGLE_SCOPES.group]);
+    jwt.key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    expect((await rejection(jwt.authorize())).message).to.match(/invalid_grant/);
+  });
+
+  it("answers 401 authError to a call without a valid token", async () => {
+    const jwt = sandboxJwt(sandbox, [GOOGLE_SCOPES.group]);
+    // The transporter alone sends no Authorization header (jwt.request would add one).
+    const res = await outcome(jwt.transporter.request({ url: `${sandbox.google.rootUrl}admin/directory/v1/groups/eng@example.com`, retry: false }));
+    expect(res).to.include({ status: 401, reason: "authError" });
+    const forged = await outcome(jwt.transporter.request({ url: `${sandbox.google.rootUrl}admin/directory/v1/groups/eng@example.com`, headers: { Authorization: "Bearer ya29.forged" }, retry: false }));
+    expect(forged).to.include({ status: 401, reason: "authError" });
+  });
+
+  it("admin.directory.group.readonly: reads groups and members, writes nothing", async () => {
+    const directory = withScopes(GOOGLE_SCOPES.groupReadonly);
+    expect((await directory.groups.get({ groupKey: "eng@example.com" })).status).to.equal(200);
+    expect((await directory.members.list({ groupKey: "eng@example.com" })).status).to.equal(200);
+    expect(await outcome(directory.groups.insert({ requestBody: { email: "new@example.com" } }, NO_RETRY))).to.include(INSUFFICIENT);
+    expect(await outcome(directory.groups.patch({ groupKey: "eng@example.com", requestBody: { name: "x" } }, NO_RETRY))).to.include(INSUFFICIENT);
+    expect(await outcome(directory.members.insert({ groupKey: "eng@example.com", requestBody: { email: "admin@example.com" } }, NO_RETRY))).to.include(INSUFFICIENT);
+    expect(await outcome(directory.users.get({ userKey: "dev@example.com" }, NO_RETRY))).to.include(INSUFFICIENT);
+  });
+
+  it("admin.directory.group.member: reads and writes members, not groups", async () => {
+    const directory = withScopes(GOOGLE_SCOPES.member);
+    const added = await directory.members.insert({ groupKey: "eng@example.com", requestBody: { email: "admin@example.com" } });
+    expect(added.status).to.equal(200);
+    expect((await directory.members.list({ groupKey: "eng@example.com" })).data.members).to.have.length(2);
+    expect((await directory.members.hasMember({ groupKey: "eng@example.com", memberKey: "admin@example.com" })).data.isMember).to.equal(true);
+    expect((await directory.members.delete({ groupKey: "eng@example.com", memberKey: "admin@example.com" })).status).to.equal(204);
+    expect(await outcome(directory.groups.get({ groupKey: "eng@example.com" }, NO_RETRY))).to.include(INSUFFICIENT);
+    expect(await outcome(directory.groups.list({ customer: "my_customer" }, NO_RETRY))).to.include(INSUFFICIENT);
+  });
+
+  it("admin.directory.group.member.readonly: reads members only", async () => {
+    const directory = withScopes(GOOGLE_SCOPES.memberReadonly);
+    expect((await directory.members.get({ groupKey: "eng@example.com", memberKey: "dev@example.com" })).status).to.equal(200);
+    expect(await outcome(directory.members.insert({ groupKey: "eng@example.com", requestBody: { email: "admin@example.com" } }, NO_RETRY))).to.include(INSUFFICIENT);
+    expect(await outcome(directory.groups.get({ groupKey: "eng@example.com" }, NO_RETRY))).to.include(INSUFFICIENT);
+  });
+
+  it("admin.directory.user.readonly reads users; the Groups Settings API needs apps.groups.settings", async () => {
+    const users = withScopes(GOOGLE_SCOPES.userReadonly);
+    expect((await users.users.get({ userKey: "dev@example.com" })).data.primaryEmail).to.equal("dev@example.com");
+    const groupOnly = groupsSettingsClient(sandbox, sandboxJwt(sandbox, [GOOGLE_SCOPES.group]));
+    expect(await outcome(groupOnly.groups.get({ groupUniqueId: "eng@example.com", alt: "json" }, NO_RETRY))).to.include(INSUFFICIENT);
+    const settingsOnly = sandboxJwt(sandbox, [GOOGLE_SCOPES.groupsSettings]);
+    expect((await groupsSettingsClient(sandbox, settingsOnly).groups.get({ groupUniqueId: "eng@example.com", alt: "json" })).status).to.equal(200);
+    expect(await outcome(directoryClient(sandbox, settingsOnly).groups.get({ groupKey: "eng@example.com" }, NO_RETRY))).to.include(INSUFFICIENT);
+  });
+});

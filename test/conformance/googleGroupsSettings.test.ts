@@ -1,0 +1,83 @@
+import { expect } from "chai";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { directoryClient, groupsSettingsClient, NO_RETRY, outcome, headerOf } from "../support/googleClients";
+
+/** The Groups Settings API through googleapis' groupssettings client (googleapis@178, the newest for Node 20). */
+describe("Google sandbox conformance: Groups Settings API (googleapis)", function () {
+  let sandbox: Sandbox;
+  let settings: ReturnType<typeof groupsSettingsClient>;
+
+  before(async () => {
+    sandbox = await startSandbox({
+      google: { domains: ["example.com"], groups: [{ email: "seeded@example.com", name: "Seeded", settings: { whoCanJoin: "INVITED_CAN_JOIN", allowExternalMembers: true } }] },
+    });
+    settings = groupsSettingsClient(sandbox);
+    await directoryClient(sandbox).groups.insert({ requestBody: { email: "new@example.com", name: "New group", description: "fresh" } });
+  });
+  after(async () => sandbox?.close());
+
+  it("gives a new group the defaults, every boolean as the string \"true\"/\"false\"", async () => {
+    const res = await settings.groups.get({ groupUniqueId: "new@example.com", alt: "json" });
+    expect(res.data).to.include({
+      kind: "groupsSettings#groups",
+      email: "new@example.com",
+      name: "New group",
+      description: "fresh",
+      whoCanJoin: "CAN_REQUEST_TO_JOIN",
+      whoCanViewMembership: "ALL_MEMBERS_CAN_VIEW",
+      whoCanPostMessage: "ANYONE_CAN_POST",
+      allowExternalMembers: "false",
+      isArchived: "false",
+      archiveOnly: "false",
+      includeInGlobalAddressList: "true",
+      messageModerationLevel: "MODERATE_NONE",
+      whoCanDiscoverGroup: "ALL_IN_DOMAIN_CAN_DISCOVER",
+    });
+    for (const [field, value] of Object.entries(res.data)) {
+      if (typeof value === "boolean") expect.fail(`${field} is a JSON boolean; the API sends strings`);
+    }
+  });
+
+  it("keeps seeded settings (booleans in a seed become strings)", async () => {
+    const res = await settings.groups.get({ groupUniqueId: "seeded@example.com", alt: "json" });
+    expect(res.data).to.include({ whoCanJoin: "INVITED_CAN_JOIN", allowExternalMembers: "true", whoCanPostMessage: "ANYONE_CAN_POST" });
+  });
+
+  it("answers Atom XML, not JSON, to a GET without alt=json (the API's default format)", async () => {
+    const res = await settings.groups.get({ groupUniqueId: "new@example.com" }, { responseType: "text" });
+    expect(headerOf(res.headers, "content-type")).to.match(/^application\/atom\+xml/);
+    expect(String(res.data)).to.include("<apps:whoCanJoin>CAN_REQUEST_TO_JOIN</apps:whoCanJoin>");
+  });
+
+  it("patches only the given fields and answers the whole resource; PUT keeps omitted fields", async () => {
+    const patched = await settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { whoCanPostMessage: "ALL_MEMBERS_CAN_POST", allowExternalMembers: "true" } });
+    expect(patched.data).to.include({ kind: "groupsSettings#groups", whoCanPostMessage: "ALL_MEMBERS_CAN_POST", allowExternalMembers: "true", whoCanJoin: "CAN_REQUEST_TO_JOIN" });
+    const put = await settings.groups.update({ groupUniqueId: "new@example.com", requestBody: { whoCanViewMembership: "ALL_MANAGERS_CAN_VIEW" } });
+    expect(put.data).to.include({ whoCanViewMembership: "ALL_MANAGERS_CAN_VIEW", allowExternalMembers: "true" });
+    expect(sandbox.google.tenant.groups.find((g) => g.email === "new@example.com")!.settings).to.include({ whoCanViewMembership: "ALL_MANAGERS_CAN_VIEW" });
+  });
+
+  it("refuses values outside an enum, and booleans that are not \"true\"/\"false\" (400 invalid)", async () => {
+    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { whoCanJoin: "EVERYONE" } }, NO_RETRY))).to.include({ status: 400, reason: "invalid" });
+    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { isArchived: "yes" } }, NO_RETRY))).to.include({ status: 400, reason: "invalid" });
+  });
+
+  it("archiveOnly: \"true\" sets whoCanPostMessage NONE_CAN_POST; a conflict is a 400; reverting resets it", async () => {
+    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { whoCanPostMessage: "NONE_CAN_POST" } }, NO_RETRY))).to.include({ status: 400 });
+    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { archiveOnly: "true", whoCanPostMessage: "ANYONE_CAN_POST" } }, NO_RETRY))).to.include({ status: 400 });
+    const archived = await settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { archiveOnly: "true" } });
+    expect(archived.data).to.include({ archiveOnly: "true", whoCanPostMessage: "NONE_CAN_POST" });
+    const reverted = await settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { archiveOnly: "false" } });
+    expect(reverted.data).to.include({ archiveOnly: "false", whoCanPostMessage: "ALL_MANAGERS_CAN_POST" });
+  });
+
+  it("writes name and description through to the group", async () => {
+    await settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { description: "via settings" } });
+    expect((await directoryClient(sandbox).groups.get({ groupKey: "new@example.com" })).data.description).to.equal("via settings");
+  });
+
+  it("answers 404 for an unknown group, 403 outside the customer", async () => {
+    expect(await outcome(settings.groups.get({ groupUniqueId: "missing@example.com", alt: "json" }, NO_RETRY))).to.include({ status: 404, reason: "notFound" });
+    expect(await outcome(settings.groups.get({ groupUniqueId: "team@other-company.com", alt: "json" }, NO_RETRY))).to.include({ status: 403 });
+  });
+});

@@ -1,0 +1,60 @@
+import { expect } from "chai";
+import type { GraphGroup } from "../../provider/entra/graphClient";
+import { deriveMailNickname } from "../../provider/entra/securityGroupSchema";
+import { describeTakeover, groupKind, planTakeover } from "../../provider/entra/takeoverPlan";
+
+function group(id: string, kind: "security" | "m365" | "mailSecurity" | "distribution"): GraphGroup {
+  return {
+    id,
+    displayName: "Engineering",
+    description: null,
+    mailNickname: id,
+    mailEnabled: kind !== "security",
+    securityEnabled: kind === "security" || kind === "mailSecurity",
+    groupTypes: kind === "m365" ? ["Unified"] : [],
+  };
+}
+
+describe("Entra takeover rules", () => {
+  it("adopts exactly one same-name security group", () => {
+    expect(planTakeover("Engineering", [group("s1", "security")], {})).to.deep.equal({ action: "adopt", groupId: "s1" });
+  });
+
+  it("creates when there is none", () => {
+    expect(planTakeover("Engineering", [], {})).to.deep.equal({ action: "create" });
+  });
+
+  it("never takes over Microsoft 365, mail-enabled security or distribution groups, and says so", () => {
+    const plan = planTakeover("Engineering", [group("m1", "m365"), group("d1", "distribution"), group("ms1", "mailSecurity")], {});
+    expect(plan.action).to.equal("create");
+    expect(describeTakeover(plan)).to.match(/a Microsoft 365 group \(m1\).*a distribution group \(d1\).*a mail-enabled security group \(ms1\).*never taken over: a security group is created instead/);
+  });
+
+  it("stops on several same-name security groups, listing their ids and both fixes", () => {
+    const plan = planTakeover("Engineering", [group("s2", "security"), group("s1", "security")], {});
+    expect(plan).to.deep.include({ action: "fail" });
+    expect((plan as { message: string }).message).to.equal('2 security groups are named "Engineering": s1, s2. Set adoptId to the one to take over, or onAmbiguousName: "create" to create another');
+  });
+
+  it("creates another on request, or adopts the pinned id", () => {
+    const two = [group("s1", "security"), group("s2", "security")];
+    expect(planTakeover("Engineering", two, { onAmbiguousName: "create" }).action).to.equal("create");
+    expect(planTakeover("Engineering", two, { adoptId: "s2" })).to.deep.equal({ action: "adopt", groupId: "s2" });
+  });
+
+  it("names group kinds as Entra does", () => {
+    expect([group("a", "security"), group("b", "m365"), group("c", "mailSecurity"), group("d", "distribution")].map(groupKind)).to.deep.equal([
+      "security",
+      "Microsoft 365",
+      "mail-enabled security",
+      "distribution",
+    ]);
+  });
+
+  it("derives a legal, stable mail nickname", () => {
+    const nick = deriveMailNickname("Sales & Marketing (EMEA)");
+    expect(nick).to.match(/^sales-marketing-emea-[0-9a-f]{6}$/);
+    expect(deriveMailNickname("Sales & Marketing (EMEA)")).to.equal(nick);
+    expect(deriveMailNickname("x".repeat(300)).length).to.be.at.most(64);
+  });
+});

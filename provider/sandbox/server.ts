@@ -78,7 +78,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   app.use(express.urlencoded({ extended: false }));
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.on("finish", () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path;
+      // Requests answered before a route matched (e.g. by an injected fault) count under their mounted path.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : `${req.baseUrl}${req.path}`;
       const key = `${loopback.isInnerCall(req) ? "BATCH-ITEM " : ""}${req.method} ${route}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     });

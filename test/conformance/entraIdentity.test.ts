@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
 import { createLocalJWKSet, decodeJwt, jwtVerify, SignJWT, type JSONWebKeySet } from "jose";
-import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import type { Sandbox } from "../../provider/sandbox";
 import { generateClientCertificate } from "../../provider/sandbox/entra/certificates";
 import {
   assertionCredential,
@@ -12,6 +12,7 @@ import {
   graphClient,
   graphFailure,
   sandboxFetch,
+  sandboxPerSuite,
   secretCredential,
   tokenFailure,
   workloadIdentityCredential,
@@ -21,11 +22,10 @@ describe("Entra sandbox: identity platform, through @azure/identity", function (
   let sandbox: Sandbox;
   let tid: string;
 
-  before(async () => {
-    sandbox = await startSandbox();
-    tid = sandbox.entra.tenantId;
+  sandboxPerSuite({}, (s) => {
+    sandbox = s;
+    tid = s.entra.tenantId;
   });
-  after(async () => sandbox?.close());
 
   it("serves the OIDC metadata MSAL reads, and the keys that verify its tokens", async () => {
     const meta = await sandboxFetch(sandbox, `/${tid}/v2.0/.well-known/openid-configuration`);
@@ -124,7 +124,7 @@ describe("Entra sandbox: identity platform, through @azure/identity", function (
     expect(wrongSubject.message).to.match(/^invalid_request: .*AADSTS70021: No matching federated identity record found for presented assertion\. Assertion Issuer: 'https:\/\/oidc\.group-export\.sandbox'\. Assertion Subject: 'repo:someone\/else:ref:refs\/heads\/main'\./);
     const wrongAudience = await tokenFailure(workloadIdentityCredential(sandbox, await sandbox.entra.issueFederatedToken({ audience: "api://something-else" })));
     expect(wrongAudience.message).to.include("AADSTS70021");
-    const expired = await tokenFailure(workloadIdentityCredential(sandbox, await sandbox.entra.issueFederatedToken({ expiresInSeconds: -60 })));
+    const expired = await tokenFailure(workloadIdentityCredential(sandbox, await sandbox.entra.issueFederatedToken({ expiresInSeconds: -3600 })));
     expect(expired.message).to.match(/^invalid_client: .*AADSTS700024: Client assertion is not within its valid time range/);
   });
 

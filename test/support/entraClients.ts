@@ -10,7 +10,7 @@ import {
 import { Client, GraphError, RetryHandlerOptions, type AuthenticationProvider } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { Agent, fetch as undiciFetch, type Dispatcher } from "undici";
-import type { Sandbox } from "../../provider/sandbox";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../provider/sandbox";
 
 /**
  * The official Entra clients, pointed at a sandbox started in this process.
@@ -69,6 +69,13 @@ export function graphClient(sandbox: Sandbox, auth: TokenCredential | Authentica
     // `dispatcher` is an undici option of Node's fetch; the client's FetchOptions type does not list it.
     fetchOptions: { dispatcher: sandboxDispatcher(sandbox) } as Record<string, unknown>,
   });
+}
+
+/** Starts a sandbox before the enclosing suite's tests (handing it to `ready`) and closes it after them. */
+export function sandboxPerSuite(options: SandboxOptions, ready: (sandbox: Sandbox) => void): void {
+  let sandbox: Sandbox | undefined;
+  before(async () => ready((sandbox = await startSandbox(options))));
+  after(async () => sandbox?.close());
 }
 
 /** Middleware options for one request that turn the Graph client's retries off (to see a 429 or 503 as sent). */

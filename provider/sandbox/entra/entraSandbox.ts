@@ -7,7 +7,7 @@ import type { Loopback } from "../loopback";
 import { graphBatch } from "./batch";
 import { generateClientCertificate, type EntraClientCertificate } from "./certificates";
 import { EntraDirectory } from "./directory";
-import { renderGraphFault } from "./errors";
+import { graphErrorHandler, renderGraphFault } from "./errors";
 import { graphApi } from "./graph";
 import { EntraIdentity } from "./identity";
 import { entraTenantSchema, type EntraTenant, type EntraTenantSeed } from "./tenant";
@@ -84,6 +84,8 @@ export class EntraSandbox {
   mount(app: Express, faults: Faults, loopback: Loopback): void {
     app.use(this.identity.router());
     app.use("/v1.0", graphApi(this.directory, this.identity, faults.middleware("entra", renderGraphFault), graphBatch(loopback)));
+    // Errors of the app-wide body parsers (malformed JSON) in Graph's shape too.
+    app.use("/v1.0", graphErrorHandler);
 
     app.get("/__sandbox/entra", (_req, res) => void res.json(this.tenant));
     app.put("/__sandbox/entra", (req: Request, res: Response) => {

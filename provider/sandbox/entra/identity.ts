@@ -34,12 +34,15 @@ function certificateKey(pem: string): { key: KeyObject; x5t?: string; x5tS256?: 
   return { key: cert.publicKey, x5t: thumb(cert.fingerprint), x5tS256: thumb(cert.fingerprint256) };
 }
 
+/** Clock skew AAD tolerates in assertions (MSAL even rounds `nbf` up to the next second). */
+const CLOCK_SKEW_SECONDS = 300;
+
 /** Verifies an assertion's signature and times, mapping jose's failures to AAD's errors. */
 async function verifyAssertion(assertion: string, key: KeyObject, audience: string[]): Promise<void> {
   try {
-    await jwtVerify(assertion, key, { audience, algorithms: ["RS256", "PS256", "ES256"] });
+    await jwtVerify(assertion, key, { audience, algorithms: ["RS256", "PS256", "ES256"], clockTolerance: CLOCK_SKEW_SECONDS });
   } catch (e) {
-    if (e instanceof errors.JWTExpired) {
+    if (e instanceof errors.JWTExpired || (e instanceof errors.JWTClaimValidationFailed && e.claim !== "aud")) {
       throw new AadError(401, "invalid_client", 700024, `Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}.`);
     }
     if (e instanceof errors.JWTClaimValidationFailed) {

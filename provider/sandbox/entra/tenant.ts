@@ -56,6 +56,7 @@ export const entraAppSchema = z.object({
   roles: z.array(z.enum(GRAPH_PERMISSIONS)).default(["Group.ReadWrite.All", "GroupMember.ReadWrite.All", "User.Read.All"]),
 });
 export type EntraApp = z.infer<typeof entraAppSchema>;
+export type EntraAppSeed = z.input<typeof entraAppSchema>;
 
 export const entraUserSchema = z
   .object({

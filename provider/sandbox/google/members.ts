@@ -2,7 +2,7 @@ import type { Request, Response, Router } from "express";
 import { lookupGroup, pageOf, queryOf, sendResource, visibleMembers, type GoogleContext } from "./context";
 import { googleErrors, sendGoogleError } from "./errors";
 import { allowScopes } from "./oauth";
-import { listResource, memberResource } from "./resources";
+import { listResource, memberResource, suspendedUserIds } from "./resources";
 import { ACCEPTED_SCOPES } from "./scopes";
 import {
   GOOGLE_DELIVERY_SETTINGS,
@@ -11,7 +11,7 @@ import {
   findGoogleUser,
   membersOf,
   newEtag,
-  resolveMemberKey,
+  memberResolver,
   type GoogleTenant,
   type SandboxGoogleGroup,
   type SandboxGoogleMember,
@@ -88,8 +88,8 @@ export function memberRoutes(r: Router, ctx: GoogleContext): void {
     const members = (q.includeDerivedMembership === "true" ? derivedMembers(ctx, g) : visibleMembers(ctx, g)).filter((m) => !roles || roles.includes(m.role));
     const page = pageOf(req, res, members, { max: MAX_PAGE, byDefault: MAX_PAGE });
     if (!page) return;
-    const t = ctx.tenant();
-    res.json(listResource("admin#directory#members", "members", page.page.map((m) => memberResource(t, m, false)), page.nextPageToken));
+    const suspended = suspendedUserIds(ctx.tenant());
+    res.json(listResource("admin#directory#members", "members", page.page.map((m) => memberResource(m, false, suspended)), page.nextPageToken));
   });
 
   r.post("/groups/:groupKey/members", write, (req, res) => {
@@ -105,7 +105,7 @@ export function memberRoutes(r: Router, ctx: GoogleContext): void {
       target = { type: "CUSTOMER", id: t.customerId };
     } else {
       const key = typeof body.email === "string" && body.email ? body.email : typeof body.id === "string" ? body.id : "";
-      const resolved = key ? resolveMemberKey(t, key) : undefined;
+      const resolved = key ? memberResolver(t)(key) : undefined;
       // Google's answer for an address of the customer's domains that has no account.
       if (!resolved || "problem" in resolved) return googleErrors.required(res, "memberKey");
       target = resolved;
@@ -118,7 +118,7 @@ export function memberRoutes(r: Router, ctx: GoogleContext): void {
     members.push(member);
     ctx.propagation.inserted(member);
     g.etag = newEtag();
-    sendResource(res, memberResource(t, member, true));
+    sendResource(res, memberResource(member, true, suspendedUserIds(t)));
   });
 
   r.get("/groups/:groupKey/members/:memberKey", read, (req, res) => {
@@ -126,7 +126,7 @@ export function memberRoutes(r: Router, ctx: GoogleContext): void {
     if (!g) return;
     const m = findMember(ctx.tenant(), g, String(req.params.memberKey));
     if (!m || !ctx.propagation.visible(m)) return googleErrors.notFound(res, "memberKey");
-    sendResource(res, memberResource(ctx.tenant(), m, true));
+    sendResource(res, memberResource(m, true, suspendedUserIds(ctx.tenant())));
   });
 
   // PUT and PATCH change the same two fields: role and delivery_settings.
@@ -138,7 +138,7 @@ export function memberRoutes(r: Router, ctx: GoogleContext): void {
     const fields = memberFields(res, (req.body ?? {}) as Record<string, unknown>);
     if (!fields) return;
     Object.assign(m, fields, { etag: newEtag() });
-    sendResource(res, memberResource(ctx.tenant(), m, true));
+    sendResource(res, memberResource(m, true, suspendedUserIds(ctx.tenant())));
   };
   r.put("/groups/:groupKey/members/:memberKey", write, update);
   r.patch("/groups/:groupKey/members/:memberKey", write, update);

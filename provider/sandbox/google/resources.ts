@@ -1,5 +1,5 @@
 import { visibleMembers, type GoogleContext } from "./context";
-import { newEtag, findGoogleUser, type GoogleTenant, type SandboxGoogleGroup, type SandboxGoogleMember, type SandboxGoogleUser } from "./tenant";
+import { newEtag, type GoogleTenant, type SandboxGoogleGroup, type SandboxGoogleMember, type SandboxGoogleUser } from "./tenant";
 
 /** The JSON shapes of the Directory API, from what the sandbox stores. */
 
@@ -19,9 +19,14 @@ export function groupResource(ctx: GoogleContext, g: SandboxGoogleGroup) {
   };
 }
 
+/** Ids of suspended users (built once per request: lists render up to 200 members). */
+export function suspendedUserIds(tenant: GoogleTenant): ReadonlySet<string> {
+  return new Set(tenant.users.filter((u) => u.suspended).map((u) => u.id));
+}
+
 /** `delivery_settings` only where Google sends it: insert, get, update and patch, not list. */
-export function memberResource(tenant: GoogleTenant, m: SandboxGoogleMember, withDeliverySettings: boolean) {
-  const status = m.type === "CUSTOMER" ? undefined : m.type === "USER" && findGoogleUser(tenant, m.id)?.suspended ? "SUSPENDED" : "ACTIVE";
+export function memberResource(m: SandboxGoogleMember, withDeliverySettings: boolean, suspended: ReadonlySet<string>) {
+  const status = m.type === "CUSTOMER" ? undefined : m.type === "USER" && suspended.has(m.id) ? "SUSPENDED" : "ACTIVE";
   return {
     kind: "admin#directory#member",
     etag: m.etag,

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { DEFAULT_DELEGATED_SCOPES } from "./scopes";
 import { groupSettingsSchema } from "./settingsSchema";
@@ -28,7 +28,8 @@ export type SandboxGoogleUser = z.infer<typeof sandboxGoogleUserSchema>;
  * tenant (USER/GROUP take the id of the account or group, EXTERNAL gets its own).
  */
 const memberObjectSchema = z.object({
-  id: z.string().default(() => newNumericId()),
+  /** Computed when seeding (a seed may keep an EXTERNAL member's id; "" = assign one). */
+  id: z.string().default(""),
   /** Absent only for a CUSTOMER member (everyone in the customer). */
   email: emailSchema.optional(),
   role: z.enum(GOOGLE_MEMBER_ROLES).default("MEMBER"),
@@ -73,13 +74,14 @@ export const googleTenantSchema = z
     for (const admin of tenant.admins) {
       if (!findGoogleUser(tenant, admin)) tenant.users.push(sandboxGoogleUserSchema.parse({ primaryEmail: admin }));
     }
+    const resolve = memberResolver(tenant, true);
     tenant.groups.forEach((group, g) =>
       group.members?.forEach((member, m) => {
         if (member.type === "CUSTOMER") {
           Object.assign(member, { id: tenant.customerId, email: undefined });
           return;
         }
-        const target = resolveMemberKey(tenant, member.email ?? member.id);
+        const target = resolve(member.email ?? member.id, member.id);
         if ("problem" in target) ctx.issues.push({ code: "custom", input: member, path: ["groups", g, "members", m], message: target.problem });
         else Object.assign(member, target);
       }),
@@ -95,11 +97,12 @@ export function newGoogleId(): string {
 
 /** Google's user and member ids are 21-digit numbers. */
 export function newNumericId(): string {
-  return "1" + Array.from({ length: 20 }, () => randomInt(10)).join("");
+  return "1" + (BigInt("0x" + randomBytes(9).toString("hex")) % 10n ** 20n).toString().padStart(20, "0");
 }
 
 export function newEtag(): string {
-  return `"${randomBytes(12).toString("base64url")}/${randomBytes(9).toString("base64url")}"`;
+  const r = randomBytes(21).toString("base64url");
+  return `"${r.slice(0, 16)}/${r.slice(16)}"`;
 }
 
 type TenantData = Pick<GoogleTenant, "domains" | "users" | "groups">;
@@ -131,27 +134,60 @@ export function membersOf(group: SandboxGoogleGroup): SandboxGoogleMember[] {
 
 export type MemberTarget = { type: GoogleMemberType; id: string; email: string } | { problem: string };
 
-/**
- * What an address (or id) added to a group is: a USER of the customer, a GROUP, or an
- * EXTERNAL address. An address in one of the customer's domains with no account behind it
- * is refused, as Google refuses it.
- */
-export function resolveMemberKey(tenant: TenantData, key: string): MemberTarget {
-  const user = findGoogleUser(tenant, key);
-  if (user) return { type: "USER", id: user.id, email: user.primaryEmail };
-  const group = findGoogleGroup(tenant, key);
-  if (group) return { type: "GROUP", id: group.id, email: group.email };
-  const email = key.toLowerCase();
-  if (!email.includes("@")) return { problem: `${key} is neither an address nor the id of a user or group` };
-  if (inCustomerDomains(tenant, email)) return { problem: `${email} is in a domain of the customer but no user or group has that address` };
-  return { type: "EXTERNAL", id: externalMemberId(tenant, email), email };
+interface EntityLookup {
+  user(key: string): SandboxGoogleUser | undefined;
+  group(key: string): SandboxGoogleGroup | undefined;
+  /** The id an external address already has in some group. */
+  externalId(email: string): string | undefined;
 }
 
-/** An external address keeps one id across the groups it is in, as in Google. */
-function externalMemberId(tenant: TenantData, email: string): string {
-  for (const g of tenant.groups) {
-    const known = g.members?.find((m) => m.type === "EXTERNAL" && m.email === email);
-    if (known) return known.id;
-  }
-  return newNumericId();
+/** Linear lookups: right for one call at a time on a tenant that tests may change directly. */
+function scanLookup(tenant: TenantData): EntityLookup {
+  return {
+    user: (key) => findGoogleUser(tenant, key),
+    group: (key) => findGoogleGroup(tenant, key),
+    externalId: (email) => {
+      for (const g of tenant.groups) {
+        const known = g.members?.find((m) => m.type === "EXTERNAL" && m.email === email);
+        if (known) return known.id;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Maps built once: for resolving every member of a seed (thousands) without quadratic scans. */
+function indexedLookup(tenant: TenantData): EntityLookup {
+  const users = new Map<string, SandboxGoogleUser>();
+  for (const u of tenant.users) for (const key of [u.id, u.primaryEmail, ...u.aliases]) if (!users.has(key)) users.set(key, u);
+  const groups = new Map<string, SandboxGoogleGroup>();
+  for (const g of tenant.groups) for (const key of [g.id, g.email, ...g.aliases]) if (!groups.has(key)) groups.set(key, g);
+  return {
+    user: (key) => users.get(key) ?? users.get(key.toLowerCase()),
+    group: (key) => groups.get(key) ?? groups.get(key.toLowerCase()),
+    externalId: () => undefined,
+  };
+}
+
+/**
+ * What addresses (or ids) added to groups are: a USER of the customer, a GROUP, or an
+ * EXTERNAL address (one id across all the groups it is in, as in Google). An address in one
+ * of the customer's domains with no account behind it is refused, as Google refuses it.
+ */
+export function memberResolver(tenant: TenantData, many = false): (key: string, seededId?: string) => MemberTarget {
+  const lookup = many ? indexedLookup(tenant) : scanLookup(tenant);
+  const assigned = new Map<string, string>();
+  return (key, seededId) => {
+    if (!key) return { problem: "a member needs an email address (or the id of a user or group)" };
+    const user = lookup.user(key);
+    if (user) return { type: "USER", id: user.id, email: user.primaryEmail };
+    const group = lookup.group(key);
+    if (group) return { type: "GROUP", id: group.id, email: group.email };
+    const email = key.toLowerCase();
+    if (!email.includes("@")) return { problem: `${key} is neither an address nor the id of a user or group` };
+    if (inCustomerDomains(tenant, email)) return { problem: `${email} is in a domain of the customer but no user or group has that address` };
+    const id = assigned.get(email) ?? (seededId || undefined) ?? lookup.externalId(email) ?? newNumericId();
+    assigned.set(email, id);
+    return { type: "EXTERNAL", id, email };
+  };
 }

@@ -1,0 +1,21 @@
+import type { Sandbox } from "../../provider/sandbox";
+
+/** The test's view of "remote": what the sandbox's directories hold right now. */
+export function googleGroup(sandbox: Sandbox, email: string) {
+  return sandbox.google.tenant.groups.find((g) => g.email === email);
+}
+
+export function googleMembers(sandbox: Sandbox, email: string): string[] {
+  return (googleGroup(sandbox, email)?.members ?? []).map((m) => m.email ?? "").sort();
+}
+
+/** Requests that change something (anything but reads and token grants). */
+export function writeRequests(sandbox: Sandbox): string[] {
+  return Object.keys(sandbox.requestCounts()).filter((k) => !/^(GET|BATCH-ITEM GET)\b/.test(k) && !/token|oauth2|openid|discovery/.test(k));
+}
+
+/** The resource steps a `--diff` preview or update shows: operation and resource name. */
+export function stepsOf(output: string, type: string): { op: string; name: string }[] {
+  const re = new RegExp(`pulumi-nodejs:dynamic/groupexport:${type}: \\((\\w[\\w-]*)\\)\\s+(?:\\[id=[^\\]]*\\]\\s+)?\\[urn=[^\\]]*::([^\\]:]+)\\]`, "g");
+  return [...output.matchAll(re)].map((m) => ({ op: m[1], name: m[2] }));
+}

@@ -90,7 +90,7 @@ export class GraphDirectoryClient {
 
   /** Every group with exactly this display name (any kind). */
   async findGroupsByDisplayName(displayName: string): Promise<GraphGroup[]> {
-    return this.pages<GraphGroup>(`/groups?$filter=displayName eq ${encodeURIComponent(odataString(displayName))}&$select=${GROUP_FIELDS}&$top=${GRAPH_PAGE_MAX}`);
+    return this.pages<GraphGroup>(`/groups?$filter=${encodeURIComponent(`displayName eq ${odataString(displayName)}`)}&$select=${GROUP_FIELDS}&$top=${GRAPH_PAGE_MAX}`);
   }
 
   async getGroup(id: string): Promise<GraphGroup | undefined> {

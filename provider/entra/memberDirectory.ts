@@ -31,7 +31,7 @@ export function entraMemberDirectory(client: GraphDirectoryClient): MemberDirect
         return !id;
       });
       // Not a user principal name: try it as the user's mail address.
-      const byMail = await client.batch(misses.map((key) => ({ method: "GET", url: `/users?$filter=mail eq ${encodeURIComponent(odataString(key))}&$select=id` })));
+      const byMail = await client.batch(misses.map((key) => ({ method: "GET", url: `/users?$filter=${encodeURIComponent(`mail eq ${odataString(key)}`)}&$select=id` })));
       const unresolved = misses.filter((key, i) => {
         const id = (byMail[i]?.body?.value as { id: string }[] | undefined)?.[0]?.id;
         if (id) resolved.set(key, id);

@@ -28,10 +28,10 @@ export function planTakeover(displayName: string, sameName: GraphGroup[], option
   const security = sameName.filter(isSecurityGroup);
   const others = sameName.filter((g) => !isSecurityGroup(g));
   const skipped = others.length
-    ? `${others.map((g) => `a ${groupKind(g)} group (${g.id})`).join(", ")} named "${displayName}" exists and is never taken over`
+    ? `${others.map((g) => `${groupKind(g)} group ${g.id}`).join(", ")} has this name but is never taken over`
     : undefined;
   if (security.length === 1) return { action: "adopt", groupId: security[0].id };
-  if (security.length === 0) return { action: "create", ...(skipped ? { note: `${skipped}: a security group is created instead` } : {}) };
+  if (security.length === 0) return { action: "create", ...(skipped ? { note: skipped } : {}) };
   const ids = security.map((g) => g.id).sort();
   if (options.onAmbiguousName === "create") return { action: "create", note: `${ids.length} security groups are named "${displayName}" (${ids.join(", ")}); onAmbiguousName is "create"` };
   return {

@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { expect } from "chai";
 import type { Client, PageCollection } from "@microsoft/microsoft-graph-client";
-import type { Sandbox } from "../../provider/sandbox";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { GRAPH_SCOPE, graphClient, graphFailure, NO_RETRY, sandboxFetch, sandboxPerSuite, secretCredential } from "../support/entraClients";
 
 const securityGroup = (displayName: string, mailNickname: string) => ({ displayName, mailNickname, mailEnabled: false, securityEnabled: true });
@@ -119,6 +120,26 @@ describe("Entra sandbox: faults, replication lag, counting and administration", 
     const invalid = await sandboxFetch(sandbox, "/__sandbox/entra", { method: "PUT", body: { groups: [{ displayName: "Bad", members: ["6a1d0c3a-1111-4222-8333-000000000000"] }] } });
     expect(invalid.status).to.equal(400);
     expect(sandbox.entra.tenantId, "an invalid seed changes nothing").to.equal(tenantId);
+  });
+
+  it("keeps the tenant across restarts with a state file", async () => {
+    const stateFile = join(dirname(sandbox.caPath), "state.json");
+    const first = await startSandbox({ stateFile });
+    try {
+      await graphClient(first).api("/groups").post(securityGroup("Persistent", "persistent"));
+    } finally {
+      await first.close();
+    }
+    const second = await startSandbox({ stateFile });
+    try {
+      expect(second.entra.tenantId).to.equal(first.entra.tenantId);
+      expect(second.entra.clientSecret).to.equal(first.entra.clientSecret);
+      expect(readFileSync(second.entra.clientSecretPath, "utf8")).to.equal(first.entra.clientSecret);
+      const found = (await graphClient(second).api("/groups").filter("mailNickname eq 'persistent'").get()) as PageCollection;
+      expect(found.value).to.have.length(1);
+    } finally {
+      await second.close();
+    }
   });
 
   it("hands a Pulumi program non-secret stack config; the secret stays in its file", () => {

@@ -37,7 +37,7 @@ describe("Entra sandbox: identity platform, through @azure/identity", function (
       jwks_uri: `${sandbox.url}/${tid}/discovery/v2.0/keys`,
     });
     for (const field of ["token_endpoint_auth_methods_supported", "response_types_supported", "scopes_supported", "subject_types_supported", "id_token_signing_alg_values_supported"]) {
-      expect(meta.json?.[field], field).to.be.an("array").that.is.not.empty;
+      expect(meta.json?.[field], field).to.be.an("array").with.length.greaterThan(0);
     }
     // A domain of the tenant names it too.
     expect((await sandboxFetch(sandbox, "/example.com/v2.0/.well-known/openid-configuration")).status).to.equal(200);

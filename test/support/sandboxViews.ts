@@ -9,13 +9,27 @@ export function googleMembers(sandbox: Sandbox, email: string): string[] {
   return (googleGroup(sandbox, email)?.members ?? []).map((m) => m.email ?? "").sort();
 }
 
-/** Requests that change something (anything but reads and token grants). */
+/** Batch envelopes: what they carry is counted item by item ("BATCH-ITEM ..."). */
+const BATCH_ENVELOPES = /^POST \/(v1\.0\/\$batch|batch\/admin\/directory_v1)$/;
+
+/** Requests that change something (anything but reads, token grants and batch envelopes). */
 export function writeRequests(sandbox: Sandbox): string[] {
-  return Object.keys(sandbox.requestCounts()).filter((k) => !/^(GET|BATCH-ITEM GET)\b/.test(k) && !/token|oauth2|openid|discovery/.test(k));
+  return Object.keys(sandbox.requestCounts()).filter((k) => !/^(GET|BATCH-ITEM GET)\b/.test(k) && !/token|oauth2|openid|discovery/.test(k) && !BATCH_ENVELOPES.test(k));
 }
 
 /** The resource steps a `--diff` preview or update shows: operation and resource name. */
 export function stepsOf(output: string, type: string): { op: string; name: string }[] {
   const re = new RegExp(`pulumi-nodejs:dynamic/groupexport:${type}: \\((\\w[\\w-]*)\\)\\s+(?:\\[id=[^\\]]*\\]\\s+)?\\[urn=[^\\]]*::([^\\]:]+)\\]`, "g");
   return [...output.matchAll(re)].map((m) => ({ op: m[1], name: m[2] }));
+}
+
+/** An Entra group's member UPNs, as the sandbox's tenant holds them. */
+export function entraMembers(sandbox: Sandbox, groupId: string): string[] {
+  const tenant = sandbox.entra.tenant;
+  const group = tenant.groups.find((g) => g.id === groupId);
+  return (group?.members ?? []).map((id) => tenant.users.find((u) => u.id === id)?.userPrincipalName ?? id).sort();
+}
+
+export function entraGroupsNamed(sandbox: Sandbox, displayName: string) {
+  return sandbox.entra.tenant.groups.filter((g) => g.displayName === displayName);
 }

@@ -1,8 +1,9 @@
-import { createHash, createPublicKey, generateKeyPairSync, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPair, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
+import { promisify } from "node:util";
 import { Router, type NextFunction, type Request, type Response } from "express";
 import { decodeJwt, decodeProtectedHeader, errors, exportJWK, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { AadError, GraphError, sendAadError } from "./errors";
-import { SANDBOX_OIDC_ISSUER, SANDBOX_OIDC_SUBJECT, TOKEN_EXCHANGE_AUDIENCE, type EntraApp, type EntraTenant, type FederatedCredential } from "./tenant";
+import { SANDBOX_OIDC_ISSUER, SANDBOX_OIDC_SUBJECT, TOKEN_EXCHANGE_AUDIENCE, type EntraApp, type EntraTenant } from "./tenant";
 
 /** Microsoft Graph's resource URI and application id; either may name it in a scope. */
 const GRAPH_RESOURCE = "https://graph.microsoft.com";
@@ -34,6 +35,15 @@ function certificateKey(pem: string): { key: KeyObject; x5t?: string; x5tS256?: 
   return { key: cert.publicKey, x5t: thumb(cert.fingerprint), x5tS256: thumb(cert.fingerprint256) };
 }
 
+interface KeyPair {
+  publicKey: KeyObject;
+  privateKey: KeyObject;
+}
+
+function newRsaKey(): Promise<KeyPair> {
+  return promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
+}
+
 /** Clock skew AAD tolerates in assertions (MSAL even rounds `nbf` up to the next second). */
 const CLOCK_SKEW_SECONDS = 300;
 
@@ -59,10 +69,13 @@ async function verifyAssertion(assertion: string, key: KeyObject, audience: stri
  * and verification of the access tokens it issues.
  */
 export class EntraIdentity {
-  private readonly signingKeys = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  private readonly kid = createHash("sha256").update(this.signingKeys.publicKey.export({ type: "spki", format: "der" })).digest("base64url").slice(0, 27);
-  /** Key of the sandbox's stand-in external OIDC issuer (CI system / Kubernetes). */
-  private readonly oidcIssuerKeys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  /** The token-signing key, generated in the background (RSA key generation takes a few hundred ms). */
+  private readonly signing = newRsaKey().then((keys) => ({
+    ...keys,
+    kid: createHash("sha256").update(keys.publicKey.export({ type: "spki", format: "der" })).digest("base64url").slice(0, 27),
+  }));
+  /** Key of the sandbox's stand-in external OIDC issuer (CI system / Kubernetes), made when first needed. */
+  private oidcIssuer: Promise<KeyPair> | undefined;
 
   constructor(private readonly tenant: () => EntraTenant) {}
 
@@ -103,8 +116,9 @@ export class EntraIdentity {
       });
     });
     r.get("/:tenant/discovery/v2.0/keys", async (_req: Request, res: Response) => {
-      const jwk = await exportJWK(this.signingKeys.publicKey);
-      res.json({ keys: [{ kty: jwk.kty, use: "sig", kid: this.kid, n: jwk.n, e: jwk.e, issuer: `https://sts.windows.net/${this.tenant().tenantId}/` }] });
+      const { publicKey, kid } = await this.signing;
+      const jwk = await exportJWK(publicKey);
+      res.json({ keys: [{ kty: jwk.kty, use: "sig", kid, n: jwk.n, e: jwk.e, issuer: `https://sts.windows.net/${this.tenant().tenantId}/` }] });
     });
     r.post("/:tenant/oauth2/v2.0/token", async (req: Request, res: Response) => {
       try {
@@ -162,6 +176,7 @@ export class EntraIdentity {
       throw new AadError(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
     const now = Math.floor(Date.now() / 1000);
+    const { privateKey, kid } = await this.signing;
     const accessToken = await new SignJWT({
       aud: audience,
       app_displayname: app.displayName,
@@ -176,12 +191,12 @@ export class EntraIdentity {
       uti: randomUUID().replace(/-/g, ""),
       ver: "1.0",
     })
-      .setProtectedHeader({ typ: "JWT", alg: "RS256", kid: this.kid })
+      .setProtectedHeader({ typ: "JWT", alg: "RS256", kid })
       .setIssuer(`https://sts.windows.net/${t.tenantId}/`)
       .setIssuedAt(now)
       .setNotBefore(now)
       .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
-      .sign(this.signingKeys.privateKey);
+      .sign(privateKey);
     return { token_type: "Bearer", expires_in: TOKEN_LIFETIME_SECONDS, ext_expires_in: TOKEN_LIFETIME_SECONDS, access_token: accessToken };
   }
 
@@ -234,11 +249,12 @@ export class EntraIdentity {
     if (!credential) {
       throw new AadError(400, "invalid_request", 70021, `No matching federated identity record found for presented assertion. Assertion Issuer: '${String(claims.iss)}'. Assertion Subject: '${String(claims.sub)}'. Assertion Audience: '${presented.join(",")}'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`);
     }
-    await verifyAssertion(assertion, this.federatedKey(credential), credential.audiences);
+    await verifyAssertion(assertion, credential.publicKeyPem ? certificateKey(credential.publicKeyPem).key : (await this.oidcIssuerKeys()).publicKey, credential.audiences);
   }
 
-  private federatedKey(credential: FederatedCredential): KeyObject {
-    return credential.publicKeyPem ? certificateKey(credential.publicKeyPem).key : this.oidcIssuerKeys.publicKey;
+  private oidcIssuerKeys(): Promise<KeyPair> {
+    this.oidcIssuer ??= newRsaKey();
+    return this.oidcIssuer;
   }
 
   /** A token of the sandbox's stand-in OIDC issuer, as a CI system would hand to a workload. */
@@ -252,7 +268,7 @@ export class EntraIdentity {
       .setIssuedAt(now)
       .setNotBefore(now)
       .setExpirationTime(now + (options.expiresInSeconds ?? 3600))
-      .sign(this.oidcIssuerKeys.privateKey);
+      .sign((await this.oidcIssuerKeys()).privateKey);
   }
 
   /** Middleware: a valid access token for Graph from this tenant, else 401 InvalidAuthenticationToken. */
@@ -267,7 +283,7 @@ export class EntraIdentity {
       const t = this.tenant();
       let claims: JWTPayload;
       try {
-        ({ payload: claims } = await jwtVerify(token, this.signingKeys.publicKey, { issuer: `https://sts.windows.net/${t.tenantId}/` }));
+        ({ payload: claims } = await jwtVerify(token, (await this.signing).publicKey, { issuer: `https://sts.windows.net/${t.tenantId}/` }));
       } catch (e) {
         if (e instanceof errors.JWTExpired) throw unauthenticated("Lifetime validation failed, the token is expired.");
         throw unauthenticated(e instanceof errors.JWTClaimValidationFailed ? "Access token validation failure. Invalid issuer." : "Access token validation failure.");

@@ -41,10 +41,11 @@ export function resolveNewMembers(directory: EntraDirectory, group: Pick<EntraGr
 /** Membership routes: list, add (`$ref`), remove (`{id}/$ref`). */
 export function membersApi(directory: EntraDirectory): Router {
   const r = Router();
+  const directoryObjects = directoryObjectResource(directory);
   const members = (g: EntraGroup) => g.members.map((id) => directory.object(id)).filter((o) => o !== undefined);
 
   r.get("/groups/:id/members", allow(ALLOWED_ROLES.readGroups), (req: Request, res: Response) => {
-    sendCollection(req, res, directoryObjectResource(directory), members(directory.group(String(req.params.id))), "directoryObjects");
+    sendCollection(req, res, directoryObjects, members(directory.group(String(req.params.id))), "directoryObjects");
   });
 
   r.get("/groups/:id/members/microsoft.graph.user", allow(ALLOWED_ROLES.readGroups), (req: Request, res: Response) => {

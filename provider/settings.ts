@@ -20,13 +20,41 @@ const serviceAccountKeySchema = z.object({
 });
 export type ServiceAccountKey = z.infer<typeof serviceAccountKeySchema>;
 
+/**
+ * A workload identity federation configuration (`gcloud iam workload-identity-pools
+ * create-cred-config`). Loose: every other field (credential_source formats, universe_domain,
+ * workforce_pool_user_project...) is kept for google-auth-library, which reads it.
+ */
+const externalAccountSchema = z.looseObject({
+  type: z.literal("external_account"),
+  audience: z.string().min(1),
+  subject_token_type: z.string().min(1),
+  token_url: z.string().url().optional(),
+  credential_source: z.record(z.string(), z.unknown()),
+  service_account_impersonation_url: z.string().url().optional(),
+});
+export type ExternalAccountConfig = z.infer<typeof externalAccountSchema>;
+
+const googleCredentialsSchema = z.discriminatedUnion("type", [serviceAccountKeySchema, externalAccountSchema]);
+export type GoogleCredentials = z.infer<typeof googleCredentialsSchema>;
+
 export interface GoogleSettings {
-  credentials: ServiceAccountKey;
+  /** A service-account key, or a workload identity federation configuration (no key: for CI). */
+  credentials: GoogleCredentials;
+  /**
+   * The service account whose identity carries the domain-wide delegation: the key's
+   * `client_email`, or for an external account the one it may sign JWTs as.
+   */
+  serviceAccountEmail: string;
   /** The admin the service account impersonates through domain-wide delegation. */
   adminEmail: string;
-  /** Root URL of the Google APIs (the sandbox's, in tests); undefined means Google's. */
+  /**
+   * Root URL of the Google APIs (the sandbox's, in tests); undefined means Google's. For an
+   * external account it also stands in for https://sts.googleapis.com/ and
+   * https://iamcredentials.googleapis.com/ (see provider/google/delegatedAuth.ts).
+   */
   apiRootUrl?: string;
-  /** Token endpoint to send the JWT grant to instead of oauth2.googleapis.com. */
+  /** Token endpoint to send the JWT grant to instead of https://oauth2.googleapis.com/token. */
   tokenUrl?: string;
 }
 
@@ -110,7 +138,7 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new SettingsError(`cannot read the Google key file ${path} (${(error as NodeJS.ErrnoException).code}): check groupExport:googleCredentialsFile or GOOGLE_APPLICATION_CREDENTIALS (${README_CREDENTIALS})`);
+    throw new SettingsError(`cannot read the Google credentials file ${path} (${(error as NodeJS.ErrnoException).code}): check groupExport:googleCredentialsFile or GOOGLE_APPLICATION_CREDENTIALS (${README_CREDENTIALS})`);
   }
 }
 
@@ -142,22 +170,18 @@ function readGoogleSettings(): GoogleSettings {
   const raw = file !== undefined ? readKeyFile(file) : process.env.GROUP_EXPORT_GOOGLE_CREDENTIALS || undefined;
   if (raw === undefined) {
     throw new SettingsError(
-      "Google credentials are not configured: run `pulumi config set groupExport:googleCredentialsFile /path/to/key.json` " +
-        `(a service-account key with domain-wide delegation), or set GOOGLE_APPLICATION_CREDENTIALS (${README_CREDENTIALS})`,
+      "Google credentials are not configured: run `pulumi config set groupExport:googleCredentialsFile /path/to/credentials.json` " +
+        "(a service-account key with domain-wide delegation, or a workload identity federation configuration of type external_account), " +
+        `or set GOOGLE_APPLICATION_CREDENTIALS (${README_CREDENTIALS})`,
     );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new SettingsError(`the Google credentials are not JSON: point groupExport:googleCredentialsFile at the service-account key file as downloaded (${README_CREDENTIALS})`);
+    throw new SettingsError(`the Google credentials are not JSON: point groupExport:googleCredentialsFile at the credentials file as downloaded or generated (${README_CREDENTIALS})`);
   }
-  const key = serviceAccountKeySchema.safeParse(parsed);
-  if (!key.success) {
-    throw new SettingsError(
-      `the Google credentials are not a service-account key (needs type "service_account", client_email and private_key): ${key.error.issues.map((i) => i.path.join(".")).join(", ")} (${README_CREDENTIALS})`,
-    );
-  }
+  const credentials = parseGoogleCredentials(parsed);
   const adminEmail = setting("googleAdminEmail", "GROUP_EXPORT_GOOGLE_ADMIN_EMAIL");
   if (!adminEmail) {
     throw new SettingsError(
@@ -165,9 +189,60 @@ function readGoogleSettings(): GoogleSettings {
     );
   }
   return {
-    credentials: key.data,
+    credentials,
+    serviceAccountEmail: credentials.type === "service_account" ? credentials.client_email : impersonatedServiceAccount(credentials),
     adminEmail,
     apiRootUrl: setting("googleApiRootUrl", "GROUP_EXPORT_GOOGLE_API_ROOT_URL"),
     tokenUrl: setting("googleTokenUrl", "GROUP_EXPORT_GOOGLE_TOKEN_URL"),
   };
+}
+
+const CREDENTIAL_KINDS = 'a service-account key (type "service_account") or a workload identity federation configuration (type "external_account", from `gcloud iam workload-identity-pools create-cred-config`)';
+
+/** Which of the two supported credential files this is; SettingsError naming what is missing otherwise. */
+function parseGoogleCredentials(parsed: unknown): GoogleCredentials {
+  const type = (parsed as { type?: unknown } | null)?.type;
+  if (type !== "service_account" && type !== "external_account") {
+    throw new SettingsError(`the Google credentials have type ${JSON.stringify(type ?? null)}: use ${CREDENTIAL_KINDS} (${README_CREDENTIALS})`);
+  }
+  const result = googleCredentialsSchema.safeParse(parsed);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((i) => i.path.join(".")).join(", ");
+  throw new SettingsError(
+    type === "service_account"
+      ? `the Google credentials are not a usable service-account key (needs client_email and private_key): ${fields} (${README_CREDENTIALS})`
+      : `the Google credentials are not a usable external_account configuration (needs audience, subject_token_type and credential_source; URLs must be absolute): ${fields}. ` +
+          `Regenerate it with \`gcloud iam workload-identity-pools create-cred-config\` (${README_CREDENTIALS})`,
+  );
+}
+
+/** The impersonation URL's form, as google-auth-library parses it. */
+const IMPERSONATION_URL = /\/serviceAccounts\/([^/:]+):generateAccessToken$/;
+
+/**
+ * The service account an external account acts as: the target of its
+ * service_account_impersonation_url, or groupExport:googleServiceAccountEmail. Domain-wide
+ * delegation belongs to a service account, so one of the two is required.
+ */
+function impersonatedServiceAccount(credentials: ExternalAccountConfig): string {
+  const impersonationUrl = credentials.service_account_impersonation_url;
+  const fromFile = impersonationUrl ? IMPERSONATION_URL.exec(impersonationUrl)?.[1] : undefined;
+  if (impersonationUrl && !fromFile) {
+    throw new SettingsError(`the external_account configuration's service_account_impersonation_url (${impersonationUrl}) names no service account: expected .../serviceAccounts/EMAIL:generateAccessToken (${README_CREDENTIALS})`);
+  }
+  const configured = setting("googleServiceAccountEmail", "GROUP_EXPORT_GOOGLE_SERVICE_ACCOUNT_EMAIL");
+  if (configured && fromFile && decodeURIComponent(fromFile).toLowerCase() !== configured.toLowerCase()) {
+    throw new SettingsError(
+      `groupExport:googleServiceAccountEmail is ${configured} but the external_account configuration impersonates ${decodeURIComponent(fromFile)}: unset one, or make them name the same service account (${README_CREDENTIALS})`,
+    );
+  }
+  const email = configured ?? (fromFile && decodeURIComponent(fromFile));
+  if (!email) {
+    throw new SettingsError(
+      "the external_account configuration names no service account, and domain-wide delegation needs one: run " +
+        "`pulumi config set groupExport:googleServiceAccountEmail <name>@<project>.iam.gserviceaccount.com` (the service account whose client id has domain-wide delegation), " +
+        `set GROUP_EXPORT_GOOGLE_SERVICE_ACCOUNT_EMAIL, or generate the configuration with --service-account (${README_CREDENTIALS})`,
+    );
+  }
+  return email;
 }

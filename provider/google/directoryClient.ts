@@ -1,8 +1,9 @@
-import { admin, auth as googleAuthLibrary, type admin_directory_v1 } from "@googleapis/admin";
+import { admin, type admin_directory_v1 } from "@googleapis/admin";
 import type Bottleneck from "bottleneck";
 import { directoryLimiter, GOOGLE_LIMITS } from "../limiter";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
 import { decodeBatch, encodeBatch, GOOGLE_BATCH_MAX, type BatchCall, type BatchReply } from "./batch";
+import { delegatedAuth, type DelegatedAuthClient } from "./delegatedAuth";
 import type { GoogleSettings } from "../settings";
 
 /** Scopes: read-write for apply, read-only is enough for preview and refresh. */
@@ -81,38 +82,15 @@ function toDirectoryGroup(g: admin_directory_v1.Schema$Group): DirectoryGroup {
   return { id: g.id ?? "", email: (g.email ?? "").toLowerCase(), name: g.name ?? "", description: g.description ?? "" };
 }
 
-/** Builds the service-account JWT client; routes its token request to `tokenUrl` if set. */
-function googleAuth(settings: GoogleSettings) {
-  // The JWT class re-exported by the API package, so client and auth share one google-auth-library.
-  const auth = new googleAuthLibrary.JWT({
-    email: settings.credentials.client_email,
-    key: settings.credentials.private_key,
-    keyId: settings.credentials.private_key_id,
-    subject: settings.adminEmail,
-    scopes: [DIRECTORY_GROUP_SCOPE],
-  });
-  const tokenUrl = settings.tokenUrl;
-  if (tokenUrl) {
-    // The token URL is a constant inside gtoken; the transporter is the one place to redirect it.
-    auth.transporter.interceptors.request.add({
-      resolved: async (options) => {
-        if (new URL(String(options.url)).host === "oauth2.googleapis.com") options.url = new URL(tokenUrl);
-        return options;
-      },
-    });
-  }
-  return auth;
-}
-
 /** The Directory API operations the reconcilers need, each retried per the shared policy. */
 export class GoogleDirectoryClient {
   private readonly api: admin_directory_v1.Admin;
-  private readonly auth: ReturnType<typeof googleAuth>;
+  private readonly auth: DelegatedAuthClient;
   private readonly rootUrl: string;
   private readonly limiter: Bottleneck;
 
   constructor(readonly settings: GoogleSettings) {
-    this.auth = googleAuth(settings);
+    this.auth = delegatedAuth(settings, [DIRECTORY_GROUP_SCOPE]);
     this.rootUrl = settings.apiRootUrl ?? GOOGLE_API_ROOT;
     this.api = admin({ version: "directory_v1", auth: this.auth, rootUrl: this.rootUrl });
     // Google's quota is per impersonated user, so that is what the limiter is keyed by.
@@ -128,12 +106,18 @@ export class GoogleDirectoryClient {
     await this.call(() => this.api.groups.list({ customer: customerId, maxResults: 1 }));
   }
 
-  /** Direct members of a group, at the maximum page size. */
+  /** Direct members of a group, at the maximum page size; tolerates a group that is still propagating. */
   async listMembers(groupKey: string): Promise<DirectoryMember[]> {
     const members: DirectoryMember[] = [];
     let pageToken: string | undefined;
+    // A group inserted moments ago can 404 until it propagates; the binding knows it exists.
+    const propagating = (error: unknown): RetryVerdict => (googleStatus(error) === 404 ? { retry: true } : classifyGoogleError(error));
     do {
-      const res = await this.call(() => this.api.members.list({ groupKey, maxResults: MEMBERS_PAGE_MAX, pageToken }));
+      const res = await withRetry(
+        () => this.limiter.schedule(() => this.api.members.list({ groupKey, maxResults: MEMBERS_PAGE_MAX, pageToken })),
+        propagating,
+        defaultRetryPolicy,
+      );
       for (const m of res.data.members ?? []) members.push({ email: (m.email ?? "").toLowerCase(), id: m.id ?? "" });
       pageToken = res.data.nextPageToken ?? undefined;
     } while (pageToken);

@@ -1,6 +1,7 @@
 import { decodeJwt } from "jose";
 import { entraCredential } from "../entra/credentials";
 import { graphDirectoryClient } from "../entra/graphClient";
+import { GoogleFederationError } from "../google/delegatedAuth";
 import { DIRECTORY_GROUP_SCOPE, googleDirectoryClient, googleStatus } from "../google/directoryClient";
 import { entraSettings, googleSettings, README_CREDENTIALS } from "../settings";
 import type { ManagementRef } from "./managementSchema";
@@ -49,13 +50,21 @@ async function verifyEntra(ref: ManagementRef): Promise<{ principal: string }> {
 
 async function verifyGoogle(ref: ManagementRef, customerId: string): Promise<{ principal: string }> {
   const settings = googleSettings();
-  const principal = `service account ${settings.credentials.client_email} acting as ${settings.adminEmail}`;
+  const federated = settings.credentials.type === "external_account";
+  const principal = `service account ${settings.serviceAccountEmail}${federated ? " (through workload identity federation)" : ""} acting as ${settings.adminEmail}`;
   try {
     await googleDirectoryClient(settings).verifyAccess(customerId);
     return { principal };
   } catch (error) {
     const text = String((error as Error)?.message ?? error);
     const status = googleStatus(error);
+    if (error instanceof GoogleFederationError) {
+      const fix =
+        error.step === "federation"
+          ? "check the credentials file's audience and credential_source, and that the workload identity pool provider accepts the token's issuer, audience and subject"
+          : `grant the workload identity principal roles/iam.serviceAccountTokenCreator on ${settings.serviceAccountEmail} (roles/iam.workloadIdentityUser alone does not allow signJwt)`;
+      throw new Error(`directory ${ref.directoryKey}: ${principal} could not sign in: ${text}. Fix: ${fix} (${README_CREDENTIALS})`);
+    }
     if (/unauthorized_client|invalid_grant/.test(text)) {
       throw new Error(
         `directory ${ref.directoryKey}: ${principal} is not authorized: domain-wide delegation does not grant scope ${DIRECTORY_GROUP_SCOPE} ` +

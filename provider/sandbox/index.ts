@@ -11,3 +11,4 @@ export { type EntraTenant, type EntraTenantSeed, type EntraApp, type EntraAppSee
 export { type EntraBehaviour, type SandboxEntra } from "./entra/entraSandbox";
 export { type EntraClientCertificate } from "./entra/certificates";
 export { type GoogleServiceAccountKey } from "./google/oauth";
+export { generateSandboxTls, type SandboxTls } from "./tls";

@@ -11,11 +11,16 @@ import { GoogleSandbox, type GoogleBehaviour, type SandboxGoogle } from "./googl
 import type { GoogleTenant, GoogleTenantSeed } from "./google/tenant";
 import { Loopback } from "./loopback";
 import { SandboxStateFile } from "./stateFile";
-import { generateSandboxTls } from "./tls";
+import { generateSandboxTls, type SandboxTls } from "./tls";
 
 export interface SandboxOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /**
+   * TLS material to serve with (default: a CA generated now). Passing one lets a process
+   * be started already trusting the CA (NODE_EXTRA_CA_CERTS is read only at start).
+   */
+  tls?: SandboxTls;
   /** The Google Workspace customer to start with. */
   google?: GoogleTenantSeed;
   /** Eventual consistency and quota of the Google emulator (adjustable later through `sandbox.google`). */
@@ -57,7 +62,7 @@ export interface Sandbox {
 
 /** Starts the local HTTPS sandbox of the Google Directory API and of Entra ID / Microsoft Graph. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const tls = await generateSandboxTls();
+  const tls = options.tls ?? (await generateSandboxTls());
   const dir = mkdtempSync(join(tmpdir(), "group-export-sandbox-"));
   const caPath = join(dir, "ca.pem");
   writeFileSync(caPath, tls.caPem);
@@ -97,6 +102,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     res.status(204).end();
   });
   app.get("/__sandbox/requests", (_req, res) => void res.json(Object.fromEntries(counts)));
+  app.delete("/__sandbox/requests", (_req, res) => {
+    counts.clear();
+    res.status(204).end();
+  });
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 404, message: `The sandbox does not emulate ${req.method} ${req.path}`, errors: [{ message: "Not Found", domain: "global", reason: "notFound" }] } });
   });

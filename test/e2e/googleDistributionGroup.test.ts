@@ -47,7 +47,7 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
     expect(group!.name).to.equal("engineering");
 
     const outputs = JSON.parse((await stack.workspace.ok(["stack", "output", "--json", "--show-secrets"])).stdout);
-    expect(outputs.engineering).to.include({ management: "workspace", email: "engineering@example.com", origin: "created", groupId: group!.id });
+    expect(outputs.engineering).to.include({ email: "engineering@example.com", origin: "created", groupId: group!.id });
 
     const exported = (await stack.workspace.ok(["stack", "export", "--show-secrets"])).stdout;
     const state = JSON.parse(exported);
@@ -98,6 +98,8 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
         sales: { management: "workspace", email: "sales@example.com", name: "Sales", description: "Sales team" },
       },
     });
+    const preview = await stack.workspace.preview();
+    expect(preview.stdout, "preview says the group will be adopted").to.include('adoption   : "adopt existing group 0adopted01"');
     const up = await stack.workspace.up();
     expect(up.code, up.output).to.equal(0);
     const sales = sandbox.google.tenant.groups.filter((g) => g.email === "sales@example.com");

@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: round trips and time for exporting 1,000 members into one Google group
+ * and one Entra group through the provider's client layer, against the sandbox, compared
+ * with the minimum the APIs allow and with a naive one-request-per-member baseline (what
+ * the Terraform providers do). Prints ratios; asserts nothing about speed.
+ *
+ * The provider's clients trust the sandbox through NODE_EXTRA_CA_CERTS, which Node reads
+ * only at start, so this script generates the CA, then re-runs itself as a child that trusts it.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { graphDirectoryClient } from "../../provider/entra/graphClient";
+import { entraMemberDirectory } from "../../provider/entra/memberDirectory";
+import { googleDirectoryClient } from "../../provider/google/directoryClient";
+import { googleMemberDirectory } from "../../provider/google/memberDirectory";
+import { generateSandboxTls, startSandbox, type Sandbox, type SandboxTls } from "../../provider/sandbox";
+import { entraSettings, googleSettings, setStackConfig } from "../../provider/settings";
+import { graphClient } from "../support/entraClients";
+import { directoryClient } from "../support/googleClients";
+
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1000);
+
+/** HTTP round trips since the last reset: batch envelopes count once, token grants not at all. */
+function roundTrips(sandbox: Sandbox): number {
+  return Object.entries(sandbox.requestCounts())
+    .filter(([key]) => !key.startsWith("BATCH-ITEM") && !/token|openid-configuration|discovery/.test(key))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+async function measure<T>(sandbox: Sandbox, run: () => Promise<T>): Promise<{ ms: number; trips: number; result: T }> {
+  sandbox.resetRequestCounts();
+  const start = performance.now();
+  const result = await run();
+  return { ms: performance.now() - start, trips: roundTrips(sandbox), result };
+}
+
+interface Row {
+  operation: string;
+  trips: number;
+  minimum: number;
+  ms: number;
+  naiveTrips?: number;
+  naiveMs?: number;
+}
+
+async function child(tls: SandboxTls): Promise<Row[]> {
+  const names = Array.from({ length: MEMBERS }, (_, i) => `user${String(i).padStart(4, "0")}@example.com`);
+  const sandbox = await startSandbox({
+    tls,
+    google: { domains: ["example.com"], users: names.map((primaryEmail) => ({ primaryEmail })) },
+    googleBehaviour: { quotaPerMinute: 1_000_000 },
+    entra: { users: names.map((userPrincipalName) => ({ userPrincipalName })) },
+  });
+  try {
+    const config = sandbox.providerConfig();
+    setStackConfig({ get: (key) => config[key]?.value });
+    const rows: Row[] = [];
+
+    // Google: one batch request carries up to 1,000 inserts.
+    const google = googleDirectoryClient(googleSettings());
+    const ours = (await google.insertGroup({ email: "bench-batched@example.com", name: "Batched", description: "" })).group;
+    const add = await measure(sandbox, () => googleMemberDirectory(google).addMembers(ours.id, new Map(names.map((n) => [n, n]))));
+    if (add.result.length > 0) throw new Error(`Google adds failed: ${add.result.slice(0, 3).map((f) => f.reason).join("; ")}`);
+    const naiveApi = directoryClient(sandbox);
+    const naiveGroup = (await naiveApi.groups.insert({ requestBody: { email: "bench-naive@example.com" } })).data;
+    const naive = await measure(sandbox, async () => {
+      for (const email of names) await naiveApi.members.insert({ groupKey: naiveGroup.id!, requestBody: { email, role: "MEMBER" } });
+    });
+    rows.push({ operation: `Google: add ${MEMBERS} members`, trips: add.trips, minimum: Math.ceil(MEMBERS / 1000), ms: add.ms, naiveTrips: naive.trips, naiveMs: naive.ms });
+    const list = await measure(sandbox, () => google.listMembers(ours.id));
+    rows.push({ operation: `Google: read ${MEMBERS} members (refresh)`, trips: list.trips, minimum: Math.ceil(MEMBERS / 200), ms: list.ms });
+
+    // Entra: resolve users, then bind 20 per PATCH, 20 PATCHes per $batch.
+    const graph = graphDirectoryClient(sandbox.entra.tenantId, entraSettings());
+    const directory = entraMemberDirectory(graph);
+    const group = await graph.createSecurityGroup({ displayName: "Bench batched", description: "", mailNickname: "bench-batched" });
+    const resolve = await measure(sandbox, () => directory.resolveUsers(names));
+    rows.push({ operation: `Entra: resolve ${MEMBERS} users`, trips: resolve.trips, minimum: Math.ceil(Math.ceil(MEMBERS / 15) / 20), ms: resolve.ms });
+    const bind = await measure(sandbox, () => directory.addMembers(group.id, resolve.result.resolved));
+    if (bind.result.length > 0) throw new Error(`Entra adds failed: ${bind.result.slice(0, 3).map((f) => f.reason).join("; ")}`);
+    const naiveGraph = graphClient(sandbox);
+    const naiveEntra = await naiveGraph.api("/groups").post({ displayName: "Bench naive", mailNickname: "bench-naive", securityEnabled: true, mailEnabled: false, groupTypes: [] });
+    const naiveBind = await measure(sandbox, async () => {
+      for (const id of resolve.result.resolved.values()) {
+        await naiveGraph.api(`/groups/${naiveEntra.id}/members/$ref`).post({ "@odata.id": `https://graph.microsoft.com/v1.0/directoryObjects/${id}` });
+      }
+    });
+    rows.push({ operation: `Entra: add ${MEMBERS} members`, trips: bind.trips, minimum: Math.ceil(Math.ceil(MEMBERS / 20) / 20), ms: bind.ms, naiveTrips: naiveBind.trips, naiveMs: naiveBind.ms });
+    const read = await measure(sandbox, () => graph.listMembers(group.id));
+    rows.push({ operation: `Entra: read ${MEMBERS} members (refresh)`, trips: read.trips, minimum: Math.ceil(MEMBERS / 999), ms: read.ms, naiveTrips: Math.ceil(MEMBERS / 100) });
+    return rows;
+  } finally {
+    await sandbox.close();
+  }
+}
+
+function report(rows: Row[]): void {
+  console.log(`\nMembership benchmark against the local sandbox (${MEMBERS} members)\n`);
+  console.log("| operation | round trips | minimum | trips / minimum | time (ms) | naive trips | naive time (ms) | naive time / ours |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const naiveRatio = r.naiveMs ? (r.naiveMs / r.ms).toFixed(1) + "x" : "";
+    console.log(`| ${r.operation} | ${r.trips} | ${r.minimum} | ${(r.trips / r.minimum).toFixed(2)} | ${r.ms.toFixed(0)} | ${r.naiveTrips ?? ""} | ${r.naiveMs?.toFixed(0) ?? ""} | ${naiveRatio} |`);
+  }
+}
+
+async function main(): Promise<void> {
+  const tlsFile = process.env.BENCH_TLS_FILE;
+  if (tlsFile) {
+    report(await child(JSON.parse(readFileSync(tlsFile, "utf8")) as SandboxTls));
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "group-export-bench-"));
+  const tls = await generateSandboxTls();
+  writeFileSync(join(dir, "ca.pem"), tls.caPem);
+  writeFileSync(join(dir, "tls.json"), JSON.stringify(tls), { mode: 0o600 });
+  const run = spawnSync(process.execPath, ["--require", "tsx/cjs", __filename], {
+    stdio: "inherit",
+    env: { ...process.env, BENCH_TLS_FILE: join(dir, "tls.json"), NODE_EXTRA_CA_CERTS: join(dir, "ca.pem") },
+  });
+  process.exit(run.status ?? 1);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

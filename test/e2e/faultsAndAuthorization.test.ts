@@ -1,0 +1,65 @@
+import { expect } from "chai";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
+import { entraGroupsNamed, entraMembers, googleMembers } from "../support/sandboxViews";
+
+const USERS = ["alice", "bob", "carol"];
+
+function bothDirectories(sandbox: Sandbox): ProgramSpec {
+  return {
+    management: { workspace: { google: { domains: ["example.com"] } }, tenant: { entra: { tenantId: sandbox.entra.tenantId } } },
+    googleGroups: { "eng-google": { management: "workspace", email: "eng@example.com", name: "Engineering" } },
+    entraGroups: { "eng-entra": { management: "tenant", displayName: "Engineering" } },
+    bindings: {
+      "eng-google-members": { target: "eng-google", userGroup: { name: "Engineering", users: USERS.map((u) => `${u}@example.com`) } },
+      "eng-entra-members": { target: "eng-entra", userGroup: { name: "Engineering", users: USERS.map((u) => `${u}@example.com`) } },
+    },
+  };
+}
+
+describe("Applying under faults, and authorization, through the real Pulumi CLI", function () {
+  let sandbox: Sandbox;
+
+  beforeEach(async function () {
+    sandbox = await startSandbox({
+      google: { domains: ["example.com"], users: USERS.map((u) => ({ primaryEmail: `${u}@example.com` })) },
+      entra: { users: USERS.map((u) => ({ userPrincipalName: `${u}@example.com` })) },
+    });
+  });
+  afterEach(async () => sandbox?.close());
+
+  it("converges despite replication delay, throttling, quota errors, 5xx and dropped connections", async () => {
+    const stack = await E2eStack.create(sandbox, "faults");
+    stack.declare(bothDirectories(sandbox));
+    sandbox.google.setPropagationDelay(2000);
+    sandbox.entra.setReplicationDelay(2000);
+    sandbox.faults.add({ api: "entra", kind: "throttle", retryAfterSeconds: 0.4, count: 3 });
+    sandbox.faults.add({ api: "entra", kind: "serverError", status: 503, count: 2 });
+    sandbox.faults.add({ api: "google", kind: "quota", reason: "userRateLimitExceeded", count: 2 });
+    sandbox.faults.add({ api: "google", kind: "throttle", retryAfterSeconds: 0.3, count: 2 });
+    sandbox.faults.add({ api: "google", kind: "serverError", status: 500, count: 2 });
+    sandbox.faults.add({ api: "google", method: "GET", kind: "reset", count: 1 });
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(sandbox.faults.list(), "every injected fault was met").to.deep.equal([]);
+    expect(googleMembers(sandbox, "eng@example.com")).to.deep.equal(USERS.map((u) => `${u}@example.com`));
+    const [entraGroup] = entraGroupsNamed(sandbox, "Engineering");
+    expect(entraMembers(sandbox, entraGroup.id)).to.deep.equal(USERS.map((u) => `${u}@example.com`));
+    const again = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(again.code, again.output).to.equal(0);
+  });
+
+  it("refuses to manage a directory the credentials are not authorized for, naming the principal, the gap and the fix", async () => {
+    const stack = await E2eStack.create(sandbox, "unauthorized");
+    sandbox.entra.tenant.apps[0].roles = ["Group.Read.All", "User.Read.All"];
+    sandbox.google.tenant.delegatedScopes = ["https://www.googleapis.com/auth/admin.directory.group.readonly"];
+    stack.declare({ management: bothDirectories(sandbox).management });
+    const up = await stack.workspace.up();
+    expect(up.code).to.not.equal(0);
+    expect(up.output).to.match(/directory entra:[0-9a-f-]+: application [0-9a-f-]+ \(clientSecret\) lacks the Microsoft Graph application permission Group\.ReadWrite\.All/);
+    expect(up.output).to.include("grant admin consent");
+    expect(up.output).to.match(/directory google:my_customer: service account group-export@sandbox-project\.iam\.gserviceaccount\.com acting as admin@example\.com is not authorized/);
+    expect(up.output).to.include("Domain-wide delegation");
+    expect(up.output).to.include('README.md, section "Credentials"');
+  });
+});

@@ -35,10 +35,12 @@ export type FederationStep = "federation" | "signJwt";
 
 /**
  * A failure of the federated sign-in before domain-wide delegation is asked for. Keeps the
- * HTTP `response` of the failed call, so that retry classification (5xx, 429) still applies.
+ * HTTP `response` of the failed call, so that retry classification (5xx, 429, resets) still applies.
  */
 export class GoogleFederationError extends Error {
   readonly response?: unknown;
+  /** A connection error's code (ECONNRESET...), also for retry classification. */
+  readonly code?: unknown;
   constructor(
     readonly step: FederationStep,
     message: string,
@@ -46,6 +48,7 @@ export class GoogleFederationError extends Error {
   ) {
     super(message, { cause });
     this.response = (cause as { response?: unknown } | undefined)?.response;
+    this.code = (cause as { code?: unknown } | undefined)?.code;
   }
 }
 

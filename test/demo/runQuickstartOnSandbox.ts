@@ -10,7 +10,11 @@ import { startSandbox } from "../../provider/sandbox";
 import { installProgram, PulumiWorkspace, REPO_ROOT } from "../support/pulumiCli";
 
 async function main(): Promise<void> {
-  const sandbox = await startSandbox({ google: { domains: ["example.com"], admins: ["admin@example.com"] } });
+  const people = ["alice", "bob", "carol"];
+  const sandbox = await startSandbox({
+    google: { domains: ["example.com"], admins: ["admin@example.com"], users: people.map((p) => ({ primaryEmail: `${p}@example.com` })) },
+    entra: { users: people.map((p) => ({ userPrincipalName: `${p}@example.com` })) },
+  });
   const programDir = mkdtempSync(join(tmpdir(), "group-export-quickstart-"));
   try {
     console.log(`sandbox listening on ${sandbox.url}`);
@@ -21,12 +25,19 @@ async function main(): Promise<void> {
     console.log("installing the quickstart program with the packed package...");
     installProgram(programDir, { "ts-node": "^10.9.2", typescript: "~5.9.3" });
     const workspace = new PulumiWorkspace(programDir, sandbox.env());
-    await workspace.initStack("demo", sandbox.providerConfig());
+    await workspace.initStack("demo", {
+      ...sandbox.providerConfig(),
+      "quickstart:googleDomain": { value: "example.com", secret: false },
+      "quickstart:entraTenantId": { value: sandbox.entra.tenantId, secret: false },
+    });
     const up = await workspace.up();
     process.stdout.write(up.output);
     if (up.code !== 0) throw new Error(`pulumi up failed (exit ${up.code})`);
     console.log("\nGroups now in the sandbox's Google Workspace directory:");
-    for (const g of sandbox.google.tenant.groups) console.log(`  ${g.email}  "${g.name}"  id=${g.id}`);
+    for (const g of sandbox.google.tenant.groups) console.log(`  ${g.email}  "${g.name}"  members: ${(g.members ?? []).map((m) => m.email).join(", ")}`);
+    console.log("\nSecurity groups now in the sandbox's Entra ID tenant:");
+    const upn = (id: string) => sandbox.entra.tenant.users.find((u) => u.id === id)?.userPrincipalName ?? id;
+    for (const g of sandbox.entra.tenant.groups) console.log(`  "${g.displayName}"  id=${g.id}  members: ${g.members.map(upn).join(", ")}`);
   } finally {
     await sandbox.close();
     rmSync(programDir, { recursive: true, force: true });

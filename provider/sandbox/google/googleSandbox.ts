@@ -8,11 +8,21 @@ import { directoryBatch } from "./batch";
 import type { GoogleContext } from "./context";
 import { directoryApi } from "./directoryApi";
 import { renderGoogleFault } from "./errors";
+import {
+  defaultIamPolicy,
+  federatedPrincipal,
+  GoogleFederation,
+  SANDBOX_GOOGLE_OIDC_SUBJECT,
+  SANDBOX_WORKLOAD_AUDIENCE,
+  type FederatedTokenOptions,
+  type IamBinding,
+} from "./federation";
 import { groupsSettingsApi } from "./groupsSettingsApi";
 import { GoogleOAuth, type GoogleServiceAccountKey } from "./oauth";
 import { Propagation } from "./propagation";
 import { DEFAULT_QUERIES_PER_MINUTE, Quota } from "./quota";
 import { googleTenantSchema, type GoogleTenant, type GoogleTenantSeed } from "./tenant";
+import type { ProviderStackConfig } from "../server";
 
 /** Run-time behaviours of the Google emulator; also the body of /__sandbox/google/behaviour. */
 export const googleBehaviourSchema = z.object({
@@ -38,22 +48,49 @@ export interface SandboxGoogle {
   /** The Directory API quota; the calls counted so far are forgotten. */
   setQuota(quota: { perMinute: number }): void;
   behaviour(): GoogleBehaviour;
+
+  // Workload identity federation (keyless CI): STS at POST /v1/token and IAM Credentials at
+  // POST /v1/projects/-/serviceAccounts/{email}:signJwt|generateAccessToken, on `rootUrl`.
+  /**
+   * An `external_account` configuration as `gcloud iam workload-identity-pools create-cred-config
+   * --service-account=... --credential-source-file=...` writes it: Google's URLs (the provider
+   * redirects them with googleApiRootUrl), the subject token read from `federatedTokenPath`.
+   */
+  externalAccountPath: string;
+  /** The file the configuration's credential_source reads: an OIDC token of the sandbox's issuer (valid 24 h). */
+  federatedTokenPath: string;
+  /** The pool provider's audience (`//iam.googleapis.com/projects/.../providers/...`). */
+  workloadIdentityAudience: string;
+  /** The IAM principal of the default federated token (principal://.../subject/...). */
+  federatedPrincipal: string;
+  /** A token of the sandbox's stand-in OIDC issuer (CI/Kubernetes), which the pool provider trusts. */
+  issueFederatedToken(options?: FederatedTokenOptions): Promise<string>;
+  /** Rewrites `federatedTokenPath` with a fresh token (or one made with `options`); returns it. */
+  writeFederatedToken(options?: FederatedTokenOptions): Promise<string>;
+  /** Who may act as the service account: by default the whole pool holds Token Creator and Workload Identity User. */
+  iamPolicy(): IamBinding[];
+  setIamPolicy(bindings: IamBinding[]): void;
+  /** Like `Sandbox.providerConfig()`'s Google keys, with the external_account configuration instead of the key. */
+  externalAccountProviderConfig(): ProviderStackConfig;
 }
 
 const SANDBOX_SERVICE_ACCOUNT = "group-export@sandbox-project.iam.gserviceaccount.com";
+/** A CI job's token lives minutes; the sandbox's token file outlives a long session (writeFederatedToken refreshes it). */
+const TOKEN_FILE_SECONDS = 24 * 3600;
 
 function sendInvalid(res: Response, error: z.ZodError): void {
   res.status(400).json({ error: { code: 400, message: z.prettifyError(error) } });
 }
 
 /**
- * The Google emulator: the service-account token endpoint, the Directory API (with its batch
- * endpoint) and the Groups Settings API, over one tenant, plus the admin endpoints to seed,
- * dump and tune it.
+ * The Google emulator: the service-account token endpoint, workload identity federation (STS
+ * and IAM Credentials), the Directory API (with its batch endpoint) and the Groups Settings
+ * API, over one tenant, plus the admin endpoints to seed, dump and tune it.
  */
 export class GoogleSandbox {
   private current: GoogleTenant;
   private readonly oauth = new GoogleOAuth();
+  private readonly federation = new GoogleFederation(this.oauth);
   private readonly propagation: Propagation;
   private readonly quota: Quota;
   /** Called after every reseed (e.g. to save the state file). */
@@ -91,6 +128,7 @@ export class GoogleSandbox {
     const googleFaults = faults.middleware("google", renderGoogleFault);
     const authenticate = this.oauth.authenticate();
     app.post("/google/oauth2/token", this.oauth.tokenEndpoint(() => this.current));
+    app.use(this.federation.router());
     app.use("/admin/directory/v1", googleFaults, authenticate, this.quota.middleware(), directoryApi(ctx));
     app.post("/batch/admin/directory_v1", ...directoryBatch(loopback));
     app.use("/groups/v1", googleFaults, authenticate, groupsSettingsApi(ctx));
@@ -116,6 +154,26 @@ export class GoogleSandbox {
     const serviceAccountKey = this.oauth.createServiceAccount(SANDBOX_SERVICE_ACCOUNT, tokenUrl);
     const serviceAccountKeyPath = join(dir, "google-service-account.json");
     writeFileSync(serviceAccountKeyPath, JSON.stringify(serviceAccountKey, null, 2), { mode: 0o600 });
+    this.federation.setIamPolicy(SANDBOX_SERVICE_ACCOUNT, defaultIamPolicy());
+    const federatedTokenPath = join(dir, "google-federated-token");
+    const writeFederatedToken = (options: FederatedTokenOptions = {}) => {
+      const token = this.federation.issueOidcToken({ expiresInSeconds: TOKEN_FILE_SECONDS, ...options });
+      writeFileSync(federatedTokenPath, token, { mode: 0o600 });
+      return token;
+    };
+    writeFederatedToken();
+    const externalAccountPath = join(dir, "google-external-account.json");
+    const externalAccount = {
+      universe_domain: "googleapis.com",
+      type: "external_account",
+      audience: SANDBOX_WORKLOAD_AUDIENCE,
+      subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      token_url: "https://sts.googleapis.com/v1/token",
+      credential_source: { file: federatedTokenPath, format: { type: "text" } },
+      service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${SANDBOX_SERVICE_ACCOUNT}:generateAccessToken`,
+    };
+    writeFileSync(externalAccountPath, JSON.stringify(externalAccount, null, 2), { mode: 0o600 });
+    const rootUrl = `${url}/`;
     const live = () => this.current;
     return {
       get tenant() {
@@ -126,11 +184,25 @@ export class GoogleSandbox {
       get adminEmail() {
         return live().admins[0];
       },
-      rootUrl: `${url}/`,
+      rootUrl,
       tokenUrl,
       setPropagationDelay: (ms) => this.setBehaviour({ propagationDelayMs: ms }),
       setQuota: ({ perMinute }) => this.setBehaviour({ quotaPerMinute: perMinute }),
       behaviour: () => this.behaviour(),
+      externalAccountPath,
+      federatedTokenPath,
+      workloadIdentityAudience: SANDBOX_WORKLOAD_AUDIENCE,
+      federatedPrincipal: federatedPrincipal(SANDBOX_GOOGLE_OIDC_SUBJECT),
+      issueFederatedToken: async (options) => this.federation.issueOidcToken(options),
+      writeFederatedToken: async (options) => writeFederatedToken(options),
+      iamPolicy: () => this.federation.iamPolicy(SANDBOX_SERVICE_ACCOUNT),
+      setIamPolicy: (bindings) => this.federation.setIamPolicy(SANDBOX_SERVICE_ACCOUNT, bindings),
+      externalAccountProviderConfig: () => ({
+        "groupExport:googleCredentialsFile": { value: externalAccountPath, secret: false },
+        "groupExport:googleAdminEmail": { value: live().admins[0], secret: false },
+        "groupExport:googleApiRootUrl": { value: rootUrl, secret: false },
+        "groupExport:googleTokenUrl": { value: tokenUrl, secret: false },
+      }),
     };
   }
 }

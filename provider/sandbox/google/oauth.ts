@@ -1,6 +1,6 @@
-import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
-import { decodeJwt, jwtVerify } from "jose";
+import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import type { GoogleTenant } from "./tenant";
 import { sendGoogleError } from "./errors";
 
@@ -25,24 +25,74 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
+/** A compact RS256 JWS, signed synchronously (jose signs asynchronously only). */
+export function signJwtRs256(claims: object, key: KeyObject, kid?: string): string {
+  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString("base64url");
+  const input = `${encode({ alg: "RS256", typ: "JWT", ...(kid ? { kid } : {}) })}.${encode(claims)}`;
+  return `${input}.${sign("sha256", Buffer.from(input), key).toString("base64url")}`;
+}
+
+function newKeyId(): string {
+  return randomBytes(20).toString("hex");
+}
+
 /** Service accounts, their keys, and the access tokens issued to them. */
 export class GoogleOAuth {
-  private readonly publicKeys = new Map<string, KeyObject>();
+  /** Public keys of each service account by key id: user-managed (key files) and Google-managed (signJwt). */
+  private readonly publicKeys = new Map<string, Map<string, KeyObject>>();
+  /** The Google-managed key IAM Credentials' signJwt signs with, made when first needed. */
+  private readonly managedKeys = new Map<string, { kid: string; privateKey: KeyObject }>();
   private readonly tokens = new Map<string, IssuedToken>();
 
   /** Creates a service account with a fresh RSA key and returns its key file. */
   createServiceAccount(email: string, tokenUri: string): GoogleServiceAccountKey {
     const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    this.publicKeys.set(email, publicKey);
+    const kid = newKeyId();
+    this.publicKeys.set(email, new Map([[kid, publicKey]]));
     return {
       type: "service_account",
       project_id: "sandbox-project",
-      private_key_id: randomBytes(20).toString("hex"),
+      private_key_id: kid,
       private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
       client_email: email,
       client_id: String(100000000000000000000n + BigInt(this.publicKeys.size)),
       token_uri: tokenUri,
     };
+  }
+
+  hasServiceAccount(email: string): boolean {
+    return this.publicKeys.has(email);
+  }
+
+  /** Signs a claim set with the service account's Google-managed key, as IAM Credentials' signJwt does. */
+  signAsServiceAccount(email: string, claims: object): { keyId: string; signedJwt: string } {
+    const keys = this.publicKeys.get(email);
+    if (!keys) throw new Error(`no service account ${email}`);
+    let managed = this.managedKeys.get(email);
+    if (!managed) {
+      const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+      managed = { kid: newKeyId(), privateKey };
+      keys.set(managed.kid, publicKey);
+      this.managedKeys.set(email, managed);
+    }
+    return { keyId: managed.kid, signedJwt: signJwtRs256(claims, managed.privateKey, managed.kid) };
+  }
+
+  /** Whether one of the account's keys (the one named by `kid`, if known) signed the assertion. */
+  private async signedByAccount(assertion: string, email: string): Promise<boolean> {
+    const keys = this.publicKeys.get(email);
+    if (!keys) return false;
+    const kid = decodeProtectedHeader(assertion).kid;
+    const candidates = kid && keys.has(kid) ? [keys.get(kid)!] : [...keys.values()];
+    for (const key of candidates) {
+      try {
+        await jwtVerify(assertion, key, { audience: GOOGLE_TOKEN_AUDIENCE });
+        return true;
+      } catch {
+        // the next key
+      }
+    }
+    return false;
   }
 
   /** The JWT-bearer grant: verifies the signed assertion and domain-wide delegation. */
@@ -60,14 +110,11 @@ export class GoogleOAuth {
         res.status(400).json({ error: "invalid_grant", error_description: "Invalid JWT: malformed assertion" });
         return;
       }
-      const key = this.publicKeys.get(String(claims.iss));
-      if (!key) {
+      if (!this.hasServiceAccount(String(claims.iss))) {
         res.status(400).json({ error: "invalid_grant", error_description: "Invalid grant: account not found" });
         return;
       }
-      try {
-        await jwtVerify(body.assertion, key, { audience: GOOGLE_TOKEN_AUDIENCE });
-      } catch {
+      if (!(await this.signedByAccount(body.assertion, String(claims.iss)))) {
         res.status(400).json({ error: "invalid_grant", error_description: "Invalid JWT Signature." });
         return;
       }

@@ -1,0 +1,37 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { UserGroupExport } from "../../sdk";
+
+// The component's wiring is program-side logic: Pulumi's mocks run it without any provider.
+pulumi.runtime.setMocks({
+  newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+  call: (args) => args.inputs,
+});
+
+describe("UserGroupExport (the common case in a few lines)", () => {
+  it("builds one management per directory and a group and binding per user group and directory", () => {
+    const exported = new UserGroupExport("people", {
+      google: { domains: ["example.com"] },
+      entra: { tenantId: "11111111-2222-4333-8444-555555555555" },
+      userGroups: [
+        { name: "Engineering", email: "engineering@example.com", users: ["alice@example.com"] },
+        { name: "Ops", users: ["bob@example.com"], exportTo: ["entra"] },
+      ],
+    });
+    expect(exported.googleManagement).to.not.equal(undefined);
+    expect(exported.entraManagement).to.not.equal(undefined);
+    expect(Object.keys(exported.googleGroups)).to.deep.equal(["Engineering"]);
+    expect(Object.keys(exported.entraGroups)).to.deep.equal(["Engineering", "Ops"]);
+    expect(Object.keys(exported.bindings)).to.deep.equal(["Engineering:google", "Engineering:entra", "Ops:entra"]);
+  });
+
+  it("refuses a Google export of a user group without an email, naming the group and the fix", () => {
+    expect(() => new UserGroupExport("bad", { google: { domains: ["example.com"] }, userGroups: [{ name: "Sales", users: ["carol@example.com"] }] })).to.throw(
+      'UserGroupExport bad: user group "Sales" has no email: set email (the distribution group\'s address) to export it to Google Workspace, or exportTo: ["entra"]',
+    );
+  });
+
+  it("refuses an export to a directory that is not given", () => {
+    expect(() => new UserGroupExport("bad2", { userGroups: [{ name: "Sales", email: "s@example.com", users: ["c@example.com"], exportTo: ["entra"] }] })).to.throw(/no entra directory is given: add entra/);
+  });
+});

@@ -1,3 +1,4 @@
+import { managedDiff } from "../management/managedLifecycle";
 import type { DirectoryGroup } from "./directoryClient";
 import type { DeletionPolicy, GoogleDistributionGroupInputs, GoogleDistributionGroupState, GroupOrigin } from "./groupSchema";
 
@@ -39,12 +40,9 @@ export interface GroupDiff {
  * fields update in place. While management is disabled only the switch itself is recorded;
  * a group that was never made (pending) is made by a replacement once it is enabled.
  */
-export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDistributionGroupInputs, enabled: boolean): GroupDiff {
-  const switchFlipped = state.management.enabled !== desired.management.enabled;
-  if (!enabled) return { changes: switchFlipped, replaces: [] };
-  if (state.origin === "pending") return { changes: true, replaces: ["management"] };
+export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDistributionGroupInputs): GroupDiff {
   const changed = state.email !== desired.email || MANAGED_FIELDS.some((f) => state[f] !== desired[f]) || state.deletionPolicy !== desired.deletionPolicy;
-  return { changes: changed || switchFlipped, replaces: [] };
+  return managedDiff(state, desired, changed);
 }
 
 /** The preview's word on what create will do, from a read-only lookup. */

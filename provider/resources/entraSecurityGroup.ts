@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { graphDirectoryClient, graphStatus, type GraphGroup } from "../entra/graphClient";
 import {
@@ -11,6 +11,7 @@ import {
 } from "../entra/securityGroupSchema";
 import { describeTakeover, isSecurityGroup, planTakeover, type TakeoverPlan } from "../entra/takeoverPlan";
 import { effectiveDeletionPolicy } from "../google/groupPlan";
+import { isDormant, managedDiff, pendingId } from "../management/managedLifecycle";
 import { managementEnabled, type ManagementRef } from "../management/managementSchema";
 import { entraSettings, SettingsError } from "../settings";
 import { checkFields, isUnknown, PROVIDER_KEY, withProvider, type CheckFailure } from "./checkInputs";
@@ -126,18 +127,15 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const state = loadState(olds);
     const desired = news as unknown as Inputs;
-    const switchFlipped = state.management.enabled !== desired.management.enabled;
-    if (!managementEnabled(desired.management)) return { changes: switchFlipped };
-    if (state.origin === "pending") return { changes: true, replaces: ["management"] };
     const changed = Object.keys(fieldChanges(desired, state)).length > 0 || state.deletionPolicy !== desired.deletionPolicy;
-    return { changes: changed || switchFlipped };
+    return managedDiff(state, desired, changed);
   },
 
   async create(inputs: Record<string, unknown>) {
     const desired = inputs as unknown as Inputs;
     if (!managementEnabled(desired.management)) {
       const pending = { id: "", displayName: desired.displayName, description: desired.description, mailNickname: desired.mailNickname ?? "" };
-      return { id: `pending-${randomUUID()}`, outs: withProvider(stateOf(desired, pending, "pending"), inputs) };
+      return { id: pendingId(), outs: withProvider(stateOf(desired, pending, "pending"), inputs) };
     }
     const { group, origin } = await createForReal(desired);
     return { id: group.id, outs: withProvider(stateOf(desired, group, origin), inputs) };
@@ -145,7 +143,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id: string, props: Record<string, unknown>) {
     const state = loadState(props);
-    if (state.origin === "pending" || !managementEnabled(state.management)) return { id, props };
+    if (isDormant(state)) return { id, props };
     const observed = await client(state.management).getGroup(state.groupId);
     if (!observed) return {};
     const refreshed = withProvider({ ...state, displayName: observed.displayName, description: observed.description ?? "", mailNickname: observed.mailNickname }, props);
@@ -165,7 +163,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(_id: string, props: Record<string, unknown>) {
     const state = loadState(props);
-    if (state.origin === "pending" || !managementEnabled(state.management)) return;
+    if (isDormant(state)) return;
     if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) === "delete") await client(state.management).deleteGroup(state.groupId);
   },
 };

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { googleDirectoryClient, type DirectoryGroup } from "../google/directoryClient";
 import { describeAdoption, diffGroup, effectiveDeletionPolicy, groupFieldChanges, observedState, planGroupCreate } from "../google/groupPlan";
@@ -10,6 +9,7 @@ import {
   type GoogleDistributionGroupInputs,
   type GoogleDistributionGroupState,
 } from "../google/groupSchema";
+import { isDormant, pendingId } from "../management/managedLifecycle";
 import { managementEnabled, type ManagementRef } from "../management/managementSchema";
 import { googleSettings, SettingsError } from "../settings";
 import { checkFields, isUnknown, PROVIDER_KEY, type CheckFailure, withProvider } from "./checkInputs";
@@ -97,14 +97,14 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const desired = news as unknown as Inputs;
-    return diffGroup(loadState(olds), desired, managementEnabled(desired.management));
+    return diffGroup(loadState(olds), desired);
   },
 
   async create(inputs: Record<string, unknown>) {
     const desired = inputs as unknown as Inputs;
     if (!managementEnabled(desired.management)) {
       const pending = { id: "", email: desired.email, name: desired.name, description: desired.description };
-      return { id: `pending-${randomUUID()}`, outs: withProvider(stateOf(desired, pending, "pending"), inputs) };
+      return { id: pendingId(), outs: withProvider(stateOf(desired, pending, "pending"), inputs) };
     }
     const { group, origin } = await findOrCreate(desired);
     return { id: group.id, outs: withProvider(stateOf(desired, group, origin), inputs) };
@@ -112,7 +112,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
 
   async read(id: string, props: Record<string, unknown>) {
     const state = loadState(props);
-    if (state.origin === "pending" || !managementEnabled(state.management)) return { id, props };
+    if (isDormant(state)) return { id, props };
     const observed = await client().getGroup(state.groupId);
     if (!observed) return {};
     const refreshed = withProvider(observedState(state, observed), props);
@@ -136,7 +136,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
 
   async delete(_id: string, props: Record<string, unknown>) {
     const state = loadState(props);
-    if (state.origin === "pending" || !managementEnabled(state.management)) return;
+    if (isDormant(state)) return;
     if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) === "delete") await client().deleteGroup(state.groupId);
   },
 };

@@ -17,17 +17,17 @@ describe("Google group reconciliation", () => {
   });
 
   it("updates in place, an email change included (it moves to that address's group)", () => {
-    expect(diffGroup(state, { ...desired, email: "other@example.com" }, true)).to.deep.equal({ changes: true, replaces: [] });
-    expect(diffGroup(state, { ...desired, description: "new" }, true)).to.deep.equal({ changes: true, replaces: [] });
-    expect(diffGroup(state, desired, true)).to.deep.equal({ changes: false, replaces: [] });
-    expect(diffGroup(state, { ...desired, deletionPolicy: "release" }, true)).to.deep.equal({ changes: true, replaces: [] });
+    expect(diffGroup(state, { ...desired, email: "other@example.com" })).to.deep.equal({ changes: true, replaces: [] });
+    expect(diffGroup(state, { ...desired, description: "new" })).to.deep.equal({ changes: true, replaces: [] });
+    expect(diffGroup(state, desired)).to.deep.equal({ changes: false, replaces: [] });
+    expect(diffGroup(state, { ...desired, deletionPolicy: "release" })).to.deep.equal({ changes: true, replaces: [] });
   });
 
   it("while management is disabled records only the switch; a pending group is made once enabled", () => {
     const disabled = { ...desired, management: { ...management, enabled: false }, description: "changed" };
-    expect(diffGroup(state, disabled, false)).to.deep.equal({ changes: true, replaces: [] });
-    expect(diffGroup({ ...state, management: disabled.management }, disabled, false)).to.deep.equal({ changes: false, replaces: [] });
-    expect(diffGroup({ ...state, origin: "pending" }, desired, true)).to.deep.equal({ changes: true, replaces: ["management"] });
+    expect(diffGroup(state, disabled)).to.deep.equal({ changes: true, replaces: [] });
+    expect(diffGroup({ ...state, management: disabled.management }, disabled)).to.deep.equal({ changes: false, replaces: [] });
+    expect(diffGroup({ ...state, origin: "pending" }, desired)).to.deep.equal({ changes: true, replaces: ["management"] });
   });
 
   it("deletes what it created and releases what it adopted unless overridden", () => {

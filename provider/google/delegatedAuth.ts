@@ -94,11 +94,16 @@ function federatedClient(config: ExternalAccountConfig, apiRootUrl?: string) {
   return client;
 }
 
+/** A root URL that relative paths resolve under. */
+function asRoot(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
 /** `url` on `root` instead of on sts.googleapis.com (other hosts are kept). */
 function onApiRoot(url: string, root: string): string {
   const parsed = new URL(url);
   if (parsed.host !== new URL(STS_TOKEN_URL).host) return url;
-  return new URL(parsed.pathname.replace(/^\//, "") + parsed.search, root.endsWith("/") ? root : `${root}/`).toString();
+  return new URL(parsed.pathname.replace(/^\//, "") + parsed.search, asRoot(root)).toString();
 }
 
 interface SignJwtResponse {
@@ -119,7 +124,7 @@ interface TokenResponse {
 function externalAccountDelegation(settings: GoogleSettings, config: ExternalAccountConfig, scopes: string[]): DelegatedAuthClient {
   const federated = federatedClient(config, settings.apiRootUrl);
   const serviceAccount = settings.serviceAccountEmail;
-  const signJwtUrl = `${settings.apiRootUrl ?? IAM_CREDENTIALS_ROOT}v1/projects/-/serviceAccounts/${serviceAccount}:signJwt`;
+  const signJwtUrl = `${asRoot(settings.apiRootUrl ?? IAM_CREDENTIALS_ROOT)}v1/projects/-/serviceAccounts/${serviceAccount}:signJwt`;
   const tokenUrl = settings.tokenUrl ?? GOOGLE_TOKEN_URL;
   const client = new auth.OAuth2();
 

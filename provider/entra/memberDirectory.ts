@@ -19,13 +19,23 @@ function reason(response: BatchResponse | undefined): string {
   return `${response.status} ${response.body?.error?.code ?? ""} ${response.body?.error?.message ?? ""}`.trim();
 }
 
+/**
+ * Users resolved in this provider process, per tenant client: `pulumi up` checks a binding
+ * (resolving its users) and then applies it in the same process, so the apply reuses them.
+ */
+const resolvedUsers = new WeakMap<GraphDirectoryClient, Map<string, string>>();
+
 /** Entra members are directory objects: users are resolved to ids, then bound 20 at a time. */
 export function entraMemberDirectory(client: GraphDirectoryClient): MemberDirectory {
+  let known = resolvedUsers.get(client);
+  if (!known) resolvedUsers.set(client, (known = new Map()));
+  const cache = known;
   return {
     listMembers: (groupId) => client.listMembers(groupId),
 
-    async resolveUsers(keys) {
-      const resolved = new Map<string, string>();
+    async resolveUsers(requested) {
+      const resolved = new Map<string, string>(requested.filter((k) => cache.has(k)).map((k) => [k, cache.get(k)!]));
+      const keys = requested.filter((k) => !resolved.has(k));
       // 15 values per `in` filter, 20 filters per $batch: 300 users a round trip.
       const lookup = async (field: "userPrincipalName" | "mail", wanted: string[]) => {
         const parts = chunks(wanted, FILTER_IN_MAX);
@@ -40,11 +50,12 @@ export function entraMemberDirectory(client: GraphDirectoryClient): MemberDirect
           }
         });
       };
-      await lookup("userPrincipalName", keys);
+      if (keys.length > 0) await lookup("userPrincipalName", keys);
       // Not a user principal name: try it as the user's mail address.
       const misses = keys.filter((k) => !resolved.has(k));
       if (misses.length > 0) await lookup("mail", misses);
-      return { resolved, unresolved: keys.filter((k) => !resolved.has(k)) };
+      for (const [k, id] of resolved) cache.set(k, id);
+      return { resolved, unresolved: requested.filter((k) => !resolved.has(k)) };
     },
 
     async addMembers(groupId, members) {

@@ -108,6 +108,10 @@ export class PulumiWorkspace {
 
   async initStack(stack: string, config: Record<string, { value: string; secret: boolean }>): Promise<void> {
     await this.ok(["stack", "init", stack]);
+    await this.setConfig(config);
+  }
+
+  async setConfig(config: Record<string, { value: string; secret: boolean }>): Promise<void> {
     for (const [key, { value, secret }] of Object.entries(config)) {
       // Through stdin, so values never appear in a process list or an error message.
       await this.ok(["config", "set", key, secret ? "--secret" : "--plaintext"], value);

@@ -56,6 +56,8 @@ export interface GoogleSettings {
   apiRootUrl?: string;
   /** Token endpoint to send the JWT grant to instead of https://oauth2.googleapis.com/token. */
   tokenUrl?: string;
+  /** Ask for read-only scopes (pull-request previews and drift checks with read-only delegation). */
+  readOnly: boolean;
 }
 
 /** How the provider signs in to Entra ID; chosen by `groupExport:entraCredential` or by what is configured. */
@@ -126,6 +128,14 @@ function readEntraSettings(): EntraSettings {
   };
 }
 
+/**
+ * `groupExport:readOnly` (or GROUP_EXPORT_READ_ONLY) = "true": the stack only previews and
+ * refreshes, so Google is asked for read-only scopes, which read-only delegation grants.
+ */
+export function readOnlySetting(): boolean {
+  return setting("readOnly", "GROUP_EXPORT_READ_ONLY") === "true";
+}
+
 function readSecretFile(path: string, key: string): string {
   try {
     return readFileSync(path, "utf8").trim();
@@ -194,6 +204,7 @@ function readGoogleSettings(): GoogleSettings {
     adminEmail,
     apiRootUrl: setting("googleApiRootUrl", "GROUP_EXPORT_GOOGLE_API_ROOT_URL"),
     tokenUrl: setting("googleTokenUrl", "GROUP_EXPORT_GOOGLE_TOKEN_URL"),
+    readOnly: readOnlySetting(),
   };
 }
 

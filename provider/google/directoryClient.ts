@@ -8,6 +8,7 @@ import type { GoogleSettings } from "../settings";
 
 /** Scopes: read-write for apply, read-only is enough for preview and refresh. */
 export const DIRECTORY_GROUP_SCOPE = "https://www.googleapis.com/auth/admin.directory.group";
+export const DIRECTORY_GROUP_READONLY_SCOPE = "https://www.googleapis.com/auth/admin.directory.group.readonly";
 
 /** A group as the Directory API reports it, reduced to what this package manages. */
 export interface DirectoryGroup {
@@ -90,15 +91,22 @@ export class GoogleDirectoryClient {
   private readonly limiter: Bottleneck;
 
   constructor(readonly settings: GoogleSettings) {
-    this.auth = delegatedAuth(settings, [DIRECTORY_GROUP_SCOPE]);
+    this.auth = delegatedAuth(settings, [settings.readOnly ? DIRECTORY_GROUP_READONLY_SCOPE : DIRECTORY_GROUP_SCOPE]);
     this.rootUrl = settings.apiRootUrl ?? GOOGLE_API_ROOT;
     this.api = admin({ version: "directory_v1", auth: this.auth, rootUrl: this.rootUrl });
     // Google's quota is per impersonated user, so that is what the limiter is keyed by.
     this.limiter = directoryLimiter(`google:${settings.adminEmail}`, GOOGLE_LIMITS);
   }
 
-  private call<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(() => this.limiter.schedule(fn), classifyGoogleError, defaultRetryPolicy);
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(() => this.limiter.schedule(fn), classifyGoogleError, defaultRetryPolicy);
+    } catch (error) {
+      if (this.settings.readOnly && googleStatus(error) === 403 && googleReason(error) === "insufficientPermissions") {
+        throw new Error("this stack is read-only (GROUP_EXPORT_READ_ONLY or groupExport:readOnly is true): it can preview and refresh but not change Google groups; apply without it, with credentials allowed to write");
+      }
+      throw error;
+    }
   }
 
   /** Proves the credentials can read groups of the customer (the "authorize sync" check). */

@@ -62,4 +62,26 @@ describe("Applying under faults, and authorization, through the real Pulumi CLI"
     expect(up.output).to.include("Domain-wide delegation");
     expect(up.output).to.include('README.md, section "Credentials"');
   });
+
+  it("previews and refreshes with read-only permissions, and a read-only apply says why it cannot write", async () => {
+    const stack = await E2eStack.create(sandbox, "readonly");
+    stack.declare(bothDirectories(sandbox));
+    expect((await stack.workspace.up()).code).to.equal(0);
+    // A pull-request pipeline: read-only delegation in Google, read-only application permissions in Entra.
+    sandbox.google.tenant.delegatedScopes = ["https://www.googleapis.com/auth/admin.directory.group.readonly"];
+    sandbox.entra.tenant.apps[0].roles = ["Group.Read.All", "GroupMember.Read.All", "User.Read.All"];
+    // Through the environment: refresh runs the provider with the config stored at the last up.
+    stack.workspace.setEnv("GROUP_EXPORT_READ_ONLY", "true");
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+    const changed = bothDirectories(sandbox);
+    changed.googleGroups!["eng-google"].description = "changed in a pull request";
+    stack.declare(changed);
+    const preview = await stack.workspace.preview("--refresh");
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout).to.include("changed in a pull request");
+    const up = await stack.workspace.up();
+    expect(up.code).to.not.equal(0);
+    expect(up.output).to.include("this stack is read-only");
+  });
 });

@@ -84,6 +84,11 @@ export class PulumiWorkspace {
     };
   }
 
+  /** Sets an environment variable for the CLI and the provider processes it starts. */
+  setEnv(key: string, value: string): void {
+    this.env[key] = value;
+  }
+
   /** Runs `pulumi <args>` in the program directory; never throws on a non-zero exit. */
   run(args: string[], input?: string): Promise<CliResult> {
     return new Promise((resolvePromise, reject) => {

@@ -79,7 +79,10 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
 
   it("finds a change made by hand and reverts it on the next up", async () => {
     remoteGroup(sandbox, "engineering@example.com")!.description = "edited in the admin console";
-    const drift = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    const refresh = await stack.workspace.refresh("--diff");
+    expect(refresh.code, refresh.output).to.equal(0);
+    expect(refresh.output, "refresh shows what changed by hand").to.include("edited in the admin console");
+    const drift = await stack.workspace.preview("--expect-no-changes");
     expect(drift.code, drift.output).to.not.equal(0);
     expect(drift.output).to.include("edited in the admin console");
     const up = await stack.workspace.up("--refresh");

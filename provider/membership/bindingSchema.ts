@@ -7,7 +7,8 @@ export const bindingTargetSchema = z.object({
   directoryKey: z.string(),
   service: directoryServiceSchema,
   /** Google's group id or Entra's object id. */
-  groupId: z.string().min(1),
+  // Empty while the group is pending (declared while management was disabled).
+  groupId: z.string(),
   /** The group's email or display name, for messages. */
   label: z.string(),
 });

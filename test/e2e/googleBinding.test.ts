@@ -148,4 +148,18 @@ describe("GroupBinding to Google Workspace through the real Pulumi CLI", functio
     expect(googleGroup(sandbox, "eng@example.com"), "created group deleted").to.equal(undefined);
     expect(googleMembers(sandbox, "shared@example.com"), "adopted group released with others' members").to.deep.equal(["carol@example.com"]);
   });
+
+  it("a group and binding declared while management is disabled are made once it is enabled", async () => {
+    stack.declare(spec(["alice@example.com"], { enabled: false, email: "later@example.com" }));
+    sandbox.resetRequestCounts();
+    const dormant = await stack.workspace.up();
+    expect(dormant.code, dormant.output).to.equal(0);
+    expect(writeRequests(sandbox)).to.deep.equal([]);
+    expect(googleGroup(sandbox, "later@example.com")).to.equal(undefined);
+    stack.declare(spec(["alice@example.com"], { email: "later@example.com" }));
+    const enabled = await stack.workspace.up();
+    expect(enabled.code, enabled.output).to.equal(0);
+    expect(googleMembers(sandbox, "later@example.com")).to.deep.equal(["alice@example.com"]);
+    expect((await stack.workspace.destroy()).code).to.equal(0);
+  });
 });

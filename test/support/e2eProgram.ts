@@ -16,8 +16,15 @@ export function e2eProgramDir(): string {
   return installedProgram;
 }
 
+/** What test/e2e/program/index.js declares: resources by name, args as plain JSON. */
 export interface ProgramSpec {
+  management?: Record<string, Record<string, unknown>>;
+  /** Each: { management: <management name>, ...GoogleDistributionGroup args }. */
   googleGroups?: Record<string, Record<string, unknown>>;
+  /** Each: { management: <management name>, ...EntraSecurityGroup args }. */
+  entraGroups?: Record<string, Record<string, unknown>>;
+  /** Each: { target: <group name>, ...GroupBinding args }. */
+  bindings?: Record<string, Record<string, unknown>>;
 }
 
 /** A stack of the e2e program pointed at a sandbox; `declare` rewrites what the program declares. */

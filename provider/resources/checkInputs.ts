@@ -41,7 +41,8 @@ export function checkFields<S extends z.ZodObject>(
     if (parsed.success) {
       if (parsed.data !== undefined) values[property] = parsed.data;
     } else {
-      failures.push({ property, reason: parsed.error.issues.map((i) => i.message).join("; ") });
+      // Nested fields are named by their path, e.g. "domains.0 is not a domain name".
+      failures.push({ property, reason: parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")} ${i.message}` : i.message)).join("; ") });
     }
   }
   for (const [property, field] of Object.entries(shape)) {

@@ -19,8 +19,8 @@ async function applied(inputs: Inputs, raw: Record<string, unknown>) {
 export const directoryGroupManagementProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { values, failures } = checkFields(DIRECTORY_GROUP_MANAGEMENT_TYPE, directoryGroupManagementArgsSchema, news);
-    const google = values.google !== undefined;
-    const entra = values.entra !== undefined;
+    const google = news.google !== undefined;
+    const entra = news.entra !== undefined;
     if (google === entra) {
       failures.push({ property: google ? "entra" : "google", reason: "exactly one of google and entra must be set: one DirectoryGroupManagement per directory" });
     }

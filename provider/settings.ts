@@ -132,7 +132,7 @@ function readEntraSettings(): EntraSettings {
  * `groupExport:readOnly` (or GROUP_EXPORT_READ_ONLY) = "true": the stack only previews and
  * refreshes, so Google is asked for read-only scopes, which read-only delegation grants.
  */
-export function readOnlySetting(): boolean {
+function readOnlySetting(): boolean {
   return setting("readOnly", "GROUP_EXPORT_READ_ONLY") === "true";
 }
 

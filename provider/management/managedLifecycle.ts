@@ -32,3 +32,12 @@ export function managedDiff(state: ManagedState, desired: { management: Manageme
   if (state.origin === "pending") return { changes: true, replaces: ["management"] };
   return { changes: changed || switchFlipped, replaces: [] };
 }
+
+/**
+ * A refresh's answer for a group: the observed state as outputs, and the same minus what
+ * the provider computes as inputs, so drift made by hand shows in the next diff.
+ */
+export function refreshedGroup<T extends ManagedState & { groupId: string; stateVersion: number }>(id: string, refreshed: T) {
+  const { groupId: _g, origin: _o, stateVersion: _v, ...inputs } = refreshed;
+  return { id, props: refreshed, inputs };
+}

@@ -11,7 +11,7 @@ import {
 } from "../entra/securityGroupSchema";
 import { describeTakeover, isSecurityGroup, planTakeover, type TakeoverPlan } from "../entra/takeoverPlan";
 import { effectiveDeletionPolicy } from "../google/groupPlan";
-import { isDormant, managedDiff, pendingId } from "../management/managedLifecycle";
+import { isDormant, refreshedGroup, managedDiff, pendingId } from "../management/managedLifecycle";
 import { managementEnabled, type ManagementRef } from "../management/managementSchema";
 import { entraSettings, SettingsError } from "../settings";
 import { checkFields, isUnknown, PROVIDER_KEY, withProvider, type CheckFailure } from "./checkInputs";
@@ -147,8 +147,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
     const observed = await client(state.management).getGroup(state.groupId);
     if (!observed) return {};
     const refreshed = withProvider({ ...state, displayName: observed.displayName, description: observed.description ?? "", mailNickname: observed.mailNickname }, props);
-    const { groupId: _g, origin: _o, stateVersion: _v, ...inputs } = refreshed;
-    return { id, props: refreshed, inputs };
+    return refreshedGroup(id, refreshed);
   },
 
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {

@@ -9,7 +9,7 @@ import {
   type GoogleDistributionGroupInputs,
   type GoogleDistributionGroupState,
 } from "../google/groupSchema";
-import { isDormant, pendingId } from "../management/managedLifecycle";
+import { isDormant, refreshedGroup, pendingId } from "../management/managedLifecycle";
 import { managementEnabled, type ManagementRef } from "../management/managementSchema";
 import { googleSettings, SettingsError } from "../settings";
 import { checkFields, isUnknown, PROVIDER_KEY, type CheckFailure, withProvider } from "./checkInputs";
@@ -116,8 +116,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
     const observed = await client().getGroup(state.groupId);
     if (!observed) return {};
     const refreshed = withProvider(observedState(state, observed), props);
-    const { groupId: _g, origin: _o, stateVersion: _v, ...inputs } = refreshed;
-    return { id, props: refreshed, inputs };
+    return refreshedGroup(id, refreshed);
   },
 
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {

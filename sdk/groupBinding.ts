@@ -25,6 +25,13 @@ export interface GroupBindingArgs {
   maxRemovalPercent?: pulumi.Input<number>;
   /** Keep a binding of an empty user group pending instead of failing at preview. */
   allowEmpty?: pulumi.Input<boolean>;
+  /**
+   * Authoritative mode and members that are not users (Google GROUP and CUSTOMER members; Entra
+   * groups, service principals, devices, contacts): "keep" (default) leaves them alone and lists
+   * them in `kept`; "remove" removes them like any other member not in the user group.
+   * Changing it updates in place.
+   */
+  nonUserMembers?: pulumi.Input<NonNullable<PlainArgs["nonUserMembers"]>>;
 }
 
 /**
@@ -40,9 +47,20 @@ export interface GroupBindingArgs {
  * });
  */
 export class GroupBinding extends pulumi.dynamic.Resource {
-  /** authoritative: the group's members; additive: the members this binding manages. */
+  /**
+   * authoritative: the group's plain members (users of the user group under the address the
+   * program wrote, others under their primary address); additive: the users of the user group
+   * that are members. Members in `kept` are not in it.
+   */
   declare public readonly members: pulumi.Output<GroupBindingState["members"]>;
+  /** Each user's directory id (Google member id, Entra object id), keyed by the address the program wrote. */
+  declare public readonly userIds: pulumi.Output<GroupBindingState["userIds"]>;
+  /** Members this binding added (address -> id): deleting the binding removes these, and additive mode never removes others. */
   declare public readonly managedMembers: pulumi.Output<GroupBindingState["managedMembers"]>;
+  /** Members left alone on purpose (label -> why): owners and managers, non-user members kept by `nonUserMembers`. */
+  declare public readonly kept: pulumi.Output<GroupBindingState["kept"]>;
+  /** Direct members of the group at the last apply or refresh (the mass-removal guard's base). */
+  declare public readonly memberCount: pulumi.Output<number>;
   /** True while nothing can be applied (empty user group with allowEmpty, or management disabled). */
   declare public readonly pending: pulumi.Output<boolean>;
 
@@ -53,8 +71,15 @@ export class GroupBinding extends pulumi.dynamic.Resource {
       ...rest,
       management: management.ref,
       target: { directoryKey: target.directoryKey, service: management.ref.service, groupId: target.groupId, label: target.label },
+      // The resource's name, so that the provider can name both bindings of one group in an error.
+      __name: name,
+      // Users given as a secret: the provider returns every member list as a secret.
+      __secretUsers: pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)),
       members: undefined,
+      userIds: undefined,
       managedMembers: undefined,
+      kept: undefined,
+      memberCount: undefined,
       pending: undefined,
     };
     super(providerStub("GroupBinding"), name, props, opts, TYPE_MODULE, "GroupBinding");

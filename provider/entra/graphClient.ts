@@ -3,6 +3,7 @@ import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-grap
 import type Bottleneck from "bottleneck";
 import { directoryLimiter, GRAPH_LIMITS } from "../limiter";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
+import { markCreatedHere, wasCreatedHere } from "../propagation";
 import type { EntraSettings } from "../settings";
 import { entraCredential } from "./credentials";
 
@@ -25,6 +26,19 @@ export interface GraphGroup {
 }
 
 const GROUP_FIELDS = "id,displayName,description,mailNickname,mailEnabled,securityEnabled,groupTypes";
+
+/** A directory object in a member listing; `@odata.type` says which kind it is. */
+export interface GraphMember {
+  "@odata.type"?: string;
+  id: string;
+  displayName?: string | null;
+  userPrincipalName?: string | null;
+  mail?: string | null;
+  appId?: string | null;
+}
+
+/** Graph returns, for each member, the selected fields its type has (others are absent). */
+const MEMBER_FIELDS = "id,displayName,userPrincipalName,mail,appId";
 
 export function graphStatus(error: unknown): number | undefined {
   return error instanceof GraphError ? error.statusCode : (error as { statusCode?: number })?.statusCode;
@@ -49,12 +63,20 @@ export interface BatchRequest {
   method: "GET" | "POST" | "PATCH" | "DELETE";
   url: string;
   body?: unknown;
+  /** Extra request headers, e.g. `ConsistencyLevel: eventual` for advanced queries. */
+  headers?: Record<string, string>;
 }
 
 export interface BatchResponse {
   status: number;
   body?: { error?: { code?: string; message?: string } } & Record<string, unknown>;
   headers?: Record<string, string>;
+}
+
+/** The body and headers of one $batch item (a body needs its Content-Type). */
+function batchBodyAndHeaders(request: BatchRequest): { body?: unknown; headers?: Record<string, string> } {
+  const headers = { ...(request.body !== undefined ? { "Content-Type": "application/json" } : {}), ...request.headers };
+  return { ...(request.body !== undefined ? { body: request.body } : {}), ...(Object.keys(headers).length > 0 ? { headers } : {}) };
 }
 
 /** The Graph operations the reconcilers need, batched and retried, one client per tenant. */
@@ -105,7 +127,9 @@ export class GraphDirectoryClient {
   /** Creates a security group (never mail-enabled, never Microsoft 365). */
   async createSecurityGroup(fields: { displayName: string; description: string; mailNickname: string }): Promise<GraphGroup> {
     const body = { ...fields, description: fields.description || null, securityEnabled: true, mailEnabled: false, groupTypes: [] };
-    return this.call(() => this.client.api("/groups").post(body));
+    const group: GraphGroup = await this.call(() => this.client.api("/groups").post(body));
+    markCreatedHere(group.id);
+    return group;
   }
 
   async patchGroup(id: string, fields: Partial<Pick<GraphGroup, "displayName" | "description" | "mailNickname">>): Promise<void> {
@@ -123,13 +147,18 @@ export class GraphDirectoryClient {
     }
   }
 
-  /** Direct members: key (lowercased UPN, else mail) -> object id. */
-  async listMembers(groupId: string): Promise<Map<string, string>> {
-    const members = await this.pages<{ id: string; userPrincipalName?: string; mail?: string }>(
-      `/groups/${groupId}/members?$select=id,userPrincipalName,mail&$top=${GRAPH_PAGE_MAX}`,
-      true,
-    );
-    return new Map(members.map((m) => [(m.userPrincipalName ?? m.mail ?? m.id).toLowerCase(), m.id]));
+  /**
+   * Direct members of every kind (users, groups, service principals, devices, contacts),
+   * with the fields that name them; `undefined` if the group does not exist. Only a group this
+   * process created moments ago is waited for: any other 404 is the answer.
+   */
+  async listMembers(groupId: string): Promise<GraphMember[] | undefined> {
+    try {
+      return await this.pages<GraphMember>(`/groups/${groupId}/members?$select=${MEMBER_FIELDS}&$top=${GRAPH_PAGE_MAX}`, wasCreatedHere(groupId));
+    } catch (error) {
+      if (graphStatus(error) === 404) return undefined;
+      throw error;
+    }
   }
 
   private async pages<T>(first: string, replicated = false): Promise<T[]> {
@@ -157,7 +186,7 @@ export class GraphDirectoryClient {
       let waitMs = 0;
       for (let start = 0; start < pending.length; start += GRAPH_BATCH_MAX) {
         const chunk = pending.slice(start, start + GRAPH_BATCH_MAX);
-        const payload = { requests: chunk.map((i) => ({ id: String(i), method: requests[i].method, url: requests[i].url, ...(requests[i].body !== undefined ? { body: requests[i].body, headers: { "Content-Type": "application/json" } } : {}) })) };
+        const payload = { requests: chunk.map((i) => ({ id: String(i), method: requests[i].method, url: requests[i].url, ...batchBodyAndHeaders(requests[i]) })) };
         const reply = await this.call(() => this.client.api("/$batch").post(payload) as Promise<{ responses: ({ id: string } & BatchResponse)[] }>);
         for (const response of reply.responses) {
           const index = Number(response.id);

@@ -4,6 +4,7 @@ import { directoryLimiter, GOOGLE_LIMITS } from "../limiter";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
 import { decodeBatch, encodeBatch, GOOGLE_BATCH_MAX, type BatchCall, type BatchReply } from "./batch";
 import { delegatedAuth, type DelegatedAuthClient } from "./delegatedAuth";
+import { markCreatedHere } from "../propagation";
 import type { GoogleSettings } from "../settings";
 
 /** Scopes: read-write for apply, read-only is enough for preview and refresh. */
@@ -22,10 +23,24 @@ const GOOGLE_API_ROOT = "https://admin.googleapis.com/";
 const DIRECTORY_PATH = "admin/directory/v1";
 const MEMBERS_PAGE_MAX = 200;
 
-/** A direct member of a group: lowercased email and Google's member id. */
+/** A direct member of a group as the Directory API reports it. */
 export interface DirectoryMember {
-  email: string;
+  /** Google's member id (the user's, group's or customer's id). */
   id: string;
+  /** Lowercased primary address; empty for a CUSTOMER member (everyone in the customer). */
+  email: string;
+  role: "OWNER" | "MANAGER" | "MEMBER";
+  type: "USER" | "GROUP" | "CUSTOMER" | "EXTERNAL";
+}
+
+const MEMBER_ROLES = new Set(["OWNER", "MANAGER", "MEMBER"]);
+const MEMBER_TYPES = new Set(["USER", "GROUP", "CUSTOMER", "EXTERNAL"]);
+
+function toDirectoryMember(m: admin_directory_v1.Schema$Member): DirectoryMember {
+  // Unknown roles or types (none are documented) count as the safest reading: a manager, a non-user.
+  const role = MEMBER_ROLES.has(m.role ?? "MEMBER") ? ((m.role ?? "MEMBER") as DirectoryMember["role"]) : "MANAGER";
+  const type = MEMBER_TYPES.has(m.type ?? "") ? (m.type as DirectoryMember["type"]) : "GROUP";
+  return { id: m.id ?? "", email: (m.email ?? "").toLowerCase(), role, type };
 }
 
 /** Outcome of one call inside a batch. */
@@ -34,6 +49,8 @@ export interface BatchOutcome {
   status: number;
   reason?: string;
   message?: string;
+  /** The reply's body (JSON), for successful calls. */
+  body?: unknown;
 }
 
 /** Google's error body, as far as the retry and not-found logic need it. */
@@ -114,22 +131,50 @@ export class GoogleDirectoryClient {
     await this.call(() => this.api.groups.list({ customer: customerId, maxResults: 1 }));
   }
 
-  /** Direct members of a group, at the maximum page size; tolerates a group that is still propagating. */
-  async listMembers(groupKey: string): Promise<DirectoryMember[]> {
+  /**
+   * Direct members of a group, at the maximum page size; `undefined` if the group does not
+   * exist. Only a group this process created moments ago (`justCreated`) is waited for: its
+   * 404 is propagation; any other 404 is the answer.
+   */
+  async listMembers(groupKey: string, justCreated = false): Promise<DirectoryMember[] | undefined> {
     const members: DirectoryMember[] = [];
     let pageToken: string | undefined;
-    // A group inserted moments ago can 404 until it propagates; the binding knows it exists.
-    const propagating = (error: unknown): RetryVerdict => (googleStatus(error) === 404 ? { retry: true } : classifyGoogleError(error));
-    do {
-      const res = await withRetry(
-        () => this.limiter.schedule(() => this.api.members.list({ groupKey, maxResults: MEMBERS_PAGE_MAX, pageToken })),
-        propagating,
-        defaultRetryPolicy,
-      );
-      for (const m of res.data.members ?? []) members.push({ email: (m.email ?? "").toLowerCase(), id: m.id ?? "" });
-      pageToken = res.data.nextPageToken ?? undefined;
-    } while (pageToken);
+    const classify = (error: unknown): RetryVerdict => (justCreated && googleStatus(error) === 404 ? { retry: true } : classifyGoogleError(error));
+    try {
+      do {
+        const res = await withRetry(
+          () => this.limiter.schedule(() => this.api.members.list({ groupKey, maxResults: MEMBERS_PAGE_MAX, pageToken })),
+          classify,
+          defaultRetryPolicy,
+        );
+        for (const m of res.data.members ?? []) members.push(toDirectoryMember(m));
+        pageToken = res.data.nextPageToken ?? undefined;
+      } while (pageToken);
+    } catch (error) {
+      if (googleStatus(error) === 404) return undefined;
+      throw error;
+    }
     return members;
+  }
+
+  /**
+   * The members that these keys (address, alias or id) name in a group, through the batch
+   * endpoint (members.get accepts an alias or a secondary-domain address of the member):
+   * one entry per key, `undefined` where the key is no member.
+   */
+  async getMembers(groupKey: string, memberKeys: string[]): Promise<(DirectoryMember | undefined)[]> {
+    const calls: BatchCall[] = memberKeys.map((key) => ({ method: "GET", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members/${encodeURIComponent(key)}` }));
+    const found: (DirectoryMember | undefined)[] = new Array(memberKeys.length);
+    const outcomes = await this.batch(calls, (reply, i) => {
+      if (reply.status === 200) {
+        found[i] = toDirectoryMember(reply.body as admin_directory_v1.Schema$Member);
+        return "ok";
+      }
+      return reply.status === 404 ? "ok" : "fail";
+    });
+    const failed = outcomes.findIndex((o) => !o.ok);
+    if (failed >= 0) throw new Error(`reading member ${memberKeys[failed]} of group ${groupKey} failed: ${outcomes[failed].status} ${outcomes[failed].message ?? ""}`.trim());
+    return found;
   }
 
   /**
@@ -137,7 +182,7 @@ export class GoogleDirectoryClient {
    * throttled or fail with 5xx are retried (with backoff) in a further batch; `judge`
    * says what else counts as success (e.g. 409 "already a member") or as worth a retry.
    */
-  async batch(calls: BatchCall[], judge: (reply: BatchReply) => "ok" | "retry" | "fail"): Promise<BatchOutcome[]> {
+  async batch(calls: BatchCall[], judge: (reply: BatchReply, callIndex: number) => "ok" | "retry" | "fail"): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = new Array(calls.length);
     let pending = calls.map((_, i) => i);
     for (let attempt = 0; pending.length > 0; attempt++) {
@@ -148,8 +193,8 @@ export class GoogleDirectoryClient {
         const replies = await this.sendBatch(chunk.map((i) => calls[i]));
         chunk.forEach((callIndex, j) => {
           const reply = replies[j] ?? { status: 0, headers: {}, body: undefined };
-          const verdict = judge(reply);
-          if (verdict === "ok") outcomes[callIndex] = { ok: true, status: reply.status };
+          const verdict = judge(reply, callIndex);
+          if (verdict === "ok") outcomes[callIndex] = { ok: true, status: reply.status, body: reply.body };
           else if ((verdict === "retry" || retryableReply(reply) || reply.status === 0) && attempt + 1 < defaultRetryPolicy.attempts) retry.push(callIndex);
           else outcomes[callIndex] = { ok: false, status: reply.status, reason: batchReason(reply), message: batchMessage(reply) };
         });
@@ -174,24 +219,24 @@ export class GoogleDirectoryClient {
   }
 
   /**
-   * Adds members in batches. 409 "Member already exists" is success; 404 on a group
-   * created moments ago (propagation) is retried by the batch loop's backoff.
+   * Adds members (role MEMBER) in batches; each successful outcome's `body` is the member
+   * as Google stored it (its id and primary address). 409 "Member already exists" is
+   * success without a body; 404 on a group created moments ago (`justCreated`) is retried.
    */
-  insertMembers(groupKey: string, emails: string[]): Promise<BatchOutcome[]> {
+  insertMembers(groupKey: string, emails: string[], justCreated = false): Promise<BatchOutcome[]> {
     const calls: BatchCall[] = emails.map((email) => ({ method: "POST", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members`, body: { email, role: "MEMBER" } }));
     return this.batch(calls, (reply) => {
       if ((reply.status >= 200 && reply.status < 300) || reply.status === 409) return "ok";
-      return reply.status === 404 && /groupKey/.test(batchMessage(reply) ?? "") ? "retry" : "fail";
+      return justCreated && reply.status === 404 && /groupKey/.test(batchMessage(reply) ?? "") ? "retry" : "fail";
     });
   }
 
-  /** Removes members in batches; 404 (already gone) is success. */
-  removeMembers(groupKey: string, emails: string[]): Promise<BatchOutcome[]> {
-    const calls: BatchCall[] = emails.map((email) => ({ method: "DELETE", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members/${encodeURIComponent(email)}` }));
+  /** Removes members (by id or address) in batches; 404 on the member (already gone) is success. */
+  removeMembers(groupKey: string, memberKeys: string[]): Promise<BatchOutcome[]> {
+    const calls: BatchCall[] = memberKeys.map((key) => ({ method: "DELETE", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members/${encodeURIComponent(key)}` }));
     return this.batch(calls, (reply) => {
       if (reply.status >= 200 && reply.status < 300) return "ok";
-      if (reply.status === 404) return /memberKey/.test(batchMessage(reply) ?? "") ? "ok" : "retry";
-      return "fail";
+      return reply.status === 404 && /memberKey/.test(batchMessage(reply) ?? "") ? "ok" : "fail";
     });
   }
 
@@ -210,6 +255,7 @@ export class GoogleDirectoryClient {
   async insertGroup(group: Omit<DirectoryGroup, "id">): Promise<{ group: DirectoryGroup; existed: boolean }> {
     try {
       const res = await this.call(() => this.api.groups.insert({ requestBody: group }));
+      markCreatedHere(res.data.id ?? "");
       return { group: toDirectoryGroup(res.data), existed: false };
     } catch (error) {
       if (googleStatus(error) !== 409) throw error;

@@ -1,28 +1,91 @@
-import type { MemberDirectory, MemberFailure } from "../membership/memberDirectory";
-import type { BatchOutcome, GoogleDirectoryClient } from "./directoryClient";
+import type { MemberDirectory, MemberFailure, MemberKind, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
+import { wasCreatedHere } from "../propagation";
+import type { BatchOutcome, DirectoryMember, GoogleDirectoryClient } from "./directoryClient";
 
-function failures(keys: string[], outcomes: BatchOutcome[]): MemberFailure[] {
-  return keys.flatMap((key, i) =>
-    outcomes[i]?.ok ? [] : [{ key, reason: `${outcomes[i]?.status ?? "no reply"} ${outcomes[i]?.reason ?? ""} ${outcomes[i]?.message ?? ""}`.trim() }],
-  );
+const KINDS: Record<DirectoryMember["type"], MemberKind> = { USER: "user", EXTERNAL: "user", GROUP: "group", CUSTOMER: "customer" };
+
+/** A member as the binding sees it; a CUSTOMER member has no address, so it is labelled by its id. */
+export function observedGoogleMember(m: DirectoryMember): ObservedMember {
+  const kind = KINDS[m.type];
+  const label = m.type === "CUSTOMER" ? `customer:${m.id}` : m.type === "GROUP" ? `group:${m.email || m.id}` : m.email || `${m.type.toLowerCase()}:${m.id}`;
+  return { id: m.id, label, kind, role: m.role };
 }
 
-/** Google members are addressed by email, so "resolving" a user is the identity. */
+function reason(outcome: BatchOutcome | undefined): string {
+  return `${outcome?.status ?? "no reply"} ${outcome?.reason ?? ""} ${outcome?.message ?? ""}`.replace(/\s+/g, " ").trim();
+}
+
+/** Google refuses an address with no account behind it in the customer's domains this way. */
+function isUnknownAddress(outcome: BatchOutcome | undefined): boolean {
+  return outcome !== undefined && (outcome.status === 400 || outcome.status === 404) && /memberKey|required|invalid/i.test(`${outcome.reason ?? ""} ${outcome.message ?? ""}`);
+}
+
+/**
+ * Google members are addressed by email, alias or id, and the group itself says who an
+ * address is: an address that matches no member's primary address is asked of the group
+ * (members.get accepts aliases and secondary-domain addresses); one that is no member yet
+ * gets its identity when it is added.
+ */
 export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDirectory {
   return {
     async listMembers(groupId) {
-      return new Map((await client.listMembers(groupId)).map((m) => [m.email, m.id]));
+      const members = await client.listMembers(groupId, wasCreatedHere(groupId));
+      return members?.map(observedGoogleMember);
     },
-    async resolveUsers(keys) {
-      return { resolved: new Map(keys.map((k) => [k, k])), unresolved: [] };
+
+    async resolveUsers(keys, groupId, observed, known) {
+      const resolved = new Map<string, ResolvedUser>();
+      const byAddress = new Map((observed ?? []).map((m) => [m.label, m]));
+      const byId = new Map((observed ?? []).map((m) => [m.id, m]));
+      const ask: string[] = [];
+      for (const key of keys) {
+        const knownId = known.get(key);
+        const member = byAddress.get(key) ?? (knownId !== undefined ? byId.get(knownId) : undefined);
+        if (member) resolved.set(key, { id: member.id, primary: member.label });
+        else if (observed && observed.length > 0) ask.push(key);
+      }
+      // Only a group with members can hold one under another address.
+      if (ask.length > 0 && groupId) {
+        const found = await client.getMembers(groupId, ask);
+        ask.forEach((key, i) => {
+          const m = found[i];
+          if (m) resolved.set(key, { id: m.id, primary: m.email || key });
+        });
+      }
+      return { resolved, toAdd: keys.filter((k) => !resolved.has(k)), unresolved: [] };
     },
+
     async addMembers(groupId, members) {
-      const keys = [...members.keys()];
-      return failures(keys, await client.insertMembers(groupId, keys));
+      const keys = members.map((m) => m.key);
+      const outcomes = await client.insertMembers(groupId, keys, wasCreatedHere(groupId));
+      const added = new Map<string, ResolvedUser>();
+      const failures: MemberFailure[] = [];
+      const unknown: string[] = [];
+      const already: string[] = [];
+      keys.forEach((key, i) => {
+        const outcome = outcomes[i];
+        const body = outcome?.body as Partial<DirectoryMember> | undefined;
+        if (outcome?.ok && body?.id) added.set(key, { id: body.id, primary: (body.email ?? key).toLowerCase() });
+        else if (outcome?.ok) already.push(key);
+        else if (isUnknownAddress(outcome)) unknown.push(key);
+        else failures.push({ key, reason: reason(outcome) });
+      });
+      // 409: already a member (under this or another address): the group says who it is.
+      if (already.length > 0) {
+        const found = await client.getMembers(groupId, already);
+        already.forEach((key, i) => {
+          const m = found[i];
+          if (m) added.set(key, { id: m.id, primary: m.email || key });
+          else failures.push({ key, reason: "reported as already a member, but the group does not list it" });
+        });
+      }
+      return { added, failures, unknown };
     },
+
     async removeMembers(groupId, members) {
-      const keys = [...members.keys()];
-      return failures(keys, await client.removeMembers(groupId, keys));
+      // By id: the only key every kind of member has (a CUSTOMER member has no address).
+      const outcomes = await client.removeMembers(groupId, members.map((m) => m.id));
+      return members.flatMap((m, i) => (outcomes[i]?.ok ? [] : [{ key: m.key, reason: reason(outcomes[i]) }]));
     },
   };
 }

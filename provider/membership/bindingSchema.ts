@@ -9,7 +9,10 @@ export const bindingTargetSchema = z.object({
   /** Google's group id or Entra's object id. */
   // Empty while the group is pending (declared while management was disabled).
   groupId: z.string(),
-  /** The group's email or display name, for messages. */
+  /**
+   * The group's email (Google) or display name (Entra): names it in messages, and finds it at
+   * preview when its id is not known yet (a group adopted in the same update).
+   */
   label: z.string(),
 });
 export type BindingTarget = z.infer<typeof bindingTargetSchema>;
@@ -17,10 +20,21 @@ export type BindingTarget = z.infer<typeof bindingTargetSchema>;
 export const membershipModeSchema = z.enum(["authoritative", "additive"]);
 export type MembershipMode = z.infer<typeof membershipModeSchema>;
 
-/** A source user group: its name and its users' emails (Google) or user principal names (Entra). */
+/**
+ * What authoritative mode does with members that are not users (Google GROUP and CUSTOMER
+ * members; Entra groups, service principals, devices, contacts): "keep" (default) leaves
+ * them alone and lists them in `kept`; "remove" removes them like any member not in the user group.
+ */
+export const nonUserMembersPolicySchema = z.enum(["keep", "remove"]);
+export type NonUserMembersPolicy = z.infer<typeof nonUserMembersPolicySchema>;
+
+/** A source user group: its name and its users' emails (Google) or user principal names/mails (Entra). */
 export const userGroupSchema = z.object({
-  name: z.string().trim().min(1, { error: "needs a name: give the user group's name" }),
-  users: z.array(z.string()),
+  name: z.string({ error: "needs a name: give the user group's name" }).trim().min(1, { error: "needs a name: give the user group's name" }),
+  users: z.array(
+    z.string({ error: "must be an email address or user principal name (a string): remove empty or null entries" }),
+    { error: "must be a list of email addresses/user principal names, e.g. [\"alice@example.com\"]" },
+  ),
 });
 
 /** Inputs of a GroupBinding: the single source of its SDK types and checks. */
@@ -42,42 +56,117 @@ export const groupBindingArgsSchema = z.object({
   maxRemovalPercent: z.number().min(0, { error: "must be between 0 and 100" }).max(100, { error: "must be between 0 and 100" }).optional(),
   /** Let a binding of an empty user group stay pending (no change) instead of failing at preview. */
   allowEmpty: z.boolean().optional(),
+  /** Authoritative mode and non-user members: "keep" (default) or "remove". */
+  nonUserMembers: nonUserMembersPolicySchema.optional(),
+  /** The resource's name, so that messages about two bindings on one group can name both (set by the SDK). */
+  __name: z.string().optional(),
+  /** True when the program gave the users as a secret: member lists are then returned as secrets (set by the SDK). */
+  __secretUsers: z.boolean().optional(),
 });
 export type GroupBindingArgs = z.input<typeof groupBindingArgsSchema>;
 
 export const DEFAULT_MAX_REMOVAL_PERCENT = 50;
 
-/** Members as a map keyed by lowercased email/UPN, so a preview reads `+ "carol@example.com"`. */
+/** Members as a map keyed by lowercased address, so a preview reads `+ "carol@example.com"`. */
 export const memberMapSchema = z.record(z.string(), z.literal("member"));
 export type MemberMap = z.infer<typeof memberMapSchema>;
 
-/** Inputs after check: users became a member map; defaults applied. */
-export interface GroupBindingInputs {
-  management: z.infer<typeof managementRefSchema>;
-  target: BindingTarget;
-  userGroupName: string;
-  members: MemberMap;
-  membershipMode: MembershipMode;
-  maxRemovalPercent: number;
-  allowEmpty: boolean;
-}
+/** Readable member label -> a short text (why it is kept, or what removes it). */
+export const memberNotesSchema = z.record(z.string(), z.string());
 
-export const GROUP_BINDING_STATE_VERSION = 1;
-
-/** Outputs (stored state) of a GroupBinding. */
-export const groupBindingStateSchema = z.object({
-  stateVersion: z.number().int(),
+/** Inputs after check: users became a member map; defaults applied; what the apply will remove, read at preview. */
+export const groupBindingInputsSchema = z.object({
   management: managementRefSchema,
   target: bindingTargetSchema,
   userGroupName: z.string(),
-  /** authoritative: the group's members as last applied or refreshed; additive: the members this binding manages. */
   members: memberMapSchema,
-  /** Members this binding added or ensured (what unbinding removes), with their directory ids. */
+  membershipMode: membershipModeSchema,
+  maxRemovalPercent: z.number(),
+  allowEmpty: z.boolean(),
+  nonUserMembers: nonUserMembersPolicySchema,
+  /** Members the next apply removes, found at preview with read-only calls (label -> "remove from <group>"). */
+  removals: memberNotesSchema,
+  /** Members the binding leaves alone on purpose (label -> why). */
+  kept: memberNotesSchema,
+  __name: z.string().optional(),
+  __secretUsers: z.boolean().optional(),
+});
+export type GroupBindingInputs = z.infer<typeof groupBindingInputsSchema>;
+
+/** The current version of the stored state; older versions are upgraded on read (`upgradeBindingState`). */
+export const GROUP_BINDING_STATE_VERSION = 2;
+
+/** Outputs (stored state) of a GroupBinding. */
+export const groupBindingStateSchema = z.object({
+  stateVersion: z.literal(GROUP_BINDING_STATE_VERSION),
+  management: managementRefSchema,
+  target: bindingTargetSchema,
+  userGroupName: z.string(),
+  /**
+   * authoritative: the group's plain members as last applied or refreshed (desired users under
+   * the address the program wrote, others under their primary address); additive: the desired
+   * users that are members. Members in `kept` are not in it.
+   */
+  members: memberMapSchema,
+  /**
+   * The directory id each user of the user group resolved to at the last apply (address as the
+   * program wrote it -> id): who they are, whatever address was used.
+   */
+  userIds: z.record(z.string(), z.string()),
+  /** Ids of the members in `members` that are not users of the user group (found by refresh: the next authoritative apply removes them). */
+  otherMemberIds: z.record(z.string(), z.string()),
+  /** How many direct members the group had at the last apply or refresh (the mass-removal guard's base). */
+  memberCount: z.number().int(),
+  /** Members this binding added (key -> id): what deleting the binding removes, and all that additive mode ever removes. */
+  managedMembers: z.record(z.string(), z.string()),
+  /** Members left alone on purpose (label -> why): higher roles, non-user members kept by policy. */
+  kept: memberNotesSchema,
+  membershipMode: membershipModeSchema,
+  maxRemovalPercent: z.number(),
+  allowEmpty: z.boolean(),
+  nonUserMembers: nonUserMembersPolicySchema,
+  /** True while the user group is empty and the binding waits (allowEmpty) or management is disabled. */
+  pending: z.boolean(),
+  __name: z.string().optional(),
+  __secretUsers: z.boolean().optional(),
+});
+export type GroupBindingState = z.infer<typeof groupBindingStateSchema>;
+
+/** State version 1 (releases up to 0.1.0): no ids but `managedMembers`, no kept members, no policy. */
+const groupBindingStateV1Schema = z.object({
+  stateVersion: z.literal(1).optional(),
+  management: managementRefSchema,
+  target: bindingTargetSchema,
+  userGroupName: z.string(),
+  members: memberMapSchema,
   managedMembers: z.record(z.string(), z.string()),
   membershipMode: membershipModeSchema,
   maxRemovalPercent: z.number(),
   allowEmpty: z.boolean(),
-  /** True while the user group is empty and the binding waits (allowEmpty) or management is disabled. */
   pending: z.boolean(),
 });
-export type GroupBindingState = z.infer<typeof groupBindingStateSchema>;
+
+/**
+ * Reads a stored state of any released version. Version 1 kept Google members' addresses
+ * where ids now go: such values (they contain "@") are left out of `userIds`, and the next
+ * apply matches those members by address once and stores their ids.
+ * Version 1 counted members that were there before the binding as its own; they are kept
+ * as managed (it cannot be told afterwards) — README, "Upgrading".
+ */
+export function upgradeBindingState(props: Record<string, unknown>): GroupBindingState {
+  const version = props.stateVersion ?? 1;
+  if (version === GROUP_BINDING_STATE_VERSION) return groupBindingStateSchema.parse(props);
+  if (version !== 1) throw new Error(`stored state version ${String(version)} is newer than this package understands (${GROUP_BINDING_STATE_VERSION}): upgrade pulumi-group-export`);
+  const v1 = groupBindingStateV1Schema.parse(props);
+  const isId = (value: string) => !value.includes("@");
+  const userIds = Object.fromEntries(Object.entries(v1.managedMembers).filter(([, id]) => isId(id)));
+  return {
+    ...v1,
+    stateVersion: GROUP_BINDING_STATE_VERSION,
+    userIds,
+    otherMemberIds: {},
+    memberCount: Object.keys(v1.members).length,
+    kept: {},
+    nonUserMembers: "keep",
+  };
+}

@@ -1,18 +1,81 @@
 /**
  * What a binding needs of a directory's members, implemented once per service (Google's
- * batch endpoint, Graph's $batch and members@odata.bind). Keys are lowercased emails/UPNs.
+ * batch endpoint, Graph's $batch and members@odata.bind).
+ *
+ * Members are identities, not strings: every member has the directory's id (Google's
+ * member id, Entra's object id), and a desired user is matched to a member by that id,
+ * whatever address the program wrote (an alias, a secondary-domain address, a guest's
+ * mail). Keys of desired users are the program's addresses, lowercased.
  */
-export interface MemberDirectory {
-  /** Current direct members of the group: key -> directory id. */
-  listMembers(groupId: string): Promise<Map<string, string>>;
-  /** Directory ids of users; keys that match no user are returned as unresolved. */
-  resolveUsers(keys: string[]): Promise<{ resolved: Map<string, string>; unresolved: string[] }>;
-  /** Adds members; returns the ones that failed, with why. */
-  addMembers(groupId: string, members: Map<string, string>): Promise<MemberFailure[]>;
-  removeMembers(groupId: string, members: Map<string, string>): Promise<MemberFailure[]>;
+
+/**
+ * The kinds of members both directories report. "user" is a person the program can list
+ * (Google USER and EXTERNAL, Entra users and guests); the others are "non-user" members.
+ */
+export type MemberKind = "user" | "group" | "customer" | "servicePrincipal" | "device" | "contact" | "other";
+
+/** A member's role in the group. Only Google has roles; Entra members are all "MEMBER". */
+export type MemberRole = "MEMBER" | "MANAGER" | "OWNER";
+
+/** A direct member of a group as the directory reports it. */
+export interface ObservedMember {
+  /** The directory's id of the member (Google member id, Entra object id): its identity. */
+  id: string;
+  /**
+   * A readable label: the primary address (lowercased) for users and groups, else the kind
+   * and a name, e.g. `customer:C01abc`, `servicePrincipal:deploy-bot`. Never empty.
+   */
+  label: string;
+  kind: MemberKind;
+  role: MemberRole;
+}
+
+/** A desired user resolved to the directory's identity. */
+export interface ResolvedUser {
+  id: string;
+  /** The member's primary address (Google) or user principal name (Entra), lowercased. */
+  primary: string;
+}
+
+export interface Resolution {
+  /** Desired key -> identity. */
+  resolved: Map<string, ResolvedUser>;
+  /**
+   * Keys that match no member yet and whose identity is learned when they are added
+   * (Google: adding by an address is how the directory says who it is).
+   */
+  toAdd: string[];
+  /** Keys that match no user at all: an input error, reported all together. */
+  unresolved: string[];
 }
 
 export interface MemberFailure {
   key: string;
   reason: string;
+}
+
+export interface AddOutcome {
+  /** Keys added (or found already there), with the identity the directory gave them. */
+  added: Map<string, ResolvedUser>;
+  failures: MemberFailure[];
+  /** Keys the directory says are no user it knows (an input error, not a transient one). */
+  unknown: string[];
+}
+
+export interface MemberDirectory {
+  /**
+   * Current direct members of the group; `undefined` when the group does not exist (a 404
+   * that is not replication lag: only a group this process created moments ago is waited for).
+   */
+  listMembers(groupId: string): Promise<ObservedMember[] | undefined>;
+  /**
+   * Identities of desired users. `observed` is the group's current membership when known
+   * (Google matches addresses against it and asks the group about the rest); `known` holds
+   * identities resolved at an earlier apply, reused without a call.
+   */
+  resolveUsers(keys: string[], groupId: string | undefined, observed: ObservedMember[] | undefined, known: ReadonlyMap<string, string>): Promise<Resolution>;
+  /** Adds members by key (and id where known); reports the identity each one got. */
+  addMembers(groupId: string, members: { key: string; id?: string }[]): Promise<AddOutcome>;
+  /** Removes members by id; a member already gone counts as removed. */
+  removeMembers(groupId: string, members: { key: string; id: string }[]): Promise<MemberFailure[]>;
 }

@@ -1,38 +1,79 @@
-import type { MembershipMode } from "./bindingSchema";
+import type { MembershipMode, NonUserMembersPolicy } from "./bindingSchema";
+import type { ObservedMember } from "./memberDirectory";
 
 /**
- * Pure membership reconciliation: desired users vs the group's observed members (and, in
- * additive mode, what this binding manages) -> the members to add and to remove.
+ * Pure membership reconciliation, by identity: desired users (resolved to directory ids
+ * where known) vs the group's observed members -> what to add, what to remove, and what
+ * is deliberately left alone. No I/O here.
+ *
+ * Rules (README, "GroupBinding"):
+ * - a desired user whose id is among the members is present, whatever address the
+ *   program wrote for it;
+ * - a member with a higher role (Google OWNER or MANAGER) is never removed: the binding
+ *   manages plain membership;
+ * - non-user members (groups, "everyone in the customer", service principals, devices,
+ *   contacts) are removed in authoritative mode only with `nonUserMembers: "remove"`;
+ * - additive mode only removes members this binding added (`managed`): members that were
+ *   there before it, or that others added, are never its own;
+ * - authoritative mode removes every other plain member.
  */
 export interface MembershipPlanInput {
-  desired: string[];
-  observed: string[];
-  /** Members this binding added earlier (all lowercased). */
-  managed: string[];
+  /** Desired key -> directory id, or undefined when the id is learned by adding it. */
+  desired: ReadonlyMap<string, string | undefined>;
+  observed: readonly ObservedMember[];
+  /** Ids of members this binding added (what additive mode may remove). */
+  managed: ReadonlySet<string>;
   mode: MembershipMode;
+  nonUserMembers: NonUserMembersPolicy;
+}
+
+export interface KeptMember {
+  member: ObservedMember;
+  /** Why it is left alone, for the preview. */
+  why: string;
 }
 
 export interface MembershipPlan {
+  /** Desired keys to add, sorted. */
   add: string[];
-  remove: string[];
+  /** Members to remove (by id), sorted by label. */
+  remove: ObservedMember[];
+  /** Members left alone on purpose (higher role, non-user kind), sorted by label. */
+  kept: KeptMember[];
+  /** Desired keys already present -> the id they are present under. */
+  present: Map<string, string>;
 }
 
-export function planMembership({ desired, observed, managed, mode }: MembershipPlanInput): MembershipPlan {
-  const want = new Set(desired);
-  const have = new Set(observed);
-  const add = desired.filter((m) => !have.has(m)).sort();
-  const removable = mode === "authoritative" ? observed : managed.filter((m) => have.has(m));
-  const remove = removable.filter((m) => !want.has(m)).sort();
-  return { add, remove };
+const byLabel = (a: { label: string }, b: { label: string }) => a.label.localeCompare(b.label);
+
+export function planMembership({ desired, observed, managed, mode, nonUserMembers }: MembershipPlanInput): MembershipPlan {
+  const observedById = new Map(observed.map((m) => [m.id, m]));
+  const wantedIds = new Set([...desired.values()].filter((id): id is string => id !== undefined));
+  const present = new Map<string, string>();
+  const add: string[] = [];
+  for (const [key, id] of desired) {
+    if (id !== undefined && observedById.has(id)) present.set(key, id);
+    else add.push(key);
+  }
+  const remove: ObservedMember[] = [];
+  const kept: KeptMember[] = [];
+  for (const member of observed) {
+    if (wantedIds.has(member.id)) continue;
+    if (mode === "additive" && !managed.has(member.id)) continue;
+    if (member.role !== "MEMBER") kept.push({ member, why: `${member.role}: kept (a binding manages plain membership)` });
+    else if (member.kind !== "user" && nonUserMembers === "keep") kept.push({ member, why: `${member.kind} member: kept (nonUserMembers: "keep")` });
+    else remove.push(member);
+  }
+  return { add: add.sort(), remove: remove.sort(byLabel), kept: kept.sort((a, b) => byLabel(a.member, b.member)), present };
 }
 
 /** The mass-removal guard's verdict: an error text when the plan removes too large a share. */
-export function removalGuardViolation(plan: MembershipPlan, observedCount: number, maxRemovalPercent: number): string | undefined {
-  if (plan.remove.length === 0 || observedCount === 0) return undefined;
-  const percent = (plan.remove.length / observedCount) * 100;
+export function removalGuardViolation(removeCount: number, observedCount: number, maxRemovalPercent: number): string | undefined {
+  if (removeCount === 0 || observedCount === 0) return undefined;
+  const percent = (removeCount / observedCount) * 100;
   if (percent <= maxRemovalPercent) return undefined;
   return (
-    `would remove ${plan.remove.length} of ${observedCount} members (${percent.toFixed(0)}%), more than maxRemovalPercent ${maxRemovalPercent}%: ` +
+    `would remove ${removeCount} of ${observedCount} members (${percent.toFixed(0)}%), more than maxRemovalPercent ${maxRemovalPercent}%: ` +
     `check the user group, or raise maxRemovalPercent for this apply`
   );
 }

@@ -14,6 +14,14 @@ export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
 }
 
+/** Whether a value is, or holds anywhere inside it, a value not known until apply. */
+export function containsUnknown(value: unknown): boolean {
+  if (isUnknown(value)) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
 /**
  * Validates inputs field by field against a zod object schema, so that one bad field is
  * reported by name while fields unknown at preview are left alone. Returns the parsed
@@ -33,7 +41,8 @@ export function checkFields<S extends z.ZodObject>(
       failures.push({ property, reason: `is not an input of ${resourceType}: remove it (inputs: ${Object.keys(shape).join(", ")})` });
       continue;
     }
-    if (isUnknown(value)) {
+    // Not known until apply (a value from another resource, in whole or in part): checked then.
+    if (containsUnknown(value)) {
       values[property] = value;
       continue;
     }

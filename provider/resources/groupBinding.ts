@@ -2,47 +2,174 @@ import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { PartialApplyError } from "../errors";
 import { managementEnabled, type ManagementRef } from "../management/managementSchema";
+import { claimGroupMembership } from "../membership/bindingClaims";
 import {
   DEFAULT_MAX_REMOVAL_PERCENT,
   GROUP_BINDING_STATE_VERSION,
   groupBindingArgsSchema,
-  groupBindingStateSchema,
+  groupBindingInputsSchema,
+  upgradeBindingState,
+  type BindingTarget,
   type GroupBindingInputs,
   type GroupBindingState,
   type MemberMap,
 } from "../membership/bindingSchema";
 import { memberDirectoryFor } from "../membership/directories";
-import type { MemberFailure } from "../membership/memberDirectory";
-import { normalizeUsers, planMembership, removalGuardViolation } from "../membership/membershipPlan";
-import { checkFields, isUnknown, PROVIDER_KEY, UNKNOWN, type CheckFailure, withProvider } from "./checkInputs";
+import type { MemberDirectory, MemberFailure, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
+import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../membership/membershipPlan";
+import { checkFields, containsUnknown, isUnknown, PROVIDER_KEY, UNKNOWN, withProvider, type CheckFailure } from "./checkInputs";
+import { secretIf } from "./secrets";
 
 export const GROUP_BINDING_TYPE = "GroupBinding";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function memberMap(keys: Iterable<string>): MemberMap {
-  return Object.fromEntries([...keys].sort().map((k) => [k, "member" as const]));
+  return Object.fromEntries([...new Set(keys)].sort().map((k) => [k, "member" as const]));
+}
+
+function sortedRecord(entries: Iterable<[string, string]>): Record<string, string> {
+  return Object.fromEntries([...entries].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function loadState(props: Record<string, unknown>): GroupBindingState {
-  return groupBindingStateSchema.parse({ stateVersion: GROUP_BINDING_STATE_VERSION, ...props });
+  try {
+    return upgradeBindingState(props);
+  } catch (error) {
+    throw new Error(
+      `${GROUP_BINDING_TYPE}: its stored state cannot be read (${(error as Error).message.split("\n")[0]}): ` +
+        "run `pulumi refresh`; if that fails too, remove it from the stack with `pulumi state delete <urn>` and run `pulumi up` to bind again",
+    );
+  }
 }
 
-/** Cross-field checks: the user group's users, the target's directory. */
-function checkBinding(values: Record<string, unknown>, failures: CheckFailure[]): MemberMap | string {
-  const userGroup = values.userGroup as { name: string; users: unknown[] } | string | undefined;
-  const management = values.management as ManagementRef | string | undefined;
-  const target = values.target as { directoryKey: string; label: string } | string | undefined;
-  if (management && target && !isUnknown(management) && !isUnknown(target) && typeof target === "object" && typeof management === "object") {
-    if (!isUnknown(target.directoryKey) && target.directoryKey !== management.directoryKey) {
-      failures.push({
-        property: "target",
-        reason: `group ${target.label} is in directory ${target.directoryKey}, but this binding's management is ${management.directoryKey}: bind a group of ${management.directoryKey}, or use ${target.directoryKey}'s DirectoryGroupManagement`,
-      });
-    }
+function describe(inputs: Pick<GroupBindingInputs, "userGroupName" | "target" | "__name">): string {
+  return `${GROUP_BINDING_TYPE}${inputs.__name ? ` ${inputs.__name}` : ""} (user group "${inputs.userGroupName}" to ${inputs.target.label})`;
+}
+
+function failureText(verb: string, list: MemberFailure[]): string {
+  return `could not ${verb} ${list.length} member(s): ${list.map((f) => `${f.key} (${f.reason})`).join("; ")}`;
+}
+
+function isKnownId(groupId: string): boolean {
+  return groupId !== "" && !isUnknown(groupId);
+}
+
+/** What a binding knows of its group from its stored state, as members to plan against (no call). */
+function observedFromState(state: GroupBindingState): ObservedMember[] {
+  const ids = { ...state.otherMemberIds, ...state.userIds };
+  // A member whose id is not stored (state of version 1) gets a stand-in id that matches no user.
+  const members = Object.keys(state.members).map((key): ObservedMember => ({ id: ids[key] ?? `@${key}`, label: key, kind: "user", role: "MEMBER" }));
+  const kept = Object.keys(state.kept).map((label): ObservedMember => ({ id: `@${label}`, label, kind: "other", role: "OWNER" }));
+  return [...members, ...kept];
+}
+
+/** Ids this binding added; version-1 Google states stored addresses, matched here by label. */
+function managedIds(state: GroupBindingState | undefined, observed: readonly ObservedMember[]): Set<string> {
+  const byLabel = new Map(observed.map((m) => [m.label, m.id]));
+  return new Set(Object.values(state?.managedMembers ?? {}).map((id) => (id.includes("@") ? (byLabel.get(id) ?? id) : id)));
+}
+
+/**
+ * The key to read the group by at preview when its id is not known yet (a group adopted in
+ * the same update): Google's address. `undefined`: nothing to read (a group made by this
+ * update has no members to remove).
+ */
+function lookupTargetId(target: BindingTarget): string | undefined {
+  if (isKnownId(target.groupId)) return target.groupId;
+  if (isUnknown(target.label) || target.label === "") return undefined;
+  // Google takes a group's address as its key; an Entra group is found by id only.
+  return target.service === "google" ? target.label.toLowerCase() : undefined;
+}
+
+interface Reading {
+  observed: ObservedMember[] | undefined;
+  memberCount: number;
+  groupId: string | undefined;
+  state: GroupBindingState | undefined;
+}
+
+/**
+ * The plan a binding's apply will make, read at preview: from the stored state when the
+ * binding already manages this group (no call: drift comes in through refresh), else from
+ * the group itself with read-only calls (first bind to an existing group, or a move).
+ */
+async function readForPreview(inputs: GroupBindingInputs, olds: Record<string, unknown>, directory: MemberDirectory): Promise<Reading> {
+  const state = typeof olds.stateVersion === "number" || "managedMembers" in olds ? loadState(olds) : undefined;
+  if (state && !state.pending && state.target.groupId === inputs.target.groupId && isKnownId(state.target.groupId)) {
+    return { observed: observedFromState(state), memberCount: state.memberCount, groupId: state.target.groupId, state };
   }
-  if (!userGroup || isUnknown(userGroup) || typeof userGroup !== "object" || userGroup.users.some(isUnknown)) return "unknown";
-  const { members, caseDuplicates } = normalizeUsers(userGroup.users as string[]);
+  const groupId = lookupTargetId(inputs.target);
+  const observed = groupId ? await directory.listMembers(groupId) : undefined;
+  return { observed, memberCount: observed?.length ?? 0, groupId: observed ? groupId : undefined, state };
+}
+
+function removalNotes(plan: MembershipPlan, target: BindingTarget, moveFrom: { label: string; keys: string[] } | undefined): Record<string, string> {
+  const notes: [string, string][] = plan.remove.map((m) => [m.label, `remove from ${target.label}`]);
+  for (const key of moveFrom?.keys ?? []) notes.push([`${key} (in ${moveFrom!.label})`, `remove from ${moveFrom!.label}: the binding moves to ${target.label}`]);
+  return sortedRecord(notes);
+}
+
+function keptNotes(plan: MembershipPlan): Record<string, string> {
+  return sortedRecord(plan.kept.map((k) => [k.member.label, k.why]));
+}
+
+/** Two users of the user group that are one person (an address and its alias): an input error. */
+function sameUserTwice(resolved: Map<string, ResolvedUser>): string[][] {
+  const byId = new Map<string, string[]>();
+  for (const [key, user] of resolved) byId.set(user.id, [...(byId.get(user.id) ?? []), key]);
+  return [...byId.values()].filter((keys) => keys.length > 1);
+}
+
+/**
+ * Preview: resolves the users, plans against what the group holds and reports what the
+ * apply will remove and keep, with the mass-removal guard evaluated on the same figures.
+ */
+async function previewPlan(inputs: GroupBindingInputs, olds: Record<string, unknown>, failures: CheckFailure[]): Promise<void> {
+  const directory = memberDirectoryFor(inputs.management);
+  const keys = Object.keys(inputs.members);
+  const reading = await readForPreview(inputs, olds, directory);
+  const known = new Map(Object.entries(reading.state?.userIds ?? {}));
+  const resolution = await directory.resolveUsers(keys, reading.groupId, reading.observed, known);
+  const name = inputs.userGroupName;
+  if (resolution.unresolved.length > 0) {
+    failures.push({
+      property: "userGroup",
+      reason: `user group "${name}" has ${resolution.unresolved.length} user(s) not found in ${inputs.management.directoryKey}: ${resolution.unresolved.join(", ")}; fix the user group or create the users`,
+    });
+  }
+  for (const keysOfOne of sameUserTwice(resolution.resolved)) {
+    failures.push({ property: "userGroup", reason: `user group "${name}" lists ${keysOfOne.join(" and ")}, which are one user (an address and its alias): keep one` });
+  }
+  if (!reading.observed) return;
+  const plan = planMembership({
+    desired: new Map(keys.map((k) => [k, resolution.resolved.get(k)?.id])),
+    observed: reading.observed,
+    managed: managedIds(reading.state?.target.groupId === reading.groupId ? reading.state : undefined, reading.observed),
+    mode: inputs.membershipMode,
+    nonUserMembers: inputs.nonUserMembers,
+  });
+  const moved = reading.state && !reading.state.pending && reading.state.target.groupId !== inputs.target.groupId;
+  const moveFrom = moved ? { label: reading.state!.target.label, keys: Object.keys(reading.state!.managedMembers) } : undefined;
+  inputs.removals = removalNotes(plan, inputs.target, moveFrom);
+  inputs.kept = keptNotes(plan);
+  const violation = removalGuardViolation(plan.remove.length, reading.memberCount, inputs.maxRemovalPercent);
+  if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${plan.remove.map((m) => m.label).join(", ")})` });
+}
+
+/** Cross-field checks: the user group's users, the target's directory. Returns the desired members, or UNKNOWN. */
+function checkUsers(values: Record<string, unknown>, news: Record<string, unknown>, failures: CheckFailure[]): MemberMap | typeof UNKNOWN {
+  const management = values.management as ManagementRef | undefined;
+  const target = values.target as BindingTarget | undefined;
+  if (management && target && !containsUnknown(management) && !isUnknown(target.directoryKey) && target.directoryKey !== management.directoryKey) {
+    failures.push({
+      property: "target",
+      reason: `group ${target.label} is in directory ${target.directoryKey}, but this binding's management is ${management.directoryKey}: bind a group of ${management.directoryKey}, or use ${target.directoryKey}'s DirectoryGroupManagement`,
+    });
+  }
+  const userGroup = values.userGroup as { name: string; users: string[] } | undefined;
+  if (!userGroup || containsUnknown(news.userGroup)) return UNKNOWN;
+  const { members, caseDuplicates } = normalizeUsers(userGroup.users);
   for (const spellings of caseDuplicates) {
     failures.push({ property: "userGroup", reason: `user group "${userGroup.name}" lists ${spellings.map((s) => `"${s}"`).join(" and ")}: the same user in different case; keep one` });
   }
@@ -59,8 +186,22 @@ function checkBinding(values: Record<string, unknown>, failures: CheckFailure[])
   return memberMap(members);
 }
 
-function failureText(verb: string, list: MemberFailure[]): string {
-  return `could not ${verb} ${list.length} member(s): ${list.map((f) => `${f.key} (${f.reason})`).join("; ")}`;
+/** The user group's name even when its users are not known yet (a value from another resource). */
+function userGroupName(news: Record<string, unknown>): string {
+  const userGroup = news.userGroup;
+  if (isUnknown(userGroup) || typeof userGroup !== "object" || userGroup === null) return UNKNOWN;
+  const name = (userGroup as { name?: unknown }).name;
+  return typeof name === "string" ? name.trim() : UNKNOWN;
+}
+
+/** The fields that carry members: returned as secrets when the program gave the users as one. */
+const MEMBER_FIELDS = ["members", "userIds", "otherMemberIds", "managedMembers", "removals", "kept"] as const;
+
+function withSecrets<T extends Partial<Record<(typeof MEMBER_FIELDS)[number], unknown>>>(outs: T, secret: boolean | undefined): T {
+  if (!secret) return outs;
+  const copy = { ...outs };
+  for (const field of MEMBER_FIELDS) if (field in copy && !isUnknown(copy[field])) copy[field] = secretIf(true, copy[field]);
+  return copy;
 }
 
 /** Applies desired memberships; `previous` is the stored state (undefined on create). */
@@ -73,91 +214,180 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
     membershipMode: desired.membershipMode,
     maxRemovalPercent: desired.maxRemovalPercent,
     allowEmpty: desired.allowEmpty,
-  };
+    nonUserMembers: desired.nonUserMembers,
+    ...(desired.__name ? { __name: desired.__name } : {}),
+    ...(desired.__secretUsers ? { __secretUsers: true } : {}),
+  } as const;
   const desiredKeys = Object.keys(desired.members);
-  const moved = previous !== undefined && previous.target.groupId !== desired.target.groupId;
+  const moved = previous !== undefined && !previous.pending && previous.target.groupId !== desired.target.groupId;
   const carried = previous && !moved ? previous : undefined;
   if (!managementEnabled(desired.management) || desiredKeys.length === 0) {
     // Management disabled, or an empty group waiting (allowEmpty): nothing changes remotely.
-    return { ...base, members: carried?.members ?? {}, managedMembers: carried?.managedMembers ?? {}, pending: true };
+    const empty = { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {}, kept: {}, memberCount: 0 };
+    return { ...base, ...(carried ?? empty), ...base, pending: true };
   }
   const directory = memberDirectoryFor(desired.management);
-  const label = `GroupBinding of user group "${desired.userGroupName}" to ${desired.target.label}`;
+  const label = describe(desired);
+  const groupId = desired.target.groupId;
 
-  // Resolve first: an unknown user stops the apply before anything changes.
-  const { resolved, unresolved } = await directory.resolveUsers(desiredKeys);
-  if (unresolved.length > 0) {
-    throw new Error(`${label}: ${unresolved.length} user(s) not found in ${desired.management.directoryKey}: ${unresolved.join(", ")}; fix the user group or create the users`);
+  // Every precondition first: the group, the users, the guard; nothing is written before.
+  const observed = await directory.listMembers(groupId);
+  if (!observed) throw new Error(`${label}: the group ${desired.target.label} (${groupId}) does not exist: run \`pulumi refresh\` so that it is made again by the next \`pulumi up\``);
+  const known = new Map(Object.entries(carried?.userIds ?? {}));
+  const resolution = await directory.resolveUsers(desiredKeys, groupId, observed, known);
+  if (resolution.unresolved.length > 0) {
+    throw new Error(`${label}: ${resolution.unresolved.length} user(s) not found in ${desired.management.directoryKey}: ${resolution.unresolved.join(", ")}; fix the user group or create the users`);
   }
-  if (moved) {
-    // The target group changed (e.g. a new email): members move; the old group keeps nothing of ours.
-    const left = await directory.removeMembers(previous.target.groupId, new Map(Object.entries(previous.managedMembers)));
-    if (left.length > 0) throw new PartialApplyError(`${label}: moving from ${previous.target.label}: ${failureText("remove", left)}`, id, previous, inputs);
-  }
-  const observed = await directory.listMembers(desired.target.groupId);
-  const managed = carried?.managedMembers ?? {};
-  const plan = planMembership({ desired: desiredKeys, observed: [...observed.keys()], managed: Object.keys(managed), mode: desired.membershipMode });
-  const violation = removalGuardViolation(plan, observed.size, desired.maxRemovalPercent);
-  if (violation) throw new Error(`${label}: mass-removal guard: ${violation}`);
+  const plan = planMembership({
+    desired: new Map(desiredKeys.map((k) => [k, resolution.resolved.get(k)?.id])),
+    observed,
+    managed: managedIds(carried, observed),
+    mode: desired.membershipMode,
+    nonUserMembers: desired.nonUserMembers,
+  });
+  const violation = removalGuardViolation(plan.remove.length, observed.length, desired.maxRemovalPercent);
+  if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${plan.remove.map((m) => m.label).join(", ")})`);
+  const oldGroup = moved ? await directory.listMembers(previous.target.groupId) : undefined;
 
-  const addFailures = await directory.addMembers(desired.target.groupId, new Map(plan.add.map((k) => [k, resolved.get(k)!])));
-  const removeFailures = await directory.removeMembers(desired.target.groupId, new Map(plan.remove.map((k) => [k, observed.get(k) ?? k])));
-  const failedAdds = new Set(addFailures.map((f) => f.key));
-  const failedRemoves = new Set(removeFailures.map((f) => f.key));
+  // Add before removing anything, so an interruption leaves members in both groups, never in neither.
+  const added = await directory.addMembers(groupId, plan.add.map((key) => ({ key, id: resolution.resolved.get(key)?.id })));
+  const removeFailures = await directory.removeMembers(groupId, plan.remove.map((m) => ({ key: m.label, id: m.id })));
+  const removedIds = new Set(plan.remove.filter((m) => !removeFailures.some((f) => f.key === m.label)).map((m) => m.id));
 
-  const present = new Set([...observed.keys(), ...plan.add.filter((k) => !failedAdds.has(k))]);
-  for (const k of plan.remove) if (!failedRemoves.has(k)) present.delete(k);
-  const managedMembers = Object.fromEntries(desiredKeys.filter((k) => present.has(k)).map((k) => [k, resolved.get(k) ?? observed.get(k) ?? k]));
+  const userIds = new Map<string, string>();
+  for (const [key, id] of plan.present) userIds.set(key, id);
+  for (const [key, user] of added.added) userIds.set(key, user.id);
+  // Managed: what this binding added, now or before; never a member that was there without it.
+  const previouslyManaged = managedIds(carried, observed);
+  const observedIds = new Set(observed.map((m) => m.id));
+  const managedMembers = new Map<string, string>();
+  for (const [key, id] of plan.present) if (previouslyManaged.has(id)) managedMembers.set(key, id);
+  for (const [key, user] of added.added) if (!observedIds.has(user.id) || previouslyManaged.has(user.id)) managedMembers.set(key, user.id);
+
+  const keptIds = new Set(plan.kept.map((k) => k.member.id));
+  const userIdSet = new Set(userIds.values());
+  const others = observed.filter((m) => !userIdSet.has(m.id) && !keptIds.has(m.id) && !removedIds.has(m.id));
   const state: GroupBindingState = {
     ...base,
-    members: desired.membershipMode === "authoritative" ? memberMap(present) : memberMap(Object.keys(managedMembers)),
-    managedMembers,
+    members: memberMap([...userIds.keys(), ...(desired.membershipMode === "authoritative" ? others.map((m) => m.label) : [])]),
+    userIds: sortedRecord(userIds),
+    otherMemberIds: desired.membershipMode === "authoritative" ? sortedRecord(others.map((m) => [m.label, m.id])) : {},
+    managedMembers: sortedRecord(managedMembers),
+    kept: keptNotes(plan),
+    memberCount: observed.length + new Set([...added.added.values()].map((u) => u.id).filter((id) => !observedIds.has(id))).size - removedIds.size,
     pending: false,
   };
-  if (addFailures.length > 0 || removeFailures.length > 0) {
-    const parts = [addFailures.length ? failureText("add", addFailures) : "", removeFailures.length ? failureText("remove", removeFailures) : ""].filter(Boolean);
-    throw new PartialApplyError(`${label}: ${parts.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, state, inputs);
+
+  // The move's last step: the old group loses what this binding added there (a deleted old group has nothing to lose).
+  const moveFailures: MemberFailure[] = [];
+  if (moved && oldGroup) {
+    const oldManaged = managedIds(previous, oldGroup);
+    const stillThere = oldGroup.filter((m) => oldManaged.has(m.id) && m.role === "MEMBER");
+    moveFailures.push(...(await directory.removeMembers(previous.target.groupId, stillThere.map((m) => ({ key: m.label, id: m.id })))));
+  }
+  const problems = [
+    added.unknown.length ? `${added.unknown.length} user(s) not found in ${desired.management.directoryKey}: ${added.unknown.join(", ")}; fix the user group or create the users` : "",
+    added.failures.length ? failureText("add", added.failures) : "",
+    removeFailures.length ? failureText("remove", removeFailures) : "",
+    moveFailures.length ? `moving away from ${previous!.target.label}: ${failureText("remove", moveFailures)}` : "",
+  ].filter(Boolean);
+  if (problems.length > 0) {
+    // What was done is recorded (init-failed state); the next `pulumi up` finishes the job.
+    const partial = moveFailures.length > 0 ? { ...state, target: previous!.target, managedMembers: { ...previous!.managedMembers, ...state.managedMembers } } : state;
+    throw new PartialApplyError(`${label}: ${problems.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, withSecrets(partial, desired.__secretUsers), inputs);
   }
   return state;
 }
 
-
+/** The inputs a refreshed state stands for, so that drift shows in the next diff. */
 function inputsOf(state: GroupBindingState): GroupBindingInputs {
-  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty } = state;
-  return { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty };
+  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, __name, __secretUsers } = state;
+  return groupBindingInputsSchema.parse({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, __name, __secretUsers });
+}
+
+/** Refresh: the group's members now, told apart by identity, so only real drift shows. */
+function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefined): GroupBindingState {
+  if (!observed) {
+    // The group was deleted outside Pulumi: no members; the next up makes the group and its members again.
+    return { ...state, members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {}, kept: {}, memberCount: 0 };
+  }
+  const keyOfId = new Map(Object.entries(state.userIds).map(([key, id]) => [id, key]));
+  const observedIds = new Set(observed.map((m) => m.id));
+  // Version-1 Google states know users by address only: match those by the member's primary address.
+  const byLabel = new Map(observed.map((m) => [m.label, m]));
+  const userIds = new Map(Object.entries(state.userIds).filter(([, id]) => observedIds.has(id)));
+  for (const key of Object.keys(state.members)) {
+    const member = byLabel.get(key);
+    if (member && !keyOfId.has(member.id) && !(key in state.otherMemberIds) && state.managedMembers[key] !== undefined) {
+      userIds.set(key, member.id);
+      keyOfId.set(member.id, key);
+    }
+  }
+  const userIdSet = new Set(userIds.values());
+  const kept: [string, string][] = [];
+  const others: [string, string][] = [];
+  for (const m of observed) {
+    if (userIdSet.has(m.id)) continue;
+    if (m.role !== "MEMBER") kept.push([m.label, `${m.role}: kept (a binding manages plain membership)`]);
+    else if (m.kind !== "user" && state.nonUserMembers === "keep") kept.push([m.label, `${m.kind} member: kept (nonUserMembers: "keep")`]);
+    else if (state.membershipMode === "authoritative") others.push([m.label, m.id]);
+  }
+  return {
+    ...state,
+    members: memberMap([...userIds.keys(), ...others.map(([label]) => label)]),
+    userIds: sortedRecord(userIds),
+    otherMemberIds: sortedRecord(others),
+    kept: sortedRecord(kept),
+    memberCount: observed.length,
+  };
+}
+
+/** Drops undefined values: the engine cannot carry them (it fails with "Unexpected struct type"). */
+function defined<T extends Record<string, unknown>>(values: T): T {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Lifecycle of the memberships one user group exports into one directory group. */
 export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { values, failures } = checkFields(GROUP_BINDING_TYPE, groupBindingArgsSchema, news);
-    const members = checkBinding(values, failures);
-    const management = values.management as ManagementRef | undefined;
-    // Entra users must exist to be members: find the unknown ones at preview, all in one message.
-    if (failures.length === 0 && members !== "unknown" && management && !isUnknown(management) && management.service === "entra" && managementEnabled(management)) {
-      const { unresolved } = await memberDirectoryFor(management).resolveUsers(Object.keys(members));
-      if (unresolved.length > 0) {
-        const name = (values.userGroup as { name: string }).name;
-        failures.push({ property: "userGroup", reason: `user group "${name}" has ${unresolved.length} user(s) not found in ${management.directoryKey}: ${unresolved.join(", ")}; fix the user group or create the users` });
-      }
-    }
-    const userGroup = values.userGroup as { name?: string } | undefined;
-    const inputs: Record<string, unknown> = {
-      management: values.management,
-      target: values.target,
-      userGroupName: userGroup && typeof userGroup === "object" ? userGroup.name : userGroup,
-      members: members === "unknown" ? UNKNOWN : members,
+    const members = checkUsers(values, news, failures);
+    const inputs = defined({
+      management: values.management ?? news.management,
+      target: values.target ?? news.target,
+      userGroupName: userGroupName(news),
+      members,
       membershipMode: values.membershipMode ?? "authoritative",
       maxRemovalPercent: values.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
       allowEmpty: values.allowEmpty ?? false,
-      [PROVIDER_KEY]: news[PROVIDER_KEY],
-    };
-    return { inputs, failures };
+      nonUserMembers: values.nonUserMembers ?? "keep",
+      removals: {},
+      kept: {},
+      __name: values.__name,
+      __secretUsers: values.__secretUsers,
+    }) as GroupBindingInputs;
+    const management = inputs.management;
+    const target = inputs.target;
+    const located = failures.length === 0 && management && !containsUnknown(management) && target && !isUnknown(target.directoryKey) && !isUnknown(target.label);
+    if (located) {
+      const groupKeys = [isKnownId(target.groupId) ? `id:${target.groupId}` : "", !isUnknown(target.label) ? `${target.directoryKey}:${target.label.toLowerCase()}` : ""].filter(Boolean);
+      const other = claimGroupMembership(inputs.__name ?? "(unnamed)", inputs.membershipMode, groupKeys);
+      if (other) {
+        failures.push({
+          property: "target",
+          reason: `${target.label} is also bound by GroupBinding ${other.name} (${other.mode}); with ${inputs.membershipMode} here, each would remove the other's members: bind each user group to its own group, or make both bindings additive`,
+        });
+      }
+    }
+    if (located && failures.length === 0 && members !== UNKNOWN && managementEnabled(management) && Object.keys(members).length > 0) {
+      await previewPlan(inputs, olds, failures);
+    }
+    return { inputs: withProvider(withSecrets(inputs, inputs.__secretUsers), news), failures };
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const state = loadState(olds);
-    const desired = news as unknown as GroupBindingInputs;
+    const desired = news as GroupBindingInputs;
     const switchFlipped = state.management.enabled !== desired.management.enabled;
     if (!managementEnabled(desired.management)) return { changes: switchFlipped };
     const sameMembers = JSON.stringify(state.members) === JSON.stringify(desired.members);
@@ -168,35 +398,43 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
       state.target.groupId !== desired.target.groupId ||
       state.membershipMode !== desired.membershipMode ||
       state.maxRemovalPercent !== desired.maxRemovalPercent ||
-      state.allowEmpty !== desired.allowEmpty;
+      state.allowEmpty !== desired.allowEmpty ||
+      state.nonUserMembers !== desired.nonUserMembers ||
+      Object.keys(desired.removals ?? {}).length > 0;
     return { changes };
   },
 
   async create(inputs: Record<string, unknown>) {
     const id = `binding-${randomUUID()}`;
-    const state = await apply(id, inputs as unknown as GroupBindingInputs, undefined, inputs);
-    return { id, outs: withProvider(state, inputs) };
+    const desired = groupBindingInputsSchema.parse(inputs);
+    const state = await apply(id, desired, undefined, inputs);
+    return { id, outs: withProvider(withSecrets(state, desired.__secretUsers), inputs) };
   },
 
   async read(id: string, props: Record<string, unknown>) {
     const state = loadState(props);
-    if (!managementEnabled(state.management) || state.pending) return { id, props, inputs: withProvider(inputsOf(state), props) };
+    if (!managementEnabled(state.management) || state.pending) return { id, props, inputs: withProvider(withSecrets(inputsOf(state), state.__secretUsers), props) };
     const observed = await memberDirectoryFor(state.management).listMembers(state.target.groupId);
-    const members = state.membershipMode === "authoritative" ? memberMap(observed.keys()) : memberMap(Object.keys(state.managedMembers).filter((k) => observed.has(k)));
-    const refreshed = { ...state, members };
-    return { id, props: withProvider(refreshed, props), inputs: withProvider(inputsOf(refreshed), props) };
+    const now = refreshed(state, observed);
+    return { id, props: withProvider(withSecrets(now, now.__secretUsers), props), inputs: withProvider(withSecrets(inputsOf(now), now.__secretUsers), props) };
   },
 
   async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const state = await apply(id, news as unknown as GroupBindingInputs, loadState(olds), news);
-    return { outs: withProvider(state, news) };
+    const desired = groupBindingInputsSchema.parse(news);
+    const state = await apply(id, desired, loadState(olds), news);
+    return { outs: withProvider(withSecrets(state, desired.__secretUsers), news) };
   },
 
   async delete(_id: string, props: Record<string, unknown>) {
     const state = loadState(props);
     if (!managementEnabled(state.management) || state.pending) return;
     const directory = memberDirectoryFor(state.management);
-    const failed = await directory.removeMembers(state.target.groupId, new Map(Object.entries(state.managedMembers)));
-    if (failed.length > 0) throw new Error(`GroupBinding of user group "${state.userGroupName}" to ${state.target.label}: ${failureText("remove", failed)}`);
+    const observed = await directory.listMembers(state.target.groupId);
+    if (!observed) return; // The group is gone, and its members with it.
+    // Only members this binding added, and never one promoted since (a higher role is not ours to remove).
+    const managed = managedIds(state, observed);
+    const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER");
+    const failed = await directory.removeMembers(state.target.groupId, removable.map((m) => ({ key: m.label, id: m.id })));
+    if (failed.length > 0) throw new Error(`${describe(state)}: ${failureText("remove", failed)}; run pulumi destroy (or up) again once the cause is fixed`);
   },
 };

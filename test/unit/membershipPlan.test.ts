@@ -1,28 +1,80 @@
 import { expect } from "chai";
+import type { ObservedMember } from "../../provider/membership/memberDirectory";
 import { normalizeUsers, planMembership, removalGuardViolation } from "../../provider/membership/membershipPlan";
 
-describe("membership reconciliation", () => {
-  it("authoritative: adds the missing and removes everyone not in the user group", () => {
-    const plan = planMembership({ desired: ["a@x.com", "b@x.com"], observed: ["b@x.com", "hand@x.com"], managed: [], mode: "authoritative" });
-    expect(plan).to.deep.equal({ add: ["a@x.com"], remove: ["hand@x.com"] });
+const user = (id: string, label: string, role: ObservedMember["role"] = "MEMBER"): ObservedMember => ({ id, label, kind: "user", role });
+const other = (id: string, label: string, kind: ObservedMember["kind"]): ObservedMember => ({ id, label, kind, role: "MEMBER" });
+
+describe("membership reconciliation, by identity", () => {
+  it("authoritative: adds the missing and removes plain members not in the user group", () => {
+    const plan = planMembership({
+      desired: new Map([["a@x.com", "1"], ["b@x.com", "2"]]),
+      observed: [user("2", "b@x.com"), user("9", "hand@x.com")],
+      managed: new Set(),
+      mode: "authoritative",
+      nonUserMembers: "keep",
+    });
+    expect(plan.add).to.deep.equal(["a@x.com"]);
+    expect(plan.remove.map((m) => m.label)).to.deep.equal(["hand@x.com"]);
+    expect([...plan.present]).to.deep.equal([["b@x.com", "2"]]);
+  });
+
+  it("an alias or another address of a member is that member: nothing to add or remove", () => {
+    const plan = planMembership({ desired: new Map([["alice.old@x.com", "1"]]), observed: [user("1", "alice@x.com")], managed: new Set(), mode: "authoritative", nonUserMembers: "keep" });
+    expect(plan.add).to.deep.equal([]);
+    expect(plan.remove).to.deep.equal([]);
+    expect(plan.present.get("alice.old@x.com")).to.equal("1");
+  });
+
+  it("never removes an OWNER or a MANAGER, in either mode, and says why", () => {
+    for (const mode of ["authoritative", "additive"] as const) {
+      const plan = planMembership({
+        desired: new Map([["a@x.com", "1"]]),
+        observed: [user("1", "a@x.com"), user("7", "owner@x.com", "OWNER"), user("8", "manager@x.com", "MANAGER")],
+        managed: new Set(["7", "8"]),
+        mode,
+        nonUserMembers: "remove",
+      });
+      expect(plan.remove, mode).to.deep.equal([]);
+      expect(plan.kept.map((k) => [k.member.label, k.why])).to.deep.equal([
+        ["manager@x.com", "MANAGER: kept (a binding manages plain membership)"],
+        ["owner@x.com", "OWNER: kept (a binding manages plain membership)"],
+      ]);
+    }
+  });
+
+  it("non-user members are kept by default and removed by id with nonUserMembers: remove", () => {
+    const observed = [user("1", "a@x.com"), other("C01", "customer:C01", "customer"), other("g1", "group:sub@x.com", "group"), other("sp", "servicePrincipal:bot (12345678)", "servicePrincipal")];
+    const keep = planMembership({ desired: new Map([["a@x.com", "1"]]), observed, managed: new Set(), mode: "authoritative", nonUserMembers: "keep" });
+    expect(keep.remove).to.deep.equal([]);
+    expect(keep.kept.map((k) => k.member.id)).to.have.members(["C01", "g1", "sp"]);
+    const remove = planMembership({ desired: new Map([["a@x.com", "1"]]), observed, managed: new Set(), mode: "authoritative", nonUserMembers: "remove" });
+    expect(remove.remove.map((m) => m.id)).to.have.members(["C01", "g1", "sp"]);
+    expect(remove.remove.every((m) => m.id !== "")).to.equal(true);
   });
 
   it("additive: only ever removes members this binding added", () => {
-    const plan = planMembership({ desired: ["a@x.com"], observed: ["a@x.com", "b@x.com", "hand@x.com"], managed: ["a@x.com", "b@x.com"], mode: "additive" });
-    expect(plan).to.deep.equal({ add: [], remove: ["b@x.com"] });
+    const plan = planMembership({
+      desired: new Map([["a@x.com", "1"]]),
+      observed: [user("1", "a@x.com"), user("2", "b@x.com"), user("3", "hand@x.com")],
+      managed: new Set(["1", "2"]),
+      mode: "additive",
+      nonUserMembers: "keep",
+    });
+    expect(plan.add).to.deep.equal([]);
+    expect(plan.remove.map((m) => m.label)).to.deep.equal(["b@x.com"]);
   });
 
-  it("does not try to remove managed members that are already gone", () => {
-    const plan = planMembership({ desired: [], observed: [], managed: ["gone@x.com"], mode: "additive" });
-    expect(plan.remove).to.deep.equal([]);
+  it("a user whose identity is learned by adding it is added", () => {
+    const plan = planMembership({ desired: new Map([["new@x.com", undefined]]), observed: [], managed: new Set(), mode: "authoritative", nonUserMembers: "keep" });
+    expect(plan.add).to.deep.equal(["new@x.com"]);
   });
 
   it("stops a plan that removes more than the allowed share, and names the fix", () => {
-    const plan = { add: [], remove: ["a", "b", "c"] };
-    expect(removalGuardViolation(plan, 4, 50)).to.match(/would remove 3 of 4 members \(75%\).*raise maxRemovalPercent/);
-    expect(removalGuardViolation(plan, 4, 75)).to.equal(undefined);
-    expect(removalGuardViolation(plan, 6, 50)).to.equal(undefined);
-    expect(removalGuardViolation({ add: ["a"], remove: [] }, 0, 0)).to.equal(undefined);
+    expect(removalGuardViolation(3, 4, 50)).to.match(/would remove 3 of 4 members \(75%\).*raise maxRemovalPercent/);
+    expect(removalGuardViolation(3, 4, 75)).to.equal(undefined);
+    expect(removalGuardViolation(3, 6, 50)).to.equal(undefined);
+    expect(removalGuardViolation(0, 0, 0)).to.equal(undefined);
   });
 
   it("lowercases users and reports the same user given in different case", () => {

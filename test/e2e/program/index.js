@@ -3,6 +3,7 @@
 // Spec: { management: {name: args}, googleGroups / entraGroups: {name: {management: name, ...args}},
 //         bindings: {name: {target: groupName, ...args}} }
 const fs = require("fs");
+const pulumi = require("@pulumi/pulumi");
 const { DirectoryGroupManagement, EntraSecurityGroup, GoogleDistributionGroup, GroupBinding } = require("pulumi-group-export");
 
 const spec = JSON.parse(fs.readFileSync(process.env.GROUP_EXPORT_TEST_SPEC, "utf8"));
@@ -22,8 +23,13 @@ for (const [name, { management, ...args }] of Object.entries(spec.entraGroups ||
   groups[name] = group;
   outputs[name] = { displayName: group.displayName, origin: group.origin, groupId: group.groupId, adoption: group.adoption };
 }
-for (const [name, { target, ...args }] of Object.entries(spec.bindings || {})) {
-  const binding = new GroupBinding(name, { ...args, target: groups[target] });
-  outputs[name] = { members: binding.members, pending: binding.pending };
+// A binding may say `secretUsers: true` (its users become a Pulumi secret) or `usersFrom: <group name>`
+// (its users come from that group's outputs, so they are unknown at preview).
+for (const [name, { target, secretUsers, usersFrom, ...args }] of Object.entries(spec.bindings || {})) {
+  let users = args.userGroup.users;
+  if (usersFrom) users = groups[usersFrom].groupId.apply(() => args.userGroup.users);
+  if (secretUsers) users = pulumi.secret(users);
+  const binding = new GroupBinding(name, { ...args, userGroup: { ...args.userGroup, users }, target: groups[target] });
+  outputs[name] = { members: binding.members, pending: binding.pending, kept: binding.kept, managedMembers: binding.managedMembers };
 }
 module.exports = outputs;

@@ -72,7 +72,7 @@ export class GroupBinding extends pulumi.dynamic.Resource {
       management: management.ref,
       target: { directoryKey: target.directoryKey, service: management.ref.service, groupId: target.groupId, label: target.label },
       // The resource's name, so that the provider can name both bindings of one group in an error.
-      __name: name,
+      __bindingName: name,
       // Users given as a secret: the provider returns every member list as a secret.
       __secretUsers: pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)),
       members: undefined,

@@ -38,7 +38,7 @@ export interface GraphMember {
 }
 
 /** Graph returns, for each member, the selected fields its type has (others are absent). */
-const MEMBER_FIELDS = "id,displayName,userPrincipalName,mail,appId";
+const MEMBER_FIELDS = "id,displayName,userPrincipalName,mail";
 
 export function graphStatus(error: unknown): number | undefined {
   return error instanceof GraphError ? error.statusCode : (error as { statusCode?: number })?.statusCode;

@@ -59,7 +59,7 @@ export const groupBindingArgsSchema = z.object({
   /** Authoritative mode and non-user members: "keep" (default) or "remove". */
   nonUserMembers: nonUserMembersPolicySchema.optional(),
   /** The resource's name, so that messages about two bindings on one group can name both (set by the SDK). */
-  __name: z.string().optional(),
+  __bindingName: z.string().optional(),
   /** True when the program gave the users as a secret: member lists are then returned as secrets (set by the SDK). */
   __secretUsers: z.boolean().optional(),
 });
@@ -88,7 +88,7 @@ export const groupBindingInputsSchema = z.object({
   removals: memberNotesSchema,
   /** Members the binding leaves alone on purpose (label -> why). */
   kept: memberNotesSchema,
-  __name: z.string().optional(),
+  __bindingName: z.string().optional(),
   __secretUsers: z.boolean().optional(),
 });
 export type GroupBindingInputs = z.infer<typeof groupBindingInputsSchema>;
@@ -127,7 +127,7 @@ export const groupBindingStateSchema = z.object({
   nonUserMembers: nonUserMembersPolicySchema,
   /** True while the user group is empty and the binding waits (allowEmpty) or management is disabled. */
   pending: z.boolean(),
-  __name: z.string().optional(),
+  __bindingName: z.string().optional(),
   __secretUsers: z.boolean().optional(),
 });
 export type GroupBindingState = z.infer<typeof groupBindingStateSchema>;

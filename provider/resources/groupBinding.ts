@@ -17,7 +17,7 @@ import {
 import { memberDirectoryFor } from "../membership/directories";
 import type { MemberDirectory, MemberFailure, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
 import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../membership/membershipPlan";
-import { checkFields, containsUnknown, isUnknown, PROVIDER_KEY, UNKNOWN, withProvider, type CheckFailure } from "./checkInputs";
+import { checkFields, containsUnknown, isUnknown, UNKNOWN, withProvider, type CheckFailure } from "./checkInputs";
 import { secretIf } from "./secrets";
 
 export const GROUP_BINDING_TYPE = "GroupBinding";
@@ -43,8 +43,8 @@ function loadState(props: Record<string, unknown>): GroupBindingState {
   }
 }
 
-function describe(inputs: Pick<GroupBindingInputs, "userGroupName" | "target" | "__name">): string {
-  return `${GROUP_BINDING_TYPE}${inputs.__name ? ` ${inputs.__name}` : ""} (user group "${inputs.userGroupName}" to ${inputs.target.label})`;
+function describe(inputs: Pick<GroupBindingInputs, "userGroupName" | "target" | "__bindingName">): string {
+  return `${GROUP_BINDING_TYPE}${inputs.__bindingName ? ` ${inputs.__bindingName}` : ""} (user group "${inputs.userGroupName}" to ${inputs.target.label})`;
 }
 
 function failureText(verb: string, list: MemberFailure[]): string {
@@ -215,7 +215,7 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
     maxRemovalPercent: desired.maxRemovalPercent,
     allowEmpty: desired.allowEmpty,
     nonUserMembers: desired.nonUserMembers,
-    ...(desired.__name ? { __name: desired.__name } : {}),
+    ...(desired.__bindingName ? { __bindingName: desired.__bindingName } : {}),
     ...(desired.__secretUsers ? { __secretUsers: true } : {}),
   } as const;
   const desiredKeys = Object.keys(desired.members);
@@ -301,8 +301,8 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
 
 /** The inputs a refreshed state stands for, so that drift shows in the next diff. */
 function inputsOf(state: GroupBindingState): GroupBindingInputs {
-  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, __name, __secretUsers } = state;
-  return groupBindingInputsSchema.parse({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, __name, __secretUsers });
+  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, __bindingName, __secretUsers } = state;
+  return defined(groupBindingInputsSchema.parse({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, __bindingName, __secretUsers }));
 }
 
 /** Refresh: the group's members now, told apart by identity, so only real drift shows. */
@@ -311,6 +311,7 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
     // The group was deleted outside Pulumi: no members; the next up makes the group and its members again.
     return { ...state, members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {}, kept: {}, memberCount: 0 };
   }
+
   const keyOfId = new Map(Object.entries(state.userIds).map(([key, id]) => [id, key]));
   const observedIds = new Set(observed.map((m) => m.id));
   // Version-1 Google states know users by address only: match those by the member's primary address.
@@ -363,7 +364,7 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
       nonUserMembers: values.nonUserMembers ?? "keep",
       removals: {},
       kept: {},
-      __name: values.__name,
+      __bindingName: values.__bindingName,
       __secretUsers: values.__secretUsers,
     }) as GroupBindingInputs;
     const management = inputs.management;
@@ -371,7 +372,7 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
     const located = failures.length === 0 && management && !containsUnknown(management) && target && !isUnknown(target.directoryKey) && !isUnknown(target.label);
     if (located) {
       const groupKeys = [isKnownId(target.groupId) ? `id:${target.groupId}` : "", !isUnknown(target.label) ? `${target.directoryKey}:${target.label.toLowerCase()}` : ""].filter(Boolean);
-      const other = claimGroupMembership(inputs.__name ?? "(unnamed)", inputs.membershipMode, groupKeys);
+      const other = claimGroupMembership(inputs.__bindingName ?? "(unnamed)", inputs.membershipMode, groupKeys);
       if (other) {
         failures.push({
           property: "target",

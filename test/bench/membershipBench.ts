@@ -61,8 +61,8 @@ async function child(tls: SandboxTls): Promise<Row[]> {
     // Google: one batch request carries up to 1,000 inserts.
     const google = googleDirectoryClient(googleSettings());
     const ours = (await google.insertGroup({ email: "bench-batched@example.com", name: "Batched", description: "" })).group;
-    const add = await measure(sandbox, () => googleMemberDirectory(google).addMembers(ours.id, new Map(names.map((n) => [n, n]))));
-    if (add.result.length > 0) throw new Error(`Google adds failed: ${add.result.slice(0, 3).map((f) => f.reason).join("; ")}`);
+    const add = await measure(sandbox, () => googleMemberDirectory(google).addMembers(ours.id, names.map((key) => ({ key }))));
+    if (add.result.failures.length > 0) throw new Error(`Google adds failed: ${add.result.failures.slice(0, 3).map((f) => f.reason).join("; ")}`);
     const naiveApi = directoryClient(sandbox);
     const naiveGroup = (await naiveApi.groups.insert({ requestBody: { email: "bench-naive@example.com" } })).data;
     const naive = await measure(sandbox, async () => {
@@ -76,14 +76,14 @@ async function child(tls: SandboxTls): Promise<Row[]> {
     const graph = graphDirectoryClient(sandbox.entra.tenantId, entraSettings());
     const directory = entraMemberDirectory(graph);
     const group = await graph.createSecurityGroup({ displayName: "Bench batched", description: "", mailNickname: "bench-batched" });
-    const resolve = await measure(sandbox, () => directory.resolveUsers(names));
+    const resolve = await measure(sandbox, () => directory.resolveUsers(names, group.id, [], new Map()));
     rows.push({ operation: `Entra: resolve ${MEMBERS} users`, trips: resolve.trips, minimum: Math.ceil(Math.ceil(MEMBERS / 15) / 20), ms: resolve.ms });
-    const bind = await measure(sandbox, () => directory.addMembers(group.id, resolve.result.resolved));
-    if (bind.result.length > 0) throw new Error(`Entra adds failed: ${bind.result.slice(0, 3).map((f) => f.reason).join("; ")}`);
+    const bind = await measure(sandbox, () => directory.addMembers(group.id, [...resolve.result.resolved].map(([key, user]) => ({ key, id: user.id }))));
+    if (bind.result.failures.length > 0) throw new Error(`Entra adds failed: ${bind.result.failures.slice(0, 3).map((f) => f.reason).join("; ")}`);
     const naiveGraph = graphClient(sandbox);
     const naiveEntra = await naiveGraph.api("/groups").post({ displayName: "Bench naive", mailNickname: "bench-naive", securityEnabled: true, mailEnabled: false, groupTypes: [] });
     const naiveBind = await measure(sandbox, async () => {
-      for (const id of resolve.result.resolved.values()) {
+      for (const { id } of resolve.result.resolved.values()) {
         await naiveGraph.api(`/groups/${naiveEntra.id}/members/$ref`).post({ "@odata.id": `https://graph.microsoft.com/v1.0/directoryObjects/${id}` });
       }
     });

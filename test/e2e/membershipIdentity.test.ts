@@ -1,0 +1,273 @@
+import { expect } from "chai";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
+import { entraMembers, googleGroup, googleMembers } from "../support/sandboxViews";
+
+/**
+ * Issue 7: members are known by who they are (the directory's id), not by the string the
+ * program typed; roles and non-user members are respected; every removal shows at preview.
+ * Each scenario ends with three rounds of `up --refresh` and a clean
+ * `preview --refresh --expect-no-changes`: no flip-flop on scheduled runs.
+ */
+
+const ENGINEERS = ["ann", "ben", "cid", "dot"].map((n) => `${n}@example.com`);
+
+function googleRoles(sandbox: Sandbox, email: string): Record<string, string> {
+  return Object.fromEntries((googleGroup(sandbox, email)?.members ?? []).map((m) => [m.email ?? `customer:${m.id}`, m.role]));
+}
+
+async function stableOverRounds(stack: E2eStack, check: () => void): Promise<void> {
+  for (let round = 1; round <= 3; round++) {
+    const up = await stack.workspace.up("--refresh");
+    expect(up.code, `round ${round}: ${up.output}`).to.equal(0);
+    check();
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, `round ${round}: ${clean.output}`).to.equal(0);
+  }
+}
+
+describe("Membership by identity on Google Workspace, through the real Pulumi CLI", function () {
+  let sandbox: Sandbox;
+  let stack: E2eStack;
+  const workspace = { workspace: { google: { domains: ["example.com", "example.org"] } } };
+
+  before(async function () {
+    sandbox = await startSandbox({
+      google: {
+        domains: ["example.com", "example.org"],
+        admins: ["admin@example.com"],
+        users: [
+          { primaryEmail: "alice@example.com", aliases: ["alice.old@example.com"] },
+          // A secondary-domain address is another form of the same kind: one person, two addresses.
+          { primaryEmail: "bob@example.com", aliases: ["bob@example.org"] },
+          ...["carol", "owner", "manager", "stranger", ...ENGINEERS.map((e) => e.split("@")[0])].map((n) => ({ primaryEmail: `${n}@example.com` })),
+        ],
+        groups: [
+          { email: "team@example.com", name: "Team", members: [] },
+          {
+            email: "adopted@example.com",
+            name: "Adopted",
+            members: [
+              { email: "alice@example.com", role: "OWNER" },
+              { email: "carol@example.com", role: "MEMBER" },
+            ],
+          },
+          {
+            email: "platform@example.com",
+            name: "Platform",
+            members: [
+              { email: "owner@example.com", role: "OWNER" },
+              { email: "manager@example.com", role: "MANAGER" },
+              ...ENGINEERS.map((email) => ({ email, role: "MEMBER" as const })),
+              { email: "stranger@example.com", role: "MEMBER" },
+            ],
+          },
+          {
+            email: "everyone@example.com",
+            name: "Everyone",
+            members: [{ type: "CUSTOMER" as const, role: "MEMBER" as const }, { email: "team@example.com", role: "MEMBER" as const }, { email: "carol@example.com" }],
+          },
+        ],
+      },
+    });
+    stack = await E2eStack.create(sandbox, "identity-google");
+  });
+  after(async () => sandbox?.close());
+
+  it("an alias and a secondary-domain address are the member they name: no flip-flop over three refreshed runs", async () => {
+    stack.declare({
+      management: workspace,
+      googleGroups: { team: { management: "workspace", email: "team@example.com" } },
+      bindings: { "team-members": { target: "team", userGroup: { name: "Team", users: ["alice.old@example.com", "bob@example.org"] } } },
+    });
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(googleMembers(sandbox, "team@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+    await stableOverRounds(stack, () => expect(googleMembers(sandbox, "team@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]));
+  });
+
+  it("the program switching from an alias to the primary address changes nobody", async () => {
+    stack.declare({
+      management: workspace,
+      googleGroups: { team: { management: "workspace", email: "team@example.com" } },
+      bindings: { "team-members": { target: "team", userGroup: { name: "Team", users: ["alice@example.com", "bob@example.org"] } } },
+    });
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout, "nothing is removed").to.not.match(/removals\s*:\s*\{\s*\+/);
+    const before = sandbox.requestCounts();
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    const writes = Object.entries(sandbox.requestCounts()).filter(([k, n]) => /BATCH-ITEM (POST|DELETE)/.test(k) && n !== (before[k] ?? 0));
+    expect(writes, "no member written").to.deep.equal([]);
+    await stableOverRounds(stack, () => expect(googleMembers(sandbox, "team@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]));
+  });
+
+  it("first bind to an adopted group: the preview lists removals and kept owners/managers; owners and managers stay", async () => {
+    const spec: ProgramSpec = {
+      management: workspace,
+      googleGroups: { platform: { management: "workspace", email: "platform@example.com" } },
+      bindings: { "platform-members": { target: "platform", userGroup: { name: "Platform", users: ENGINEERS } } },
+    };
+    stack.declare(spec);
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout).to.match(/removals\s*:\s*\{\s*"?stranger@example\.com"?\s*:\s*"remove from platform@example\.com"/);
+    expect(preview.stdout).to.match(/"?owner@example\.com"?\s*:\s*"OWNER: kept/);
+    expect(preview.stdout).to.match(/"?manager@example\.com"?\s*:\s*"MANAGER: kept/);
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(googleRoles(sandbox, "platform@example.com")).to.deep.equal({
+      "owner@example.com": "OWNER",
+      "manager@example.com": "MANAGER",
+      ...Object.fromEntries(ENGINEERS.map((e) => [e, "MEMBER"])),
+    });
+    await stableOverRounds(stack, () => expect(googleMembers(sandbox, "platform@example.com")).to.have.length(6));
+  });
+
+  it("the mass-removal guard is evaluated at preview, with the figures the apply uses", async () => {
+    stack.declare({
+      management: workspace,
+      googleGroups: { platform: { management: "workspace", email: "platform@example.com" } },
+      bindings: { "platform-members": { target: "platform", maxRemovalPercent: 40, userGroup: { name: "Platform", users: ["ann@example.com"] } } },
+    });
+    const preview = await stack.workspace.preview();
+    expect(preview.code).to.not.equal(0);
+    expect(preview.output).to.include("platform-members");
+    expect(preview.output).to.include("mass-removal guard: would remove 3 of 6 members (50%), more than maxRemovalPercent 40%");
+    expect(preview.output).to.include("ben@example.com, cid@example.com, dot@example.com");
+  });
+
+  it("additive: members present before the binding are never its own, and unbinding leaves them (the owner stays)", async () => {
+    stack.declare({
+      management: workspace,
+      googleGroups: { adopted: { management: "workspace", email: "adopted@example.com" } },
+      bindings: { "adopted-members": { target: "adopted", membershipMode: "additive", userGroup: { name: "Adopted", users: ["alice@example.com", "bob@example.com"] } } },
+    });
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(googleRoles(sandbox, "adopted@example.com")).to.deep.equal({ "alice@example.com": "OWNER", "carol@example.com": "MEMBER", "bob@example.com": "MEMBER" });
+    await stableOverRounds(stack, () => expect(googleMembers(sandbox, "adopted@example.com")).to.have.length(3));
+    stack.declare({ management: workspace, googleGroups: { adopted: { management: "workspace", email: "adopted@example.com" } } });
+    const unbind = await stack.workspace.up();
+    expect(unbind.code, unbind.output).to.equal(0);
+    expect(googleRoles(sandbox, "adopted@example.com"), "only bob, whom the binding added, is removed").to.deep.equal({ "alice@example.com": "OWNER", "carol@example.com": "MEMBER" });
+  });
+
+  it("a CUSTOMER and a GROUP member are kept by default (never an empty key), and removed by id when asked", async () => {
+    const spec = (nonUserMembers?: string): ProgramSpec => ({
+      management: workspace,
+      googleGroups: { everyone: { management: "workspace", email: "everyone@example.com" } },
+      bindings: { "everyone-members": { target: "everyone", maxRemovalPercent: 100, ...(nonUserMembers ? { nonUserMembers } : {}), userGroup: { name: "Everyone", users: ["carol@example.com"] } } },
+    });
+    stack.declare(spec());
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout).to.match(/"?customer:[^"]+"?\s*:\s*"customer member: kept/);
+    expect(preview.stdout).to.match(/"?group:team@example\.com"?\s*:\s*"group member: kept/);
+    await stableOverRounds(stack, () => expect(googleMembers(sandbox, "everyone@example.com")).to.deep.equal(["", "carol@example.com", "team@example.com"]));
+    stack.declare(spec("remove"));
+    const removing = await stack.workspace.preview();
+    expect(removing.code, removing.output).to.equal(0);
+    expect(removing.stdout).to.match(/"?customer:[^"]+"?\s*:\s*"remove from everyone@example\.com"/);
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(googleMembers(sandbox, "everyone@example.com")).to.deep.equal(["carol@example.com"]);
+    await stableOverRounds(stack, () => expect(googleMembers(sandbox, "everyone@example.com")).to.deep.equal(["carol@example.com"]));
+  });
+
+  it("a group deleted outside Pulumi: refresh succeeds at once, the preview says it is made again, up does it", async () => {
+    stack.declare({
+      management: workspace,
+      googleGroups: { temp: { management: "workspace", email: "temp@example.com" } },
+      bindings: { "temp-members": { target: "temp", userGroup: { name: "Temp", users: ["carol@example.com"] } } },
+    });
+    expect((await stack.workspace.up()).code).to.equal(0);
+    sandbox.google.tenant.groups.splice(sandbox.google.tenant.groups.findIndex((g) => g.email === "temp@example.com"), 1);
+    const started = Date.now();
+    const refresh = await stack.workspace.refresh();
+    expect(refresh.code, refresh.output).to.equal(0);
+    expect(Date.now() - started, "no waiting for a propagation that is not coming").to.be.below(20_000);
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout).to.match(/GoogleDistributionGroup: \(create\)/);
+    expect(preview.stdout).to.match(/\+\s+"?carol@example\.com"?\s*: "member"/);
+    expect((await stack.workspace.up()).code).to.equal(0);
+    expect(googleMembers(sandbox, "temp@example.com")).to.deep.equal(["carol@example.com"]);
+    await stableOverRounds(stack, () => expect(googleMembers(sandbox, "temp@example.com")).to.deep.equal(["carol@example.com"]));
+  });
+
+  it("users given as a secret stay secret in previews, outputs and state", async () => {
+    stack.declare({
+      management: workspace,
+      googleGroups: { team: { management: "workspace", email: "team@example.com" } },
+      bindings: { "team-members": { target: "team", secretUsers: true, userGroup: { name: "Team", users: ["alice@example.com", "carol@example.com"] } } },
+    });
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(googleMembers(sandbox, "team@example.com")).to.deep.equal(["alice@example.com", "carol@example.com"]);
+    expect(up.output, up.output).to.not.include("carol@example.com");
+    const exported = await stack.workspace.ok(["stack", "export"]);
+    const binding = (JSON.parse(exported.stdout).deployment.resources as { urn: string; outputs: Record<string, unknown>; inputs: Record<string, unknown> }[]).find((r) => r.urn.endsWith("::team-members"))!;
+    expect(JSON.stringify(binding), "no member address in plaintext").to.not.include("carol@example.com");
+    expect(JSON.stringify(binding.outputs.members)).to.include("ciphertext");
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+    expect(clean.output).to.not.include("carol@example.com");
+  });
+});
+
+describe("Membership by identity on Entra ID, through the real Pulumi CLI", function () {
+  let sandbox: Sandbox;
+  let stack: E2eStack;
+  const tenant = () => ({ tenant: { entra: { tenantId: sandbox.entra.tenantId } } });
+
+  before(async function () {
+    sandbox = await startSandbox({
+      entra: {
+        users: [
+          { userPrincipalName: "alice@example.com" },
+          // A guest: the UPN is the tenant's, the address people know is the mail.
+          { userPrincipalName: "dave_contoso.com#EXT#@example.onmicrosoft.com", mail: "dave@contoso.com" },
+          // A user whose mail differs from the UPN.
+          { userPrincipalName: "erin.smith@example.com", mail: "erin@example.com" },
+        ],
+      },
+    });
+    stack = await E2eStack.create(sandbox, "identity-entra");
+  });
+  after(async () => sandbox?.close());
+
+  it("a guest named by mail and a user named by a mail that is not the UPN: no flip-flop over three refreshed runs", async () => {
+    stack.declare({
+      management: tenant(),
+      entraGroups: { eng: { management: "tenant", displayName: "Eng" } },
+      bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users: ["dave@contoso.com", "erin@example.com", "alice@example.com"] } } },
+    });
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    const groupId = () => sandbox.entra.tenant.groups.find((g) => g.displayName === "Eng")!.id;
+    const expected = ["alice@example.com", "dave_contoso.com#ext#@example.onmicrosoft.com", "erin.smith@example.com"];
+    expect(entraMembers(sandbox, groupId()).map((m) => m.toLowerCase())).to.deep.equal(expected);
+    await stableOverRounds(stack, () => expect(entraMembers(sandbox, groupId()).map((m) => m.toLowerCase())).to.deep.equal(expected));
+  });
+
+  it("a group deleted in the portal: refresh succeeds at once, and the next up makes it and its members again", async () => {
+    const group = sandbox.entra.tenant.groups.find((g) => g.displayName === "Eng")!;
+    sandbox.entra.tenant.groups.splice(sandbox.entra.tenant.groups.indexOf(group), 1);
+    const started = Date.now();
+    const refresh = await stack.workspace.refresh();
+    expect(refresh.code, refresh.output).to.equal(0);
+    expect(Date.now() - started, "no waiting for a replication that is not coming").to.be.below(20_000);
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout).to.match(/EntraSecurityGroup: \(create\)/);
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    const recreated = sandbox.entra.tenant.groups.find((g) => g.displayName === "Eng")!;
+    expect(recreated.id).to.not.equal(group.id);
+    expect(entraMembers(sandbox, recreated.id)).to.have.length(3);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+  });
+});

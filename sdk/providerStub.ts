@@ -10,6 +10,16 @@ type ProviderModule = typeof import("../provider");
  * secrets, and refresh/destroy of old resources run the current code.
  */
 export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  // One object per kind: Pulumi serializes a provider once per object (it caches by object),
+  // so a thousand bindings cost one serialization, not a thousand.
+  let stub = stubs.get(kind);
+  if (!stub) stubs.set(kind, (stub = makeStub(kind)));
+  return stub;
+}
+
+const stubs = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+
+function makeStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   // `require` by package name, resolved in the dynamic-provider process at run time.
   const load = (): ProviderModule => require("pulumi-group-export/provider") as ProviderModule;
   return {

@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { E2eStack } from "../support/e2eProgram";
+import { entraMembers, googleMembers, writeRequests } from "../support/sandboxViews";
+
+/**
+ * Issue 7, item 7: a stack whose bindings were written by release 0.1.0 (state version 1)
+ * keeps working: it is upgraded on read, refresh + preview are clean, and nobody is changed.
+ * The version-1 documents are made from today's by the exact inverse of the upgrade, field
+ * by field as 0.1.0 wrote them (test/fixtures/state/groupBinding-v1.json is one, for review).
+ */
+
+interface StateResource {
+  urn: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+}
+
+/** Rewrites a binding's state and inputs into what release 0.1.0 stored. */
+function asVersion1(resource: StateResource, service: "google" | "entra"): void {
+  const o = resource.outputs;
+  const userIds = o.userIds as Record<string, string>;
+  const members = o.members as Record<string, string>;
+  // 0.1.0 counted every desired member as managed; Google ids were the addresses themselves.
+  const managedMembers = Object.fromEntries(Object.keys(members).map((key) => [key, service === "google" ? key : userIds[key]]));
+  resource.outputs = {
+    stateVersion: 1,
+    management: o.management,
+    target: o.target,
+    userGroupName: o.userGroupName,
+    members,
+    managedMembers,
+    membershipMode: o.membershipMode,
+    maxRemovalPercent: o.maxRemovalPercent,
+    allowEmpty: o.allowEmpty,
+    pending: o.pending,
+    __provider: o.__provider,
+  };
+  const i = resource.inputs;
+  resource.inputs = {
+    management: i.management,
+    target: i.target,
+    userGroupName: i.userGroupName,
+    members: i.members,
+    membershipMode: i.membershipMode,
+    maxRemovalPercent: i.maxRemovalPercent,
+    allowEmpty: i.allowEmpty,
+    __provider: i.__provider,
+  };
+}
+
+async function downgradeBindings(stack: E2eStack, service: "google" | "entra"): Promise<void> {
+  const exported = JSON.parse((await stack.workspace.ok(["stack", "export"])).stdout) as { deployment: { resources: StateResource[] } };
+  for (const r of exported.deployment.resources) if (r.urn.includes("groupexport:GroupBinding")) asVersion1(r, service);
+  const file = join(mkdtempSync(join(tmpdir(), "group-export-state-")), "state.json");
+  writeFileSync(file, JSON.stringify(exported));
+  await stack.workspace.ok(["stack", "import", "--file", file]);
+}
+
+describe("State written by release 0.1.0 keeps working, through the real Pulumi CLI", function () {
+  let sandbox: Sandbox;
+
+  before(async function () {
+    sandbox = await startSandbox({
+      google: { domains: ["example.com"], users: ["alice", "bob"].map((n) => ({ primaryEmail: `${n}@example.com` })) },
+      entra: { users: ["alice", "bob"].map((n) => ({ userPrincipalName: `${n}@example.com` })) },
+    });
+  });
+  after(async () => sandbox?.close());
+
+  for (const service of ["google", "entra"] as const) {
+    it(`${service}: a version-1 binding is upgraded on read; refresh + preview are clean; up changes nobody; destroy removes its members`, async () => {
+      const stack = await E2eStack.create(sandbox, `upgrade-${service}`);
+      const users = ["alice@example.com", "bob@example.com"];
+      stack.declare(
+        service === "google"
+          ? {
+              management: { workspace: { google: { domains: ["example.com"] } } },
+              googleGroups: { eng: { management: "workspace", email: "upgrade@example.com" } },
+              bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users } } },
+            }
+          : {
+              management: { tenant: { entra: { tenantId: sandbox.entra.tenantId } } },
+              entraGroups: { eng: { management: "tenant", displayName: "Upgrade" } },
+              bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users } } },
+            },
+      );
+      expect((await stack.workspace.up()).code).to.equal(0);
+      const members = () => (service === "google" ? googleMembers(sandbox, "upgrade@example.com") : entraMembers(sandbox, sandbox.entra.tenant.groups.find((g) => g.displayName === "Upgrade")!.id));
+      expect(members()).to.deep.equal(users);
+
+      await downgradeBindings(stack, service);
+      const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(clean.code, clean.output).to.equal(0);
+      sandbox.resetRequestCounts();
+      const up = await stack.workspace.up("--refresh");
+      expect(up.code, up.output).to.equal(0);
+      expect(writeRequests(sandbox), "nobody changed").to.deep.equal([]);
+      expect(members()).to.deep.equal(users);
+      const destroy = await stack.workspace.destroy();
+      expect(destroy.code, destroy.output).to.equal(0);
+    });
+  }
+});

@@ -38,6 +38,14 @@ export interface SandboxEntra {
   behaviour(): EntraBehaviour;
   /** A token of the sandbox's stand-in OIDC issuer (CI/Kubernetes), which the default app trusts. */
   issueFederatedToken(options?: { issuer?: string; subject?: string; audience?: string; expiresInSeconds?: number }): Promise<string>;
+  /**
+   * Deletes a group as an administrator does in the Entra admin center (any kind of group, no
+   * permission checks): it is soft-deleted and leaves every group it was a member of, so later
+   * Graph calls get the real 404 bodies. Throws if no group has that id.
+   */
+  deleteGroup(id: string): void;
+  /** Deletes a user as in the admin center: gone from the tenant and from every group's members and owners. */
+  deleteUser(idOrUpn: string): void;
   /** Registers a new certificate on an app (default: the first) and writes certificate + key as one PEM file (0600). */
   addClientCertificate(clientId?: string): Promise<EntraClientCertificate & { certificatePath: string }>;
 }
@@ -127,6 +135,25 @@ export class EntraSandbox {
       behaviour: () => this.behaviour(),
       issueFederatedToken: (options) => this.identity.issueFederatedToken(options),
       addClientCertificate: (clientId) => this.addClientCertificate(dir, clientId),
+      deleteGroup: (id) => {
+        const g = this.tenant.groups.find((o) => o.id === id.toLowerCase());
+        if (!g) throw new Error(`No group with id ${id} in the sandbox's Entra tenant`);
+        this.directory.deleteGroup(g);
+        this.onSeed();
+      },
+      deleteUser: (key) => {
+        const t = this.tenant;
+        const k = key.toLowerCase();
+        const u = t.users.find((o) => o.id === k || o.userPrincipalName.toLowerCase() === k);
+        if (!u) throw new Error(`No user ${key} in the sandbox's Entra tenant`);
+        t.users.splice(t.users.indexOf(u), 1);
+        for (const g of t.groups) {
+          g.members = g.members.filter((id) => id !== u.id);
+          g.owners = (g.owners ?? []).filter((id) => id !== u.id);
+        }
+        this.directory.changed();
+        this.onSeed();
+      },
     };
   }
 

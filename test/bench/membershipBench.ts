@@ -114,6 +114,9 @@ interface ScaleRow {
   largeMs: number;
   smallPages: number;
   largePages: number;
+  /** One page of 20 members from each group: what a request costs, whatever the group's size. */
+  firstPageSmallMs: number;
+  firstPageLargeMs: number;
 }
 
 /**
@@ -147,28 +150,28 @@ async function sandboxScale(tls: SandboxTls): Promise<ScaleRow[]> {
   });
   try {
     const graph = graphClient(sandbox);
-    const readEntra = async (groupId: string) => {
+    const readEntra = async (groupId: string, pageSize = 999, onePage = false) => {
       let n = 0;
       let pages = 0;
-      let url: string | undefined = `/groups/${groupId}/members?$top=999&$select=id,userPrincipalName,mail`;
+      let url: string | undefined = `/groups/${groupId}/members?$top=${pageSize}&$select=id,userPrincipalName,mail`;
       while (url) {
         const page = (await graph.api(url).get()) as { value: unknown[]; "@odata.nextLink"?: string };
         n += page.value.length;
         pages++;
-        url = page["@odata.nextLink"];
+        url = onePage ? undefined : page["@odata.nextLink"];
       }
       return { n, pages };
     };
     const google = directoryClient(sandbox);
-    const readGoogle = async (groupKey: string) => {
+    const readGoogle = async (groupKey: string, pageSize = 200, onePage = false) => {
       let n = 0;
       let pages = 0;
       let pageToken: string | undefined;
       do {
-        const res = await google.members.list({ groupKey, maxResults: 200, pageToken });
+        const res = await google.members.list({ groupKey, maxResults: pageSize, pageToken });
         n += res.data.members?.length ?? 0;
         pages++;
-        pageToken = res.data.nextPageToken ?? undefined;
+        pageToken = onePage ? undefined : (res.data.nextPageToken ?? undefined);
       } while (pageToken);
       return { n, pages };
     };
@@ -180,7 +183,15 @@ async function sandboxScale(tls: SandboxTls): Promise<ScaleRow[]> {
       const l = await read(large);
       const s = await read(small);
       if (l.n !== LARGE || s.n !== SMALL) throw new Error(`${emulator}: read ${l.n} and ${s.n} members, expected ${LARGE} and ${SMALL}`);
-      rows.push({ emulator, largeMs: await medianMs(() => read(large)), smallMs: await medianMs(() => read(small)), largePages: l.pages, smallPages: s.pages });
+      rows.push({
+        emulator,
+        largeMs: await medianMs(() => read(large)),
+        smallMs: await medianMs(() => read(small)),
+        largePages: l.pages,
+        smallPages: s.pages,
+        firstPageLargeMs: await medianMs(() => read(large, SMALL, true), 21),
+        firstPageSmallMs: await medianMs(() => read(small, SMALL, true), 21),
+      });
     }
     return rows;
   } finally {
@@ -190,11 +201,14 @@ async function sandboxScale(tls: SandboxTls): Promise<ScaleRow[]> {
 
 function reportScale(rows: ScaleRow[]): void {
   console.log("\nSandbox at real sizes: reading a 10,000-member group against a 20-member one (median of 5)\n");
-  console.log("| emulator | 20 members (ms) | 10,000 members (ms) | ratio | pages | ratio per page |");
-  console.log("|---|---|---|---|---|---|");
+  console.log("| emulator | 20 members (ms) | 10,000 members (ms) | ratio | pages (API minimum) | ratio per page | one 20-member page: of 20 / of 10,000 (ms) | ratio |");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const ratio = r.largeMs / r.smallMs;
-    console.log(`| ${r.emulator} | ${r.smallMs.toFixed(1)} | ${r.largeMs.toFixed(1)} | ${ratio.toFixed(1)}x | ${r.smallPages} vs ${r.largePages} | ${(ratio / (r.largePages / r.smallPages)).toFixed(2)}x |`);
+    console.log(
+      `| ${r.emulator} | ${r.smallMs.toFixed(1)} | ${r.largeMs.toFixed(1)} | ${ratio.toFixed(1)}x | ${r.smallPages} vs ${r.largePages} | ${(ratio / (r.largePages / r.smallPages)).toFixed(2)}x | ` +
+        `${r.firstPageSmallMs.toFixed(2)} / ${r.firstPageLargeMs.toFixed(2)} | ${(r.firstPageLargeMs / r.firstPageSmallMs).toFixed(2)}x |`,
+    );
   }
 }
 

@@ -38,15 +38,20 @@ class DirectoryIndex {
     this.shape = [];
   }
 
+  /** Rebuilds the maps if an array was replaced or changed length (checked without allocating: it runs per lookup). */
   private fresh(): void {
     const t = this.tenant();
-    const shape = COLLECTIONS.flatMap(([, key]) => [t[key], t[key].length]);
-    if (shape.length === this.shape.length && shape.every((v, i) => v === this.shape[i])) return;
+    let same = this.shape.length === COLLECTIONS.length * 2;
+    for (let i = 0; same && i < COLLECTIONS.length; i++) {
+      const array = t[COLLECTIONS[i][1]];
+      same = this.shape[2 * i] === array && this.shape[2 * i + 1] === array.length;
+    }
+    if (same) return;
     this.byId = new Map();
     this.byUpn = new Map();
     for (const [kind, key] of COLLECTIONS) for (const o of t[key]) if (!this.byId.has(o.id)) this.byId.set(o.id, { kind, o } as DirectoryObject);
     for (const u of t.users) this.byUpn.set(u.userPrincipalName.toLowerCase(), u);
-    this.shape = shape;
+    this.shape = COLLECTIONS.flatMap(([, key]) => [t[key], t[key].length]);
   }
 
   object(id: string): DirectoryObject | undefined {
@@ -148,13 +153,23 @@ export class EntraDirectory {
 
   /** The members of a group that reads see, in order (unknown ids and lagging links left out). */
   members(group: EntraGroup, ids: readonly string[] = group.members): DirectoryObject[] {
-    const out: DirectoryObject[] = [];
-    for (const id of ids) {
-      if (!this.linkVisible(group, id)) continue;
-      const o = this.object(id);
-      if (o) out.push(o);
+    return this.membersFrom(group, ids, 0, Infinity).items;
+  }
+
+  /**
+   * Up to `limit` visible members, starting at position `start` of the id list; `next` is the
+   * position after the last one taken if more may follow. Paging through it costs each page its
+   * own size, not the group's.
+   */
+  membersFrom(group: EntraGroup, ids: readonly string[], start: number, limit: number): { items: DirectoryObject[]; next?: number } {
+    const items: DirectoryObject[] = [];
+    let i = start;
+    for (; i < ids.length && items.length < limit; i++) {
+      if (!this.linkVisible(group, ids[i])) continue;
+      const o = this.object(ids[i]);
+      if (o) items.push(o);
     }
-    return out;
+    return { items, ...(i < ids.length ? { next: i } : {}) };
   }
 
   /** A soft-deleted group by id, else 404. */

@@ -98,7 +98,9 @@ export function membersApi(directory: EntraDirectory): Router {
     const writeRoles = link === "members" ? ALLOWED_ROLES.writeMembers : ALLOWED_ROLES.writeGroups;
 
     r.get(`/groups/:id/${link}`, allow(ALLOWED_ROLES.readGroups), (req: Request, res: Response) => {
-      sendCollection(req, res, directoryObjects, visible(groupOf(req)), "directoryObjects");
+      const g = groupOf(req);
+      const ids = linksOf(g, link);
+      sendCollection(req, res, directoryObjects, { all: () => visible(g), from: (start, limit) => directory.membersFrom(g, ids, start, limit) }, "directoryObjects");
     });
 
     for (const kind of CAST_SEGMENTS) {

@@ -273,7 +273,16 @@ function nextLink(req: Request, offset: number): string {
  * Answers a collection GET: `$filter`, `$search`, `$orderby`, `$count`, `$select`, `$top`,
  * `$skiptoken` paging with an absolute `@odata.nextLink`, and the OData envelope.
  */
-export function sendCollection<T>(req: Request, res: Response, type: ResourceType<T>, items: T[], contextPath: string): void {
+/**
+ * A collection read in pages from a position of its own (e.g. a group's member ids), so that a
+ * plain page costs its own size; `all()` serves queries that need every item ($filter, $count …).
+ */
+export interface PagedSource<T> {
+  all(): T[];
+  from(start: number, limit: number): { items: T[]; next?: number };
+}
+
+export function sendCollection<T>(req: Request, res: Response, type: ResourceType<T>, source: T[] | PagedSource<T>, contextPath: string): void {
   const q = query(req);
   const advanced = isAdvancedQuery(req);
   if (q["$count"] !== undefined && !hasEventualConsistency(req)) {
@@ -284,6 +293,18 @@ export function sendCollection<T>(req: Request, res: Response, type: ResourceTyp
   }
   const top = parseTop(req);
   const select = parseSelect(req, type);
+  const selectSuffix = select ? `(${select.join(",")})` : "";
+  const context = `${requestOrigin(req)}/v1.0/$metadata#${contextPath}${selectSuffix}`;
+  if (!Array.isArray(source) && !advanced && q["$filter"] === undefined && q["$search"] === undefined && q["$orderby"] === undefined) {
+    const { items, next } = source.from(decodeSkipToken(q["$skiptoken"]), top);
+    sendGraphJson(res, 200, {
+      "@odata.context": context,
+      ...(next !== undefined ? { "@odata.nextLink": nextLink(req, next) } : {}),
+      value: items.map((o) => project(type, o, select)),
+    });
+    return;
+  }
+  const items = Array.isArray(source) ? source : source.all();
   let matched = items;
   if (q["$filter"] !== undefined) matched = matched.filter(compileFilter(q["$filter"], type, advanced));
   if (q["$search"] !== undefined) matched = matched.filter(compileSearch(q["$search"], type));
@@ -293,9 +314,8 @@ export function sendCollection<T>(req: Request, res: Response, type: ResourceTyp
   }
   const offset = decodeSkipToken(q["$skiptoken"]);
   const page = matched.slice(offset, offset + top);
-  const selectSuffix = select ? `(${select.join(",")})` : "";
   sendGraphJson(res, 200, {
-    "@odata.context": `${requestOrigin(req)}/v1.0/$metadata#${contextPath}${selectSuffix}`,
+    "@odata.context": context,
     ...(advanced ? { "@odata.count": matched.length } : {}),
     ...(offset + top < matched.length ? { "@odata.nextLink": nextLink(req, offset + top) } : {}),
     value: page.map((o) => project(type, o, select)),

@@ -44,6 +44,29 @@ describe("Entra sandbox: faults, replication lag, counting and administration", 
     expect(sandbox.requestCounts()["GET /v1.0/groups"]).to.equal(2);
   });
 
+  it("always sends Retry-After with a 429, even when the rule names none", async () => {
+    sandbox.faults.add({ api: "entra", kind: "throttle", path: "^/groups$", count: 1 });
+    const throttled = await graphFailure(graph.api("/groups").middlewareOptions(NO_RETRY).get());
+    expect(throttled.status).to.equal(429);
+    expect(throttled.headers?.get("retry-after")).to.equal("1");
+  });
+
+  it("dropResponse applies a write and then drops the connection: the client sees a transport error, the group exists", async () => {
+    sandbox.faults.add({ api: "entra", kind: "dropResponse", method: "POST", path: "^/groups$", count: 1 });
+    let error: unknown;
+    await graph
+      .api("/groups")
+      .middlewareOptions(NO_RETRY)
+      .post(securityGroup("Dropped answer", "dropped-answer"))
+      .catch((e: unknown) => (error = e));
+    expect(error, "no answer reached the client").to.be.instanceOf(Error);
+    expect(sandbox.entra.tenant.groups.filter((g) => g.displayName === "Dropped answer")).to.have.length(1);
+    expect(await graphFailure(graph.api("/groups").post(securityGroup("Dropped answer", "dropped-answer")))).to.deep.include({
+      status: 400,
+      message: "Another object with the same value for property mailNickname already exists.",
+    });
+  });
+
   it("answers 503, 504 and 500 on demand, drops connections and delays responses", async () => {
     for (const [status, code] of [
       [503, "serviceNotAvailable"],

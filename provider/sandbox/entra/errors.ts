@@ -115,6 +115,8 @@ export function sendAadError(res: Response, err: AadError, correlationId: string
 /** How injected faults look on Graph: 429 TooManyRequests (Retry-After from the rule), 5xx. */
 export const renderGraphFault: FaultRenderer = (res, rule) => {
   const status = rule.kind === "throttle" || rule.kind === "quota" ? 429 : (rule.status ?? 503);
+  // Graph always sends Retry-After with a 429 (throttling page); a rule without one gets 1 second.
+  if (status === 429 && !res.getHeader("Retry-After")) res.setHeader("Retry-After", "1");
   if (status === 429) sendGraphError(res, 429, "TooManyRequests", GRAPH_MESSAGES.throttled);
   else if (status === 503) sendGraphError(res, 503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry after some time.");
   else if (status === 504) sendGraphError(res, 504, "timeout", "The request timed out.");

@@ -128,7 +128,7 @@ export function groupsApi(directory: EntraDirectory): Router {
     demandRole(res, properties.length > 0 ? ALLOWED_ROLES.writeGroups : ALLOWED_ROLES.writeMembers);
     const g = directory.group(String(req.params.id));
     if (isExchangeManaged(g)) {
-      throw new GraphError(400, "Request_BadRequest", properties.length > 0 ? GRAPH_MESSAGES.externalService : GRAPH_MESSAGES.mailEnabledMembers);
+      throw new GraphError(400, "Request_BadRequest", GRAPH_MESSAGES.mailEnabledMembers);
     }
     rejectUnknownProperties(body);
     const updated = applyProperties(directory, body, g, g);

@@ -45,7 +45,8 @@ export function parseTop(req: Request): number {
   const top = query(req)["$top"];
   if (top === undefined) return DEFAULT_PAGE;
   const n = Number(top);
-  if (!/^\d+$/.test(top) || n < 1 || n > MAX_PAGE) throw new GraphError(400, "Request_BadRequest", GRAPH_MESSAGES.pageSize(top));
+  // Request_UnsupportedQuery, as Graph answers it (issue 13; client code quoting the live error, e.g. steampipe's azuread plugin).
+  if (!/^\d+$/.test(top) || n < 1 || n > MAX_PAGE) throw new GraphError(400, "Request_UnsupportedQuery", GRAPH_MESSAGES.pageSize(top));
   return n;
 }
 
@@ -285,9 +286,7 @@ export interface PagedSource<T> {
 export function sendCollection<T>(req: Request, res: Response, type: ResourceType<T>, source: T[] | PagedSource<T>, contextPath: string): void {
   const q = query(req);
   const advanced = isAdvancedQuery(req);
-  if (q["$count"] !== undefined && !hasEventualConsistency(req)) {
-    throw new GraphError(400, "Request_UnsupportedQuery", "$count is not currently supported. Add the header 'ConsistencyLevel: eventual' to use $count.");
-  }
+  // `?$count=true` without `ConsistencyLevel: eventual` is silently ignored (advanced-queries page): no @odata.count.
   if (q["$search"] !== undefined && !hasEventualConsistency(req)) {
     throw new GraphError(400, "Request_UnsupportedQuery", "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
   }
@@ -330,7 +329,8 @@ export function sendEntity<T>(req: Request, res: Response, type: ResourceType<T>
 
 /** `GET /{collection}/$count`: a plain-text number; an advanced query. */
 export function sendCount<T>(req: Request, res: Response, type: ResourceType<T>, items: T[]): void {
-  if (!hasEventualConsistency(req)) throw new GraphError(400, "Request_UnsupportedQuery", "$count is not currently supported. Add the header 'ConsistencyLevel: eventual' to use $count.");
+  // The advanced-queries page shows this exact answer for the `$count` segment without the header.
+  if (!hasEventualConsistency(req)) throw new GraphError(400, "Request_BadRequest", "$count is not currently supported.");
   const q = query(req);
   const matched = q["$filter"] !== undefined ? items.filter(compileFilter(q["$filter"], type, true)) : items;
   res.status(200).type("text/plain").send(String(matched.length));

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
-import { ALL_SCOPES, GOOGLE_SCOPES, outcome, rejection, sandboxJwt, sendBatch, type BatchItem } from "../support/googleClients";
+import { ALL_SCOPES, GOOGLE_SCOPES, outcome, sandboxJwt, sendBatch, type BatchItem } from "../support/googleClients";
 
 const MEMBERS = "/admin/directory/v1/groups/eng@example.com/members";
 

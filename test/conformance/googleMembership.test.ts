@@ -38,6 +38,7 @@ describe("Google sandbox: members by identity, roles, non-user members, console 
             ],
           },
           { email: "other@example.com", members: ["partner@gmail.com"] },
+          { email: "big@example.com", members: Array.from({ length: 250 }, (_, i) => `guest${i}@gmail.com`) },
         ],
       },
     },
@@ -108,6 +109,14 @@ describe("Google sandbox: members by identity, roles, non-user members, console 
     const back = await directory.members.insert({ groupKey: "team@example.com", requestBody: { type: "CUSTOMER", id: "C0identity" } });
     expect(back.data).to.include({ type: "CUSTOMER", id: "C0identity", role: "MEMBER" });
     expect(back.data).to.not.have.property("email");
+  });
+
+  it("caps maxResults above 200 to a page of 200 (not a 400)", async () => {
+    const first = await directory.members.list({ groupKey: "big@example.com", maxResults: 1000 });
+    expect(first.data.members).to.have.length(200);
+    const second = await directory.members.list({ groupKey: "big@example.com", maxResults: 1000, pageToken: first.data.nextPageToken! });
+    expect(second.data.members).to.have.length(50);
+    expect(second.data.nextPageToken).to.equal(undefined);
   });
 
   it("deletes groups and users as the Admin console does; the API then answers with its real 404 bodies", async () => {

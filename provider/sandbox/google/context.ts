@@ -50,6 +50,8 @@ export function listDomain(ctx: GoogleContext, res: Response, q: Record<string, 
 
 /** Members that reads can see (a just-added member is missing from lists for a while). */
 export function visibleMembers(ctx: GoogleContext, group: SandboxGoogleGroup): SandboxGoogleMember[] {
+  // Callers only read the list: without a delay it is the group's own array, not a copy.
+  if (ctx.propagation.delayMs === 0) return group.members ?? [];
   return (group.members ?? []).filter((m) => ctx.propagation.visible(m));
 }
 

@@ -60,11 +60,6 @@ export function resolveNewLinks(directory: EntraDirectory, group: EntraGroup, ur
   return ids;
 }
 
-/** Kept for callers that bind members only. */
-export function resolveNewMembers(directory: EntraDirectory, group: EntraGroup, urls: unknown): string[] {
-  return resolveNewLinks(directory, group, urls, "members");
-}
-
 /**
  * Removes one link. An id that names no object is 404 (Request_ResourceNotFound); an object
  * that is not linked is 400 Request_BadRequest "One or more removed object references do not

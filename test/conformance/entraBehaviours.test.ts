@@ -104,13 +104,15 @@ describe("Entra sandbox: faults, replication lag, counting and administration", 
     expect(((await graph.api("/groups").filter("displayName eq 'Replicating'").get()) as PageCollection).value).to.have.length(1);
 
     // The lag can be set at run time through the admin endpoint too; 0 makes everything visible.
-    expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { replicationDelayMs: 60_000 } })).json).to.deep.equal({ replicationDelayMs: 60_000 });
+    expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { replicationDelayMs: 60_000 } })).json).to.deep.equal({ replicationDelayMs: 60_000, memberReplicationDelayMs: 0 });
     const hidden = (await graph.api("/groups").post(securityGroup("Hidden", "hidden"))) as { id: string };
     expect(await graphFailure(graph.api(`/groups/${hidden.id}`).get())).to.deep.include({ status: 404 });
     expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { replicationDelayMs: 0 } })).status).to.equal(200);
-    expect(sandbox.entra.behaviour()).to.deep.equal({ replicationDelayMs: 0 });
+    expect(sandbox.entra.behaviour()).to.deep.equal({ replicationDelayMs: 0, memberReplicationDelayMs: 0 });
     expect(await graph.api(`/groups/${hidden.id}`).get()).to.include({ displayName: "Hidden" });
     expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { replicationDelayMs: -1 } })).status).to.equal(400);
+    expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { memberReplicationDelayMs: 250 } })).json).to.deep.equal({ replicationDelayMs: 0, memberReplicationDelayMs: 250 });
+    sandbox.entra.setMemberReplicationDelay(0);
   });
 
   it("counts requests by method and route", async () => {

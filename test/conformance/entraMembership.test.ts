@@ -56,7 +56,7 @@ describe("Entra sandbox: members by identity, every kind of member, owners, port
     sandbox = s;
     graph = graphClient(s);
   });
-  afterEach(() => sandbox.entra.setReplicationDelay(0));
+  afterEach(() => sandbox.entra.setMemberReplicationDelay(0));
 
   it("models guests (#EXT# UPN, mail = their own address, userType Guest) and returns otherMails and proxyAddresses on $select", async () => {
     const guest = (await graph.api(`/users/${GUEST}`).select("id,userPrincipalName,mail,otherMails,proxyAddresses,userType").get()) as Record<string, unknown>;
@@ -188,7 +188,7 @@ describe("Entra sandbox: members by identity, every kind of member, owners, port
   });
 
   it("hides a member added through Graph from member lists during the replication lag, and shows it after", async () => {
-    sandbox.entra.setReplicationDelay(400);
+    sandbox.entra.setMemberReplicationDelay(400);
     await graph.api(`/groups/${TARGET}/members/$ref`).post({ "@odata.id": ref(CAROL) });
     expect(group(sandbox, TARGET).members, "the write is stored").to.include(CAROL);
     expect(ids((await graph.api(`/groups/${TARGET}/members`).get()) as PageCollection)).to.not.include(CAROL);

@@ -78,12 +78,15 @@ class DirectoryIndex {
  * The tenant plus Entra's replication lag: a group created through Graph stays invisible to
  * every other request (404 on get, members and updates; absent from lists) until the delay
  * has passed, as when a request lands on a replica that has not seen the write yet. Member
- * links added through Graph lag the same way in member listings.
+ * links added through Graph can lag in member listings too (`memberDelayMs`, separate so that
+ * a group-level delay alone keeps its earlier meaning).
  */
 export class EntraDirectory {
   private current: EntraTenant;
   /** Replication lag (same mechanism as Google's propagation delay; applies to earlier creates too). */
   readonly replication = new Propagation(0);
+  /** Member-level lag: for this long a link added through Graph is missing from member lists. */
+  memberDelayMs = 0;
   private readonly index = new DirectoryIndex(() => this.current);
   /** When each member link (group id + member id) was added through Graph, for the member-level lag. */
   private readonly linkedAt = new Map<string, number>();
@@ -139,7 +142,7 @@ export class EntraDirectory {
 
   /** Records that Graph added `memberId` to `group` now (member-level replication lag). */
   linked(group: EntraGroup, memberIds: string[]): void {
-    if (this.replication.delayMs === 0 && this.linkedAt.size === 0) return;
+    if (this.memberDelayMs === 0) return;
     const now = Date.now();
     for (const id of memberIds) this.linkedAt.set(`${group.id}/${id}`, now);
   }
@@ -148,7 +151,7 @@ export class EntraDirectory {
   linkVisible(group: EntraGroup, memberId: string): boolean {
     if (this.linkedAt.size === 0) return true;
     const at = this.linkedAt.get(`${group.id}/${memberId}`);
-    return at === undefined || Date.now() >= at + this.replication.delayMs;
+    return at === undefined || Date.now() >= at + this.memberDelayMs;
   }
 
   /** The members of a group that reads see, in order (unknown ids and lagging links left out). */

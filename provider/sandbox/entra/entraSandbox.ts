@@ -16,6 +16,8 @@ import { entraTenantSchema, type EntraTenant, type EntraTenantSeed } from "./ten
 export const entraBehaviourSchema = z.object({
   /** Replication lag: for this long a group created through Graph is invisible to other requests. */
   replicationDelayMs: z.number().int().min(0).default(0),
+  /** Member-level lag: for this long a member added through Graph is missing from member lists (a second add already fails). */
+  memberReplicationDelayMs: z.number().int().min(0).default(0),
 });
 export type EntraBehaviour = z.output<typeof entraBehaviourSchema>;
 
@@ -33,8 +35,10 @@ export interface SandboxEntra {
   authorityHost: string;
   /** `baseUrl` for the Graph client (the sandbox URL; Graph is served under /v1.0). */
   graphBaseUrl: string;
-  /** Replication lag on demand (0: none); applies to earlier creates too. */
+  /** Replication lag of new groups on demand (0: none); applies to earlier creates too. */
   setReplicationDelay(ms: number): void;
+  /** Member-level lag on demand (0: none): members added through Graph from now on are missing from member lists for `ms`. */
+  setMemberReplicationDelay(ms: number): void;
   behaviour(): EntraBehaviour;
   /** A token of the sandbox's stand-in OIDC issuer (CI/Kubernetes), which the default app trusts. */
   issueFederatedToken(options?: { issuer?: string; subject?: string; audience?: string; expiresInSeconds?: number }): Promise<string>;
@@ -65,7 +69,9 @@ export class EntraSandbox {
 
   constructor(seed: EntraTenantSeed = {}, behaviour: Partial<EntraBehaviour> = {}) {
     this.directory = new EntraDirectory(seed);
-    this.directory.replication.delayMs = entraBehaviourSchema.parse(behaviour).replicationDelayMs;
+    const b = entraBehaviourSchema.parse(behaviour);
+    this.directory.replication.delayMs = b.replicationDelayMs;
+    this.directory.memberDelayMs = b.memberReplicationDelayMs;
     this.identity = new EntraIdentity(() => this.directory.tenant);
   }
 
@@ -82,7 +88,7 @@ export class EntraSandbox {
   }
 
   behaviour(): EntraBehaviour {
-    return { replicationDelayMs: this.directory.replication.delayMs };
+    return { replicationDelayMs: this.directory.replication.delayMs, memberReplicationDelayMs: this.directory.memberDelayMs };
   }
 
   private writeClientSecret(): void {
@@ -106,6 +112,7 @@ export class EntraSandbox {
       const parsed = entraBehaviourSchema.partial().safeParse(req.body);
       if (!parsed.success) return void res.status(400).json({ error: { code: 400, message: z.prettifyError(parsed.error) } });
       if (parsed.data.replicationDelayMs !== undefined) this.directory.replication.delayMs = parsed.data.replicationDelayMs;
+      if (parsed.data.memberReplicationDelayMs !== undefined) this.directory.memberDelayMs = parsed.data.memberReplicationDelayMs;
       res.json(this.behaviour());
     });
   }
@@ -132,6 +139,7 @@ export class EntraSandbox {
       authorityHost: url,
       graphBaseUrl: url,
       setReplicationDelay: (ms) => void (this.directory.replication.delayMs = ms),
+      setMemberReplicationDelay: (ms) => void (this.directory.memberDelayMs = ms),
       behaviour: () => this.behaviour(),
       issueFederatedToken: (options) => this.identity.issueFederatedToken(options),
       addClientCertificate: (clientId) => this.addClientCertificate(dir, clientId),

@@ -98,6 +98,9 @@ describe("Entra sandbox: members by identity, every kind of member, owners, port
       { "@odata.type": "#microsoft.graph.device", id: DEVICE, deviceId: DEVICE_ID, displayName: "LAPTOP-42" },
       { "@odata.type": "#microsoft.graph.orgContact", id: CONTACT, mail: "vendor@partner.example", displayName: "Vendor" },
     ]);
+    const count = (await graph.api(`/groups/${MIXED}/members/$count`).header("ConsistencyLevel", "eventual").responseType(ResponseType.TEXT).get()) as string;
+    expect(Number(count)).to.equal(6);
+    expect(await graphFailure(graph.api(`/groups/${MIXED}/members/$count`).get())).to.deep.include({ status: 400, code: "Request_BadRequest" });
     const narrow = (await graph.api(`/groups/${MIXED}/members`).select("id").get()) as PageCollection;
     expect(narrow.value.map((o: Record<string, unknown>) => Object.keys(o).sort())).to.deep.equal(Array.from({ length: 6 }, () => ["@odata.type", "id"]));
     const defaults = (await graph.api(`/groups/${MIXED}/members`).get()) as PageCollection;

@@ -144,6 +144,8 @@ export class EntraDirectory {
   linked(group: EntraGroup, memberIds: string[]): void {
     if (this.memberDelayMs === 0) return;
     const now = Date.now();
+    // Forget links whose lag is over, so that long runs with a delay do not grow without end.
+    if (this.linkedAt.size > 10_000) for (const [key, at] of this.linkedAt) if (now >= at + this.memberDelayMs) this.linkedAt.delete(key);
     for (const id of memberIds) this.linkedAt.set(`${group.id}/${id}`, now);
   }
 

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from "express";
 import type { DirectoryObject, DirectoryObjectKind, EntraDirectory } from "./directory";
 import { GraphError, GRAPH_MESSAGES } from "./errors";
-import { sendCollection } from "./odata";
+import { sendCollection, sendCount } from "./odata";
 import { allow, ALLOWED_ROLES } from "./permissions";
 import { directoryObjectResource, resourceOfKind } from "./resources";
 import { groupKind, type EntraGroup } from "./tenant";
@@ -96,6 +96,10 @@ export function membersApi(directory: EntraDirectory): Router {
       const g = groupOf(req);
       const ids = linksOf(g, link);
       sendCollection(req, res, directoryObjects, { all: () => visible(g), from: (start, limit) => directory.membersFrom(g, ids, start, limit) }, "directoryObjects");
+    });
+
+    r.get(`/groups/:id/${link}/$count`, allow(ALLOWED_ROLES.readGroups), (req: Request, res: Response) => {
+      sendCount(req, res, directoryObjects, visible(groupOf(req)));
     });
 
     for (const kind of CAST_SEGMENTS) {

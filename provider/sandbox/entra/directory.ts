@@ -24,8 +24,8 @@ const COLLECTIONS = [
  * Lookups by id (and users by userPrincipalName) in maps instead of scans, so that a group of
  * 10,000 members lists in time proportional to its size, not to size × tenant size. Tests change
  * the tenant's arrays directly (push, splice), so the index checks, on every use, that each array
- * is the same object with the same length as when it was built, and re-verifies every hit; the
- * sandbox's own writes call `invalidate()`.
+ * is the same object with the same length as when it was built, re-verifies every hit and looks
+ * through the arrays on a miss; the sandbox's own writes call `invalidate()`.
  */
 class DirectoryIndex {
   private byId = new Map<string, DirectoryObject>();
@@ -58,11 +58,17 @@ class DirectoryIndex {
     this.fresh();
     const hit = this.byId.get(id);
     if (hit && hit.o.id === id) return hit;
-    if (!hit) return undefined;
-    // An object changed in place (its id rewritten by a test): rebuild once.
-    this.invalidate();
-    this.fresh();
-    return this.byId.get(id);
+    // A miss, or an object whose id a test rewrote in place: look through the arrays (misses are
+    // rare: unknown ids), and rebuild the maps if that finds what they lack.
+    const t = this.tenant();
+    for (const [kind, key] of COLLECTIONS) {
+      const o = (t[key] as { id: string }[]).find((x) => x.id === id);
+      if (o) {
+        this.invalidate();
+        return { kind, o } as DirectoryObject;
+      }
+    }
+    return undefined;
   }
 
   userByUpn(upn: string): EntraUser | undefined {

@@ -84,6 +84,16 @@ describe("Entra sandbox: members by identity, every kind of member, owners, port
     expect(await find("proxyAddresses/any(x:x eq 'SMTP:ALICE.OLD@EXAMPLE.COM')"), "compared ignoring case, prefix included").to.deep.equal([ALICE]);
     expect(await find("mail in ('robert@example.com') or otherMails/any(x:x eq 'guest@contoso.com') or proxyAddresses/any(x:x eq 'smtp:alice.old@example.com')")).to.deep.equal([ALICE, GUEST, BOB]);
     expect(await find("userPrincipalName eq 'carol@example.com' and mail eq null")).to.deep.equal([CAROL]);
+    // At most 15 clauses joined by `or`, each value of `in (...)` counting as one.
+    const values = (n: number) => Array.from({ length: n }, (_, i) => `'u${i}@example.com'`).join(",");
+    expect(await find(`userPrincipalName in (${values(14)}) or mail eq 'robert@example.com'`)).to.deep.equal([BOB]);
+    for (const filter of [`userPrincipalName in (${values(16)})`, `userPrincipalName in (${values(8)}) or mail in (${values(8)})`]) {
+      expect(await graphFailure(graph.api("/users").filter(filter).get()), filter).to.deep.include({
+        status: 400,
+        code: "Request_UnsupportedQuery",
+        message: "Too many child clauses specified in search filter expression containing 'OR' operators: 16. Max allowed: 15.",
+      });
+    }
     // endsWith stays an advanced query.
     expect(await graphFailure(graph.api("/users").filter("endswith(mail,'@contoso.com')").get())).to.deep.include({ status: 400, code: "Request_UnsupportedQuery" });
   });

@@ -24,6 +24,8 @@ export interface ResourceType<T> {
 }
 
 const MAX_PAGE = 999;
+/** Most clauses one `$filter` may join with `or` (values of `in (...)` included). */
+const MAX_OR_CLAUSES = 15;
 const DEFAULT_PAGE = 100;
 
 function query(req: Request): Record<string, string | undefined> {
@@ -105,6 +107,8 @@ function equal(actual: FieldValue, expected: Literal): boolean {
  * Compiles Graph's `$filter` subset: `eq`, `ne`, `in (...)`, `startswith(p,'x')`,
  * `endswith(p,'x')`, `p/any(x:x eq 'v')`, `and`, `or`, `not`, parentheses. String
  * comparisons ignore case, as the directory does. `ne`, `not` and `endswith` are advanced.
+ * At most 15 clauses may be joined by `or`, each value of an `in (...)` counting as one
+ * (Graph's 400 Request_UnsupportedQuery "Too many child clauses …", as reported by its users).
  */
 export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: boolean): Predicate<T> {
   const fail = (pos: number): never => {
@@ -112,6 +116,8 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
   };
   const tokens = tokenize(text, fail);
   let i = 0;
+  /** How many `or` child clauses the expression just parsed stands for. */
+  let weight = 1;
   const peek = () => tokens[i];
   const isWord = (w: string) => peek()?.kind === "word" && peek().text.toLowerCase() === w;
   const expect = (p: string) => {
@@ -145,8 +151,10 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
         values.push(literal());
       }
       expect(")");
+      weight = values.length;
       return (o) => values.some((v) => equal(get(o), v));
     }
+    weight = 1;
     if (operator !== "eq" && operator !== "ne") throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported query operator '${op.text}'.`);
     if (operator === "ne") needAdvanced("ne");
     const value = literal();
@@ -170,6 +178,7 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
       const value = literal();
       expect(")");
       if (typeof value !== "string") return fail(t.pos);
+      weight = 1;
       const v = value.toLowerCase();
       return (o) => {
         const actual = get(o);
@@ -188,6 +197,7 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
       if (tokens[i++]?.text !== variable) fail(tokens[i - 1]?.pos ?? text.length);
       const test = comparison<string>((element) => element);
       expect(")");
+      weight = 1;
       return (o) => {
         const values = get(o);
         return Array.isArray(values) && values.some(test);
@@ -210,16 +220,23 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
       i++;
       const [l, r] = [left, unary()];
       left = (o) => l(o) && r(o);
+      weight = 1;
     }
     return left;
   };
   const or = (): Predicate<T> => {
     let left = and();
+    let clauses = weight;
     while (isWord("or")) {
       i++;
       const [l, r] = [left, and()];
+      clauses += weight;
       left = (o) => l(o) || r(o);
     }
+    if (clauses > MAX_OR_CLAUSES) {
+      throw new GraphError(400, "Request_UnsupportedQuery", `Too many child clauses specified in search filter expression containing 'OR' operators: ${clauses}. Max allowed: ${MAX_OR_CLAUSES}.`);
+    }
+    weight = clauses;
     return left;
   };
   const predicate = or();

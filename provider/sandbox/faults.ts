@@ -16,9 +16,12 @@ export interface FaultRule {
   /**
    * throttle: Google 429 rateLimitExceeded or Graph 429 TooManyRequests;
    * quota: Google 403 with `reason` (userRateLimitExceeded by default, or quotaExceeded);
-   * serverError: 500/503; reset: the connection is destroyed; latency: delayed, then served.
+   * serverError: 500/503; reset: the connection is destroyed (nothing applied); latency: delayed,
+   * then served; dropResponse: the request is served (a write is applied), then the connection
+   * is destroyed before the answer, the hardest case for a client's idempotency.
+   * Inside a batch, reset and dropResponse fail that item only (see the batch endpoints).
    */
-  kind: "throttle" | "quota" | "serverError" | "reset" | "latency";
+  kind: "throttle" | "quota" | "serverError" | "reset" | "latency" | "dropResponse";
   count?: number;
   /** Retry-After to send, in seconds; fractional values allowed (Graph sends e.g. 2.128). */
   retryAfterSeconds?: number;
@@ -70,6 +73,16 @@ export class Faults {
         case "latency":
           setTimeout(next, rule.delayMs ?? 1000);
           return;
+        case "dropResponse": {
+          // Every answer ends in res.end(): drop the connection there instead of answering.
+          const drop = (() => {
+            req.socket.destroy();
+            return res;
+          }) as Response["end"];
+          res.end = drop;
+          next();
+          return;
+        }
         default:
           if (rule.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(rule.retryAfterSeconds));
           render(res, rule);

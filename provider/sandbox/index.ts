@@ -7,7 +7,18 @@ export { type GoogleTenant, type GoogleTenantSeed, type SandboxGoogleGroup, type
 export { type GoogleBehaviour, type SandboxGoogle } from "./google/googleSandbox";
 export { type GroupSettings } from "./google/settingsSchema";
 export { type FaultRule } from "./faults";
-export { type EntraTenant, type EntraTenantSeed, type EntraApp, type EntraAppSeed, type EntraUser, type EntraGroup, type GraphPermission } from "./entra/tenant";
+export {
+  type EntraTenant,
+  type EntraTenantSeed,
+  type EntraApp,
+  type EntraAppSeed,
+  type EntraUser,
+  type EntraGroup,
+  type EntraServicePrincipal,
+  type EntraDevice,
+  type EntraContact,
+  type GraphPermission,
+} from "./entra/tenant";
 export { type EntraBehaviour, type SandboxEntra } from "./entra/entraSandbox";
 export { type EntraClientCertificate } from "./entra/certificates";
 export { type GoogleServiceAccountKey } from "./google/oauth";

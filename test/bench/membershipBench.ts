@@ -96,6 +96,122 @@ async function child(tls: SandboxTls): Promise<Row[]> {
   }
 }
 
+/** Median of `runs` timings of `run` (ms), after one warm-up run. */
+async function medianMs(run: () => Promise<unknown>, runs = 5): Promise<number> {
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
+interface ScaleRow {
+  emulator: string;
+  smallMs: number;
+  largeMs: number;
+  smallPages: number;
+  largePages: number;
+  /** One page of 20 members from each group: what a request costs, whatever the group's size. */
+  firstPageSmallMs: number;
+  firstPageLargeMs: number;
+}
+
+/**
+ * The sandbox at real sizes: reading every member of a 10,000-member group against a
+ * 20-member one, through the official clients at the APIs' largest page sizes, in a tenant
+ * of 10,000 users. Paging alone makes the large read take more requests (Graph 999 per page,
+ * Google 200), so the ratio per page is printed too.
+ */
+async function sandboxScale(tls: SandboxTls): Promise<ScaleRow[]> {
+  const LARGE = 10_000;
+  const SMALL = 20;
+  const entraId = (i: number) => `00000001-0000-4000-8000-${String(i).padStart(12, "0")}`;
+  const emails = Array.from({ length: LARGE }, (_, i) => `member${String(i).padStart(5, "0")}@example.com`);
+  const sandbox = await startSandbox({
+    tls,
+    googleBehaviour: { quotaPerMinute: 1_000_000 },
+    google: {
+      users: emails.map((primaryEmail) => ({ primaryEmail })),
+      groups: [
+        { email: "large@example.com", members: emails },
+        { email: "small@example.com", members: emails.slice(0, SMALL) },
+      ],
+    },
+    entra: {
+      users: emails.map((userPrincipalName, i) => ({ id: entraId(i), userPrincipalName })),
+      groups: [
+        { id: "00000002-0000-4000-8000-000000000001", displayName: "Large", members: emails.map((_, i) => entraId(i)) },
+        { id: "00000002-0000-4000-8000-000000000002", displayName: "Small", members: emails.slice(0, SMALL).map((_, i) => entraId(i)) },
+      ],
+    },
+  });
+  try {
+    const graph = graphClient(sandbox);
+    const readEntra = async (groupId: string, pageSize = 999, onePage = false) => {
+      let n = 0;
+      let pages = 0;
+      let url: string | undefined = `/groups/${groupId}/members?$top=${pageSize}&$select=id,userPrincipalName,mail`;
+      while (url) {
+        const page = (await graph.api(url).get()) as { value: unknown[]; "@odata.nextLink"?: string };
+        n += page.value.length;
+        pages++;
+        url = onePage ? undefined : page["@odata.nextLink"];
+      }
+      return { n, pages };
+    };
+    const google = directoryClient(sandbox);
+    const readGoogle = async (groupKey: string, pageSize = 200, onePage = false) => {
+      let n = 0;
+      let pages = 0;
+      let pageToken: string | undefined;
+      do {
+        const res = await google.members.list({ groupKey, maxResults: pageSize, pageToken });
+        n += res.data.members?.length ?? 0;
+        pages++;
+        pageToken = onePage ? undefined : (res.data.nextPageToken ?? undefined);
+      } while (pageToken);
+      return { n, pages };
+    };
+    const rows: ScaleRow[] = [];
+    for (const [emulator, read, large, small] of [
+      ["Entra (Graph)", readEntra, "00000002-0000-4000-8000-000000000001", "00000002-0000-4000-8000-000000000002"],
+      ["Google (Directory API)", readGoogle, "large@example.com", "small@example.com"],
+    ] as const) {
+      const l = await read(large);
+      const s = await read(small);
+      if (l.n !== LARGE || s.n !== SMALL) throw new Error(`${emulator}: read ${l.n} and ${s.n} members, expected ${LARGE} and ${SMALL}`);
+      rows.push({
+        emulator,
+        largeMs: await medianMs(() => read(large)),
+        smallMs: await medianMs(() => read(small)),
+        largePages: l.pages,
+        smallPages: s.pages,
+        firstPageLargeMs: await medianMs(() => read(large, SMALL, true), 21),
+        firstPageSmallMs: await medianMs(() => read(small, SMALL, true), 21),
+      });
+    }
+    return rows;
+  } finally {
+    await sandbox.close();
+  }
+}
+
+function reportScale(rows: ScaleRow[]): void {
+  console.log("\nSandbox at real sizes: reading a 10,000-member group against a 20-member one (median of 5)\n");
+  console.log("| emulator | 20 members (ms) | 10,000 members (ms) | ratio | pages (API minimum) | ratio per page | one 20-member page: of 20 / of 10,000 (ms) | ratio |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const ratio = r.largeMs / r.smallMs;
+    console.log(
+      `| ${r.emulator} | ${r.smallMs.toFixed(1)} | ${r.largeMs.toFixed(1)} | ${ratio.toFixed(1)}x | ${r.smallPages} vs ${r.largePages} | ${(ratio / (r.largePages / r.smallPages)).toFixed(2)}x | ` +
+        `${r.firstPageSmallMs.toFixed(2)} / ${r.firstPageLargeMs.toFixed(2)} | ${(r.firstPageLargeMs / r.firstPageSmallMs).toFixed(2)}x |`,
+    );
+  }
+}
+
 function report(rows: Row[]): void {
   console.log(`\nMembership benchmark against the local sandbox (${MEMBERS} members)\n`);
   console.log("| operation | round trips | minimum | trips / minimum | time (ms) | naive trips | naive time (ms) | naive time / ours |");
@@ -109,7 +225,9 @@ function report(rows: Row[]): void {
 async function main(): Promise<void> {
   const tlsFile = process.env.BENCH_TLS_FILE;
   if (tlsFile) {
-    report(await child(JSON.parse(readFileSync(tlsFile, "utf8")) as SandboxTls));
+    const tls = JSON.parse(readFileSync(tlsFile, "utf8")) as SandboxTls;
+    if (process.env.BENCH_ONLY !== "scale") report(await child(tls));
+    if (process.env.BENCH_ONLY !== "membership") reportScale(await sandboxScale(tls));
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), "group-export-bench-"));

@@ -107,6 +107,7 @@ describe("Entra sandbox: JSON batching ($batch), through @microsoft/microsoft-gr
       const failure = await graphFailure(batch(requests));
       expect(failure, name).to.deep.include({ status: 400, code: "BadRequest" });
     }
+    expect(await graphFailure(batch(Array.from({ length: 21 }, (_, i) => get(String(i)))))).to.deep.include({ message: "Number of requests inside batch exceeds the limit." });
     expect((await batch(Array.from({ length: 20 }, (_, i) => get(String(i))))).responses).to.have.length(20);
   });
 
@@ -135,15 +136,27 @@ describe("Entra sandbox: JSON batching ($batch), through @microsoft/microsoft-gr
     expect(throttled.b.status).to.equal(200);
   });
 
-  it("drops the batch's connection when an inner request's connection is reset", async () => {
+  it("fails only the item whose connection is reset (503 with Retry-After); the other items are answered", async () => {
     sandbox.faults.add({ api: "entra", kind: "reset", path: "^/users$", count: 1 });
-    let error: unknown;
-    try {
-      await batch([{ id: "1", method: "GET", url: "/users" }]);
-    } catch (e) {
-      error = e;
-    }
-    expect(error, "the batch request fails at the transport level").to.be.instanceOf(Error);
-    expect((await batch([{ id: "1", method: "GET", url: "/users" }])).responses[0].status).to.equal(200);
+    const { responses } = await batch([
+      { id: "1", method: "GET", url: "/users" },
+      { id: "2", method: "GET", url: `/groups/${GROUP}` },
+    ]);
+    const answers = byId(responses);
+    expect(answers["1"]).to.deep.include({ status: 503 });
+    expect(answers["1"].headers).to.include({ "Retry-After": "1" });
+    expect(answers["1"].body?.error).to.include({ code: "serviceNotAvailable" });
+    expect(answers["2"].status).to.equal(200);
+  });
+
+  it("dropResponse inside a batch: the write is applied, its item reports 503, and the retry finds it done", async () => {
+    const user = sandbox.entra.tenant.users[0].id;
+    const add = { id: "add", method: "POST", url: `/groups/${GROUP}/members/$ref`, headers: { "Content-Type": "application/json" }, body: { "@odata.id": `https://graph.microsoft.com/v1.0/directoryObjects/${user}` } };
+    sandbox.faults.add({ api: "entra", kind: "dropResponse", method: "POST", path: "/members/\\$ref$", count: 1 });
+    expect((await batch([add])).responses[0].status).to.equal(503);
+    expect(sandbox.entra.tenant.groups.find((g) => g.id === GROUP)!.members).to.include(user);
+    const retried = (await batch([add])).responses[0];
+    expect(retried.status).to.equal(400);
+    expect(retried.body?.error?.message).to.equal("One or more added object references already exist for the following modified properties: 'members'.");
   });
 });

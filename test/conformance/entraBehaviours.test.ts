@@ -44,6 +44,29 @@ describe("Entra sandbox: faults, replication lag, counting and administration", 
     expect(sandbox.requestCounts()["GET /v1.0/groups"]).to.equal(2);
   });
 
+  it("always sends Retry-After with a 429, even when the rule names none", async () => {
+    sandbox.faults.add({ api: "entra", kind: "throttle", path: "^/groups$", count: 1 });
+    const throttled = await graphFailure(graph.api("/groups").middlewareOptions(NO_RETRY).get());
+    expect(throttled.status).to.equal(429);
+    expect(throttled.headers?.get("retry-after")).to.equal("1");
+  });
+
+  it("dropResponse applies a write and then drops the connection: the client sees a transport error, the group exists", async () => {
+    sandbox.faults.add({ api: "entra", kind: "dropResponse", method: "POST", path: "^/groups$", count: 1 });
+    let error: unknown;
+    await graph
+      .api("/groups")
+      .middlewareOptions(NO_RETRY)
+      .post(securityGroup("Dropped answer", "dropped-answer"))
+      .catch((e: unknown) => (error = e));
+    expect(error, "no answer reached the client").to.be.instanceOf(Error);
+    expect(sandbox.entra.tenant.groups.filter((g) => g.displayName === "Dropped answer")).to.have.length(1);
+    expect(await graphFailure(graph.api("/groups").post(securityGroup("Dropped answer", "dropped-answer")))).to.deep.include({
+      status: 400,
+      message: "Another object with the same value for property mailNickname already exists.",
+    });
+  });
+
   it("answers 503, 504 and 500 on demand, drops connections and delays responses", async () => {
     for (const [status, code] of [
       [503, "serviceNotAvailable"],
@@ -81,13 +104,15 @@ describe("Entra sandbox: faults, replication lag, counting and administration", 
     expect(((await graph.api("/groups").filter("displayName eq 'Replicating'").get()) as PageCollection).value).to.have.length(1);
 
     // The lag can be set at run time through the admin endpoint too; 0 makes everything visible.
-    expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { replicationDelayMs: 60_000 } })).json).to.deep.equal({ replicationDelayMs: 60_000 });
+    expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { replicationDelayMs: 60_000 } })).json).to.deep.equal({ replicationDelayMs: 60_000, memberReplicationDelayMs: 0 });
     const hidden = (await graph.api("/groups").post(securityGroup("Hidden", "hidden"))) as { id: string };
     expect(await graphFailure(graph.api(`/groups/${hidden.id}`).get())).to.deep.include({ status: 404 });
     expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { replicationDelayMs: 0 } })).status).to.equal(200);
-    expect(sandbox.entra.behaviour()).to.deep.equal({ replicationDelayMs: 0 });
+    expect(sandbox.entra.behaviour()).to.deep.equal({ replicationDelayMs: 0, memberReplicationDelayMs: 0 });
     expect(await graph.api(`/groups/${hidden.id}`).get()).to.include({ displayName: "Hidden" });
     expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { replicationDelayMs: -1 } })).status).to.equal(400);
+    expect((await sandboxFetch(sandbox, "/__sandbox/entra/behaviour", { method: "PUT", body: { memberReplicationDelayMs: 250 } })).json).to.deep.equal({ replicationDelayMs: 0, memberReplicationDelayMs: 250 });
+    sandbox.entra.setMemberReplicationDelay(0);
   });
 
   it("counts requests by method and route", async () => {

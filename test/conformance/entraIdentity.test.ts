@@ -90,7 +90,7 @@ describe("Entra sandbox: identity platform, through @azure/identity", function (
     const delegatedScope = await tokenFailure(secretCredential(sandbox), "https://graph.microsoft.com/Group.Read.All");
     expect(delegatedScope.message).to.match(/^invalid_scope: .*AADSTS1002012: .*Client credential flows must have a scope value with \/.default suffixed/);
     const unknownResource = await tokenFailure(secretCredential(sandbox), "https://management.example/.default");
-    expect(unknownResource.message).to.match(/^invalid_resource: .*AADSTS500011: The resource principal named https:\/\/management.example was not found/);
+    expect(unknownResource.message).to.match(/^invalid_scope: .*AADSTS500011: The resource principal named https:\/\/management.example was not found/);
     const grant = await sandboxFetch(sandbox, `/${tid}/oauth2/v2.0/token`, { form: { grant_type: "password", client_id: sandbox.entra.clientId, scope: GRAPH_SCOPE } });
     expect(grant.json).to.deep.include({ error: "unsupported_grant_type", error_codes: [70003] });
   });

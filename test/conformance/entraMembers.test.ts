@@ -56,7 +56,7 @@ describe("Entra sandbox: members and users, through @microsoft/microsoft-graph-c
     expect(whole).to.not.have.property("@odata.nextLink");
     expect(whole.value[0]).to.deep.equal({ "@odata.type": "#microsoft.graph.user", id: userId(0), userPrincipalName: "user0@example.com", mail: "user0@example.com" });
     const tooMany = await graphFailure(graph.api(`/groups/${ALL_STAFF}/members`).top(1000).get());
-    expect(tooMany).to.deep.include({ status: 400, code: "Request_BadRequest", message: "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive." });
+    expect(tooMany).to.deep.include({ status: 400, code: "Request_UnsupportedQuery", message: "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive." });
 
     const usersOnly = (await graph.api(`/groups/${ALL_STAFF}/members/microsoft.graph.user`).top(999).get()) as PageCollection;
     expect(usersOnly.value).to.have.length(250);
@@ -86,14 +86,20 @@ describe("Entra sandbox: members and users, through @microsoft/microsoft-graph-c
     expect(members(sandbox, EMPTY)).to.deep.equal([userId(1), NESTED]);
   });
 
-  it("removes a member with DELETE members/{id}/$ref (204); a non-member is 404", async () => {
+  it("removes a member with DELETE members/{id}/$ref (204); a non-member is 400 Request_BadRequest, an unknown id 404", async () => {
     const res = (await graph.api(`/groups/${EMPTY}/members/${NESTED}/$ref`).responseType(ResponseType.RAW).delete()) as Response;
     expect(res.status).to.equal(204);
     expect(members(sandbox, EMPTY)).to.deep.equal([userId(1)]);
     expect(await graphFailure(graph.api(`/groups/${EMPTY}/members/${NESTED}/$ref`).delete())).to.deep.include({
+      status: 400,
+      code: "Request_BadRequest",
+      message: "One or more removed object references do not exist for the following modified properties: 'members'.",
+    });
+    const unknown = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+    expect(await graphFailure(graph.api(`/groups/${EMPTY}/members/${unknown}/$ref`).delete())).to.deep.include({
       status: 404,
       code: "Request_ResourceNotFound",
-      message: "One or more removed object references do not exist for the following modified properties: 'members'.",
+      message: `Resource '${unknown}' does not exist or one of its queried reference-property objects are not present.`,
     });
   });
 

@@ -1,6 +1,7 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { expect } from "chai";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { signJwtRs256 } from "../../provider/sandbox/google/oauth";
 import { directoryClient, groupsSettingsClient, GOOGLE_SCOPES, NO_RETRY, outcome, rejection, sandboxJwt } from "../support/googleClients";
 
 const INSUFFICIENT = { status: 403, reason: "insufficientPermissions", message: "Request had insufficient authentication scopes." };
@@ -39,11 +40,47 @@ describe("Google sandbox conformance: token endpoint and scopes", function () {
     expect((await rejection(jwt.authorize())).message).to.match(/invalid_grant/);
   });
 
+  it("checks the assertion as Google does: at most an hour long and current, for Google's token audience, for a known user", async () => {
+    const key = sandbox.google.serviceAccountKey;
+    const grant = async (claims: Record<string, unknown>) => {
+      const now = Math.floor(Date.now() / 1000);
+      const assertion = signJwtRs256({ iss: key.client_email, sub: "admin@example.com", scope: GOOGLE_SCOPES.group, aud: "https://oauth2.googleapis.com/token", iat: now, exp: now + 3600, ...claims }, createPrivateKey(key.private_key), key.private_key_id);
+      const res = await outcome(
+        sandboxJwt(sandbox, [GOOGLE_SCOPES.group]).transporter.request({
+          url: sandbox.google.tokenUrl,
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          data: new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion }).toString(),
+          retry: false,
+        }),
+      );
+      return { status: res.status, ...(res.data as Record<string, unknown> | undefined) };
+    };
+    const now = Math.floor(Date.now() / 1000);
+    expect(await grant({})).to.include({ status: 200 });
+    const tooLong = "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.";
+    expect(await grant({ exp: now + 7200 }), "valid for two hours").to.deep.include({ status: 400, error: "invalid_grant", error_description: tooLong });
+    expect(await grant({ iat: now - 7200, exp: now - 3600 }), "expired").to.deep.include({ status: 400, error: "invalid_grant", error_description: tooLong });
+    expect(await grant({ aud: "https://example.com/token" })).to.deep.include({ status: 400, error: "invalid_grant", error_description: "Invalid JWT: Failed audience check." });
+    expect(await grant({ sub: "nobody@example.com" })).to.deep.include({ status: 400, error: "invalid_grant", error_description: "Invalid email or User ID" });
+    // A user of the customer who is no admin, or scopes not delegated: unauthorized_client.
+    expect(await grant({ sub: "dev@example.com" })).to.deep.include({ status: 401, error: "unauthorized_client" });
+  });
+
   it("answers 401 authError to a call without a valid token", async () => {
     const jwt = sandboxJwt(sandbox, [GOOGLE_SCOPES.group]);
     // The transporter alone sends no Authorization header (jwt.request would add one).
     const res = await outcome(jwt.transporter.request({ url: `${sandbox.google.rootUrl}admin/directory/v1/groups/eng@example.com`, retry: false }));
     expect(res).to.include({ status: 401, reason: "authError" });
+    expect(res.data).to.deep.include({
+      error: {
+        code: 401,
+        message:
+          "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+        errors: [{ message: "Invalid Credentials", domain: "global", reason: "authError", location: "Authorization", locationType: "header" }],
+        status: "UNAUTHENTICATED",
+      },
+    });
     const forged = await outcome(jwt.transporter.request({ url: `${sandbox.google.rootUrl}admin/directory/v1/groups/eng@example.com`, headers: { Authorization: "Bearer ya29.forged" }, retry: false }));
     expect(forged).to.include({ status: 401, reason: "authError" });
   });

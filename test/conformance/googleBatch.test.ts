@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
-import { ALL_SCOPES, GOOGLE_SCOPES, outcome, rejection, sandboxJwt, sendBatch, type BatchItem } from "../support/googleClients";
+import { ALL_SCOPES, GOOGLE_SCOPES, outcome, sandboxJwt, sendBatch, type BatchItem } from "../support/googleClients";
 
 const MEMBERS = "/admin/directory/v1/groups/eng@example.com/members";
 
@@ -81,10 +81,24 @@ describe("Google sandbox conformance: Directory API batch", function () {
     expect(answers[2].body).to.deep.include({ error: { code: 403, message: "Request rate higher than configured.", errors: [{ message: "Request rate higher than configured.", domain: "global", reason: "quotaExceeded" }] } });
   });
 
-  it("drops the connection when an inner call hits a reset fault", async () => {
+  it("fails only the part whose connection is reset (503 backendError); the other parts are answered", async () => {
     sandbox.faults.add({ api: "google", path: "/members/", kind: "reset", count: 1 });
-    const error = await rejection(sendBatch(sandbox, jwt, [{ method: "GET", url: `${MEMBERS}/user0@example.com` }]));
-    expect(error.message).to.match(/socket hang up|ECONNRESET|terminated|other side closed/i);
+    const { status, answers } = await sendBatch(sandbox, jwt, [
+      { method: "GET", url: `${MEMBERS}/user0@example.com` },
+      { method: "GET", url: "/admin/directory/v1/groups/eng@example.com" },
+    ]);
+    expect(status).to.equal(200);
+    expect(answers[0].status).to.equal(503);
+    expect(answers[0].body).to.deep.include({ error: { code: 503, message: "The service is currently unavailable.", errors: [{ message: "The service is currently unavailable.", domain: "global", reason: "backendError" }] } });
+    expect(answers[1].status).to.equal(200);
+  });
+
+  it("dropResponse inside a batch: the insert is applied, its part reports 503, and the retry answers 409 duplicate", async () => {
+    sandbox.faults.add({ api: "google", method: "POST", path: "/members$", kind: "dropResponse", count: 1 });
+    const insert = { method: "POST", url: MEMBERS, body: { email: "user4@example.com" } };
+    expect((await sendBatch(sandbox, jwt, [insert])).answers[0].status).to.equal(503);
+    expect(sandbox.google.tenant.groups[0].members!.map((m) => m.email)).to.include("user4@example.com");
+    expect((await sendBatch(sandbox, jwt, [insert])).answers[0]).to.deep.include({ status: 409 });
   });
 
   it("serves the Directory API only: a call to another API gets a 400 part", async () => {

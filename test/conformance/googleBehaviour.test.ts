@@ -100,6 +100,14 @@ describe("Google sandbox conformance: behaviours on demand", function () {
       const reset = await directory.groups.get({ groupKey: "eng@example.com" }, NO_RETRY).then(() => undefined, (e: Error) => e);
       expect(reset?.message).to.match(/socket hang up|ECONNRESET|terminated|other side closed/i);
     });
+
+    it("dropResponse applies an insert, then drops the connection; the retried insert is 409 duplicate", async () => {
+      sandbox.faults.add({ api: "google", kind: "dropResponse", method: "POST", path: "/members$", count: 1 });
+      const dropped = await directory.members.insert({ groupKey: "eng@example.com", requestBody: { email: "dropped@gmail.com" } }, NO_RETRY).then(() => undefined, (e: Error) => e);
+      expect(dropped?.message).to.match(/socket hang up|ECONNRESET|terminated|other side closed/i);
+      expect(sandbox.google.tenant.groups.find((g) => g.email === "eng@example.com")!.members!.map((m) => m.email)).to.include("dropped@gmail.com");
+      expect(await outcome(directory.members.insert({ groupKey: "eng@example.com", requestBody: { email: "dropped@gmail.com" } }, NO_RETRY))).to.include({ status: 409, reason: "duplicate" });
+    });
   });
 
   describe("seeding and inspection", () => {

@@ -63,8 +63,16 @@ describe("Google sandbox conformance: Groups Settings API (googleapis)", functio
   });
 
   it("archiveOnly: \"true\" sets whoCanPostMessage NONE_CAN_POST; a conflict is a 400; reverting resets it", async () => {
-    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { whoCanPostMessage: "NONE_CAN_POST" } }, NO_RETRY))).to.include({ status: 400 });
-    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { archiveOnly: "true", whoCanPostMessage: "ANYONE_CAN_POST" } }, NO_RETRY))).to.include({ status: 400 });
+    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { whoCanPostMessage: "NONE_CAN_POST" } }, NO_RETRY))).to.include({
+      status: 400,
+      reason: "invalid",
+      message: "Invalid attribute value: whoCanPostMessages=NONE_CAN_POST. To set PostPermissions to NONE_CAN_POST, please use enable ArchiveOnly mode.",
+    });
+    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { archiveOnly: "true", whoCanPostMessage: "ANYONE_CAN_POST" } }, NO_RETRY))).to.include({
+      status: 400,
+      reason: "invalid",
+      message: "Inconsistent Input: If archiveOnly is true then PostPermission can only be NONE_CAN_POST",
+    });
     const archived = await settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { archiveOnly: "true" } });
     expect(archived.data).to.include({ archiveOnly: "true", whoCanPostMessage: "NONE_CAN_POST" });
     const reverted = await settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { archiveOnly: "false" } });

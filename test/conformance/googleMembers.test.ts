@@ -73,7 +73,7 @@ describe("Google sandbox conformance: members and users (@googleapis/admin)", fu
     expect(await outcome(directory.members.list({ groupKey: "eng@example.com", roles: "KING" }, NO_RETRY))).to.include({ status: 400 });
   });
 
-  it("pages members (maxResults <= 200, nextPageToken); more than 200 is a 400", async () => {
+  it("pages members (maxResults <= 200, nextPageToken); below 1 is a 400", async () => {
     for (let i = 0; i < 7; i++) await directory.members.insert({ groupKey: "all@example.com", requestBody: { email: `user${i}@example.com` } });
     const emails: string[] = [];
     let pageToken: string | undefined;
@@ -86,8 +86,8 @@ describe("Google sandbox conformance: members and users (@googleapis/admin)", fu
     } while (pageToken);
     expect(pages).to.equal(3);
     expect(emails).to.deep.equal(Array.from({ length: 7 }, (_, i) => `user${i}@example.com`));
-    const tooBig = await outcome(directory.members.list({ groupKey: "all@example.com", maxResults: 201 }, NO_RETRY));
-    expect(tooBig).to.include({ status: 400, reason: "invalid", message: "Invalid value '201'. Values must be within the range: [1, 200]" });
+    const tooSmall = await outcome(directory.members.list({ groupKey: "all@example.com", maxResults: 0 }, NO_RETRY));
+    expect(tooSmall).to.include({ status: 400, reason: "invalid", message: "Invalid value '0'. Values must be within the range: [1, 200]" });
   });
 
   it("includes members of nested groups with includeDerivedMembership", async () => {
@@ -138,6 +138,7 @@ describe("Google sandbox conformance: members and users (@googleapis/admin)", fu
     const page = await directory.users.list({ domain: "example.com", maxResults: 4 });
     expect(page.data.users).to.have.length(4);
     expect(page.data.nextPageToken).to.be.a("string");
-    expect(await outcome(directory.users.list({ customer: "my_customer", maxResults: 501 }, NO_RETRY))).to.include({ status: 400 });
+    expect((await directory.users.list({ customer: "my_customer", maxResults: 501 })).data.users!.length, "capped, not refused").to.be.greaterThan(4);
+    expect(await outcome(directory.users.list({ customer: "my_customer", maxResults: 0 }, NO_RETRY))).to.include({ status: 400 });
   });
 });

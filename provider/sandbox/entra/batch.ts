@@ -30,7 +30,8 @@ const badBatch = (message: string) => new GraphError(400, "BadRequest", message)
 function parseBatch(body: unknown): BatchItem[] {
   const requests = (body as { requests?: unknown } | null)?.requests;
   if (!Array.isArray(requests)) throw badBatch("Invalid batch payload format.");
-  if (requests.length > MAX_BATCH_REQUESTS) throw badBatch(`Too many requests in batch. The maximum number of requests in a batch is ${MAX_BATCH_REQUESTS}.`);
+  // Graph's wording (reported in microsoftgraph/microsoftgraph-postman-collections#9).
+  if (requests.length > MAX_BATCH_REQUESTS) throw badBatch("Number of requests inside batch exceeds the limit.");
   const items = requests.map((raw: unknown): BatchItem => {
     const r = (raw ?? {}) as Record<string, unknown>;
     if (typeof r.id !== "string" || !r.id) throw badBatch("Each request in a batch must have a non-empty 'id'.");
@@ -71,6 +72,20 @@ function failedDependency(item: BatchItem): BatchItemResponse {
   };
 }
 
+/**
+ * The answer for an item whose inner connection dropped (a `reset` or `dropResponse` fault):
+ * that item alone fails, with a retryable 503, as one failing backend call fails one item;
+ * whether its write happened is unknown to the client, as in the real service.
+ */
+function droppedItem(item: BatchItem): BatchItemResponse {
+  return {
+    id: item.id,
+    status: 503,
+    headers: { "Content-Type": "application/json", "Retry-After": "1" },
+    body: { error: { code: "serviceNotAvailable", message: "The service is temporarily unavailable. Please retry after some time." } },
+  };
+}
+
 /** Sends one inner request through the sandbox with the batch's token and shapes its reply as a batch response. */
 async function dispatch(loopback: Loopback, outer: Request, item: BatchItem): Promise<BatchItemResponse> {
   const headers: Record<string, string> = { ...item.headers };
@@ -88,8 +103,8 @@ async function dispatch(loopback: Loopback, outer: Request, item: BatchItem): Pr
  * JSON batching (`POST /v1.0/$batch`). Each inner request goes back through the sandbox
  * (see Loopback), so the same routes, token checks, permissions, faults and request
  * counting apply to it as to a direct call. Requests without `dependsOn` run concurrently;
- * responses are listed in completion order. A dropped inner connection (a `reset` fault)
- * drops the batch's connection too.
+ * responses are listed in completion order. A dropped inner connection (a `reset` or
+ * `dropResponse` fault) fails that item only (503).
  */
 export function graphBatch(loopback: Loopback) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -103,7 +118,7 @@ export function graphBatch(loopback: Loopback) {
       if (!p) {
         p = (async () => {
           const deps = await Promise.all(item.dependsOn.map((d) => run(byId.get(d)!)));
-          const response = deps.some((d) => d.status >= 400) ? failedDependency(item) : await dispatch(loopback, req, item);
+          const response = deps.some((d) => d.status >= 400) ? failedDependency(item) : await dispatch(loopback, req, item).catch(() => droppedItem(item));
           responses.push(response);
           return response;
         })();
@@ -111,12 +126,7 @@ export function graphBatch(loopback: Loopback) {
       }
       return p;
     };
-    try {
-      await Promise.all(items.map(run));
-    } catch {
-      req.socket.destroy();
-      return;
-    }
+    await Promise.all(items.map(run));
     sendGraphJson(res, 200, { responses });
   };
 }

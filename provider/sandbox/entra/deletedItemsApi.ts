@@ -26,6 +26,7 @@ export function deletedItemsApi(directory: EntraDirectory): Router {
     t.deletedItems.splice(t.deletedItems.indexOf(g), 1);
     const restored = { ...g, deletedDateTime: null, members: g.members.filter((id) => directory.object(id)) };
     t.groups.push(restored);
+    directory.changed();
     sendGraphJson(res, 200, {
       "@odata.context": `${requestOrigin(req)}/v1.0/$metadata#directoryObjects/$entity`,
       "@odata.type": "#microsoft.graph.group",

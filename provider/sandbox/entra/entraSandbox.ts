@@ -16,6 +16,8 @@ import { entraTenantSchema, type EntraTenant, type EntraTenantSeed } from "./ten
 export const entraBehaviourSchema = z.object({
   /** Replication lag: for this long a group created through Graph is invisible to other requests. */
   replicationDelayMs: z.number().int().min(0).default(0),
+  /** Member-level lag: for this long a member added through Graph is missing from member lists (a second add already fails). */
+  memberReplicationDelayMs: z.number().int().min(0).default(0),
 });
 export type EntraBehaviour = z.output<typeof entraBehaviourSchema>;
 
@@ -33,11 +35,21 @@ export interface SandboxEntra {
   authorityHost: string;
   /** `baseUrl` for the Graph client (the sandbox URL; Graph is served under /v1.0). */
   graphBaseUrl: string;
-  /** Replication lag on demand (0: none); applies to earlier creates too. */
+  /** Replication lag of new groups on demand (0: none); applies to earlier creates too. */
   setReplicationDelay(ms: number): void;
+  /** Member-level lag on demand (0: none): members added through Graph from now on are missing from member lists for `ms`. */
+  setMemberReplicationDelay(ms: number): void;
   behaviour(): EntraBehaviour;
   /** A token of the sandbox's stand-in OIDC issuer (CI/Kubernetes), which the default app trusts. */
   issueFederatedToken(options?: { issuer?: string; subject?: string; audience?: string; expiresInSeconds?: number }): Promise<string>;
+  /**
+   * Deletes a group as an administrator does in the Entra admin center (any kind of group, no
+   * permission checks): it is soft-deleted and leaves every group it was a member of, so later
+   * Graph calls get the real 404 bodies. Throws if no group has that id.
+   */
+  deleteGroup(id: string): void;
+  /** Deletes a user as in the admin center: gone from the tenant and from every group's members and owners. */
+  deleteUser(idOrUpn: string): void;
   /** Registers a new certificate on an app (default: the first) and writes certificate + key as one PEM file (0600). */
   addClientCertificate(clientId?: string): Promise<EntraClientCertificate & { certificatePath: string }>;
 }
@@ -57,7 +69,9 @@ export class EntraSandbox {
 
   constructor(seed: EntraTenantSeed = {}, behaviour: Partial<EntraBehaviour> = {}) {
     this.directory = new EntraDirectory(seed);
-    this.directory.replication.delayMs = entraBehaviourSchema.parse(behaviour).replicationDelayMs;
+    const b = entraBehaviourSchema.parse(behaviour);
+    this.directory.replication.delayMs = b.replicationDelayMs;
+    this.directory.memberDelayMs = b.memberReplicationDelayMs;
     this.identity = new EntraIdentity(() => this.directory.tenant);
   }
 
@@ -74,7 +88,7 @@ export class EntraSandbox {
   }
 
   behaviour(): EntraBehaviour {
-    return { replicationDelayMs: this.directory.replication.delayMs };
+    return { replicationDelayMs: this.directory.replication.delayMs, memberReplicationDelayMs: this.directory.memberDelayMs };
   }
 
   private writeClientSecret(): void {
@@ -98,6 +112,7 @@ export class EntraSandbox {
       const parsed = entraBehaviourSchema.partial().safeParse(req.body);
       if (!parsed.success) return void res.status(400).json({ error: { code: 400, message: z.prettifyError(parsed.error) } });
       if (parsed.data.replicationDelayMs !== undefined) this.directory.replication.delayMs = parsed.data.replicationDelayMs;
+      if (parsed.data.memberReplicationDelayMs !== undefined) this.directory.memberDelayMs = parsed.data.memberReplicationDelayMs;
       res.json(this.behaviour());
     });
   }
@@ -124,9 +139,29 @@ export class EntraSandbox {
       authorityHost: url,
       graphBaseUrl: url,
       setReplicationDelay: (ms) => void (this.directory.replication.delayMs = ms),
+      setMemberReplicationDelay: (ms) => void (this.directory.memberDelayMs = ms),
       behaviour: () => this.behaviour(),
       issueFederatedToken: (options) => this.identity.issueFederatedToken(options),
       addClientCertificate: (clientId) => this.addClientCertificate(dir, clientId),
+      deleteGroup: (id) => {
+        const g = this.tenant.groups.find((o) => o.id === id.toLowerCase());
+        if (!g) throw new Error(`No group with id ${id} in the sandbox's Entra tenant`);
+        this.directory.deleteGroup(g);
+        this.onSeed();
+      },
+      deleteUser: (key) => {
+        const t = this.tenant;
+        const k = key.toLowerCase();
+        const u = t.users.find((o) => o.id === k || o.userPrincipalName.toLowerCase() === k);
+        if (!u) throw new Error(`No user ${key} in the sandbox's Entra tenant`);
+        t.users.splice(t.users.indexOf(u), 1);
+        for (const g of t.groups) {
+          g.members = g.members.filter((id) => id !== u.id);
+          g.owners = (g.owners ?? []).filter((id) => id !== u.id);
+        }
+        this.directory.changed();
+        this.onSeed();
+      },
     };
   }
 

@@ -24,6 +24,11 @@ export const GRAPH_MESSAGES = {
   forbidden: "Insufficient privileges to complete the operation.",
   alreadyMember: "One or more added object references already exist for the following modified properties: 'members'.",
   notMember: "One or more removed object references do not exist for the following modified properties: 'members'.",
+  alreadyLinked: (link: string) => `One or more added object references already exist for the following modified properties: '${link}'.`,
+  notLinked: (link: string) => `One or more removed object references do not exist for the following modified properties: '${link}'.`,
+  unsupportedLinkTarget: (link: string) => `Unsupported referenced-object resource identifier for link property '${link}'.`,
+  lastOwner: "The group must have at least one owner, hence this owner cannot be removed.",
+  tooManyLinks: "A resource cannot contain more than 20 link changes.",
   pageSize: (top: string) => `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.`,
   throttled: "Please retry again later.",
   mailEnabledWrite: "The service does not currently support writes of mail-enabled groups. Please ensure that the mail-enablement property is unset or set to false.",
@@ -110,6 +115,8 @@ export function sendAadError(res: Response, err: AadError, correlationId: string
 /** How injected faults look on Graph: 429 TooManyRequests (Retry-After from the rule), 5xx. */
 export const renderGraphFault: FaultRenderer = (res, rule) => {
   const status = rule.kind === "throttle" || rule.kind === "quota" ? 429 : (rule.status ?? 503);
+  // Graph always sends Retry-After with a 429 (throttling page); a rule without one gets 1 second.
+  if (status === 429 && !res.getHeader("Retry-After")) res.setHeader("Retry-After", "1");
   if (status === 429) sendGraphError(res, 429, "TooManyRequests", GRAPH_MESSAGES.throttled);
   else if (status === 503) sendGraphError(res, 503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry after some time.");
   else if (status === 504) sendGraphError(res, 504, "timeout", "The request timed out.");

@@ -3,13 +3,14 @@ import { Router, type Request, type Response } from "express";
 import type { EntraDirectory } from "./directory";
 import { GraphError, GRAPH_MESSAGES } from "./errors";
 import { requestOrigin } from "./identity";
-import { isExchangeManaged, resolveNewMembers } from "./membersApi";
+import { isExchangeManaged, MAX_LINK_CHANGES, resolveNewLinks } from "./membersApi";
 import { sendCollection, sendCount, sendEntity } from "./odata";
 import { allow, ALLOWED_ROLES, demandRole } from "./permissions";
 import { groupResource } from "./resources";
 import { graphTimestamp, groupKind, isValidMailNickname, type EntraGroup } from "./tenant";
 
 const BIND = "members@odata.bind";
+const OWNERS_BIND = "owners@odata.bind";
 const WRITABLE = ["displayName", "description", "mailNickname", "mailEnabled", "securityEnabled", "groupTypes", "visibility", BIND];
 const VISIBILITIES = ["Public", "Private", "HiddenMembership"];
 
@@ -19,8 +20,8 @@ function bodyOf(req: Request): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function rejectUnknownProperties(body: Record<string, unknown>): void {
-  const unknown = Object.keys(body).find((k) => !WRITABLE.includes(k));
+function rejectUnknownProperties(body: Record<string, unknown>, also: string[] = []): void {
+  const unknown = Object.keys(body).find((k) => !WRITABLE.includes(k) && !also.includes(k));
   if (unknown) {
     throw new GraphError(400, "BadRequest", `The property '${unknown}' does not exist on type 'microsoft.graph.group'. Make sure to only use property names that are defined by the type or mark the type as open type.`);
   }
@@ -80,7 +81,7 @@ export function groupsApi(directory: EntraDirectory): Router {
     for (const required of ["displayName", "mailEnabled", "mailNickname", "securityEnabled"]) {
       if (body[required] === undefined || body[required] === null) throw new GraphError(400, "Request_BadRequest", GRAPH_MESSAGES.requiredValue(required));
     }
-    rejectUnknownProperties(body);
+    rejectUnknownProperties(body, [OWNERS_BIND]);
     const blank: EntraGroup = {
       id: randomUUID(),
       displayName: "",
@@ -93,10 +94,16 @@ export function groupsApi(directory: EntraDirectory): Router {
       createdDateTime: graphTimestamp(),
       deletedDateTime: null,
       members: [],
+      owners: [],
     };
     const group = applyProperties(directory, body, blank);
-    if (body[BIND] !== undefined) group.members = resolveNewMembers(directory, group, body[BIND]);
+    // Create takes members and owners together, at most 20 links in all (group-post-groups page).
+    const links = [body[BIND], body[OWNERS_BIND]].filter(Array.isArray).reduce((n, a) => n + (a as unknown[]).length, 0);
+    if (links > MAX_LINK_CHANGES) throw new GraphError(400, "Request_BadRequest", GRAPH_MESSAGES.tooManyLinks);
+    if (body[BIND] !== undefined) group.members = resolveNewLinks(directory, group, body[BIND], "members");
+    if (body[OWNERS_BIND] !== undefined) group.owners = resolveNewLinks(directory, group, body[OWNERS_BIND], "owners");
     directory.tenant.groups.push(group);
+    directory.changed();
     directory.replication.inserted(group);
     res.setHeader("Location", `${requestOrigin(req)}/v2/${directory.tenant.tenantId}/directoryObjects/${group.id}/Microsoft.DirectoryServices.Group`);
     sendEntity(req, res, groups, group, "groups", 201);
@@ -121,22 +128,21 @@ export function groupsApi(directory: EntraDirectory): Router {
     demandRole(res, properties.length > 0 ? ALLOWED_ROLES.writeGroups : ALLOWED_ROLES.writeMembers);
     const g = directory.group(String(req.params.id));
     if (isExchangeManaged(g)) {
-      throw new GraphError(400, "Request_BadRequest", properties.length > 0 ? GRAPH_MESSAGES.externalService : GRAPH_MESSAGES.mailEnabledMembers);
+      throw new GraphError(400, "Request_BadRequest", GRAPH_MESSAGES.mailEnabledMembers);
     }
     rejectUnknownProperties(body);
     const updated = applyProperties(directory, body, g, g);
-    const added = body[BIND] !== undefined ? resolveNewMembers(directory, g, body[BIND]) : [];
-    Object.assign(g, updated, { members: [...g.members, ...added] });
+    const added = body[BIND] !== undefined ? resolveNewLinks(directory, g, body[BIND], "members") : [];
+    Object.assign(g, updated);
+    g.members.push(...added);
+    directory.linked(g, added);
     res.status(204).end();
   });
 
   r.delete("/groups/:id", allow(ALLOWED_ROLES.writeGroups), (req: Request, res: Response) => {
-    const t = directory.tenant;
     const g = directory.group(String(req.params.id));
     if (isExchangeManaged(g)) throw new GraphError(400, "Request_BadRequest", "Cannot Delete a mail-enabled security groups and or distribution list.");
-    t.groups.splice(t.groups.indexOf(g), 1);
-    for (const other of t.groups) other.members = other.members.filter((id) => id !== g.id);
-    t.deletedItems.push({ ...g, deletedDateTime: graphTimestamp() });
+    directory.deleteGroup(g);
     res.status(204).end();
   });
 

@@ -210,7 +210,8 @@ export class EntraIdentity {
     const resource = first.slice(0, -"/.default".length).replace(/\/$/, "");
     const known = [GRAPH_RESOURCE, GRAPH_APP_ID, requestOrigin(req)];
     if (!known.some((k) => k.toLowerCase() === resource.toLowerCase())) {
-      throw new AadError(400, "invalid_resource", 500011, `The resource principal named ${resource} was not found in the tenant named ${t.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+      // The client-credentials page documents `invalid_scope` for a scope naming no resource; the code is AADSTS500011 (error-code reference).
+      throw new AadError(400, "invalid_scope", 500011, `The resource principal named ${resource} was not found in the tenant named ${t.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
     }
     return resource;
   }

@@ -24,6 +24,8 @@ export interface ResourceType<T> {
 }
 
 const MAX_PAGE = 999;
+/** Most clauses one `$filter` may join with `or` (values of `in (...)` included). */
+const MAX_OR_CLAUSES = 15;
 const DEFAULT_PAGE = 100;
 
 function query(req: Request): Record<string, string | undefined> {
@@ -45,7 +47,8 @@ export function parseTop(req: Request): number {
   const top = query(req)["$top"];
   if (top === undefined) return DEFAULT_PAGE;
   const n = Number(top);
-  if (!/^\d+$/.test(top) || n < 1 || n > MAX_PAGE) throw new GraphError(400, "Request_BadRequest", GRAPH_MESSAGES.pageSize(top));
+  // Request_UnsupportedQuery, as Graph answers it (issue 13; client code quoting the live error, e.g. steampipe's azuread plugin).
+  if (!/^\d+$/.test(top) || n < 1 || n > MAX_PAGE) throw new GraphError(400, "Request_UnsupportedQuery", GRAPH_MESSAGES.pageSize(top));
   return n;
 }
 
@@ -104,6 +107,8 @@ function equal(actual: FieldValue, expected: Literal): boolean {
  * Compiles Graph's `$filter` subset: `eq`, `ne`, `in (...)`, `startswith(p,'x')`,
  * `endswith(p,'x')`, `p/any(x:x eq 'v')`, `and`, `or`, `not`, parentheses. String
  * comparisons ignore case, as the directory does. `ne`, `not` and `endswith` are advanced.
+ * At most 15 clauses may be joined by `or`, each value of an `in (...)` counting as one
+ * (Graph's 400 Request_UnsupportedQuery "Too many child clauses …", as reported by its users).
  */
 export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: boolean): Predicate<T> {
   const fail = (pos: number): never => {
@@ -111,6 +116,8 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
   };
   const tokens = tokenize(text, fail);
   let i = 0;
+  /** How many `or` child clauses the expression just parsed stands for. */
+  let weight = 1;
   const peek = () => tokens[i];
   const isWord = (w: string) => peek()?.kind === "word" && peek().text.toLowerCase() === w;
   const expect = (p: string) => {
@@ -144,8 +151,10 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
         values.push(literal());
       }
       expect(")");
+      weight = values.length;
       return (o) => values.some((v) => equal(get(o), v));
     }
+    weight = 1;
     if (operator !== "eq" && operator !== "ne") throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported query operator '${op.text}'.`);
     if (operator === "ne") needAdvanced("ne");
     const value = literal();
@@ -169,6 +178,7 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
       const value = literal();
       expect(")");
       if (typeof value !== "string") return fail(t.pos);
+      weight = 1;
       const v = value.toLowerCase();
       return (o) => {
         const actual = get(o);
@@ -187,6 +197,7 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
       if (tokens[i++]?.text !== variable) fail(tokens[i - 1]?.pos ?? text.length);
       const test = comparison<string>((element) => element);
       expect(")");
+      weight = 1;
       return (o) => {
         const values = get(o);
         return Array.isArray(values) && values.some(test);
@@ -209,16 +220,23 @@ export function compileFilter<T>(text: string, type: ResourceType<T>, advanced: 
       i++;
       const [l, r] = [left, unary()];
       left = (o) => l(o) && r(o);
+      weight = 1;
     }
     return left;
   };
   const or = (): Predicate<T> => {
     let left = and();
+    let clauses = weight;
     while (isWord("or")) {
       i++;
       const [l, r] = [left, and()];
+      clauses += weight;
       left = (o) => l(o) || r(o);
     }
+    if (clauses > MAX_OR_CLAUSES) {
+      throw new GraphError(400, "Request_UnsupportedQuery", `Too many child clauses specified in search filter expression containing 'OR' operators: ${clauses}. Max allowed: ${MAX_OR_CLAUSES}.`);
+    }
+    weight = clauses;
     return left;
   };
   const predicate = or();
@@ -273,17 +291,36 @@ function nextLink(req: Request, offset: number): string {
  * Answers a collection GET: `$filter`, `$search`, `$orderby`, `$count`, `$select`, `$top`,
  * `$skiptoken` paging with an absolute `@odata.nextLink`, and the OData envelope.
  */
-export function sendCollection<T>(req: Request, res: Response, type: ResourceType<T>, items: T[], contextPath: string): void {
+/**
+ * A collection read in pages from a position of its own (e.g. a group's member ids), so that a
+ * plain page costs its own size; `all()` serves queries that need every item ($filter, $count …).
+ */
+export interface PagedSource<T> {
+  all(): T[];
+  from(start: number, limit: number): { items: T[]; next?: number };
+}
+
+export function sendCollection<T>(req: Request, res: Response, type: ResourceType<T>, source: T[] | PagedSource<T>, contextPath: string): void {
   const q = query(req);
   const advanced = isAdvancedQuery(req);
-  if (q["$count"] !== undefined && !hasEventualConsistency(req)) {
-    throw new GraphError(400, "Request_UnsupportedQuery", "$count is not currently supported. Add the header 'ConsistencyLevel: eventual' to use $count.");
-  }
+  // `?$count=true` without `ConsistencyLevel: eventual` is silently ignored (advanced-queries page): no @odata.count.
   if (q["$search"] !== undefined && !hasEventualConsistency(req)) {
     throw new GraphError(400, "Request_UnsupportedQuery", "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
   }
   const top = parseTop(req);
   const select = parseSelect(req, type);
+  const selectSuffix = select ? `(${select.join(",")})` : "";
+  const context = `${requestOrigin(req)}/v1.0/$metadata#${contextPath}${selectSuffix}`;
+  if (!Array.isArray(source) && !advanced && q["$filter"] === undefined && q["$search"] === undefined && q["$orderby"] === undefined) {
+    const { items, next } = source.from(decodeSkipToken(q["$skiptoken"]), top);
+    sendGraphJson(res, 200, {
+      "@odata.context": context,
+      ...(next !== undefined ? { "@odata.nextLink": nextLink(req, next) } : {}),
+      value: items.map((o) => project(type, o, select)),
+    });
+    return;
+  }
+  const items = Array.isArray(source) ? source : source.all();
   let matched = items;
   if (q["$filter"] !== undefined) matched = matched.filter(compileFilter(q["$filter"], type, advanced));
   if (q["$search"] !== undefined) matched = matched.filter(compileSearch(q["$search"], type));
@@ -293,9 +330,8 @@ export function sendCollection<T>(req: Request, res: Response, type: ResourceTyp
   }
   const offset = decodeSkipToken(q["$skiptoken"]);
   const page = matched.slice(offset, offset + top);
-  const selectSuffix = select ? `(${select.join(",")})` : "";
   sendGraphJson(res, 200, {
-    "@odata.context": `${requestOrigin(req)}/v1.0/$metadata#${contextPath}${selectSuffix}`,
+    "@odata.context": context,
     ...(advanced ? { "@odata.count": matched.length } : {}),
     ...(offset + top < matched.length ? { "@odata.nextLink": nextLink(req, offset + top) } : {}),
     value: page.map((o) => project(type, o, select)),
@@ -310,7 +346,8 @@ export function sendEntity<T>(req: Request, res: Response, type: ResourceType<T>
 
 /** `GET /{collection}/$count`: a plain-text number; an advanced query. */
 export function sendCount<T>(req: Request, res: Response, type: ResourceType<T>, items: T[]): void {
-  if (!hasEventualConsistency(req)) throw new GraphError(400, "Request_UnsupportedQuery", "$count is not currently supported. Add the header 'ConsistencyLevel: eventual' to use $count.");
+  // The advanced-queries page shows this exact answer for the `$count` segment without the header.
+  if (!hasEventualConsistency(req)) throw new GraphError(400, "Request_BadRequest", "$count is not currently supported.");
   const q = query(req);
   const matched = q["$filter"] !== undefined ? items.filter(compileFilter(q["$filter"], type, true)) : items;
   res.status(200).type("text/plain").send(String(matched.length));

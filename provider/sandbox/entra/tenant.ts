@@ -61,16 +61,71 @@ export type EntraAppSeed = z.input<typeof entraAppSchema>;
 export const entraUserSchema = z
   .object({
     id: guid.default(() => randomUUID()),
+    /** A guest's is `name_domain#EXT#@tenant.onmicrosoft.com`, with the address in `mail`. */
     userPrincipalName: z.string(),
-    /** Users without a mailbox have no mail; the default is the UPN, as for licensed users. */
+    /** Users without a mailbox have no mail; the default is the UPN, as for licensed users (a guest's: its address). */
     mail: z.string().nullable().optional(),
     displayName: z.string().optional(),
     givenName: z.string().nullable().default(null),
     surname: z.string().nullable().default(null),
     accountEnabled: z.boolean().default(true),
+    /** Further addresses of the user (e.g. a guest's invitation address). */
+    otherMails: z.array(z.string()).default([]),
+    /** `SMTP:primary@…` and `smtp:alias@…`; the default is `SMTP:` + mail. */
+    proxyAddresses: z.array(z.string()).optional(),
+    /** "Guest" for `#EXT#` UPNs unless given. */
+    userType: z.enum(["Member", "Guest"]).optional(),
   })
-  .transform((u) => ({ ...u, mail: u.mail === undefined ? u.userPrincipalName : u.mail, displayName: u.displayName ?? u.userPrincipalName.split("@")[0] }));
+  .transform((u) => {
+    const mail = u.mail === undefined ? (guestAddress(u.userPrincipalName) ?? u.userPrincipalName) : u.mail;
+    return {
+      ...u,
+      mail,
+      displayName: u.displayName ?? u.userPrincipalName.split("@")[0],
+      proxyAddresses: u.proxyAddresses ?? (mail ? [`SMTP:${mail}`] : []),
+      userType: u.userType ?? (u.userPrincipalName.toUpperCase().includes("#EXT#") ? "Guest" : "Member"),
+    };
+  });
 export type EntraUser = z.infer<typeof entraUserSchema>;
+
+/** The address a guest UPN encodes (`alice_contoso.com#EXT#@…` -> `alice@contoso.com`), if it is one. */
+export function guestAddress(upn: string): string | undefined {
+  const m = /^(.+)_([^_]+)#EXT#@/i.exec(upn);
+  return m ? `${m[1]}@${m[2]}` : undefined;
+}
+
+/** A service principal (an app's identity in the tenant); may be a member or an owner of groups. */
+export const entraServicePrincipalSchema = z.object({
+  id: guid.default(() => randomUUID()),
+  appId: guid.default(() => randomUUID()),
+  displayName: z.string().default("Sandbox app"),
+  servicePrincipalType: z.string().default("Application"),
+  accountEnabled: z.boolean().default(true),
+});
+export type EntraServicePrincipal = z.infer<typeof entraServicePrincipalSchema>;
+
+/** A device registered in the tenant; may be a member of security groups. */
+export const entraDeviceSchema = z.object({
+  id: guid.default(() => randomUUID()),
+  /** The device's own id (not its object id), as Graph returns it. */
+  deviceId: guid.default(() => randomUUID()),
+  displayName: z.string().default("DESKTOP-SANDBOX"),
+  operatingSystem: z.string().nullable().default("Windows"),
+  accountEnabled: z.boolean().default(true),
+});
+export type EntraDevice = z.infer<typeof entraDeviceSchema>;
+
+/** An organizational contact (an external address in the address book); may be a member of groups. */
+export const entraContactSchema = z
+  .object({
+    id: guid.default(() => randomUUID()),
+    mail: z.string().nullable().default(null),
+    displayName: z.string().optional(),
+    givenName: z.string().nullable().default(null),
+    surname: z.string().nullable().default(null),
+  })
+  .transform((c) => ({ ...c, displayName: c.displayName ?? c.mail ?? "Contact" }));
+export type EntraContact = z.infer<typeof entraContactSchema>;
 
 export const entraGroupSchema = z
   .object({
@@ -85,8 +140,10 @@ export const entraGroupSchema = z
     visibility: z.string().nullable().default(null),
     createdDateTime: z.string().default(() => graphTimestamp()),
     deletedDateTime: z.string().nullable().default(null),
-    /** Ids of member users and groups. */
+    /** Ids of members: users, groups, service principals, devices, contacts. */
     members: z.array(guid).default([]),
+    /** Ids of owners: users and service principals. */
+    owners: z.array(guid).default([]),
   })
   .transform((g) => ({ ...g, mailNickname: g.mailNickname ?? deriveMailNickname(g.displayName) }));
 export type EntraGroup = z.infer<typeof entraGroupSchema>;
@@ -103,22 +160,30 @@ export const entraTenantSchema = z
     apps: z.array(entraAppSchema).min(1).prefault([{}]),
     users: z.array(entraUserSchema).prefault(DEFAULT_USERS),
     groups: z.array(entraGroupSchema).default([]),
+    servicePrincipals: z.array(entraServicePrincipalSchema).default([]),
+    devices: z.array(entraDeviceSchema).default([]),
+    contacts: z.array(entraContactSchema).default([]),
     /** Soft-deleted groups (`/directory/deletedItems`). */
     deletedItems: z.array(entraGroupSchema).default([]),
   })
   .superRefine((t, ctx) => {
     const ids = new Set<string>();
     const nicknames = new Set<string>();
-    for (const [i, o] of [...t.users, ...t.groups, ...t.deletedItems].entries()) {
+    for (const [i, o] of [...t.users, ...t.groups, ...t.deletedItems, ...t.servicePrincipals, ...t.devices, ...t.contacts].entries()) {
       if (ids.has(o.id)) ctx.addIssue({ code: "custom", message: `duplicate object id ${o.id}`, path: ["objects", i] });
       ids.add(o.id);
     }
+    const owners = new Set([...t.users, ...t.servicePrincipals].map((o) => o.id));
+    const deleted = new Set(t.deletedItems.map((o) => o.id));
     for (const g of t.groups) {
       const nick = g.mailNickname.toLowerCase();
       if (nicknames.has(nick)) ctx.addIssue({ code: "custom", message: `duplicate mailNickname ${g.mailNickname}`, path: ["groups"] });
       nicknames.add(nick);
-      for (const m of g.members.filter((id) => !t.users.some((u) => u.id === id) && !t.groups.some((o) => o.id === id))) {
-        ctx.addIssue({ code: "custom", message: `group ${g.displayName}: member ${m} is no user or group of the tenant`, path: ["groups"] });
+      for (const m of g.members.filter((id) => !ids.has(id) || deleted.has(id))) {
+        ctx.addIssue({ code: "custom", message: `group ${g.displayName}: member ${m} is no object of the tenant`, path: ["groups"] });
+      }
+      for (const o of g.owners.filter((id) => !owners.has(id))) {
+        ctx.addIssue({ code: "custom", message: `group ${g.displayName}: owner ${o} is no user or service principal of the tenant`, path: ["groups"] });
       }
     }
   });

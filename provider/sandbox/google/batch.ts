@@ -78,9 +78,8 @@ export function directoryBatch(loopback: Loopback): RequestHandler[] {
           const reply = await loopback.send({ method: call.method, path: url.pathname + url.search, headers: { ...inherited, ...own }, body: call.body });
           answers.push(replyPart(id, reply));
         } catch {
-          // An inner call hit a `reset` fault: the client sees the connection drop.
-          req.socket.destroy();
-          return;
+          // An inner call's connection dropped (a `reset` or `dropResponse` fault): that part alone fails, retryably.
+          answers.push(replyPart(id, { status: 503, statusText: "Service Unavailable", headers: { "content-type": "application/json; charset=UTF-8" }, body: JSON.stringify(googleErrorBody(503, "The service is currently unavailable.", "backendError")) }));
         }
       }
       const outBoundary = "batch_" + randomBytes(12).toString("base64url");

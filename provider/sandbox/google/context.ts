@@ -50,6 +50,8 @@ export function listDomain(ctx: GoogleContext, res: Response, q: Record<string, 
 
 /** Members that reads can see (a just-added member is missing from lists for a while). */
 export function visibleMembers(ctx: GoogleContext, group: SandboxGoogleGroup): SandboxGoogleMember[] {
+  // Callers only read the list: without a delay it is the group's own array, not a copy.
+  if (ctx.propagation.delayMs === 0) return group.members ?? [];
   return (group.members ?? []).filter((m) => ctx.propagation.visible(m));
 }
 
@@ -61,13 +63,15 @@ export function queryOf(req: Request): Record<string, string | undefined> {
 }
 
 /**
- * One page of a list, with Google's paging rules: `maxResults` within [1, max] (else 400),
- * an opaque `pageToken`. Sends the error and returns undefined when the request is invalid.
+ * One page of a list, with Google's paging rules: `maxResults` above the maximum is capped to
+ * it (issue 13: the API caps rather than refuses), below 1 or not a number is a 400; an
+ * opaque `pageToken`. Sends the error and returns undefined when the request is invalid.
  */
 export function pageOf<T>(req: Request, res: Response, items: T[], limits: { max: number; byDefault: number }): { page: T[]; nextPageToken?: string } | undefined {
   const q = queryOf(req);
-  const size = q.maxResults === undefined ? limits.byDefault : Number(q.maxResults);
-  if (!Number.isInteger(size) || size < 1 || size > limits.max) {
+  const asked = q.maxResults === undefined ? limits.byDefault : Number(q.maxResults);
+  const size = Math.min(asked, limits.max);
+  if (!Number.isInteger(asked) || asked < 1) {
     googleErrors.outOfRange(res, "maxResults", q.maxResults, limits.max);
     return undefined;
   }

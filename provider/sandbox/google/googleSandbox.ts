@@ -21,7 +21,7 @@ import { groupsSettingsApi } from "./groupsSettingsApi";
 import { GoogleOAuth, type GoogleServiceAccountKey } from "./oauth";
 import { Propagation } from "./propagation";
 import { DEFAULT_QUERIES_PER_MINUTE, Quota } from "./quota";
-import { googleTenantSchema, type GoogleTenant, type GoogleTenantSeed } from "./tenant";
+import { deleteGoogleGroup, deleteGoogleUser, findGoogleGroup, findGoogleUser, googleTenantSchema, type GoogleTenant, type GoogleTenantSeed } from "./tenant";
 import type { ProviderStackConfig } from "../server";
 
 /** Run-time behaviours of the Google emulator; also the body of /__sandbox/google/behaviour. */
@@ -43,6 +43,14 @@ export interface SandboxGoogle {
   readonly adminEmail: string;
   rootUrl: string;
   tokenUrl: string;
+  /**
+   * Deletes a group as an administrator does in the Admin console (by id, address or alias; no
+   * scope checks): it leaves every group it was in, and later API calls get the real 404 bodies.
+   * Throws if no group has that key.
+   */
+  deleteGroup(groupKey: string): void;
+  /** Deletes a user as in the Admin console: gone from the customer and from every group. */
+  deleteUser(userKey: string): void;
   /** Eventual consistency on demand (0: none); applies to earlier inserts too. */
   setPropagationDelay(ms: number): void;
   /** The Directory API quota; the calls counted so far are forgotten. */
@@ -186,6 +194,18 @@ export class GoogleSandbox {
       },
       rootUrl,
       tokenUrl,
+      deleteGroup: (groupKey) => {
+        const g = findGoogleGroup(live(), groupKey);
+        if (!g) throw new Error(`No group ${groupKey} in the sandbox's Google customer`);
+        deleteGoogleGroup(live(), g);
+        this.onSeed();
+      },
+      deleteUser: (userKey) => {
+        const u = findGoogleUser(live(), userKey);
+        if (!u) throw new Error(`No user ${userKey} in the sandbox's Google customer`);
+        deleteGoogleUser(live(), u);
+        this.onSeed();
+      },
       setPropagationDelay: (ms) => this.setBehaviour({ propagationDelayMs: ms }),
       setQuota: ({ perMinute }) => this.setBehaviour({ quotaPerMinute: perMinute }),
       behaviour: () => this.behaviour(),

@@ -5,7 +5,7 @@ import { allowScopes } from "./oauth";
 import { groupResource, listResource } from "./resources";
 import { ACCEPTED_SCOPES } from "./scopes";
 import { GROUP_SETTINGS_DEFAULTS } from "./settingsSchema";
-import { domainOf, findGoogleGroup, findGoogleUser, inCustomerDomains, newEtag, newGoogleId, type GoogleTenant, type SandboxGoogleGroup } from "./tenant";
+import { deleteGoogleGroup, domainOf, findGoogleGroup, findGoogleUser, inCustomerDomains, newEtag, newGoogleId, type GoogleTenant, type SandboxGoogleGroup } from "./tenant";
 
 const MAX_PAGE = 200;
 const MAX_DESCRIPTION = 4096;
@@ -114,13 +114,7 @@ export function groupRoutes(r: Router, ctx: GoogleContext): void {
     const t = ctx.tenant();
     const g = lookupGroup(ctx, res, String(req.params.groupKey));
     if (!g) return;
-    t.groups.splice(t.groups.indexOf(g), 1);
-    // A deleted group leaves every group it was a member of.
-    for (const other of t.groups) {
-      const before = other.members?.length ?? 0;
-      other.members = other.members?.filter((m) => !(m.type === "GROUP" && m.id === g.id));
-      if ((other.members?.length ?? 0) !== before) other.etag = newEtag();
-    }
+    deleteGoogleGroup(t, g);
     res.status(204).end();
   });
 }

@@ -39,22 +39,28 @@ function settingsAtom(resource: ReturnType<typeof settingsResource>): string {
 
 const invalidValue = (res: Response) => sendGoogleError(res, 400, "Invalid Value", "invalid");
 
+/** Google's explanations of the archive-only rule (as GAM users report them, GAM-team/GAM#83). */
+export const ARCHIVE_ONLY_MESSAGES = {
+  noneCanPostNeedsArchive: "Invalid attribute value: whoCanPostMessages=NONE_CAN_POST. To set PostPermissions to NONE_CAN_POST, please use enable ArchiveOnly mode.",
+  archiveNeedsNoneCanPost: "Inconsistent Input: If archiveOnly is true then PostPermission can only be NONE_CAN_POST",
+} as const;
+
 /**
- * The settings after a write, or undefined for an inconsistent one. As documented:
- * archiveOnly "true" forces whoCanPostMessage NONE_CAN_POST (naming another value in the
- * same request is an error); reverting archiveOnly to "false" resets it to
- * ALL_MANAGERS_CAN_POST; NONE_CAN_POST without archiveOnly "true" is an error.
+ * The settings after a write, or the message of the 400 for an inconsistent one. As the
+ * reference documents: archiveOnly "true" forces whoCanPostMessage NONE_CAN_POST (naming
+ * another value in the same request is an error); reverting archiveOnly to "false" resets it
+ * to ALL_MANAGERS_CAN_POST; NONE_CAN_POST without archiveOnly "true" is an error.
  */
-function applySettings(current: GroupSettings, patch: Partial<GroupSettings>): GroupSettings | undefined {
+function applySettings(current: GroupSettings, patch: Partial<GroupSettings>): GroupSettings | string {
   const next: GroupSettings = { ...current, ...patch, customRolesEnabledForSettingsToBeMerged: current.customRolesEnabledForSettingsToBeMerged };
   if (patch.archiveOnly === "true") {
-    if (patch.whoCanPostMessage && patch.whoCanPostMessage !== "NONE_CAN_POST") return undefined;
+    if (patch.whoCanPostMessage && patch.whoCanPostMessage !== "NONE_CAN_POST") return ARCHIVE_ONLY_MESSAGES.archiveNeedsNoneCanPost;
     next.whoCanPostMessage = "NONE_CAN_POST";
   } else if (patch.archiveOnly === "false" && current.archiveOnly === "true" && !patch.whoCanPostMessage) {
     next.whoCanPostMessage = "ALL_MANAGERS_CAN_POST";
   }
-  if (next.whoCanPostMessage === "NONE_CAN_POST" && next.archiveOnly !== "true") return undefined;
-  if (next.replyTo === "REPLY_TO_CUSTOM" && !next.customReplyTo) return undefined;
+  if (next.whoCanPostMessage === "NONE_CAN_POST" && next.archiveOnly !== "true") return ARCHIVE_ONLY_MESSAGES.noneCanPostNeedsArchive;
+  if (next.replyTo === "REPLY_TO_CUSTOM" && !next.customReplyTo) return "Invalid Value";
   return next;
 }
 
@@ -79,7 +85,7 @@ export function groupsSettingsApi(ctx: GoogleContext): Router {
     const groupFields = groupFieldsSchema.safeParse(req.body ?? {});
     if (!patch.success || !groupFields.success) return invalidValue(res);
     const next = applySettings(g.settings ?? GROUP_SETTINGS_DEFAULTS, patch.data);
-    if (!next) return invalidValue(res);
+    if (typeof next === "string") return sendGoogleError(res, 400, next, "invalid");
     g.settings = next;
     if (groupFields.data.name !== undefined) g.name = groupFields.data.name;
     if (groupFields.data.description !== undefined) g.description = groupFields.data.description;

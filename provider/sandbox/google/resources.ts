@@ -19,13 +19,25 @@ export function groupResource(ctx: GoogleContext, g: SandboxGoogleGroup) {
   };
 }
 
-/** Ids of suspended users (built once per request: lists render up to 200 members). */
-export function suspendedUserIds(tenant: GoogleTenant): ReadonlySet<string> {
-  return new Set(tenant.users.filter((u) => u.suspended).map((u) => u.id));
+/** Users by id, rebuilt when the users array is replaced or changes length (tests push users directly). */
+const usersById = new WeakMap<SandboxGoogleUser[], { length: number; byId: Map<string, SandboxGoogleUser> }>();
+
+/**
+ * Which user ids are suspended, read live from the users (a test may flip `suspended`), found
+ * through an index so that a page of members costs its size, not the customer's user count.
+ */
+export function suspendedUserIds(tenant: GoogleTenant): { has(id: string): boolean } {
+  let cached = usersById.get(tenant.users);
+  if (!cached || cached.length !== tenant.users.length) {
+    cached = { length: tenant.users.length, byId: new Map(tenant.users.map((u) => [u.id, u])) };
+    usersById.set(tenant.users, cached);
+  }
+  const byId = cached.byId;
+  return { has: (id) => byId.get(id)?.suspended === true };
 }
 
 /** `delivery_settings` only where Google sends it: insert, get, update and patch, not list. */
-export function memberResource(m: SandboxGoogleMember, withDeliverySettings: boolean, suspended: ReadonlySet<string>) {
+export function memberResource(m: SandboxGoogleMember, withDeliverySettings: boolean, suspended: { has(id: string): boolean }) {
   const status = m.type === "CUSTOMER" ? undefined : m.type === "USER" && suspended.has(m.id) ? "SUSPENDED" : "ACTIVE";
   return {
     kind: "admin#directory#member",

@@ -127,6 +127,26 @@ export function findGoogleUser(tenant: Pick<GoogleTenant, "users">, userKey: str
   return tenant.users.find((u) => u.id === userKey || u.primaryEmail === key || u.aliases.includes(key));
 }
 
+/** Deletes a group (as the API or the Admin console does): it also leaves every group it was a member of. */
+export function deleteGoogleGroup(tenant: Pick<GoogleTenant, "groups">, g: SandboxGoogleGroup): void {
+  tenant.groups.splice(tenant.groups.indexOf(g), 1);
+  for (const other of tenant.groups) {
+    const before = other.members?.length ?? 0;
+    other.members = other.members?.filter((m) => !(m.type === "GROUP" && m.id === g.id));
+    if ((other.members?.length ?? 0) !== before) other.etag = newEtag();
+  }
+}
+
+/** Deletes a user (as the Admin console does): gone from the customer and from every group. */
+export function deleteGoogleUser(tenant: Pick<GoogleTenant, "groups" | "users">, u: SandboxGoogleUser): void {
+  tenant.users.splice(tenant.users.indexOf(u), 1);
+  for (const g of tenant.groups) {
+    const before = g.members?.length ?? 0;
+    g.members = g.members?.filter((m) => !(m.type === "USER" && m.id === u.id));
+    if ((g.members?.length ?? 0) !== before) g.etag = newEtag();
+  }
+}
+
 /** The members of a group, created on first write (groups pushed by hand may lack the list). */
 export function membersOf(group: SandboxGoogleGroup): SandboxGoogleMember[] {
   return (group.members ??= []);

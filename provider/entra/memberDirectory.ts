@@ -98,6 +98,29 @@ async function lookupUsers(client: GraphDirectoryClient, keys: string[]): Promis
   return resolved;
 }
 
+/**
+ * Lookups that many bindings ask for in one run share batches: keys asked for within one
+ * tick are looked up together (300 users a $batch round trip, whoever asked), per client.
+ */
+const pendingLookups = new WeakMap<GraphDirectoryClient, { keys: Set<string>; result: Promise<Map<string, ResolvedUser>> }>();
+
+function sharedLookup(client: GraphDirectoryClient, keys: string[]): Promise<Map<string, ResolvedUser>> {
+  let pending = pendingLookups.get(client);
+  if (!pending) {
+    const batch = { keys: new Set<string>(), result: Promise.resolve(new Map<string, ResolvedUser>()) };
+    batch.result = new Promise<void>((resolve) => setTimeout(resolve, LOOKUP_GATHER_MS)).then(() => {
+      pendingLookups.delete(client);
+      return lookupUsers(client, [...batch.keys]);
+    });
+    pendingLookups.set(client, (pending = batch));
+  }
+  for (const key of keys) pending.keys.add(key);
+  return pending.result;
+}
+
+/** How long a lookup waits for others to join it: long enough for the engine's parallel checks, short next to a round trip. */
+const LOOKUP_GATHER_MS = 25;
+
 /** Entra members are directory objects: users are resolved to ids, then bound 20 at a time. */
 export function entraMemberDirectory(client: GraphDirectoryClient): MemberDirectory {
   let known = resolvedUsers.get(client);
@@ -122,7 +145,13 @@ export function entraMemberDirectory(client: GraphDirectoryClient): MemberDirect
         else if (storedId) resolved.set(key, { id: storedId, primary: key });
         else ask.push(key);
       }
-      for (const [key, user] of await lookupUsers(client, ask)) resolved.set(key, user);
+      if (ask.length > 0) {
+        const found = await sharedLookup(client, ask);
+        for (const key of ask) {
+          const user = found.get(key);
+          if (user) resolved.set(key, user);
+        }
+      }
       for (const [key, user] of resolved) cache.set(key, user);
       return { resolved, toAdd: [], unresolved: keys.filter((k) => !resolved.has(k)) };
     },

@@ -217,6 +217,11 @@ describe("Membership by identity on Google Workspace, through the real Pulumi CL
   });
 });
 
+const SP_ID = "5e000000-0000-4000-8000-000000000001";
+const DEVICE_ID = "de000000-0000-4000-8000-000000000001";
+const CONTACT_ID = "c0000000-0000-4000-8000-000000000001";
+const NESTED_ID = "9e000000-0000-4000-8000-000000000001";
+
 describe("Membership by identity on Entra ID, through the real Pulumi CLI", function () {
   let sandbox: Sandbox;
   let stack: E2eStack;
@@ -231,6 +236,15 @@ describe("Membership by identity on Entra ID, through the real Pulumi CLI", func
           { userPrincipalName: "dave_contoso.com#EXT#@example.onmicrosoft.com", mail: "dave@contoso.com" },
           // A user whose mail differs from the UPN.
           { userPrincipalName: "erin.smith@example.com", mail: "erin@example.com" },
+          // A user known by an address that is neither the UPN nor the mail.
+          { userPrincipalName: "frank@example.com", otherMails: ["frank@personal.example"], proxyAddresses: ["SMTP:frank@example.com", "smtp:f.jones@example.com"] },
+        ],
+        servicePrincipals: [{ id: SP_ID, displayName: "deploy-bot" }],
+        devices: [{ id: DEVICE_ID, displayName: "KIOSK-01" }],
+        contacts: [{ id: CONTACT_ID, mail: "vendor@partner.example" }],
+        groups: [
+          { id: NESTED_ID, displayName: "Nested" },
+          { displayName: "Mixed", members: [SP_ID, DEVICE_ID, CONTACT_ID, NESTED_ID] },
         ],
       },
     });
@@ -252,6 +266,44 @@ describe("Membership by identity on Entra ID, through the real Pulumi CLI", func
     await stableOverRounds(stack, () => expect(entraMembers(sandbox, groupId()).map((m) => m.toLowerCase())).to.deep.equal(expected));
   });
 
+  it("a user named by one of its other addresses (otherMails, proxyAddresses) is that user", async () => {
+    stack.declare({
+      management: tenant(),
+      entraGroups: { eng: { management: "tenant", displayName: "Eng" } },
+      bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users: ["dave@contoso.com", "erin@example.com", "alice@example.com", "f.jones@example.com"] } } },
+    });
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    const groupId = sandbox.entra.tenant.groups.find((g) => g.displayName === "Eng")!.id;
+    expect(entraMembers(sandbox, groupId)).to.include("frank@example.com");
+    await stableOverRounds(stack, () => expect(entraMembers(sandbox, groupId)).to.have.length(4));
+  });
+
+  it("service principals, devices, contacts and nested groups are kept by default and removed by id when asked", async () => {
+    const spec = (nonUserMembers?: string) => ({
+      management: tenant(),
+      entraGroups: { eng: { management: "tenant", displayName: "Eng" }, mixed: { management: "tenant", displayName: "Mixed" } },
+      bindings: {
+        "eng-members": { target: "eng", userGroup: { name: "Eng", users: ["dave@contoso.com", "erin@example.com", "alice@example.com", "f.jones@example.com"] } },
+        "mixed-members": { target: "mixed", maxRemovalPercent: 100, ...(nonUserMembers ? { nonUserMembers } : {}), userGroup: { name: "Mixed", users: ["alice@example.com"] } },
+      },
+    });
+    stack.declare(spec());
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    for (const kind of ["servicePrincipal:deploy-bot (5e000000)", "device:KIOSK-01 (de000000)", "contact:vendor@partner.example (c0000000)", "group:Nested (9e000000)"]) {
+      expect(preview.stdout, kind).to.include(kind);
+    }
+    expect(preview.stdout.match(/(servicePrincipal|device|contact|group) member: kept/g), "each kind is listed as kept").to.have.length(4);
+    const mixed = () => sandbox.entra.tenant.groups.find((g) => g.displayName === "Mixed")!;
+    await stableOverRounds(stack, () => expect(mixed().members).to.have.length(5));
+    stack.declare(spec("remove"));
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(entraMembers(sandbox, mixed().id)).to.deep.equal(["alice@example.com"]);
+    await stableOverRounds(stack, () => expect(entraMembers(sandbox, mixed().id)).to.deep.equal(["alice@example.com"]));
+  });
+
   it("a group deleted in the portal: refresh succeeds at once, and the next up makes it and its members again", async () => {
     const group = sandbox.entra.tenant.groups.find((g) => g.displayName === "Eng")!;
     sandbox.entra.tenant.groups.splice(sandbox.entra.tenant.groups.indexOf(group), 1);
@@ -266,7 +318,7 @@ describe("Membership by identity on Entra ID, through the real Pulumi CLI", func
     expect(up.code, up.output).to.equal(0);
     const recreated = sandbox.entra.tenant.groups.find((g) => g.displayName === "Eng")!;
     expect(recreated.id).to.not.equal(group.id);
-    expect(entraMembers(sandbox, recreated.id)).to.have.length(3);
+    expect(entraMembers(sandbox, recreated.id)).to.have.length(4);
     const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
     expect(clean.code, clean.output).to.equal(0);
   });

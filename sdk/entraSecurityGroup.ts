@@ -41,7 +41,7 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
   constructor(name: string, args: EntraSecurityGroupArgs, opts?: pulumi.CustomResourceOptions) {
     refuseImport("EntraSecurityGroup", name, opts, 'declare the group with adoptId: "<its object id>" (or by its exact display name, which takes it over)');
     const { management, ...rest } = args;
-    const props = { description: undefined, mailNickname: undefined, ...rest, resourceName: name, management: management.ref, groupId: undefined, origin: undefined, adoption: undefined };
+    const props = { description: undefined, mailNickname: undefined, ...rest, pulumiName: name, management: management.ref, groupId: undefined, origin: undefined, adoption: undefined };
     super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
     this.directoryKey = management.ref.directoryKey;
     this.directoryManagement = management;

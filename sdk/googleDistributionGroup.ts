@@ -63,7 +63,7 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
       description: undefined,
       deletionPolicy: undefined,
       ...rest,
-      resourceName: name,
+      pulumiName: name,
       groupId: undefined,
       origin: undefined,
       adoption: undefined,

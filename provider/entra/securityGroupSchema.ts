@@ -42,7 +42,7 @@ export const entraSecurityGroupArgsSchema = z.object({
   deletionPolicy: deletionPolicySchema.optional(),
 });
 export type EntraSecurityGroupArgs = z.input<typeof entraSecurityGroupArgsSchema>;
-export type EntraSecurityGroupInputs = z.output<typeof entraSecurityGroupArgsSchema> & { mailNickname: string; description: string; adoption?: string; resourceName?: string };
+export type EntraSecurityGroupInputs = z.output<typeof entraSecurityGroupArgsSchema> & { mailNickname: string; description: string; adoption?: string; pulumiName?: string };
 
 export const ENTRA_GROUP_STATE_VERSION = 1;
 
@@ -51,7 +51,7 @@ export const entraSecurityGroupStateSchema = z.object({
   management: managementRefSchema,
   adoption: z.string().optional(),
   /** The resource's name in the program, so messages at refresh and destroy can name it. */
-  resourceName: z.string().optional(),
+  pulumiName: z.string().optional(),
   displayName: z.string(),
   description: z.string(),
   mailNickname: z.string(),

@@ -71,7 +71,7 @@ export const googleDistributionGroupStateSchema = z.object({
   /** What preview found: "create" or "adopt <id>"; shown so a reader knows before apply. */
   adoption: z.string().optional(),
   /** The resource's name in the program, so messages at refresh and destroy can name it. */
-  resourceName: z.string().optional(),
+  pulumiName: z.string().optional(),
   /**
    * The address the program declared (lowercased): one of the group's addresses, its primary
    * address or an alias. A group is one group under any of its addresses, so declaring it by

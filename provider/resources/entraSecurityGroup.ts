@@ -16,7 +16,7 @@ import { managementEnabled, type ManagementRef } from "../management/managementS
 import { entraSettings, SettingsError } from "../settings";
 import { claimKeys, groupConflictMessage, otherHolders, registerClaims, type Claim } from "../management/runRegistry";
 import { checkFields, isUnknown, PROVIDER_KEY, withProvider, type CheckFailure } from "./checkInputs";
-import { resourceLabel, RESOURCE_NAME_KEY, withResourceContext } from "./resourceName";
+import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "./pulumiName";
 
 export const ENTRA_SECURITY_GROUP_TYPE = "EntraSecurityGroup";
 
@@ -50,12 +50,12 @@ function claimsOf(directoryKey: string, desired: { displayName: string; adoptId?
 }
 
 function stateOf(inputs: Inputs, group: Pick<GraphGroup, "id" | "displayName" | "description" | "mailNickname">, origin: EntraSecurityGroupState["origin"]): EntraSecurityGroupState {
-  const { management, adoption, onAmbiguousName, onExisting, adoptId, deletionPolicy, resourceName } = inputs;
+  const { management, adoption, onAmbiguousName, onExisting, adoptId, deletionPolicy, pulumiName } = inputs;
   return {
     stateVersion: ENTRA_GROUP_STATE_VERSION,
     management,
     ...(adoption ? { adoption } : {}),
-    ...(resourceName ? { resourceName } : {}),
+    ...(pulumiName ? { pulumiName } : {}),
     displayName: group.displayName,
     description: group.description ?? "",
     mailNickname: group.mailNickname,
@@ -129,8 +129,8 @@ async function createForReal(who: string, desired: Inputs): Promise<{ group: Gra
 /** Lifecycle of an Entra ID security group, identified by display name until it is managed. */
 export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { [RESOURCE_NAME_KEY]: resourceName, ...given } = news;
-    const name = typeof resourceName === "string" ? resourceName : undefined;
+    const { [PULUMI_NAME_KEY]: pulumiName, ...given } = news;
+    const name = typeof pulumiName === "string" ? pulumiName : undefined;
     const { values, failures } = checkFields(ENTRA_SECURITY_GROUP_TYPE, entraSecurityGroupArgsSchema, given);
     checkDirectory(values, failures);
     const who = owner(name, values.displayName);
@@ -158,7 +158,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
       const conflicts = registerClaims(who, claimsOf(management.directoryKey, desired, adopted));
       if (conflicts.length > 0) failures.push({ property: "displayName", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
     }
-    return { inputs: { ...values, ...(name ? { [RESOURCE_NAME_KEY]: name } : {}), [PROVIDER_KEY]: news[PROVIDER_KEY] }, failures };
+    return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}), [PROVIDER_KEY]: news[PROVIDER_KEY] }, failures };
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -174,7 +174,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
       const pending = { id: "", displayName: desired.displayName, description: desired.description, mailNickname: desired.mailNickname ?? "" };
       return { id: pendingId(), outs: withProvider(stateOf(desired, pending, "pending"), inputs) };
     }
-    const who = owner(desired.resourceName, desired.displayName);
+    const who = owner(desired.pulumiName, desired.displayName);
     const { group, origin } = await withResourceContext(who, `group "${desired.displayName}"`, () => createForReal(who, desired));
     return { id: group.id, outs: withProvider(stateOf(desired, group, origin), inputs) };
   },
@@ -182,7 +182,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
   async read(id: string, props: Record<string, unknown>) {
     const state = loadState(props);
     if (isDormant(state)) return { id, props };
-    const who = owner(state.resourceName, state.displayName);
+    const who = owner(state.pulumiName, state.displayName);
     const observed = await withResourceContext(who, `group "${state.displayName}" (${state.groupId})`, () => client(state.management).getGroup(state.groupId));
     // A 404 is the answer: the group is gone (refresh drops it; the next up makes it again).
     if (!observed) return {};
@@ -195,7 +195,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
     const desired = news as unknown as Inputs;
     if (!managementEnabled(desired.management)) return { outs: withProvider({ ...state, management: desired.management }, news) };
     const patch = fieldChanges(desired, state);
-    const who = owner(desired.resourceName, desired.displayName);
+    const who = owner(desired.pulumiName, desired.displayName);
     if (Object.keys(patch).length > 0) await withResourceContext(who, `group "${state.displayName}" (${state.groupId})`, () => client(desired.management).patchGroup(state.groupId, patch));
     const group = { id: state.groupId, displayName: state.displayName, description: state.description, mailNickname: state.mailNickname, ...patch };
     return { outs: withProvider(stateOf(desired, group, state.origin), news) };
@@ -205,6 +205,6 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
     const state = loadState(props);
     if (isDormant(state)) return;
     if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) !== "delete") return;
-    await withResourceContext(owner(state.resourceName, state.displayName), `group "${state.displayName}" (${state.groupId})`, () => client(state.management).deleteGroup(state.groupId));
+    await withResourceContext(owner(state.pulumiName, state.displayName), `group "${state.displayName}" (${state.groupId})`, () => client(state.management).deleteGroup(state.groupId));
   },
 };

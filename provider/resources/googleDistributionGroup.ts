@@ -23,11 +23,11 @@ import {
 } from "../management/runRegistry";
 import { googleSettings, SettingsError } from "../settings";
 import { checkFields, isUnknown, PROVIDER_KEY, type CheckFailure, withProvider } from "./checkInputs";
-import { resourceLabel, RESOURCE_NAME_KEY, withResourceContext } from "./resourceName";
+import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "./pulumiName";
 
 export const GOOGLE_DISTRIBUTION_GROUP_TYPE = "GoogleDistributionGroup";
 
-type Inputs = GoogleDistributionGroupInputs & { management: ManagementRef; adoption?: string; resourceName?: string };
+type Inputs = GoogleDistributionGroupInputs & { management: ManagementRef; adoption?: string; pulumiName?: string };
 
 /** Outputs the provider computes; a refresh must not turn them into inputs. */
 const COMPUTED = ["primaryEmail", "aliases"];
@@ -53,7 +53,7 @@ function stateOf(inputs: Inputs, group: DirectoryGroup, origin: GoogleDistributi
     stateVersion: GOOGLE_GROUP_STATE_VERSION,
     management: inputs.management,
     ...(inputs.adoption ? { adoption: inputs.adoption } : {}),
-    ...(inputs.resourceName ? { resourceName: inputs.resourceName } : {}),
+    ...(inputs.pulumiName ? { pulumiName: inputs.pulumiName } : {}),
     email: inputs.email,
     primaryEmail: group.email,
     aliases: group.aliases ?? [],
@@ -133,8 +133,8 @@ async function findOrCreate(who: string, desired: Inputs): Promise<{ group: Dire
 /** Lifecycle of a Google Workspace distribution group, identified by its email. */
 export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { [RESOURCE_NAME_KEY]: resourceName, ...given } = news;
-    const name = typeof resourceName === "string" ? resourceName : undefined;
+    const { [PULUMI_NAME_KEY]: pulumiName, ...given } = news;
+    const name = typeof pulumiName === "string" ? pulumiName : undefined;
     const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, given);
     checkDirectory(values, failures);
     const email = values.email;
@@ -167,7 +167,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
       const conflicts = registerClaims(who, claimsOf(management.directoryKey, knownEmail, adoptId, found));
       if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
     }
-    return { inputs: { ...values, ...(name ? { [RESOURCE_NAME_KEY]: name } : {}), [PROVIDER_KEY]: news[PROVIDER_KEY] }, failures };
+    return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}), [PROVIDER_KEY]: news[PROVIDER_KEY] }, failures };
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -181,7 +181,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
       const pending = { id: "", email: desired.email, name: desired.name, description: desired.description };
       return { id: pendingId(), outs: withProvider(stateOf(desired, pending, "pending"), inputs) };
     }
-    const who = owner(desired.resourceName, desired.email);
+    const who = owner(desired.pulumiName, desired.email);
     return withResourceContext(who, `group ${desired.email}`, async () => {
       assertSoleOwner(who, desired);
       const { group, origin } = await findOrCreate(who, desired);
@@ -192,7 +192,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
   async read(id: string, props: Record<string, unknown>) {
     const state = loadState(props);
     if (isDormant(state)) return { id, props };
-    const observed = await withResourceContext(owner(state.resourceName, state.email), `group ${state.email} (${state.groupId})`, () => client().getGroup(state.groupId));
+    const observed = await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => client().getGroup(state.groupId));
     // A 404 is the answer: the group is gone (refresh drops it; the next up makes it again).
     if (!observed) return {};
     const refreshed = withProvider(observedState(state, observed), props);
@@ -203,7 +203,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
     const state = loadState(olds);
     const desired = news as unknown as Inputs;
     if (!managementEnabled(desired.management)) return { outs: withProvider({ ...state, management: desired.management }, news) };
-    const who = owner(desired.resourceName, desired.email);
+    const who = owner(desired.pulumiName, desired.email);
     return withResourceContext(who, `group ${state.email} (${state.groupId})`, async () => {
       // Another group is a replacement (diff); an update only ever concerns the managed group.
       if (!isAddressOfState(desired.email, state)) throw new Error(`email ${desired.email} is not an address of the managed group; this change must replace the resource (run pulumi up again)`);
@@ -219,7 +219,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
     const state = loadState(props);
     if (isDormant(state)) return;
     if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) !== "delete") return;
-    await withResourceContext(owner(state.resourceName, state.email), `group ${state.email} (${state.groupId})`, () => client().deleteGroup(state.groupId));
+    await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => client().deleteGroup(state.groupId));
   },
 };
 

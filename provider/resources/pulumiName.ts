@@ -2,7 +2,7 @@
  * The resource's name in the program. Pulumi's dynamic-provider calls do not carry the URN,
  * so the SDK passes the name as this extra input; messages use it to name the resource.
  */
-export const RESOURCE_NAME_KEY = "resourceName";
+export const PULUMI_NAME_KEY = "pulumiName";
 
 /** `GoogleDistributionGroup "engineering"`, or the fallback (e.g. the address) for states stored without a name. */
 export function resourceLabel(type: string, name: string | undefined, fallback: string): string {

@@ -149,3 +149,18 @@ export function forgetPlannedCreate(owner: string): void {
 export function plannedCreate(owner: string, key: string): boolean {
   return plannedCreates.get(owner) === key;
 }
+
+/**
+ * What a resource moves away from (e.g. "the group of eng@example.com"). When a change needs a
+ * replacement, the engine checks the resource a second time WITHOUT its old inputs; the
+ * first check records the move here so the second can still say it in the preview.
+ */
+const moves = new Map<string, string>();
+
+export function recordMove(owner: string, from: string): void {
+  moves.set(owner, from);
+}
+
+export function recordedMove(owner: string): string | undefined {
+  return moves.get(owner);
+}

@@ -17,6 +17,8 @@ import {
   groupConflictMessage,
   otherHolders,
   plannedCreate,
+  recordedMove,
+  recordMove,
   recordPlannedCreate,
   registerClaims,
   type Claim,
@@ -92,7 +94,7 @@ function claimsOf(directoryKey: string, email: string | undefined, adoptId: stri
   if (adoptId) claims.push({ key: claimKeys.group(directoryKey, adoptId), label: `group ${adoptId}` });
   if (found) {
     claims.push({ key: claimKeys.group(directoryKey, found.id), label: `group ${found.id}` });
-    for (const address of groupAddresses(found)) claims.push({ key: claimKeys.address(directoryKey, address), label: `group ${found.id} (${groupAddresses(found).join(", ")})` });
+    for (const address of groupAddresses(found)) claims.push({ key: claimKeys.address(directoryKey, address), label: `address ${address} of group ${found.id}` });
   }
   return claims;
 }
@@ -159,7 +161,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
         found = await client().getGroup(adoptId ?? knownEmail);
         const decision = decideAdoption({ email: knownEmail, adoptId, onExisting: values.onExisting as Inputs["onExisting"] }, found);
         if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
-        else values.adoption = movedFrom(olds, knownEmail, decision.adoption);
+        else values.adoption = movedFrom(who, olds, knownEmail, decision.adoption);
         const addressKey = claimKeys.address(management.directoryKey, knownEmail);
         if (!found) recordPlannedCreate(who, addressKey);
         else forgetPlannedCreate(who);
@@ -224,8 +226,10 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
 };
 
 /** An address change is a replacement; the preview's `adoption` says what becomes of the old group. */
-function movedFrom(olds: Record<string, unknown>, email: string, adoption: string): string {
-  const previous = typeof olds.email === "string" && olds.email !== email && typeof olds.adoption === "string" ? olds.email : undefined;
-  if (!previous) return adoption;
+function movedFrom(who: string, olds: Record<string, unknown>, email: string, adoption: string): string {
+  if (typeof olds.email === "string" && olds.email !== email && typeof olds.adoption === "string") recordMove(who, `${olds.email}>${email}`);
+  // The engine checks a replacement again without old inputs: the first check of this run recorded the move.
+  const [previous, to] = (recordedMove(who) ?? "").split(">");
+  if (!previous || to !== email) return adoption;
   return `${adoption}; replaces the group of ${previous}, which is deleted after the members move if this stack created it, else released (deletionPolicy overrides)`;
 }

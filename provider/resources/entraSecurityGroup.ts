@@ -149,7 +149,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
       if (typeof olds.adoption === "string") values.adoption = olds.adoption;
       else if (managementEnabled(management)) {
         // values were checked field by field against the schema just above.
-        const plan = await lookupTakeover(values as unknown as Inputs);
+        const plan = await withResourceContext(who, `group "${String(values.displayName)}"`, () => lookupTakeover(values as unknown as Inputs));
         if (plan.action === "fail") failures.push({ property: plan.message.startsWith("adoptId") ? "adoptId" : "displayName", reason: plan.message });
         else values.adoption = describeTakeover(plan);
         if (plan.action === "adopt") adopted = plan.groupId;

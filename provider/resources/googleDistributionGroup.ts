@@ -158,7 +158,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
       const unchanged = typeof olds.adoption === "string" && olds.email === email && olds.adoptId === values.adoptId && olds.onExisting === values.onExisting;
       if (unchanged) values.adoption = olds.adoption;
       else if (knownEmail && !isUnknown(values.adoptId) && managementEnabled(management)) {
-        found = await client().getGroup(adoptId ?? knownEmail);
+        found = await withResourceContext(who, `group ${adoptId ?? knownEmail}`, () => client().getGroup(adoptId ?? knownEmail));
         const decision = decideAdoption({ email: knownEmail, adoptId, onExisting: values.onExisting as Inputs["onExisting"] }, found);
         if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
         else values.adoption = movedFrom(who, olds, knownEmail, decision.adoption);

@@ -69,7 +69,8 @@ export function registerClaims(owner: string, claims: Claim[]): ClaimConflict[] 
     seen.add(claim.key);
     const holders = holdings.get(claim.key) ?? [];
     for (const h of holders) {
-      if (h.owner !== owner && !(h.shared && claim.shared) && !conflicts.some((c) => c.holder === h.owner)) conflicts.push({ label: claim.label, holder: h.owner });
+      const clash = h.owner !== owner && !(h.shared && claim.shared);
+      if (clash && !conflicts.some((c) => c.holder === h.owner && c.label === claim.label)) conflicts.push({ label: claim.label, holder: h.owner });
     }
     holders.push({ owner, shared: claim.shared === true });
     holdings.set(claim.key, holders);

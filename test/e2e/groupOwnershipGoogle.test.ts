@@ -37,7 +37,7 @@ describe("Google groups: one owner, aliases, moves, gone groups and adoption con
         users: USERS,
         groups: [
           { id: TEAM_ID, email: "team@example.com", name: "Team", description: "", aliases: ["crew@example.com"] },
-          { id: LEGACY_ID, email: "legacy@example.com", name: "Legacy", description: "" },
+          { id: LEGACY_ID, email: "legacy@example.com", name: "Legacy", description: "", aliases: ["old-legacy@example.com"] },
           { id: OPS_ID, email: "ops@example.com", name: "Ops", description: "", members: [{ id: "1dave", email: "dave@example.com", role: "MEMBER", type: "USER" }] },
         ],
       },
@@ -197,7 +197,7 @@ describe("Google groups: one owner, aliases, moves, gone groups and adoption con
     sandbox.resetRequestCounts();
     const refused = await stack.workspace.preview();
     expect(refused.code).to.not.equal(0);
-    expect(refused.output).to.include(`group ${LEGACY_ID} (legacy@example.com) already has address legacy@example.com and onExisting is "fail"`);
+    expect(refused.output).to.include(`group ${LEGACY_ID} (legacy@example.com, old-legacy@example.com) already has address legacy@example.com and onExisting is "fail"`);
     expect(writeRequests(sandbox)).to.deep.equal([]);
 
     stack.declare({ ...spec, googleGroups: { ...groups(), legacy: group("legacy@example.com", { opts: { import: LEGACY_ID } }) } });
@@ -217,6 +217,14 @@ describe("Google groups: one owner, aliases, moves, gone groups and adoption con
     expect(groupsAt(sandbox, "legacy@example.com")).to.have.length(1);
     expect((await stack.outputs()).legacy).to.include({ groupId: LEGACY_ID, origin: "adopted" });
     await expectClean();
+
+    stack.declare({ ...spec, googleGroups: { ...groups(), again: group("old-legacy@example.com", { name: "Legacy", adoptId: LEGACY_ID }) } });
+    sandbox.resetRequestCounts();
+    const pinnedTwice = await stack.workspace.preview();
+    expect(pinnedTwice.code).to.not.equal(0);
+    expect(pinnedTwice.output).to.match(/GoogleDistributionGroup "(legacy|again)" and GoogleDistributionGroup "(legacy|again)" would both manage one remote group/);
+    expect(pinnedTwice.output).to.include(`group ${LEGACY_ID}`);
+    expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 
   it("a create whose address is taken while it runs (its own earlier attempt landing late) is recorded as created", async () => {

@@ -205,6 +205,9 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
     const state = loadState(props);
     if (isDormant(state)) return;
     if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) !== "delete") return;
-    await withResourceContext(owner(state.pulumiName, state.displayName), `group "${state.displayName}" (${state.groupId})`, () => client(state.management).deleteGroup(state.groupId));
+    const who = owner(state.pulumiName, state.displayName);
+    // Another resource of this run took the group over (e.g. the resource was renamed without an alias): release it, do not delete it under that resource.
+    if (otherHolders(who, claimKeys.group(state.management.directoryKey, state.groupId)).length > 0) return;
+    await withResourceContext(who, `group "${state.displayName}" (${state.groupId})`, () => client(state.management).deleteGroup(state.groupId));
   },
 };

@@ -221,7 +221,12 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
     const state = loadState(props);
     if (isDormant(state)) return;
     if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) !== "delete") return;
-    await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => client().deleteGroup(state.groupId));
+    const who = owner(state.pulumiName, state.email);
+    // Another resource of this run took the group over (e.g. the resource was renamed without an alias): release it, do not delete it under that resource.
+    const dir = state.management.directoryKey;
+    const keys = [claimKeys.group(dir, state.groupId), ...[state.email, state.primaryEmail ?? state.email].map((a) => claimKeys.address(dir, a))];
+    if (keys.some((k) => otherHolders(who, k).length > 0)) return;
+    await withResourceContext(who, `group ${state.email} (${state.groupId})`, () => client().deleteGroup(state.groupId));
   },
 };
 

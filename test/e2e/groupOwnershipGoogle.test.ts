@@ -243,6 +243,18 @@ describe("Google groups: one owner, aliases, moves, gone groups and adoption con
     await expectClean();
   });
 
+  it("a resource renamed without an alias: the new one takes the group over and the old one's delete releases it instead of deleting it", async () => {
+    const { racer, ...rest } = groups();
+    spec.googleGroups = { ...rest, racer2: { ...racer, deletionPolicy: "delete" } };
+    stack.declare(spec);
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(groupsAt(sandbox, "racer@example.com").map((g) => g.id)).to.deep.equal(["0racer0001"]);
+    expect((await stack.outputs()).racer2).to.include({ groupId: "0racer0001" });
+    expect(await stack.ids("GoogleDistributionGroup")).to.not.have.property("racer");
+    await expectClean();
+  });
+
   it("destroy deletes every group the stack created and releases the ones it adopted", async () => {
     const destroy = await stack.workspace.destroy();
     expect(destroy.code, destroy.output).to.equal(0);

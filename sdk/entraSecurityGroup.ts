@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EntraSecurityGroupArgs as PlainArgs, EntraSecurityGroupState } from "../provider/entra/securityGroupSchema";
 import { type DirectoryGroupManagement, managementInput } from "./directoryGroupManagement";
-import { providerStub, TYPE_MODULE, withDependency } from "./providerStub";
+import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 type PlainFields = Omit<PlainArgs, "management">;
 /** Inputs of {@link EntraSecurityGroup}; field docs in provider/entra/securityGroupSchema.ts. */
@@ -13,7 +13,8 @@ export type EntraSecurityGroupArgs = { [K in keyof PlainFields]: pulumi.Input<No
 /**
  * A Microsoft Entra ID security group (never mail-enabled, never Microsoft 365).
  *
- * Takeover: exactly one existing security group with the same display name is adopted;
+ * Takeover: exactly one existing security group with exactly the same display name (case
+ * and spacing included) is adopted (`onExisting: "create"` or `"fail"` refuses that);
  * none means a new group; several stop the preview with the candidates' ids unless
  * `onAmbiguousName: "create"` or `adoptId` says what to do. Groups of other kinds with
  * that name are never taken over (the preview's `adoption` says so).
@@ -38,8 +39,9 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
   public readonly label: pulumi.Output<string>;
 
   constructor(name: string, args: EntraSecurityGroupArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseImport("EntraSecurityGroup", name, opts, 'declare the group with adoptId: "<its object id>" (or by its exact display name, which takes it over)');
     const { management, ...rest } = args;
-    const props = { description: undefined, mailNickname: undefined, ...rest, management: management.ref, groupId: undefined, origin: undefined, adoption: undefined };
+    const props = { description: undefined, mailNickname: undefined, ...rest, pulumiName: name, management: management.ref, groupId: undefined, origin: undefined, adoption: undefined };
     super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
     this.directoryKey = management.ref.directoryKey;
     this.directoryManagement = management;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/groupSchema";
 import { type DirectoryGroupManagement, managementInput } from "./directoryGroupManagement";
-import { providerStub, TYPE_MODULE, withDependency } from "./providerStub";
+import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 /** Inputs of {@link GoogleDistributionGroup}; see the fields' docs in provider/google/groupSchema.ts. */
 type PlainFields = Omit<PlainArgs, "management">;
@@ -13,9 +13,13 @@ export type GoogleDistributionGroupArgs = { [K in keyof PlainFields]: pulumi.Inp
 /**
  * A Google Workspace distribution group, identified by its email address.
  *
- * If a group with that email already exists it is adopted (taken over) rather than
- * duplicated; `origin` says which happened. Removing the resource deletes a group this
- * package created and releases (leaves untouched) one it adopted, unless
+ * If a group with that email (as its primary address or an alias) already exists it is
+ * adopted (taken over) rather than duplicated; `origin` says which happened;
+ * `onExisting: "fail"` refuses that, and `adoptId` pins the group to take over. Changing
+ * `email` to an address of another group replaces the resource: the replacement finds or
+ * creates that group, bindings move the members, then the old group is deleted if this
+ * package created it and released if it adopted it. Removing the resource deletes a group
+ * this package created and releases (leaves untouched) one it adopted, unless
  * `deletionPolicy` says otherwise.
  *
  * @example
@@ -28,8 +32,12 @@ export type GoogleDistributionGroupArgs = { [K in keyof PlainFields]: pulumi.Inp
  * });
  */
 export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
-  /** The group's address, lowercased. */
+  /** The declared address, lowercased: one of the group's addresses (its primary address or an alias). */
   declare public readonly email: pulumi.Output<string>;
+  /** Google's primary address of the group. */
+  declare public readonly primaryEmail: pulumi.Output<string>;
+  /** The group's other addresses (aliases). */
+  declare public readonly aliases: pulumi.Output<string[]>;
   /** The display name in Google Groups. */
   declare public readonly name: pulumi.Output<string>;
   declare public readonly description: pulumi.Output<string>;
@@ -48,8 +56,20 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
   public readonly directoryManagement: DirectoryGroupManagement;
 
   constructor(name: string, args: GoogleDistributionGroupArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseImport("GoogleDistributionGroup", name, opts, 'declare the group with its email (an existing group at that address is adopted) or with adoptId: "<the group\'s id>"');
     const { management, ...rest } = args;
-    const props = { name: undefined, description: undefined, deletionPolicy: undefined, ...rest, groupId: undefined, origin: undefined, adoption: undefined };
+    const props = {
+      name: undefined,
+      description: undefined,
+      deletionPolicy: undefined,
+      ...rest,
+      pulumiName: name,
+      groupId: undefined,
+      origin: undefined,
+      adoption: undefined,
+      primaryEmail: undefined,
+      aliases: undefined,
+    };
     super(
       providerStub("GoogleDistributionGroup"),
       name,

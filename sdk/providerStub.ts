@@ -41,3 +41,16 @@ export function withDependency(opts: pulumi.CustomResourceOptions | undefined, d
   const existing = opts?.dependsOn;
   return { ...opts, dependsOn: pulumi.output(existing ?? []).apply((d) => [...(Array.isArray(d) ? d : [d]), dependency]) };
 }
+
+/**
+ * The `import` resource option cannot work for dynamic resources (the engine reads the
+ * resource before any serialized provider exists and fails with `code must be a string`),
+ * so it is refused here, at preview, with the supported way instead.
+ */
+export function refuseImport(kind: string, name: string, opts: pulumi.CustomResourceOptions | undefined, supported: string): void {
+  if (opts?.import === undefined) return;
+  throw new Error(
+    `${kind} "${name}": the import option is not supported for this resource (Pulumi cannot import dynamic resources). ` +
+      `To manage the existing group ${String(opts.import)}, remove import and ${supported}; see the README section "Moving an existing group under management"`,
+  );
+}

@@ -2,8 +2,8 @@ import { Client, GraphError } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import type Bottleneck from "bottleneck";
 import { directoryLimiter, GRAPH_LIMITS } from "../limiter";
+import { recentlyCreated, recordCreated } from "../management/runRegistry";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
-import { markCreatedHere, wasCreatedHere } from "../propagation";
 import type { EntraSettings } from "../settings";
 import { entraCredential } from "./credentials";
 
@@ -110,14 +110,16 @@ export class GraphDirectoryClient {
     await this.call(() => this.client.api("/groups").select("id").top(1).get());
   }
 
-  /** Every group with exactly this display name (any kind). */
+  /** Every group whose display name matches case-insensitively (Graph's `eq`); callers compare exactly. */
   async findGroupsByDisplayName(displayName: string): Promise<GraphGroup[]> {
     return this.pages<GraphGroup>(`/groups?$filter=${encodeURIComponent(`displayName eq ${odataString(displayName)}`)}&$select=${GROUP_FIELDS}&$top=${GRAPH_PAGE_MAX}`);
   }
 
+  /** The group, or undefined when it is gone (404), unless this run created it moments ago: then it may be replicating. */
   async getGroup(id: string): Promise<GraphGroup | undefined> {
     try {
-      return await this.call(() => this.client.api(`/groups/${id}`).select(GROUP_FIELDS).get());
+      const get = () => this.client.api(`/groups/${id}`).select(GROUP_FIELDS).get() as Promise<GraphGroup>;
+      return await (recentlyCreated(id) ? this.callReplicated(get) : this.call(get));
     } catch (error) {
       if (graphStatus(error) === 404) return undefined;
       throw error;
@@ -127,13 +129,15 @@ export class GraphDirectoryClient {
   /** Creates a security group (never mail-enabled, never Microsoft 365). */
   async createSecurityGroup(fields: { displayName: string; description: string; mailNickname: string }): Promise<GraphGroup> {
     const body = { ...fields, description: fields.description || null, securityEnabled: true, mailEnabled: false, groupTypes: [] };
-    const group: GraphGroup = await this.call(() => this.client.api("/groups").post(body));
-    markCreatedHere(group.id);
-    return group;
+    const created = (await this.call(() => this.client.api("/groups").post(body))) as GraphGroup;
+    recordCreated(created.id);
+    return created;
   }
 
+  /** A 404 is retried only for a group this run created (replication); otherwise the group is gone. */
   async patchGroup(id: string, fields: Partial<Pick<GraphGroup, "displayName" | "description" | "mailNickname">>): Promise<void> {
-    await this.callReplicated(() => this.client.api(`/groups/${id}`).patch(fields));
+    const patch = () => this.client.api(`/groups/${id}`).patch(fields) as Promise<unknown>;
+    await (recentlyCreated(id) ? this.callReplicated(patch) : this.call(patch));
   }
 
   /** Deletes a group; false if it was already gone. */
@@ -154,7 +158,7 @@ export class GraphDirectoryClient {
    */
   async listMembers(groupId: string): Promise<GraphMember[] | undefined> {
     try {
-      return await this.pages<GraphMember>(`/groups/${groupId}/members?$select=${MEMBER_FIELDS}&$top=${GRAPH_PAGE_MAX}`, wasCreatedHere(groupId));
+      return await this.pages<GraphMember>(`/groups/${groupId}/members?$select=${MEMBER_FIELDS}&$top=${GRAPH_PAGE_MAX}`, recentlyCreated(groupId));
     } catch (error) {
       if (graphStatus(error) === 404) return undefined;
       throw error;

@@ -30,13 +30,19 @@ export const entraSecurityGroupArgsSchema = z.object({
    * stops at preview listing the candidates; "create" makes yet another group.
    */
   onAmbiguousName: z.enum(["fail", "create"]).optional(),
+  /**
+   * When a security group already has exactly this display name: "adopt" it (default, the
+   * seed's takeover), "create" a new group of the same name and never take one over, or
+   * "fail" at preview. Near matches (other case or spacing) are never taken over.
+   */
+  onExisting: z.enum(["adopt", "create", "fail"], { error: 'must be "adopt", "create" or "fail"' }).optional(),
   /** Take over this exact group (object id), whatever its name. */
   adoptId: z.string().trim().toLowerCase().uuid({ error: "is not an object id: give the group's object id (a GUID)" }).optional(),
   /** "delete" or "release" on removal; default deletes what was created, releases what was adopted. */
   deletionPolicy: deletionPolicySchema.optional(),
 });
 export type EntraSecurityGroupArgs = z.input<typeof entraSecurityGroupArgsSchema>;
-export type EntraSecurityGroupInputs = z.output<typeof entraSecurityGroupArgsSchema> & { mailNickname: string; description: string; adoption?: string };
+export type EntraSecurityGroupInputs = z.output<typeof entraSecurityGroupArgsSchema> & { mailNickname: string; description: string; adoption?: string; pulumiName?: string };
 
 export const ENTRA_GROUP_STATE_VERSION = 1;
 
@@ -44,10 +50,13 @@ export const entraSecurityGroupStateSchema = z.object({
   stateVersion: z.number().int(),
   management: managementRefSchema,
   adoption: z.string().optional(),
+  /** The resource's name in the program, so messages at refresh and destroy can name it. */
+  pulumiName: z.string().optional(),
   displayName: z.string(),
   description: z.string(),
   mailNickname: z.string(),
   onAmbiguousName: z.enum(["fail", "create"]).optional(),
+  onExisting: z.enum(["adopt", "create", "fail"]).optional(),
   adoptId: z.string().optional(),
   deletionPolicy: deletionPolicySchema.optional(),
   /** Entra's object id of the group. */

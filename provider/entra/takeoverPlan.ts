@@ -7,7 +7,7 @@ import type { GraphGroup } from "./graphClient";
  * never taken over.
  */
 export type TakeoverPlan =
-  | { action: "adopt"; groupId: string }
+  | { action: "adopt"; groupId: string; note?: string }
   | { action: "create"; note?: string }
   | { action: "fail"; message: string };
 
@@ -23,16 +23,33 @@ export function groupKind(g: GraphGroup): string {
   return "security";
 }
 
-export function planTakeover(displayName: string, sameName: GraphGroup[], options: { adoptId?: string; onAmbiguousName?: "fail" | "create" }): TakeoverPlan {
+/**
+ * `candidates` are what Graph's `displayName eq` filter returned: that filter ignores case,
+ * so the exact rule (case and whitespace included, as the seed says) is applied here, and
+ * near matches are reported, never adopted.
+ */
+export function planTakeover(
+  displayName: string,
+  candidates: GraphGroup[],
+  options: { adoptId?: string; onAmbiguousName?: "fail" | "create"; onExisting?: "adopt" | "create" | "fail" },
+): TakeoverPlan {
   if (options.adoptId) return { action: "adopt", groupId: options.adoptId };
+  const sameName = candidates.filter((g) => g.displayName === displayName);
+  const near = candidates.filter((g) => g.displayName !== displayName);
   const security = sameName.filter(isSecurityGroup);
   const others = sameName.filter((g) => !isSecurityGroup(g));
-  const skipped = others.length
-    ? `${others.map((g) => `${groupKind(g)} group ${g.id}`).join(", ")} has this name but is never taken over`
-    : undefined;
-  if (security.length === 1) return { action: "adopt", groupId: security[0].id };
-  if (security.length === 0) return { action: "create", ...(skipped ? { note: skipped } : {}) };
+  const notes = [
+    others.length ? `${others.map((g) => `${groupKind(g)} group ${g.id}`).join(", ")} has this name but is never taken over` : "",
+    near.length ? `${near.map((g) => `group ${g.id} is named ${JSON.stringify(g.displayName)}`).join(", ")}: not exactly ${JSON.stringify(displayName)}, never taken over` : "",
+  ].filter(Boolean);
   const ids = security.map((g) => g.id).sort();
+  if (security.length > 0 && options.onExisting === "create") notes.push(`onExisting is "create": ${ids.join(", ")} not taken over`);
+  const skipped = notes.length ? notes.join("; ") : undefined;
+  if (security.length === 0 || options.onExisting === "create") return { action: "create", ...(skipped ? { note: skipped } : {}) };
+  if (options.onExisting === "fail") {
+    return { action: "fail", message: `security group ${ids.join(", ")} is already named "${displayName}" and onExisting is "fail": choose another displayName, or take it over with onExisting: "adopt" or adoptId` };
+  }
+  if (security.length === 1) return { action: "adopt", groupId: security[0].id, ...(skipped ? { note: skipped } : {}) };
   if (options.onAmbiguousName === "create") return { action: "create", note: `${ids.length} security groups are named "${displayName}" (${ids.join(", ")}); onAmbiguousName is "create"` };
   return {
     action: "fail",
@@ -42,7 +59,7 @@ export function planTakeover(displayName: string, sameName: GraphGroup[], option
 
 /** How the preview tells the reader what create will do. */
 export function describeTakeover(plan: TakeoverPlan): string {
-  if (plan.action === "adopt") return `adopt existing group ${plan.groupId}`;
+  if (plan.action === "adopt") return plan.note ? `adopt existing group ${plan.groupId} (${plan.note})` : `adopt existing group ${plan.groupId}`;
   if (plan.action === "create") return plan.note ? `create (${plan.note})` : "create";
   return "fail";
 }

@@ -2,9 +2,9 @@ import { admin, type admin_directory_v1 } from "@googleapis/admin";
 import type Bottleneck from "bottleneck";
 import { directoryLimiter, GOOGLE_LIMITS } from "../limiter";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
+import { recentlyCreated, recordCreated } from "../management/runRegistry";
 import { decodeBatch, encodeBatch, GOOGLE_BATCH_MAX, type BatchCall, type BatchReply } from "./batch";
 import { delegatedAuth, type DelegatedAuthClient } from "./delegatedAuth";
-import { markCreatedHere } from "../propagation";
 import type { GoogleSettings } from "../settings";
 
 /** Scopes: read-write for apply, read-only is enough for preview and refresh. */
@@ -14,9 +14,12 @@ export const DIRECTORY_GROUP_READONLY_SCOPE = "https://www.googleapis.com/auth/a
 /** A group as the Directory API reports it, reduced to what this package manages. */
 export interface DirectoryGroup {
   id: string;
+  /** The primary address, lowercased. */
   email: string;
   name: string;
   description: string;
+  /** The group's other addresses (aliases and non-editable aliases), lowercased; reads only. */
+  aliases?: string[];
 }
 
 const GOOGLE_API_ROOT = "https://admin.googleapis.com/";
@@ -97,7 +100,8 @@ export function classifyGoogleError(error: unknown): RetryVerdict {
 }
 
 function toDirectoryGroup(g: admin_directory_v1.Schema$Group): DirectoryGroup {
-  return { id: g.id ?? "", email: (g.email ?? "").toLowerCase(), name: g.name ?? "", description: g.description ?? "" };
+  const aliases = [...(g.aliases ?? []), ...(g.nonEditableAliases ?? [])].map((a) => a.toLowerCase());
+  return { id: g.id ?? "", email: (g.email ?? "").toLowerCase(), name: g.name ?? "", description: g.description ?? "", aliases };
 }
 
 /** The Directory API operations the reconcilers need, each retried per the shared policy. */
@@ -115,9 +119,9 @@ export class GoogleDirectoryClient {
     this.limiter = directoryLimiter(`google:${settings.adminEmail}`, GOOGLE_LIMITS);
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, classify: (error: unknown) => RetryVerdict = classifyGoogleError): Promise<T> {
     try {
-      return await withRetry(() => this.limiter.schedule(fn), classifyGoogleError, defaultRetryPolicy);
+      return await withRetry(() => this.limiter.schedule(fn), classify, defaultRetryPolicy);
     } catch (error) {
       if (this.settings.readOnly && googleStatus(error) === 403 && googleReason(error) === "insufficientPermissions") {
         throw new Error("this stack is read-only (GROUP_EXPORT_READ_ONLY or groupExport:readOnly is true): it can preview and refresh but not change Google groups; apply without it, with credentials allowed to write");
@@ -240,10 +244,15 @@ export class GoogleDirectoryClient {
     });
   }
 
-  /** The group with this email, alias or id; undefined if there is none. */
+  /**
+   * The group with this email, alias or id; undefined if there is none. A 404 is the answer
+   * (the group is gone), except for a group this run created moments ago: that one may still
+   * be propagating, so its 404 is retried.
+   */
   async getGroup(groupKey: string): Promise<DirectoryGroup | undefined> {
+    const propagating = recentlyCreated(groupKey);
     try {
-      const res = await this.call(() => this.api.groups.get({ groupKey }));
+      const res = await this.call(() => this.api.groups.get({ groupKey }), propagating ? (e) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
       return toDirectoryGroup(res.data);
     } catch (error) {
       if (googleStatus(error) === 404) return undefined;
@@ -252,11 +261,12 @@ export class GoogleDirectoryClient {
   }
 
   /** Inserts a group; `existed` is true when the email was already taken (409). */
-  async insertGroup(group: Omit<DirectoryGroup, "id">): Promise<{ group: DirectoryGroup; existed: boolean }> {
+  async insertGroup(group: Pick<DirectoryGroup, "email" | "name" | "description">): Promise<{ group: DirectoryGroup; existed: boolean }> {
     try {
       const res = await this.call(() => this.api.groups.insert({ requestBody: group }));
-      markCreatedHere(res.data.id ?? "");
-      return { group: toDirectoryGroup(res.data), existed: false };
+      const inserted = toDirectoryGroup(res.data);
+      recordCreated(inserted.id);
+      return { group: inserted, existed: false };
     } catch (error) {
       if (googleStatus(error) !== 409) throw error;
       // A retried insert whose first attempt landed, or a race: the group is there now.
@@ -266,8 +276,9 @@ export class GoogleDirectoryClient {
     }
   }
 
-  async patchGroup(groupKey: string, fields: Partial<Omit<DirectoryGroup, "id">>): Promise<DirectoryGroup> {
-    const res = await this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }));
+  async patchGroup(groupKey: string, fields: Partial<Pick<DirectoryGroup, "name" | "description">>): Promise<DirectoryGroup> {
+    const propagating = recentlyCreated(groupKey);
+    const res = await this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }), propagating ? (e) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
     return toDirectoryGroup(res.data);
   }
 

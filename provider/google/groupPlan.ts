@@ -19,6 +19,42 @@ export function groupFieldChanges(desired: Pick<GoogleDistributionGroupInputs, M
   return patch;
 }
 
+/** Every address of a group: a group is one group under any of them. */
+export function groupAddresses(group: Pick<DirectoryGroup, "email" | "aliases">): string[] {
+  return [group.email, ...(group.aliases ?? [])].map((a) => a.toLowerCase());
+}
+
+/** Whether `email` is one of the addresses the stored state knows for its group. */
+export function isAddressOfState(email: string, state: Pick<GoogleDistributionGroupState, "email" | "primaryEmail" | "aliases">): boolean {
+  const known = [state.email, state.primaryEmail ?? state.email, ...(state.aliases ?? [])];
+  return known.includes(email.toLowerCase());
+}
+
+export type AdoptionDecision = { adoption: string } | { fail: string; property: "email" | "adoptId" };
+
+/**
+ * What create will do, decided from a read-only lookup (of `adoptId` if given, else of the
+ * address): adopt the group found, create one, or stop because the user refused takeover
+ * (`onExisting: "fail"`) or pinned an id that does not fit.
+ */
+export function decideAdoption(desired: Pick<GoogleDistributionGroupInputs, "email" | "adoptId" | "onExisting">, found: DirectoryGroup | undefined): AdoptionDecision {
+  if (desired.adoptId) {
+    if (!found) return { property: "adoptId", fail: `${desired.adoptId} is no group of this directory: give an existing group's id (Admin console > Groups > the group's URL, or groups.get)` };
+    if (!groupAddresses(found).includes(desired.email)) {
+      return { property: "email", fail: `${desired.email} is not an address of group ${found.id} (its addresses: ${groupAddresses(found).join(", ")}): set email to one of them, or leave adoptId out to find the group by address` };
+    }
+    return { adoption: `adopt existing group ${found.id} (adoptId)` };
+  }
+  if (!found) return { adoption: "create" };
+  if (desired.onExisting === "fail") {
+    return {
+      property: "email",
+      fail: `group ${found.id} (${groupAddresses(found).join(", ")}) already has address ${desired.email} and onExisting is "fail": choose a free address, or take it over with onExisting: "adopt" or adoptId: "${found.id}"`,
+    };
+  }
+  return { adoption: `adopt existing group ${found.id}${found.email !== desired.email ? ` (${desired.email} is its alias; primary address ${found.email})` : ""}` };
+}
+
 export type CreatePlan =
   | { action: "insert" }
   | { action: "adopt"; groupId: string; patch: Partial<Record<ManagedField, string>> };
@@ -35,14 +71,29 @@ export interface GroupDiff {
 }
 
 /**
- * What an update must do. A new email moves the resource to the group of that address
- * (found or created; the old group is released, and bindings move the members); other
- * fields update in place. While management is disabled only the switch itself is recorded;
- * a group that was never made (pending) is made by a replacement once it is enabled.
+ * What an update must do. An address that is not one of the managed group's addresses
+ * means another group: the resource is REPLACED (Pulumi creates the replacement first, so
+ * it finds or creates the group of the new address, bindings move the members add-then-
+ * remove, and only then is the old resource deleted: the old group is deleted if this stack
+ * created it, released if it adopted it, or as `deletionPolicy` says). An address of the
+ * same group (its primary address or an alias) is no move. Other fields update in place.
+ * While management is disabled only the switch itself is recorded; a group that was never
+ * made (pending) is made by a replacement once it is enabled.
  */
 export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDistributionGroupInputs): GroupDiff {
-  const changed = state.email !== desired.email || MANAGED_FIELDS.some((f) => state[f] !== desired[f]) || state.deletionPolicy !== desired.deletionPolicy;
-  return managedDiff(state, desired, changed);
+  const emailChanged = state.email !== desired.email;
+  const otherGroup = emailChanged && !isAddressOfState(desired.email, state);
+  const otherPin = (desired.adoptId ?? "") !== (state.adoptId ?? "") && desired.adoptId !== undefined && desired.adoptId !== state.groupId;
+  const changed =
+    emailChanged ||
+    otherPin ||
+    MANAGED_FIELDS.some((f) => state[f] !== desired[f]) ||
+    state.deletionPolicy !== desired.deletionPolicy ||
+    state.onExisting !== desired.onExisting ||
+    state.adoptId !== desired.adoptId;
+  const diff = managedDiff(state, desired, changed);
+  if (diff.changes && diff.replaces.length === 0 && state.origin !== "pending" && (otherGroup || otherPin)) return { changes: true, replaces: otherGroup ? ["email"] : ["adoptId"] };
+  return diff;
 }
 
 /** The preview's word on what create will do, from a read-only lookup. */
@@ -55,7 +106,20 @@ export function effectiveDeletionPolicy(origin: GroupOrigin, override: DeletionP
   return override ?? (origin === "created" ? "delete" : "release");
 }
 
-/** Refresh: the state as the directory shows it now, so drift surfaces in the next diff. */
+/**
+ * Refresh: the state as the directory shows it now, so drift surfaces in the next diff. The
+ * declared address stays while it is still one of the group's addresses (no perpetual diff
+ * for a group declared by its alias); if it is not any more, the primary address shows.
+ */
 export function observedState(state: GoogleDistributionGroupState, observed: DirectoryGroup): GoogleDistributionGroupState {
-  return { ...state, email: observed.email, name: observed.name, description: observed.description, groupId: observed.id };
+  const addresses = groupAddresses(observed);
+  return {
+    ...state,
+    email: addresses.includes(state.email) ? state.email : observed.email,
+    primaryEmail: observed.email,
+    aliases: observed.aliases ?? [],
+    name: observed.name,
+    description: observed.description,
+    groupId: observed.id,
+  };
 }

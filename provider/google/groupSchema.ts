@@ -35,19 +35,34 @@ export const googleDistributionGroupArgsSchema = z.object({
    * is). Default: delete a group this package created, release one it adopted.
    */
   deletionPolicy: deletionPolicySchema.optional(),
+  /**
+   * What to do when a group already has this address: "adopt" it (default: take it over,
+   * as the seed describes) or "fail" at preview (refuse to take over a group this stack did
+   * not create). Google addresses are unique, so "create another" is not possible here.
+   */
+  onExisting: z
+    .enum(["adopt", "fail"], { error: 'must be "adopt" or "fail" (a Google address belongs to one group, so another group cannot be created at a taken address)' })
+    .optional(),
+  /**
+   * Take over this exact group (Google's group id, e.g. from the Admin console or
+   * `gam info group`). `email` must be one of that group's addresses (primary or alias).
+   * The supported way to move an existing group under management (the `import` option is not).
+   */
+  adoptId: z.string().trim().min(1, { error: "is empty: give the group's id, or leave adoptId out" }).optional(),
 });
 export type GoogleDistributionGroupArgs = z.input<typeof googleDistributionGroupArgsSchema>;
 
 /** Inputs after check: defaults applied, so every managed field is explicit. */
-export type GoogleDistributionGroupInputs = Required<Omit<z.output<typeof googleDistributionGroupArgsSchema>, "deletionPolicy">> &
-  Pick<z.output<typeof googleDistributionGroupArgsSchema>, "deletionPolicy">;
+type OptionalInputs = "deletionPolicy" | "onExisting" | "adoptId";
+export type GoogleDistributionGroupInputs = Required<Omit<z.output<typeof googleDistributionGroupArgsSchema>, OptionalInputs>> &
+  Pick<z.output<typeof googleDistributionGroupArgsSchema>, OptionalInputs>;
 
 /** Whether the group existed before this package managed it ("pending": not yet made, management disabled). */
 export const groupOriginSchema = z.enum(["created", "adopted", "pending"]);
 export type GroupOrigin = z.infer<typeof groupOriginSchema>;
 
 /** The current version of the stored state; older versions are upgraded on read. */
-export const GOOGLE_GROUP_STATE_VERSION = 1;
+export const GOOGLE_GROUP_STATE_VERSION = 2;
 
 /** Outputs (the stored state) of a GoogleDistributionGroup. */
 export const googleDistributionGroupStateSchema = z.object({
@@ -55,10 +70,23 @@ export const googleDistributionGroupStateSchema = z.object({
   management: managementRefSchema,
   /** What preview found: "create" or "adopt <id>"; shown so a reader knows before apply. */
   adoption: z.string().optional(),
+  /** The resource's name in the program, so messages at refresh and destroy can name it. */
+  pulumiName: z.string().optional(),
+  /**
+   * The address the program declared (lowercased): one of the group's addresses, its primary
+   * address or an alias. A group is one group under any of its addresses, so declaring it by
+   * an alias is no change; `primaryEmail` is Google's primary address.
+   */
   email: z.string(),
+  /** Google's primary address of the group (absent in states stored before version 2). */
+  primaryEmail: z.string().optional(),
+  /** The group's other addresses (editable and non-editable aliases), lowercased. */
+  aliases: z.array(z.string()).optional(),
   name: z.string(),
   description: z.string(),
   deletionPolicy: deletionPolicySchema.optional(),
+  onExisting: z.enum(["adopt", "fail"]).optional(),
+  adoptId: z.string().optional(),
   /** Google's immutable id of the group. */
   groupId: z.string(),
   origin: groupOriginSchema,

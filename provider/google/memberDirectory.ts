@@ -1,5 +1,5 @@
 import type { MemberDirectory, MemberFailure, MemberKind, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
-import { wasCreatedHere } from "../propagation";
+import { recentlyCreated } from "../management/runRegistry";
 import type { BatchOutcome, DirectoryMember, GoogleDirectoryClient } from "./directoryClient";
 
 const KINDS: Record<DirectoryMember["type"], MemberKind> = { USER: "user", EXTERNAL: "user", GROUP: "group", CUSTOMER: "customer" };
@@ -29,7 +29,7 @@ function isUnknownAddress(outcome: BatchOutcome | undefined): boolean {
 export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDirectory {
   return {
     async listMembers(groupId) {
-      const members = await client.listMembers(groupId, wasCreatedHere(groupId));
+      const members = await client.listMembers(groupId, recentlyCreated(groupId));
       return members?.map(observedGoogleMember);
     },
 
@@ -57,7 +57,7 @@ export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDire
 
     async addMembers(groupId, members) {
       const keys = members.map((m) => m.key);
-      const outcomes = await client.insertMembers(groupId, keys, wasCreatedHere(groupId));
+      const outcomes = await client.insertMembers(groupId, keys, recentlyCreated(groupId));
       const added = new Map<string, ResolvedUser>();
       const failures: MemberFailure[] = [];
       const unknown: string[] = [];

@@ -37,7 +37,9 @@ export function managedDiff(state: ManagedState, desired: { management: Manageme
  * A refresh's answer for a group: the observed state as outputs, and the same minus what
  * the provider computes as inputs, so drift made by hand shows in the next diff.
  */
-export function refreshedGroup<T extends ManagedState & { groupId: string; stateVersion: number }>(id: string, refreshed: T) {
-  const { groupId: _g, origin: _o, stateVersion: _v, ...inputs } = refreshed;
+export function refreshedGroup<T extends ManagedState & { groupId: string; stateVersion: number }>(id: string, refreshed: T, computed: string[] = []) {
+  const { groupId: _g, origin: _o, stateVersion: _v, ...rest } = refreshed;
+  const inputs: Record<string, unknown> = { ...rest };
+  for (const key of computed) delete inputs[key];
   return { id, props: refreshed, inputs };
 }

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { googleDirectoryClient, type DirectoryGroup } from "../google/directoryClient";
-import { describeAdoption, diffGroup, effectiveDeletionPolicy, groupFieldChanges, observedState, planGroupCreate } from "../google/groupPlan";
+import { decideAdoption, diffGroup, effectiveDeletionPolicy, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/groupPlan";
 import {
   emailLocalPart,
   GOOGLE_GROUP_STATE_VERSION,
@@ -11,20 +11,43 @@ import {
 } from "../google/groupSchema";
 import { isDormant, refreshedGroup, pendingId } from "../management/managedLifecycle";
 import { managementEnabled, type ManagementRef } from "../management/managementSchema";
+import {
+  claimKeys,
+  forgetPlannedCreate,
+  groupConflictMessage,
+  otherHolders,
+  plannedCreate,
+  recordedMove,
+  recordMove,
+  recordPlannedCreate,
+  registerClaims,
+  type Claim,
+} from "../management/runRegistry";
 import { googleSettings, SettingsError } from "../settings";
 import { checkFields, isUnknown, PROVIDER_KEY, type CheckFailure, withProvider } from "./checkInputs";
+import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "./pulumiName";
 
 export const GOOGLE_DISTRIBUTION_GROUP_TYPE = "GoogleDistributionGroup";
 
-type Inputs = GoogleDistributionGroupInputs & { management: ManagementRef; adoption?: string };
+type Inputs = GoogleDistributionGroupInputs & { management: ManagementRef; adoption?: string; pulumiName?: string };
+
+/** Outputs the provider computes; a refresh must not turn them into inputs. */
+const COMPUTED = ["primaryEmail", "aliases"];
+
+const UNIQUENESS_FIX =
+  "declare each Google group once: remove one of the resources (bind both user groups' users through one binding), or give them different addresses";
 
 function client() {
   return googleDirectoryClient(googleSettings());
 }
 
-/** Older stored states are upgraded here (there is one version so far). */
+/** Older stored states are upgraded here: version 1 stored the primary address as `email`. */
 function loadState(props: Record<string, unknown>): GoogleDistributionGroupState {
   return googleDistributionGroupStateSchema.parse({ stateVersion: GOOGLE_GROUP_STATE_VERSION, ...props });
+}
+
+function owner(name: string | undefined, email: unknown): string {
+  return resourceLabel(GOOGLE_DISTRIBUTION_GROUP_TYPE, name, String(email ?? ""));
 }
 
 function stateOf(inputs: Inputs, group: DirectoryGroup, origin: GoogleDistributionGroupState["origin"]): GoogleDistributionGroupState {
@@ -32,20 +55,27 @@ function stateOf(inputs: Inputs, group: DirectoryGroup, origin: GoogleDistributi
     stateVersion: GOOGLE_GROUP_STATE_VERSION,
     management: inputs.management,
     ...(inputs.adoption ? { adoption: inputs.adoption } : {}),
-    email: group.email,
+    ...(inputs.pulumiName ? { pulumiName: inputs.pulumiName } : {}),
+    email: inputs.email,
+    primaryEmail: group.email,
+    aliases: group.aliases ?? [],
     name: group.name,
     description: group.description,
     ...(inputs.deletionPolicy ? { deletionPolicy: inputs.deletionPolicy } : {}),
+    ...(inputs.onExisting ? { onExisting: inputs.onExisting } : {}),
+    ...(inputs.adoptId ? { adoptId: inputs.adoptId } : {}),
     groupId: group.id,
     origin,
   };
 }
 
-
 /** The email must be in one of the directory's domains, and the directory a Google one. */
 function checkDirectory(values: Record<string, unknown>, failures: CheckFailure[]): void {
   const management = values.management as ManagementRef | undefined;
   const email = values.email;
+  if (values.adoptId !== undefined && values.onExisting !== undefined) {
+    failures.push({ property: "onExisting", reason: "has no effect with adoptId (the pinned group is taken over): remove one of them" });
+  }
   if (!management || isUnknown(management)) return;
   if (management.service !== "google") {
     failures.push({ property: "management", reason: `is the Entra ID directory ${management.directoryKey}: a GoogleDistributionGroup needs a Google Workspace DirectoryGroupManagement` });
@@ -57,27 +87,60 @@ function checkDirectory(values: Record<string, unknown>, failures: CheckFailure[
   }
 }
 
-/** Finds or makes the group with the desired email; returns it and how it came to be. */
-async function findOrCreate(desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
-  const directory = client();
-  const plan = planGroupCreate(desired, await directory.getGroup(desired.email));
-  if (plan.action === "adopt") {
-    const group = Object.keys(plan.patch).length > 0 ? await directory.patchGroup(plan.groupId, plan.patch) : ((await directory.getGroup(plan.groupId)) as DirectoryGroup);
-    return { group, origin: "adopted" };
+/** The keys naming the remote group a resource would manage: its address, and the group found. */
+function claimsOf(directoryKey: string, email: string | undefined, adoptId: string | undefined, found: DirectoryGroup | undefined): Claim[] {
+  const claims: Claim[] = [];
+  if (email) claims.push({ key: claimKeys.address(directoryKey, email), label: `address ${email}` });
+  if (adoptId) claims.push({ key: claimKeys.group(directoryKey, adoptId), label: `group ${adoptId}` });
+  if (found) {
+    claims.push({ key: claimKeys.group(directoryKey, found.id), label: `group ${found.id}` });
+    for (const address of groupAddresses(found)) claims.push({ key: claimKeys.address(directoryKey, address), label: `address ${address} of group ${found.id}` });
   }
+  return claims;
+}
+
+/** At apply: no other resource of this run claims the address (re-checked before the first write). */
+function assertSoleOwner(who: string, desired: Inputs): void {
+  const key = claimKeys.address(desired.management.directoryKey, desired.email);
+  const others = otherHolders(who, key);
+  if (others.length > 0) throw new Error(groupConflictMessage(who, others.map((holder) => ({ holder, label: `address ${desired.email}` })), desired.management.directoryKey, UNIQUENESS_FIX));
+}
+
+/**
+ * Finds or makes the group with the desired email; returns it and how it came to be.
+ * A group found where this run's check found none (and no other resource claims it) is this
+ * stack's own earlier attempt landing late, so it counts as created (see runRegistry).
+ */
+async function findOrCreate(who: string, desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
+  const directory = client();
+  const addressKey = claimKeys.address(desired.management.directoryKey, desired.email);
+  const ours = (group: DirectoryGroup) => plannedCreate(who, addressKey) && otherHolders(who, claimKeys.group(desired.management.directoryKey, group.id)).length === 0;
+  const adopt = async (existing: DirectoryGroup, origin: "created" | "adopted") => {
+    const patch = groupFieldChanges(desired, existing);
+    const group = Object.keys(patch).length > 0 ? { ...existing, ...(await directory.patchGroup(existing.id, patch)), aliases: existing.aliases } : existing;
+    return { group, origin };
+  };
+  const existing = await directory.getGroup(desired.adoptId ?? desired.email);
+  const decision = decideAdoption(desired, existing);
+  if ("fail" in decision) throw new Error(`${decision.property}: ${decision.fail}`);
+  if (existing) return adopt(existing, !desired.adoptId && ours(existing) ? "created" : "adopted");
   const inserted = await directory.insertGroup({ email: desired.email, name: desired.name, description: desired.description });
-  // A 409 means the group appeared between the lookup and the insert (or a retried insert landed).
-  const patch = groupFieldChanges(desired, inserted.group);
-  const group = inserted.existed && Object.keys(patch).length > 0 ? await directory.patchGroup(inserted.group.id, patch) : inserted.group;
-  return { group, origin: inserted.existed ? "adopted" : "created" };
+  if (!inserted.existed) return { group: inserted.group, origin: "created" };
+  // 409: the address was taken between the lookup and the insert (or a retried insert landed).
+  const refused = decideAdoption(desired, inserted.group);
+  if ("fail" in refused && !ours(inserted.group)) throw new Error(`${refused.property}: ${refused.fail}`);
+  return adopt(inserted.group, ours(inserted.group) ? "created" : "adopted");
 }
 
 /** Lifecycle of a Google Workspace distribution group, identified by its email. */
 export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, news);
+    const { [PULUMI_NAME_KEY]: pulumiName, ...given } = news;
+    const name = typeof pulumiName === "string" ? pulumiName : undefined;
+    const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, given);
     checkDirectory(values, failures);
     const email = values.email;
+    const who = owner(name, email);
     if (values.name === undefined && typeof email === "string" && !isUnknown(email)) values.name = emailLocalPart(email);
     if (values.description === undefined) values.description = "";
     const management = values.management as ManagementRef | undefined;
@@ -85,14 +148,28 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
       try {
         googleSettings();
       } catch (error) {
-        if (error instanceof SettingsError) throw new Error(`${GOOGLE_DISTRIBUTION_GROUP_TYPE} ${String(email ?? "")}: ${error.message}`);
+        if (error instanceof SettingsError) throw new Error(`${who}: ${error.message}`);
         throw error;
       }
-      // Say at preview whether create will adopt or create (read-only lookup, once).
-      if (typeof olds.adoption === "string" && olds.email === email) values.adoption = olds.adoption;
-      else if (typeof email === "string" && !isUnknown(email) && managementEnabled(management)) values.adoption = describeAdoption(await client().getGroup(email));
+      const knownEmail = typeof email === "string" && !isUnknown(email) ? email : undefined;
+      const adoptId = typeof values.adoptId === "string" && !isUnknown(values.adoptId) ? values.adoptId : undefined;
+      let found: DirectoryGroup | undefined;
+      // Say at preview whether create will adopt or create (read-only lookup, only when the address or pin changed).
+      const unchanged = typeof olds.adoption === "string" && olds.email === email && olds.adoptId === values.adoptId && olds.onExisting === values.onExisting;
+      if (unchanged) values.adoption = olds.adoption;
+      else if (knownEmail && !isUnknown(values.adoptId) && managementEnabled(management)) {
+        found = await withResourceContext(who, `group ${adoptId ?? knownEmail}`, () => client().getGroup(adoptId ?? knownEmail));
+        const decision = decideAdoption({ email: knownEmail, adoptId, onExisting: values.onExisting as Inputs["onExisting"] }, found);
+        if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
+        else values.adoption = movedFrom(who, olds, knownEmail, decision.adoption);
+        const addressKey = claimKeys.address(management.directoryKey, knownEmail);
+        if (!found) recordPlannedCreate(who, addressKey);
+        else forgetPlannedCreate(who);
+      }
+      const conflicts = registerClaims(who, claimsOf(management.directoryKey, knownEmail, adoptId, found));
+      if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
     }
-    return { inputs: { ...values, [PROVIDER_KEY]: news[PROVIDER_KEY] }, failures };
+    return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}), [PROVIDER_KEY]: news[PROVIDER_KEY] }, failures };
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -106,36 +183,58 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
       const pending = { id: "", email: desired.email, name: desired.name, description: desired.description };
       return { id: pendingId(), outs: withProvider(stateOf(desired, pending, "pending"), inputs) };
     }
-    const { group, origin } = await findOrCreate(desired);
-    return { id: group.id, outs: withProvider(stateOf(desired, group, origin), inputs) };
+    const who = owner(desired.pulumiName, desired.email);
+    return withResourceContext(who, `group ${desired.email}`, async () => {
+      assertSoleOwner(who, desired);
+      const { group, origin } = await findOrCreate(who, desired);
+      return { id: group.id, outs: withProvider(stateOf(desired, group, origin), inputs) };
+    });
   },
 
   async read(id: string, props: Record<string, unknown>) {
     const state = loadState(props);
     if (isDormant(state)) return { id, props };
-    const observed = await client().getGroup(state.groupId);
+    const observed = await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => client().getGroup(state.groupId));
+    // A 404 is the answer: the group is gone (refresh drops it; the next up makes it again).
     if (!observed) return {};
     const refreshed = withProvider(observedState(state, observed), props);
-    return refreshedGroup(id, refreshed);
+    return refreshedGroup(id, refreshed, COMPUTED);
   },
 
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const state = loadState(olds);
     const desired = news as unknown as Inputs;
     if (!managementEnabled(desired.management)) return { outs: withProvider({ ...state, management: desired.management }, news) };
-    if (desired.email !== state.email) {
-      // Another address is another group: find or create it; the old one is released.
-      const { group, origin } = await findOrCreate(desired);
-      return { outs: withProvider(stateOf(desired, group, origin), news) };
-    }
-    const patch = groupFieldChanges(desired, state);
-    const group = Object.keys(patch).length > 0 ? await client().patchGroup(state.groupId, patch) : { id: state.groupId, email: state.email, name: state.name, description: state.description };
-    return { outs: withProvider(stateOf(desired, group, state.origin), news) };
+    const who = owner(desired.pulumiName, desired.email);
+    return withResourceContext(who, `group ${state.email} (${state.groupId})`, async () => {
+      // Another group is a replacement (diff); an update only ever concerns the managed group.
+      if (!isAddressOfState(desired.email, state)) throw new Error(`email ${desired.email} is not an address of the managed group; this change must replace the resource (run pulumi up again)`);
+      assertSoleOwner(who, desired);
+      const patch = groupFieldChanges(desired, state);
+      const current: DirectoryGroup = { id: state.groupId, email: state.primaryEmail ?? state.email, name: state.name, description: state.description, aliases: state.aliases ?? [] };
+      const group = Object.keys(patch).length > 0 ? { ...current, ...(await client().patchGroup(state.groupId, patch)), aliases: current.aliases } : current;
+      return { outs: withProvider(stateOf(desired, group, state.origin), news) };
+    });
   },
 
   async delete(_id: string, props: Record<string, unknown>) {
     const state = loadState(props);
     if (isDormant(state)) return;
-    if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) === "delete") await client().deleteGroup(state.groupId);
+    if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) !== "delete") return;
+    const who = owner(state.pulumiName, state.email);
+    // Another resource of this run took the group over (e.g. the resource was renamed without an alias): release it, do not delete it under that resource.
+    const dir = state.management.directoryKey;
+    const keys = [claimKeys.group(dir, state.groupId), ...[state.email, state.primaryEmail ?? state.email].map((a) => claimKeys.address(dir, a))];
+    if (keys.some((k) => otherHolders(who, k).length > 0)) return;
+    await withResourceContext(who, `group ${state.email} (${state.groupId})`, () => client().deleteGroup(state.groupId));
   },
 };
+
+/** An address change is a replacement; the preview's `adoption` says what becomes of the old group. */
+function movedFrom(who: string, olds: Record<string, unknown>, email: string, adoption: string): string {
+  if (typeof olds.email === "string" && olds.email !== email && typeof olds.adoption === "string") recordMove(who, `${olds.email}>${email}`);
+  // The engine checks a replacement again without old inputs: the first check of this run recorded the move.
+  const [previous, to] = (recordedMove(who) ?? "").split(">");
+  if (!previous || to !== email) return adoption;
+  return `${adoption}; replaces the group of ${previous}, which is deleted after the members move if this stack created it, else released (deletionPolicy overrides)`;
+}

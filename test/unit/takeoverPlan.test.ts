@@ -57,4 +57,24 @@ describe("Entra takeover rules", () => {
     expect(deriveMailNickname("Sales & Marketing (EMEA)")).to.equal(nick);
     expect(deriveMailNickname("x".repeat(300)).length).to.be.at.most(64);
   });
+
+  it("takes over only an exact name (case and spacing included); near matches are reported, never adopted", () => {
+    const near = [
+      { ...group("lower", "security"), displayName: "engineering" },
+      { ...group("space", "security"), displayName: "Engineering " },
+    ];
+    const plan = planTakeover("Engineering", near, {});
+    expect(plan.action).to.equal("create");
+    expect(describeTakeover(plan)).to.equal('create (group lower is named "engineering", group space is named "Engineering ": not exactly "Engineering", never taken over)');
+    expect(planTakeover("Engineering", [...near, group("exact", "security")], {})).to.include({ action: "adopt", groupId: "exact" });
+  });
+
+  it("onExisting: create refuses takeover, fail stops, adopt is the default", () => {
+    const plan = planTakeover("Engineering", [group("s1", "security")], { onExisting: "create" });
+    expect(describeTakeover(plan)).to.equal('create (onExisting is "create": s1 not taken over)');
+    const failed = planTakeover("Engineering", [group("s1", "security")], { onExisting: "fail" });
+    expect(failed.action).to.equal("fail");
+    expect(planTakeover("Engineering", [], { onExisting: "fail" })).to.deep.equal({ action: "create" });
+    expect(planTakeover("Engineering", [group("s1", "security")], { onExisting: "adopt" })).to.deep.equal({ action: "adopt", groupId: "s1" });
+  });
 });

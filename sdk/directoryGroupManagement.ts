@@ -56,3 +56,16 @@ export function managementInput(management: DirectoryGroupManagement, resource: 
     return ref;
   });
 }
+
+/**
+ * The management reference a group sends: the directory's, or, while the group's `enabled`
+ * input is false, the same marked as waiting (the group stays pending and writes nothing).
+ */
+export function groupManagementRef(management: DirectoryGroupManagement, enabled: pulumi.Input<boolean> | undefined, resource: string): pulumi.Output<ManagementRef> {
+  if (enabled === undefined) return management.ref;
+  return pulumi.all([management.ref, enabled]).apply(([ref, on]) => {
+    if (on) return ref;
+    void pulumi.log.info(`${resource}: not made yet (enabled is false, e.g. its user group has no users): no change`);
+    return { ...ref, waitingFor: `${resource} has enabled: false` };
+  });
+}

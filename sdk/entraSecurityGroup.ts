@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EntraSecurityGroupArgs as PlainArgs, EntraSecurityGroupState } from "../provider/entra/securityGroupSchema";
-import { type DirectoryGroupManagement, managementInput } from "./directoryGroupManagement";
+import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
 import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 type PlainFields = Omit<PlainArgs, "management">;
@@ -8,6 +8,13 @@ type PlainFields = Omit<PlainArgs, "management">;
 export type EntraSecurityGroupArgs = { [K in keyof PlainFields]: pulumi.Input<NonNullable<PlainFields[K]>> } & {
   /** The Entra ID directory's management; the group is created in that tenant. */
   management: DirectoryGroupManagement;
+  /**
+   * While false, the group is not made: nothing is written and it stays pending (as while its
+   * directory's management is disabled); the first `pulumi up` after it turns true makes it.
+   * A group already made is left as it is. Default true. `UserGroupExport` sets it to whether
+   * the user group has users, as the seed says: groups are not exported until they have one.
+   */
+  enabled?: pulumi.Input<boolean>;
 };
 
 /**
@@ -40,8 +47,8 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: EntraSecurityGroupArgs, opts?: pulumi.CustomResourceOptions) {
     refuseImport("EntraSecurityGroup", name, opts, 'declare the group with adoptId: "<its object id>" (or by its exact display name, which takes it over)');
-    const { management, ...rest } = args;
-    const props = { description: undefined, mailNickname: undefined, ...rest, pulumiName: name, management: management.ref, groupId: undefined, origin: undefined, adoption: undefined };
+    const { management, enabled, ...rest } = args;
+    const props = { description: undefined, mailNickname: undefined, ...rest, pulumiName: name, management: groupManagementRef(management, enabled, `EntraSecurityGroup ${name}`), groupId: undefined, origin: undefined, adoption: undefined };
     super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
     this.directoryKey = management.ref.directoryKey;
     this.directoryManagement = management;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/groupSchema";
-import { type DirectoryGroupManagement, managementInput } from "./directoryGroupManagement";
+import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
 import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 /** Inputs of {@link GoogleDistributionGroup}; see the fields' docs in provider/google/groupSchema.ts. */
@@ -8,6 +8,13 @@ type PlainFields = Omit<PlainArgs, "management">;
 export type GoogleDistributionGroupArgs = { [K in keyof PlainFields]: pulumi.Input<NonNullable<PlainFields[K]>> } & {
   /** The Google Workspace directory's management; the group is created in that directory. */
   management: DirectoryGroupManagement;
+  /**
+   * While false, the group is not made: nothing is written and it stays pending (as while its
+   * directory's management is disabled); the first `pulumi up` after it turns true makes it.
+   * A group already made is left as it is. Default true. `UserGroupExport` sets it to whether
+   * the user group has users, as the seed says: groups are not exported until they have one.
+   */
+  enabled?: pulumi.Input<boolean>;
 };
 
 /**
@@ -57,7 +64,7 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: GoogleDistributionGroupArgs, opts?: pulumi.CustomResourceOptions) {
     refuseImport("GoogleDistributionGroup", name, opts, 'declare the group with its email (an existing group at that address is adopted) or with adoptId: "<the group\'s id>"');
-    const { management, ...rest } = args;
+    const { management, enabled, ...rest } = args;
     const props = {
       name: undefined,
       description: undefined,
@@ -73,7 +80,7 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
     super(
       providerStub("GoogleDistributionGroup"),
       name,
-      { ...props, management: management.ref },
+      { ...props, management: groupManagementRef(management, enabled, `GoogleDistributionGroup ${name}`) },
       withDependency(opts, management),
       TYPE_MODULE,
       "GoogleDistributionGroup",

@@ -14,6 +14,12 @@ export interface ExportedUserGroup {
   /** Directories to export to; default every directory given. */
   exportTo?: ("google" | "entra")[];
   membershipMode?: "authoritative" | "additive";
+  /**
+   * A user group that may have no users: its groups are not made (nothing is exported, no
+   * empty group is created) and its bindings wait until it has one. Without it, an empty user
+   * group fails at preview. Default false.
+   */
+  allowEmpty?: boolean;
 }
 
 export interface UserGroupExportArgs {
@@ -59,18 +65,20 @@ export class UserGroupExport extends pulumi.ComponentResource {
     for (const userGroup of args.userGroups) {
       const base = `${name}-${slug(userGroup.name)}`;
       const targets = userGroup.exportTo ?? (["google", "entra"] as const).filter((d) => args[d] !== undefined);
-      const binding = { userGroup: { name: userGroup.name, users: userGroup.users }, membershipMode: userGroup.membershipMode };
+      const binding = { userGroup: { name: userGroup.name, users: userGroup.users }, membershipMode: userGroup.membershipMode, allowEmpty: userGroup.allowEmpty };
+      // The seed: a group is not exported until its user group has a user.
+      const enabled = userGroup.allowEmpty ? pulumi.output(userGroup.users).apply((users) => users.length > 0) : undefined;
       for (const directory of targets) {
         if (directory === "google") {
           if (!this.googleManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Google Workspace, but no google directory is given: add google: { domains: [...] }`);
           // The seed warns that without a group email, users of bound groups can be suspended.
           if (!userGroup.email) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" has no email: set email (the distribution group's address) to export it to Google Workspace, or exportTo: ["entra"]`);
-          const group = new GoogleDistributionGroup(`${base}-google`, { management: this.googleManagement, email: userGroup.email, name: userGroup.name, description: userGroup.description ?? "" }, parent);
+          const group = new GoogleDistributionGroup(`${base}-google`, { management: this.googleManagement, email: userGroup.email, name: userGroup.name, description: userGroup.description ?? "", enabled }, parent);
           this.googleGroups[userGroup.name] = group;
           this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding }, parent);
         } else {
           if (!this.entraManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Entra ID, but no entra directory is given: add entra: { tenantId: "..." }`);
-          const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.name, description: userGroup.description ?? "" }, parent);
+          const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.name, description: userGroup.description ?? "", enabled }, parent);
           this.entraGroups[userGroup.name] = group;
           this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding }, parent);
         }

@@ -51,6 +51,12 @@ export const managementRefSchema = z.object({
   domains: z.array(z.string()).optional(),
   /** Entra only. */
   tenantId: z.string().optional(),
+  /**
+   * Set (by the SDK) while the group must not be made yet, e.g. its user group has no users
+   * (the seed: groups are not exported until they have a user): the group stays pending,
+   * nothing is written, exactly as while management is disabled. Says why, for messages.
+   */
+  waitingFor: z.string().optional(),
 });
 export type ManagementRef = z.infer<typeof managementRefSchema>;
 
@@ -76,5 +82,6 @@ export function recordManagementSwitch(directoryKey: string, enabled: boolean): 
 
 /** Whether remote changes are allowed: the newest switch seen, else the stored one. */
 export function managementEnabled(ref: ManagementRef): boolean {
+  if (ref.waitingFor) return false;
   return currentSwitches.get(ref.directoryKey) ?? ref.enabled;
 }

@@ -165,3 +165,18 @@ export function recordMove(owner: string, from: string): void {
 export function recordedMove(owner: string): string | undefined {
   return moves.get(owner);
 }
+
+/**
+ * Groups a group resource's check plans to take over, by directory and label (Entra display
+ * name): a binding of that group learns its id at preview (the group's `groupId` output is
+ * unknown until it is applied) and can list the members the apply would remove.
+ */
+const plannedAdoptions = new Map<string, string>();
+
+export function recordPlannedAdoption(directoryKey: string, label: string, groupId: string): void {
+  plannedAdoptions.set(`${directoryKey}\n${label}`, groupId);
+}
+
+export function plannedAdoption(directoryKey: string, label: string): string | undefined {
+  return plannedAdoptions.get(`${directoryKey}\n${label}`);
+}

@@ -14,7 +14,7 @@ import { effectiveDeletionPolicy } from "../google/groupPlan";
 import { isDormant, refreshedGroup, managedDiff, pendingId } from "../management/managedLifecycle";
 import { managementEnabled, type ManagementRef } from "../management/managementSchema";
 import { entraSettings, SettingsError } from "../settings";
-import { claimKeys, groupConflictMessage, otherHolders, registerClaims, type Claim } from "../management/runRegistry";
+import { claimKeys, groupConflictMessage, otherHolders, recordPlannedAdoption, registerClaims, type Claim } from "../management/runRegistry";
 import { checkFields, isUnknown, PROVIDER_KEY, withProvider, type CheckFailure } from "./checkInputs";
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "./pulumiName";
 
@@ -154,6 +154,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
         else values.adoption = describeTakeover(plan);
         if (plan.action === "adopt") adopted = plan.groupId;
       }
+      if (adopted) recordPlannedAdoption(management.directoryKey, String(values.displayName), adopted);
       const desired = values as { displayName: string; adoptId?: string; onExisting?: string };
       const conflicts = registerClaims(who, claimsOf(management.directoryKey, desired, adopted));
       if (conflicts.length > 0) failures.push({ property: "displayName", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { PartialApplyError } from "../errors";
 import { managementEnabled, type ManagementRef } from "../management/managementSchema";
+import { plannedAdoption } from "../management/runRegistry";
 import { claimGroupMembership } from "../membership/bindingClaims";
 import {
   DEFAULT_MAX_REMOVAL_PERCENT,
@@ -72,14 +73,14 @@ function managedIds(state: GroupBindingState | undefined, observed: readonly Obs
 
 /**
  * The key to read the group by at preview when its id is not known yet (a group adopted in
- * the same update): Google's address. `undefined`: nothing to read (a group made by this
- * update has no members to remove).
+ * the same update): Google's address; for Entra, the id its group resource plans to take
+ * over. `undefined`: nothing to read (a group made by this update has no members to remove).
  */
 function lookupTargetId(target: BindingTarget): string | undefined {
   if (isKnownId(target.groupId)) return target.groupId;
   if (isUnknown(target.label) || target.label === "") return undefined;
-  // Google takes a group's address as its key; an Entra group is found by id only.
-  return target.service === "google" ? target.label.toLowerCase() : undefined;
+  // Google takes a group's address as its key; an Entra group is the one its resource's check plans to take over.
+  return target.service === "google" ? target.label.toLowerCase() : plannedAdoption(target.directoryKey, target.label);
 }
 
 interface Reading {

@@ -88,6 +88,35 @@ describe("Binding safety: one owner per group's membership, moves that lose nobo
     expect(clean.code, clean.output).to.equal(0);
   });
 
+  it("an empty user group exports nothing (no empty group is made) until it has a user", async () => {
+    const stack = await E2eStack.create(sandbox, "empty-waits");
+    const spec = (users: string[]) => ({
+      management: { tenant: { entra: { tenantId: sandbox.entra.tenantId } }, workspace: { google: { domains: ["example.com"] } } },
+      googleGroups: { g: { management: "workspace", email: "waiting@example.com", enabled: users.length > 0 } },
+      entraGroups: { e: { management: "tenant", displayName: "Waiting", enabled: users.length > 0 } },
+      bindings: {
+        "g-members": { target: "g", allowEmpty: true, userGroup: { name: "Waiting", users } },
+        "e-members": { target: "e", allowEmpty: true, userGroup: { name: "Waiting", users } },
+      },
+    });
+    stack.declare(spec([]));
+    sandbox.resetRequestCounts();
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(writeRequests(sandbox), "nothing written").to.deep.equal([]);
+    expect(googleMembers(sandbox, "waiting@example.com")).to.deep.equal([]);
+    expect(sandbox.google.tenant.groups.some((g) => g.email === "waiting@example.com"), "no empty Google group").to.equal(false);
+    expect(sandbox.entra.tenant.groups.some((g) => g.displayName === "Waiting"), "no empty Entra group").to.equal(false);
+    stack.declare(spec(["alice@example.com"]));
+    const filled = await stack.workspace.up();
+    expect(filled.code, filled.output).to.equal(0);
+    expect(googleMembers(sandbox, "waiting@example.com")).to.deep.equal(["alice@example.com"]);
+    expect(entraMembers(sandbox, sandbox.entra.tenant.groups.find((g) => g.displayName === "Waiting")!.id)).to.deep.equal(["alice@example.com"]);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+    expect((await stack.workspace.destroy()).code).to.equal(0);
+  });
+
   it("users from another resource's output (unknown at preview) preview and apply", async () => {
     const stack = await E2eStack.create(sandbox, "unknown-users");
     stack.declare({

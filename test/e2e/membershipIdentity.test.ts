@@ -221,6 +221,9 @@ const SP_ID = "5e000000-0000-4000-8000-000000000001";
 const DEVICE_ID = "de000000-0000-4000-8000-000000000001";
 const CONTACT_ID = "c0000000-0000-4000-8000-000000000001";
 const NESTED_ID = "9e000000-0000-4000-8000-000000000001";
+const LEGACY_ID = "1e000000-0000-4000-8000-000000000001";
+const ALICE_ID = "a1000000-0000-4000-8000-000000000001";
+const ERIN_ID = "e1000000-0000-4000-8000-000000000001";
 
 describe("Membership by identity on Entra ID, through the real Pulumi CLI", function () {
   let sandbox: Sandbox;
@@ -231,11 +234,11 @@ describe("Membership by identity on Entra ID, through the real Pulumi CLI", func
     sandbox = await startSandbox({
       entra: {
         users: [
-          { userPrincipalName: "alice@example.com" },
+          { id: ALICE_ID, userPrincipalName: "alice@example.com" },
           // A guest: the UPN is the tenant's, the address people know is the mail.
           { userPrincipalName: "dave_contoso.com#EXT#@example.onmicrosoft.com", mail: "dave@contoso.com" },
           // A user whose mail differs from the UPN.
-          { userPrincipalName: "erin.smith@example.com", mail: "erin@example.com" },
+          { id: ERIN_ID, userPrincipalName: "erin.smith@example.com", mail: "erin@example.com" },
           // A user known by an address that is neither the UPN nor the mail.
           { userPrincipalName: "frank@example.com", otherMails: ["frank@personal.example"], proxyAddresses: ["SMTP:frank@example.com", "smtp:f.jones@example.com"] },
         ],
@@ -245,6 +248,7 @@ describe("Membership by identity on Entra ID, through the real Pulumi CLI", func
         groups: [
           { id: NESTED_ID, displayName: "Nested" },
           { displayName: "Mixed", members: [SP_ID, DEVICE_ID, CONTACT_ID, NESTED_ID] },
+          { id: LEGACY_ID, displayName: "Legacy", members: [ALICE_ID, ERIN_ID] },
         ],
       },
     });
@@ -302,6 +306,24 @@ describe("Membership by identity on Entra ID, through the real Pulumi CLI", func
     expect(up.code, up.output).to.equal(0);
     expect(entraMembers(sandbox, mixed().id)).to.deep.equal(["alice@example.com"]);
     await stableOverRounds(stack, () => expect(entraMembers(sandbox, mixed().id)).to.deep.equal(["alice@example.com"]));
+  });
+
+  it("first bind to a group taken over in the same update: the preview lists who will be removed", async () => {
+    const stack2 = await E2eStack.create(sandbox, "identity-entra-takeover");
+    stack2.declare({
+      management: tenant(),
+      entraGroups: { legacy: { management: "tenant", displayName: "Legacy" } },
+      bindings: { "legacy-members": { target: "legacy", userGroup: { name: "Legacy", users: ["alice@example.com"] } } },
+    });
+    const preview = await stack2.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout).to.include(`adopt existing group ${LEGACY_ID}`);
+    expect(preview.stdout).to.match(/removals\s*:\s*\{\s*"?erin\.smith@example\.com"?\s*:\s*"remove from Legacy"/);
+    const up = await stack2.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(entraMembers(sandbox, LEGACY_ID)).to.deep.equal(["alice@example.com"]);
+    const clean = await stack2.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
   });
 
   it("a group deleted in the portal: refresh succeeds at once, and the next up makes it and its members again", async () => {

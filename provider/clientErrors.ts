@@ -15,7 +15,7 @@ export class ReadOnlyError extends Error {
   ) {
     super(
       `read-only mode: refused to ${operation} in ${service} (nothing was sent): GROUP_EXPORT_READ_ONLY or groupExport:readOnly is "true", ` +
-        `so this stack may preview and refresh but not change the directory. Run the apply or destroy without it, with credentials allowed to write (${README_READ_ONLY})`,
+        `so this stack is read-only: it may preview and refresh but not change the directory. Run the apply or destroy without it, with credentials allowed to write (${README_READ_ONLY})`,
     );
     this.name = "ReadOnlyError";
   }

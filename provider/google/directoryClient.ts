@@ -198,7 +198,7 @@ export class GoogleDirectoryClient {
     const write = calls.find((c) => c.method !== "GET");
     if (this.settings.readOnly && write) {
       const more = calls.length > 1 ? ` (and ${calls.length - 1} more call${calls.length > 2 ? "s" : ""} in the same batch)` : "";
-      throw new ReadOnlyError("Google", `${describeGoogleRequest({ method: write.method, path: write.path }) ?? `${write.method} ${write.path}`}${more}`);
+      throw new ReadOnlyError("Google", `${describeGoogleRequest({ method: write.method, path: write.path, body: write.body }) ?? `${write.method} ${write.path}`}${more}`);
     }
     const outcomes: BatchOutcome[] = new Array(calls.length);
     let pending = calls.map((_, i) => i);

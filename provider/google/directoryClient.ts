@@ -130,9 +130,9 @@ export class GoogleDirectoryClient {
     });
   }
 
-  /** Calls per batch request: a share of the quota, so that several resources progress together and none waits for a whole minute's worth. */
+  /** Calls per batch request: half the quota at most, so that a batch always fits a window and two resources progress together. */
   private batchSize(): number {
-    return Math.max(1, Math.min(GOOGLE_BATCH_MAX, Math.floor(this.limiter.budget().units / 4)));
+    return Math.max(1, Math.min(GOOGLE_BATCH_MAX, Math.floor(this.limiter.budget().units / 2)));
   }
 
   /**

@@ -35,6 +35,14 @@ export interface LimiterOptions {
   maxConcurrent: number;
   /** True for an error that says the server throttled us (feeds back into the pace). */
   isThrottled?: (error: unknown) => boolean;
+  /**
+   * Lower the pace only when throttled while using at least this share of the budget (default
+   * 0: always). Graph throttles for many reasons besides our own load and says how long to
+   * wait (Retry-After, honoured per request); slowing down while far below the budget would
+   * only lose time. Google's quota is a hard window shared with every tool using the same
+   * admin, and its refusals carry no Retry-After: there any refusal slows down.
+   */
+  slowDownAbove?: number;
   now?: () => number;
 }
 
@@ -69,6 +77,7 @@ export class QuotaLimiter {
   private readonly names: string[];
   private maxConcurrent: number;
   private readonly isThrottled: (error: unknown) => boolean;
+  private readonly slowDownAbove: number;
   private readonly now: () => number;
   private spent: Spent[] = [];
   private running = 0;
@@ -83,6 +92,7 @@ export class QuotaLimiter {
     this.names = Object.keys(options.budgets);
     this.maxConcurrent = options.maxConcurrent;
     this.isThrottled = options.isThrottled ?? (() => false);
+    this.slowDownAbove = options.slowDownAbove ?? 0;
     this.now = options.now ?? Date.now;
     this.stats_ = { granted: Object.fromEntries(this.names.map((n) => [n, 0])), slowdowns: 0, pace: 1 };
   }
@@ -151,7 +161,10 @@ export class QuotaLimiter {
     const now = this.now();
     const window = Math.min(...this.names.map((n) => this.budgets[n].windowMs));
     if (now - this.lastSlowdown < window / 20) return;
-    this.paceAtSlowdown = Math.max(MIN_PACE, this.pace() * DECREASE);
+    const pace = this.pace();
+    const busiest = Math.max(...this.names.map((n) => this.used(n, now) / Math.max(1, this.budgets[n].units * pace)));
+    if (busiest < this.slowDownAbove) return;
+    this.paceAtSlowdown = Math.max(MIN_PACE, pace * DECREASE);
     this.lastSlowdown = now;
     this.stats_.slowdowns++;
     this.pump();

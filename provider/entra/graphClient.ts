@@ -95,6 +95,7 @@ export class GraphDirectoryClient {
       },
       maxConcurrent: 8,
       isThrottled,
+      slowDownAbove: 0.5,
     });
   }
 

@@ -99,6 +99,22 @@ describe("quota limiter (sliding window in quota units)", () => {
     expect(limiter.stats().pace, "back to full pace").to.equal(1);
   });
 
+  it("can ignore throttling that comes while it uses little of its budget (Graph: Retry-After is honoured per request)", async () => {
+    const throttled = new Error("429");
+    const limiter = new QuotaLimiter({ budgets: { units: { units: 100, windowMs: 10_000 } }, maxConcurrent: 100, isThrottled: (e) => e === throttled, slowDownAbove: 0.5 });
+    const starts: number[] = [];
+    const refused = limiter.schedule(request(clock, starts, 0, throttled)).catch((e: unknown) => e);
+    await clock.tickAsync(1);
+    await refused;
+    expect(limiter.stats()).to.include({ slowdowns: 0, pace: 1 });
+    // Busy: 60 of 100 units in the window, then a throttle: now it slows down.
+    await Promise.all([...Array.from({ length: 59 }, () => limiter.schedule(request(clock, starts))), clock.tickAsync(1)]);
+    const again = limiter.schedule(request(clock, starts, 0, throttled)).catch((e: unknown) => e);
+    await clock.tickAsync(1_000);
+    await again;
+    expect(limiter.stats().slowdowns).to.equal(1);
+  });
+
   it("holds several budgets at once (Graph: resource units and writes)", async () => {
     const limiter = new QuotaLimiter({
       budgets: { units: { units: 100, windowMs: 10_000 }, writes: { units: 3, windowMs: 150_000 } },

@@ -15,6 +15,8 @@ export interface RetryVerdict {
   retry: boolean;
   /** Server-requested wait (Retry-After), in ms. */
   afterMs?: number;
+  /** The server throttled the call (429, Google's 403 rate/quota reasons): feeds the pace, and is reported as a rate limit. */
+  throttled?: boolean;
 }
 
 export type Classifier = (error: unknown) => RetryVerdict;
@@ -48,8 +50,38 @@ export async function withRetry<T>(call: () => Promise<T>, classify: Classifier,
   }
 }
 
-/** Network-level failures worth retrying (reset, refused, timed out). */
+/**
+ * Network-level failure codes worth retrying: resets, refusals, timeouts, DNS hiccups, and
+ * undici's (Node's fetch) socket errors. The request may or may not have reached the server,
+ * which is why every write this package makes is idempotent or checked before it is repeated.
+ */
+const CONNECTION_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/**
+ * Network-level failures worth retrying. Node's fetch reports them as `TypeError: fetch failed`
+ * with the socket error as `cause` (sometimes nested), so the cause chain is searched.
+ */
 export function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" && ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "UND_ERR_SOCKET"].includes(code);
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && CONNECTION_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -56,8 +56,17 @@ export interface GoogleSettings {
   apiRootUrl?: string;
   /** Token endpoint to send the JWT grant to instead of https://oauth2.googleapis.com/token. */
   tokenUrl?: string;
-  /** Ask for read-only scopes (pull-request previews and drift checks with read-only delegation). */
+  /**
+   * Read-only mode: the client refuses every write before sending it, and asks for read-only
+   * scopes (pull-request previews and drift checks with read-only delegation).
+   */
   readOnly: boolean;
+  /**
+   * The Directory API quota this provider paces itself to, in queries per minute for the
+   * impersonated admin (every call inside a batch is one query). Google's default is 2,400;
+   * lower it when other tools share the admin's quota (groupExport:googleQuotaPerMinute).
+   */
+  quotaPerMinute: number;
 }
 
 /** How the provider signs in to Entra ID; chosen by `groupExport:entraCredential` or by what is configured. */
@@ -73,7 +82,24 @@ export interface EntraSettings {
   authorityHost?: string;
   /** Graph base URL (the sandbox's URL in tests); undefined means graph.microsoft.com. */
   graphBaseUrl?: string;
+  /** Read-only mode: the client refuses every write before sending it. */
+  readOnly: boolean;
+  /**
+   * Graph's identity-and-access budget this provider paces itself to, in resource units per
+   * 10 seconds for this application in the tenant (groupExport:graphResourceUnitsPer10Seconds).
+   * Default 3,500: Microsoft's figure for the smallest tenants (under 50 users; 5,000 up to 500
+   * users, 8,000 above), shared with any other use of the same application.
+   */
+  resourceUnitsPer10Seconds: number;
+  /** Graph's write budget per application and tenant: 3,000 writes per 150 seconds. */
+  writesPer150Seconds: number;
 }
+
+/** Google's documented default quota: 2,400 queries per minute per user. */
+export const GOOGLE_DEFAULT_QUOTA_PER_MINUTE = 2400;
+/** Graph identity-and-access limits per application and tenant (smallest tenant size). */
+export const GRAPH_DEFAULT_RESOURCE_UNITS_PER_10_SECONDS = 3500;
+export const GRAPH_DEFAULT_WRITES_PER_150_SECONDS = 3000;
 
 let stackConfig: StackConfig = { get: () => undefined };
 let cachedGoogle: GoogleSettings | undefined;
@@ -125,15 +151,32 @@ function readEntraSettings(): EntraSettings {
     federatedTokenFile,
     authorityHost: setting("entraAuthorityHost", "AZURE_AUTHORITY_HOST"),
     graphBaseUrl: setting("graphBaseUrl", "GROUP_EXPORT_GRAPH_BASE_URL"),
+    readOnly: readOnlySetting(),
+    resourceUnitsPer10Seconds: positiveInteger("graphResourceUnitsPer10Seconds", "GROUP_EXPORT_GRAPH_RESOURCE_UNITS_PER_10_SECONDS", GRAPH_DEFAULT_RESOURCE_UNITS_PER_10_SECONDS),
+    writesPer150Seconds: positiveInteger("graphWritesPer150Seconds", "GROUP_EXPORT_GRAPH_WRITES_PER_150_SECONDS", GRAPH_DEFAULT_WRITES_PER_150_SECONDS),
   };
 }
 
 /**
  * `groupExport:readOnly` (or GROUP_EXPORT_READ_ONLY) = "true": the stack only previews and
- * refreshes, so Google is asked for read-only scopes, which read-only delegation grants.
+ * refreshes. Both clients refuse every write before sending it, and Google is asked for
+ * read-only scopes, which read-only delegation grants.
  */
 function readOnlySetting(): boolean {
-  return setting("readOnly", "GROUP_EXPORT_READ_ONLY") === "true";
+  const value = setting("readOnly", "GROUP_EXPORT_READ_ONLY")?.trim().toLowerCase();
+  if (value !== undefined && value !== "true" && value !== "false") {
+    throw new SettingsError(`groupExport:readOnly (or GROUP_EXPORT_READ_ONLY) is "${value}": use "true" or "false" (${README_READ_ONLY})`);
+  }
+  return value === "true";
+}
+
+/** A positive whole number from stack config or the environment, or the default. */
+function positiveInteger(configKey: string, envKey: string, fallback: number): number {
+  const value = setting(configKey, envKey);
+  if (value === undefined) return fallback;
+  const parsed = z.coerce.number().int().positive().safeParse(value.trim());
+  if (!parsed.success) throw new SettingsError(`groupExport:${configKey} (or ${envKey}) is "${value}": use a positive whole number (${README_LOAD})`);
+  return parsed.data;
 }
 
 function readSecretFile(path: string, key: string): string {
@@ -163,6 +206,8 @@ function setting(configKey: string, envKey: string): string | undefined {
 export class SettingsError extends Error {}
 
 export const README_CREDENTIALS = "see README.md, section \"Credentials\"";
+export const README_READ_ONLY = "see README.md, section \"Read-only mode\"";
+export const README_LOAD = "see README.md, section \"How it behaves under load and faults\"";
 
 /**
  * The Google settings, read once per configuration so that every resource in the provider
@@ -205,6 +250,7 @@ function readGoogleSettings(): GoogleSettings {
     apiRootUrl: setting("googleApiRootUrl", "GROUP_EXPORT_GOOGLE_API_ROOT_URL"),
     tokenUrl: setting("googleTokenUrl", "GROUP_EXPORT_GOOGLE_TOKEN_URL"),
     readOnly: readOnlySetting(),
+    quotaPerMinute: positiveInteger("googleQuotaPerMinute", "GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE", GOOGLE_DEFAULT_QUOTA_PER_MINUTE),
   };
 }
 

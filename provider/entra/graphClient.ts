@@ -1,11 +1,12 @@
 import { Client, GraphError } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
-import type Bottleneck from "bottleneck";
-import { directoryLimiter, GRAPH_LIMITS } from "../limiter";
+import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
+import { directoryLimiter, type QuotaLimiter } from "../limiter";
 import { recentlyCreated, recordCreated } from "../management/runRegistry";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
 import type { EntraSettings } from "../settings";
 import { entraCredential } from "./credentials";
+import { describeGraphRequest, graphCostWithBatch, graphMiddleware, graphPermissionError, graphRequestCost, unwrapGraphError } from "./requestPolicy";
 
 const GRAPH_ROOT = "https://graph.microsoft.com";
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -13,6 +14,9 @@ const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 export const GRAPH_BATCH_MAX = 20;
 export const GRAPH_BIND_MAX = 20;
 const GRAPH_PAGE_MAX = 999;
+
+/** A write: one resource unit and one unit of the write budget. */
+const WRITE_COST = { units: 1, writes: 1 };
 
 /** A group as Graph reports it, reduced to what this package needs. */
 export interface GraphGroup {
@@ -44,14 +48,20 @@ export function graphStatus(error: unknown): number | undefined {
   return error instanceof GraphError ? error.statusCode : (error as { statusCode?: number })?.statusCode;
 }
 
-/** 429, 5xx and dropped connections are retried, waiting Retry-After (fractional too). */
+/** 429, 5xx and dropped connections (also `fetch failed` with a reset as its cause) are retried, waiting Retry-After (fractional too). */
 export function classifyGraphError(error: unknown): RetryVerdict {
-  const status = graphStatus(error);
-  if (status === 429 || status === 503 || status === 504 || (status !== undefined && status >= 500)) {
-    const headers = (error as GraphError).headers;
-    return { retry: true, afterMs: parseRetryAfter(headers?.get?.("retry-after")) };
+  const cause = unwrapGraphError(error);
+  if (cause instanceof ReadOnlyError || cause instanceof PermissionError) return { retry: false };
+  const status = graphStatus(cause);
+  if (status === 429 || (status !== undefined && status >= 500)) {
+    const headers = (cause as GraphError).headers;
+    return { retry: true, afterMs: parseRetryAfter(headers?.get?.("retry-after")), throttled: status === 429 };
   }
-  return { retry: (status === undefined || status <= 0) && (isConnectionError(error) || isConnectionError((error as { cause?: unknown })?.cause)) };
+  return { retry: (status === undefined || status <= 0) && isConnectionError(cause) };
+}
+
+function isThrottled(error: unknown): boolean {
+  return classifyGraphError(error).throttled === true;
 }
 
 /** Escapes a string for a single-quoted OData literal. */
@@ -82,27 +92,60 @@ function batchBodyAndHeaders(request: BatchRequest): { body?: unknown; headers?:
 /** The Graph operations the reconcilers need, batched and retried, one client per tenant. */
 export class GraphDirectoryClient {
   private readonly client: Client;
-  private readonly limiter: Bottleneck;
+  /** The application's budget in the tenant: resource units per 10 s and writes per 150 s. */
+  private readonly limiter: QuotaLimiter;
 
-  constructor(tenantId: string, settings: EntraSettings) {
+  constructor(
+    tenantId: string,
+    private readonly settings: EntraSettings,
+  ) {
     const baseUrl = settings.graphBaseUrl?.replace(/\/$/, "") ?? GRAPH_ROOT;
+    const principal = `application ${settings.clientId ?? "(default credential)"} in tenant ${tenantId}`;
+    const authProvider = new TokenCredentialAuthenticationProvider(entraCredential(tenantId, settings), { scopes: [GRAPH_SCOPE] });
     this.client = Client.initWithMiddleware({
       baseUrl,
       defaultVersion: "v1.0",
       // The auth handler only attaches tokens to Graph's host or these (the sandbox's).
       customHosts: new Set([new URL(baseUrl).hostname]),
-      authProvider: new TokenCredentialAuthenticationProvider(entraCredential(tenantId, settings), { scopes: [GRAPH_SCOPE] }),
+      // Our chain: no SDK retries under ours, read-only refusals, permission messages, network causes kept.
+      middleware: graphMiddleware(authProvider, settings.readOnly, principal),
     });
-    this.limiter = directoryLimiter(`entra:${tenantId}`, GRAPH_LIMITS);
+    this.limiter = directoryLimiter(`entra:${tenantId} app ${settings.clientId ?? "default"}`, {
+      budgets: {
+        units: { units: settings.resourceUnitsPer10Seconds, windowMs: 10_000 },
+        writes: { units: settings.writesPer150Seconds, windowMs: 150_000 },
+      },
+      maxConcurrent: 8,
+      isThrottled,
+      slowDownAbove: 0.5,
+    });
   }
 
-  private call<T>(fn: () => Promise<T>, classify = classifyGraphError): Promise<T> {
-    return withRetry(() => this.limiter.schedule(fn), classify, defaultRetryPolicy);
+  /**
+   * One request, paced by its cost and retried per the shared policy; each attempt waits for
+   * the limiter anew, so no slot is held while sleeping out a Retry-After. `cost` defaults to
+   * one resource unit.
+   */
+  private async call<T>(fn: () => Promise<T>, classify = classifyGraphError, cost: { units: number; writes: number } = { units: 1, writes: 0 }): Promise<T> {
+    try {
+      return await withRetry(() => this.limiter.schedule({ cost }, fn), classify, defaultRetryPolicy);
+    } catch (error) {
+      const cause = unwrapGraphError(error);
+      if (isThrottled(cause)) throw new RateLimitError("Entra", "call Microsoft Graph", `HTTP 429 ${(cause as GraphError).code ?? ""}`.trim(), this.throttleAdvice());
+      throw cause;
+    }
+  }
+
+  private throttleAdvice(): string {
+    return (
+      `The provider paces itself to groupExport:graphResourceUnitsPer10Seconds = ${this.settings.resourceUnitsPer10Seconds} resource units per 10 seconds for this application; ` +
+      "other work of the same application (or tenant) shares Graph's limits: lower the setting, or run when the tenant is quieter"
+    );
   }
 
   /** A request that tolerates replication: 404 on an object made moments ago is retried. */
-  private callReplicated<T>(fn: () => Promise<T>): Promise<T> {
-    return this.call(fn, (error) => (graphStatus(error) === 404 ? { retry: true } : classifyGraphError(error)));
+  private callReplicated<T>(fn: () => Promise<T>, cost?: { units: number; writes: number }): Promise<T> {
+    return this.call(fn, (error) => (graphStatus(unwrapGraphError(error)) === 404 ? { retry: true } : classifyGraphError(error)), cost);
   }
 
   /** Proves the app can read groups (used by the management's authorization check). */
@@ -129,7 +172,7 @@ export class GraphDirectoryClient {
   /** Creates a security group (never mail-enabled, never Microsoft 365). */
   async createSecurityGroup(fields: { displayName: string; description: string; mailNickname: string }): Promise<GraphGroup> {
     const body = { ...fields, description: fields.description || null, securityEnabled: true, mailEnabled: false, groupTypes: [] };
-    const created = (await this.call(() => this.client.api("/groups").post(body))) as GraphGroup;
+    const created = await this.call(() => this.client.api("/groups").post(body) as Promise<GraphGroup>, classifyGraphError, WRITE_COST);
     recordCreated(created.id);
     return created;
   }
@@ -137,13 +180,13 @@ export class GraphDirectoryClient {
   /** A 404 is retried only for a group this run created (replication); otherwise the group is gone. */
   async patchGroup(id: string, fields: Partial<Pick<GraphGroup, "displayName" | "description" | "mailNickname">>): Promise<void> {
     const patch = () => this.client.api(`/groups/${id}`).patch(fields) as Promise<unknown>;
-    await (recentlyCreated(id) ? this.callReplicated(patch) : this.call(patch));
+    await (recentlyCreated(id) ? this.callReplicated(patch, WRITE_COST) : this.call(patch, classifyGraphError, WRITE_COST));
   }
 
   /** Deletes a group; false if it was already gone. */
   async deleteGroup(id: string): Promise<boolean> {
     try {
-      await this.call(() => this.client.api(`/groups/${id}`).delete());
+      await this.call(() => this.client.api(`/groups/${id}`).delete(), classifyGraphError, WRITE_COST);
       return true;
     } catch (error) {
       if (graphStatus(error) === 404) return false;
@@ -171,7 +214,8 @@ export class GraphDirectoryClient {
     while (next) {
       const url: string = next;
       const get = () => this.client.api(url).get() as Promise<{ value: T[]; "@odata.nextLink"?: string }>;
-      const page = await (replicated ? this.callReplicated(get) : this.call(get));
+      const cost = graphRequestCost("GET", url);
+      const page = await (replicated ? this.callReplicated(get, cost) : this.call(get, classifyGraphError, cost));
       items.push(...page.value);
       next = page["@odata.nextLink"];
     }
@@ -179,8 +223,11 @@ export class GraphDirectoryClient {
   }
 
   /**
-   * Sends requests through $batch, 20 at a time; items answered 429/5xx are sent again
-   * (after their Retry-After or a backoff) until they succeed or the policy gives up.
+   * Sends requests through $batch, 20 at a time, each envelope paced as the sum of its items'
+   * costs (Graph throttles every item on its own). Items answered 429/5xx are sent again, after
+   * their Retry-After or a backoff, paced anew, until they succeed or the policy gives up. A
+   * permission refusal stops the operation with one message; in read-only mode a batch with any
+   * write is refused whole before anything is sent.
    */
   async batch(requests: BatchRequest[]): Promise<BatchResponse[]> {
     const results: BatchResponse[] = new Array(requests.length);
@@ -188,23 +235,42 @@ export class GraphDirectoryClient {
     for (let attempt = 0; pending.length > 0; attempt++) {
       const retry: number[] = [];
       let waitMs = 0;
-      for (let start = 0; start < pending.length; start += GRAPH_BATCH_MAX) {
-        const chunk = pending.slice(start, start + GRAPH_BATCH_MAX);
-        const payload = { requests: chunk.map((i) => ({ id: String(i), method: requests[i].method, url: requests[i].url, ...batchBodyAndHeaders(requests[i]) })) };
-        const reply = await this.call(() => this.client.api("/$batch").post(payload) as Promise<{ responses: ({ id: string } & BatchResponse)[] }>);
-        for (const response of reply.responses) {
-          const index = Number(response.id);
-          const throttled = response.status === 429 || response.status >= 500;
-          if (throttled && attempt + 1 < defaultRetryPolicy.attempts) {
-            retry.push(index);
-            waitMs = Math.max(waitMs, parseRetryAfter(response.headers?.["Retry-After"] ?? response.headers?.["retry-after"]) ?? backoffDelay(attempt, defaultRetryPolicy));
-          } else results[index] = response;
-        }
-      }
+      const chunks: number[][] = [];
+      for (let start = 0; start < pending.length; start += GRAPH_BATCH_MAX) chunks.push(pending.slice(start, start + GRAPH_BATCH_MAX));
+      // Envelopes go out together: the limiter spaces them to the tenant's budget.
+      await Promise.all(
+        chunks.map(async (chunk) => {
+          const payload = { requests: chunk.map((i) => ({ id: String(i), method: requests[i].method, url: requests[i].url, ...batchBodyAndHeaders(requests[i]) })) };
+          const cost = graphCostWithBatch("POST", "/$batch", payload);
+          const reply = await this.call(() => this.client.api("/$batch").post(payload) as Promise<{ responses: ({ id: string } & BatchResponse)[] }>, classifyGraphError, cost);
+          let throttled = false;
+          for (const response of reply.responses) {
+            const index = Number(response.id);
+            const request = requests[index];
+            const permission = response.status === 403 ? graphPermissionError(response.body?.error?.code, response.body?.error?.message, request.method, request.url, request.body, this.principalName()) : undefined;
+            if (permission) throw permission;
+            if (response.status === 429) throttled = true;
+            const transient = response.status === 429 || response.status >= 500;
+            if (transient && attempt + 1 < defaultRetryPolicy.attempts) {
+              retry.push(index);
+              waitMs = Math.max(waitMs, parseRetryAfter(response.headers?.["Retry-After"] ?? response.headers?.["retry-after"]) ?? backoffDelay(attempt, defaultRetryPolicy));
+            } else if (response.status === 429) {
+              const advice = new RateLimitError("Entra", describeGraphRequest(request.method, request.url, request.body), "HTTP 429 in $batch", this.throttleAdvice());
+              results[index] = { ...response, body: { ...response.body, error: { code: response.body?.error?.code ?? "TooManyRequests", message: advice.message } } };
+            } else results[index] = response;
+          }
+          if (throttled) this.limiter.slowDown();
+        }),
+      );
+      // Sleeping here holds no limiter slot: the next envelopes are scheduled afresh.
       if (retry.length > 0) await new Promise((r) => setTimeout(r, waitMs));
-      pending = retry;
+      pending = retry.sort((a, b) => a - b);
     }
     return results;
+  }
+
+  private principalName(): string {
+    return `application ${this.settings.clientId ?? "(default credential)"}`;
   }
 }
 

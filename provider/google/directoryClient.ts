@@ -1,10 +1,11 @@
 import { admin, type admin_directory_v1 } from "@googleapis/admin";
-import type Bottleneck from "bottleneck";
-import { directoryLimiter, GOOGLE_LIMITS } from "../limiter";
+import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
+import { directoryLimiter, type QuotaLimiter } from "../limiter";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
 import { recentlyCreated, recordCreated } from "../management/runRegistry";
 import { decodeBatch, encodeBatch, GOOGLE_BATCH_MAX, type BatchCall, type BatchReply } from "./batch";
 import { delegatedAuth, type DelegatedAuthClient } from "./delegatedAuth";
+import { describeGoogleRequest, guardGoogleWrites, googlePermissionError } from "./requestPolicy";
 import type { GoogleSettings } from "../settings";
 
 /** Scopes: read-write for apply, read-only is enough for preview and refresh. */
@@ -77,7 +78,11 @@ const RATE_REASONS = new Set(["userRateLimitExceeded", "rateLimitExceeded", "quo
 
 /** The same rule applied to one reply inside a batch. */
 function retryableReply(reply: BatchReply): boolean {
-  return reply.status === 429 || reply.status >= 500 || (reply.status === 403 && RATE_REASONS.has(batchReason(reply) ?? ""));
+  return reply.status >= 500 || isThrottledReply(reply);
+}
+
+function isThrottledReply(reply: BatchReply): boolean {
+  return reply.status === 429 || (reply.status === 403 && RATE_REASONS.has(batchReason(reply) ?? ""));
 }
 
 function batchReason(reply: BatchReply): string | undefined {
@@ -90,13 +95,28 @@ function batchMessage(reply: BatchReply): string | undefined {
 
 /** 429, 5xx, 403 rate/quota reasons and dropped connections are retried. */
 export function classifyGoogleError(error: unknown): RetryVerdict {
+  if (error instanceof ReadOnlyError || error instanceof PermissionError) return { retry: false };
   const status = googleStatus(error);
   const headers = (error as GoogleApiError)?.response?.headers;
   const retryAfter = typeof headers?.get === "function" ? headers.get("retry-after") : (headers?.["retry-after"] as string | undefined);
   const afterMs = parseRetryAfter(retryAfter);
-  if (status === 429 || (status !== undefined && status >= 500)) return { retry: true, afterMs };
-  if (status === 403 && RATE_REASONS.has(googleReason(error) ?? "")) return { retry: true, afterMs };
+  if (status === 429) return { retry: true, afterMs, throttled: true };
+  if (status === 403 && RATE_REASONS.has(googleReason(error) ?? "")) return { retry: true, afterMs, throttled: true };
+  if (status !== undefined && status >= 500) return { retry: true, afterMs };
   return { retry: status === undefined && isConnectionError(error) };
+}
+
+/** A throttling answer to a whole request or to one call inside a batch. */
+function isThrottled(error: unknown): boolean {
+  return classifyGoogleError(error).throttled === true;
+}
+
+/** What to do when Google's quota keeps refusing: the setting that paces us, and the quota page. */
+function quotaAdvice(settings: GoogleSettings): string {
+  return (
+    `The provider paces itself to groupExport:googleQuotaPerMinute = ${settings.quotaPerMinute} queries per minute for ${settings.adminEmail}; ` +
+    "other tools using the same admin and project share that quota: lower the setting to the share left for this stack, or raise the Admin SDK API quota (Google Cloud console, APIs & Services, Quotas)"
+  );
 }
 
 function toDirectoryGroup(g: admin_directory_v1.Schema$Group): DirectoryGroup {
@@ -109,30 +129,65 @@ export class GoogleDirectoryClient {
   private readonly api: admin_directory_v1.Admin;
   private readonly auth: DelegatedAuthClient;
   private readonly rootUrl: string;
-  private readonly limiter: Bottleneck;
+  /** The quota of the impersonated admin, in queries (a batch of N calls is N). */
+  private readonly limiter: QuotaLimiter;
+  private readonly principal: string;
 
   constructor(readonly settings: GoogleSettings) {
     this.auth = delegatedAuth(settings, [settings.readOnly ? DIRECTORY_GROUP_READONLY_SCOPE : DIRECTORY_GROUP_SCOPE]);
     this.rootUrl = settings.apiRootUrl ?? GOOGLE_API_ROOT;
-    this.api = admin({ version: "directory_v1", auth: this.auth, rootUrl: this.rootUrl });
-    // Google's quota is per impersonated user, so that is what the limiter is keyed by.
-    this.limiter = directoryLimiter(`google:${settings.adminEmail}`, GOOGLE_LIMITS);
+    this.principal = `service account ${settings.serviceAccountEmail} acting as ${settings.adminEmail}`;
+    // Every request passes here after the token is attached and before it is sent: in
+    // read-only mode writes stop here, whichever method made them.
+    if (settings.readOnly) guardGoogleWrites(this.auth, this.rootUrl);
+    // retry: false: the shared policy in `call` is the only retry layer (googleapis would
+    // otherwise retry 429/5xx inside it, while holding the limiter's slot).
+    this.api = admin({ version: "directory_v1", auth: this.auth, rootUrl: this.rootUrl, retry: false });
+    // Google's quota is per project (the service account's) and impersonated user.
+    this.limiter = directoryLimiter(`google:${settings.serviceAccountEmail} as ${settings.adminEmail.toLowerCase()}`, {
+      budgets: { queries: { units: settings.quotaPerMinute, windowMs: 60_000 } },
+      maxConcurrent: 8,
+      isThrottled,
+    });
   }
 
-  private async call<T>(fn: () => Promise<T>, classify: (error: unknown) => RetryVerdict = classifyGoogleError): Promise<T> {
+  /** Calls per batch request: half the quota at most, so that a batch always fits a window and two resources progress together. */
+  private batchSize(): number {
+    return Math.max(1, Math.min(GOOGLE_BATCH_MAX, Math.floor(this.limiter.budget().units / 2)));
+  }
+
+  /**
+   * One request, paced (`weight` quota units) and retried per the shared policy; each attempt
+   * waits for the limiter anew, so nobody's slot is held during a backoff.
+   */
+  private async call<T>(fn: () => Promise<T>, weight = 1, classify: (error: unknown) => RetryVerdict = classifyGoogleError): Promise<T> {
     try {
-      return await withRetry(() => this.limiter.schedule(fn), classify, defaultRetryPolicy);
+      return await withRetry(() => this.limiter.schedule({ weight }, fn), classify, defaultRetryPolicy);
     } catch (error) {
-      if (this.settings.readOnly && googleStatus(error) === 403 && googleReason(error) === "insufficientPermissions") {
-        throw new Error("this stack is read-only (GROUP_EXPORT_READ_ONLY or groupExport:readOnly is true): it can preview and refresh but not change Google groups; apply without it, with credentials allowed to write");
-      }
-      throw error;
+      throw this.explain(error);
     }
+  }
+
+  /** Maps a final error to the one message the user needs: read-only, permission, rate limit. */
+  private explain(error: unknown): unknown {
+    if (error instanceof ReadOnlyError || error instanceof PermissionError) return error;
+    const permission = googlePermissionError(error, this.principal, this.settings.readOnly);
+    if (permission) return permission;
+    if (isThrottled(error)) {
+      const operation = describeGoogleRequest(error) ?? "call the Directory API";
+      return new RateLimitError("Google", operation, `HTTP ${googleStatus(error)} ${googleReason(error) ?? ""}`.trim(), quotaAdvice(this.settings));
+    }
+    return error;
   }
 
   /** Proves the credentials can read groups of the customer (the "authorize sync" check). */
   async verifyAccess(customerId: string): Promise<void> {
-    await this.call(() => this.api.groups.list({ customer: customerId, maxResults: 1 }));
+    try {
+      await withRetry(() => this.limiter.schedule(() => this.api.groups.list({ customer: customerId, maxResults: 1 })), classifyGoogleError, defaultRetryPolicy);
+    } catch (error) {
+      // The authorization check words permission failures itself (naming the directory); only a rate limit is explained here.
+      throw isThrottled(error) ? this.explain(error) : error;
+    }
   }
 
   /**
@@ -146,11 +201,7 @@ export class GoogleDirectoryClient {
     const classify = (error: unknown): RetryVerdict => (justCreated && googleStatus(error) === 404 ? { retry: true } : classifyGoogleError(error));
     try {
       do {
-        const res = await withRetry(
-          () => this.limiter.schedule(() => this.api.members.list({ groupKey, maxResults: MEMBERS_PAGE_MAX, pageToken })),
-          classify,
-          defaultRetryPolicy,
-        );
+        const res = await this.call(() => this.api.members.list({ groupKey, maxResults: MEMBERS_PAGE_MAX, pageToken }), 1, classify);
         for (const m of res.data.members ?? []) members.push(toDirectoryMember(m));
         pageToken = res.data.nextPageToken ?? undefined;
       } while (pageToken);
@@ -182,42 +233,73 @@ export class GoogleDirectoryClient {
   }
 
   /**
-   * Runs calls through the batch endpoint, up to 1,000 per request. Items that are
-   * throttled or fail with 5xx are retried (with backoff) in a further batch; `judge`
-   * says what else counts as success (e.g. 409 "already a member") or as worth a retry.
+   * Runs calls through the batch endpoint, in requests sized to the quota (at most 1,000
+   * calls), each paced as as many quota units as it has calls. Calls that are throttled or
+   * fail with 5xx are sent again (after a backoff, paced anew) in a further batch; `judge`
+   * says what else counts as success (e.g. 409 "already a member") or as worth a retry. In
+   * read-only mode a batch holding any write is refused whole before anything is sent.
    */
   async batch(calls: BatchCall[], judge: (reply: BatchReply, callIndex: number) => "ok" | "retry" | "fail"): Promise<BatchOutcome[]> {
+    const write = calls.find((c) => c.method !== "GET");
+    if (this.settings.readOnly && write) {
+      const more = calls.length > 1 ? ` (and ${calls.length - 1} more call${calls.length > 2 ? "s" : ""} in the same batch)` : "";
+      throw new ReadOnlyError("Google", `${describeGoogleRequest({ method: write.method, path: write.path, body: write.body }) ?? `${write.method} ${write.path}`}${more}`);
+    }
     const outcomes: BatchOutcome[] = new Array(calls.length);
     let pending = calls.map((_, i) => i);
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, defaultRetryPolicy)));
       const retry: number[] = [];
-      for (let start = 0; start < pending.length; start += GOOGLE_BATCH_MAX) {
-        const chunk = pending.slice(start, start + GOOGLE_BATCH_MAX);
-        const replies = await this.sendBatch(chunk.map((i) => calls[i]));
-        chunk.forEach((callIndex, j) => {
-          const reply = replies[j] ?? { status: 0, headers: {}, body: undefined };
-          const verdict = judge(reply, callIndex);
-          if (verdict === "ok") outcomes[callIndex] = { ok: true, status: reply.status, body: reply.body };
-          else if ((verdict === "retry" || retryableReply(reply) || reply.status === 0) && attempt + 1 < defaultRetryPolicy.attempts) retry.push(callIndex);
-          else outcomes[callIndex] = { ok: false, status: reply.status, reason: batchReason(reply), message: batchMessage(reply) };
-        });
-      }
-      pending = retry;
+      const size = this.batchSize();
+      const chunks: number[][] = [];
+      for (let start = 0; start < pending.length; start += size) chunks.push(pending.slice(start, start + size));
+      // Chunks go out together: the limiter spaces them to the quota.
+      await Promise.all(
+        chunks.map(async (chunk) => {
+          const replies = await this.sendBatch(chunk.map((i) => calls[i]));
+          let throttled = false;
+          chunk.forEach((callIndex, j) => {
+            const reply = replies[j] ?? { status: 0, headers: {}, body: undefined };
+            const verdict = judge(reply, callIndex);
+            if (isThrottledReply(reply)) throttled = true;
+            if (verdict === "ok") outcomes[callIndex] = { ok: true, status: reply.status, body: reply.body };
+            else if ((verdict === "retry" || retryableReply(reply) || reply.status === 0) && attempt + 1 < defaultRetryPolicy.attempts) retry.push(callIndex);
+            else outcomes[callIndex] = this.finalOutcome(calls[callIndex], reply);
+          });
+          if (throttled) this.limiter.slowDown();
+        }),
+      );
+      pending = retry.sort((a, b) => a - b);
     }
     return outcomes;
   }
 
+  /** A call's last answer; a permission refusal stops the whole operation with one message. */
+  private finalOutcome(call: BatchCall, reply: BatchReply): BatchOutcome {
+    const reason = batchReason(reply);
+    const message = batchMessage(reply);
+    const permission = googlePermissionError({ response: { status: reply.status, data: reply.body } }, this.principal, this.settings.readOnly, { method: call.method, path: call.path, body: call.body });
+    if (permission) throw permission;
+    if (isThrottledReply(reply)) {
+      const operation = describeGoogleRequest({ method: call.method, path: call.path }) ?? call.path;
+      return { ok: false, status: reply.status, reason, message: new RateLimitError("Google", operation, `HTTP ${reply.status} ${reason ?? ""}`.trim(), quotaAdvice(this.settings)).message };
+    }
+    return { ok: false, status: reply.status, reason, message };
+  }
+
   private async sendBatch(calls: BatchCall[]): Promise<BatchReply[]> {
     const { boundary, body } = encodeBatch(calls);
-    const res = await this.call(() =>
-      this.auth.request<string>({
-        url: `${this.rootUrl}batch/admin/directory_v1`,
-        method: "POST",
-        headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` },
-        data: body,
-        responseType: "text",
-      }),
+    const res = await this.call(
+      () =>
+        this.auth.request<string>({
+          url: `${this.rootUrl}batch/admin/directory_v1`,
+          method: "POST",
+          headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` },
+          data: body,
+          responseType: "text",
+          retry: false,
+        }),
+      calls.length,
     );
     return decodeBatch(res.headers.get("content-type") ?? "", res.data, calls.length);
   }
@@ -252,7 +334,7 @@ export class GoogleDirectoryClient {
   async getGroup(groupKey: string): Promise<DirectoryGroup | undefined> {
     const propagating = recentlyCreated(groupKey);
     try {
-      const res = await this.call(() => this.api.groups.get({ groupKey }), propagating ? (e) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
+      const res = await this.call(() => this.api.groups.get({ groupKey }), 1, propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
       return toDirectoryGroup(res.data);
     } catch (error) {
       if (googleStatus(error) === 404) return undefined;
@@ -278,7 +360,7 @@ export class GoogleDirectoryClient {
 
   async patchGroup(groupKey: string, fields: Partial<Pick<DirectoryGroup, "name" | "description">>): Promise<DirectoryGroup> {
     const propagating = recentlyCreated(groupKey);
-    const res = await this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }), propagating ? (e) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
+    const res = await this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }), 1, propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
     return toDirectoryGroup(res.data);
   }
 

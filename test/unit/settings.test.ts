@@ -13,7 +13,7 @@ function configure(values: Record<string, string>): void {
 }
 
 /** Settings read the environment too; each test starts from an environment without them. */
-const ENV_KEYS = ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "GOOGLE_APPLICATION_CREDENTIALS", "GROUP_EXPORT_GOOGLE_CREDENTIALS", "GROUP_EXPORT_GOOGLE_ADMIN_EMAIL", "GROUP_EXPORT_ENTRA_CREDENTIAL"];
+const ENV_KEYS = ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "GOOGLE_APPLICATION_CREDENTIALS", "GROUP_EXPORT_GOOGLE_CREDENTIALS", "GROUP_EXPORT_GOOGLE_ADMIN_EMAIL", "GROUP_EXPORT_ENTRA_CREDENTIAL", "GROUP_EXPORT_READ_ONLY", "GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE", "GROUP_EXPORT_GRAPH_RESOURCE_UNITS_PER_10_SECONDS"];
 
 describe("provider settings (credentials)", () => {
   const saved: Record<string, string | undefined> = {};
@@ -76,5 +76,27 @@ describe("provider settings (credentials)", () => {
     const first = googleSettings();
     expect(first.adminEmail).to.equal("admin@example.com");
     expect(googleSettings(), "one settings object per configuration, so clients are shared").to.equal(first);
+  });
+
+  it("reads the quotas to pace to (documented defaults, overridable by config or environment) and read-only mode for both services", () => {
+    const key = join(dir, "key.json");
+    writeFileSync(key, JSON.stringify({ type: "service_account", client_email: "sa@p.iam.gserviceaccount.com", private_key: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n" }));
+    const google = { "groupExport:googleCredentialsFile": key, "groupExport:googleAdminEmail": "admin@example.com" };
+    configure(google);
+    expect(googleSettings()).to.include({ quotaPerMinute: 2400, readOnly: false });
+    expect(entraSettings()).to.include({ resourceUnitsPer10Seconds: 3500, writesPer150Seconds: 3000, readOnly: false });
+    configure({ ...google, "groupExport:googleQuotaPerMinute": "600", "groupExport:graphResourceUnitsPer10Seconds": "8000", "groupExport:readOnly": "true" });
+    expect(googleSettings()).to.include({ quotaPerMinute: 600, readOnly: true });
+    expect(entraSettings()).to.include({ resourceUnitsPer10Seconds: 8000, readOnly: true });
+    process.env.GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE = "120";
+    process.env.GROUP_EXPORT_READ_ONLY = "TRUE";
+    configure(google);
+    expect(googleSettings()).to.include({ quotaPerMinute: 120, readOnly: true });
+    expect(entraSettings().readOnly).to.equal(true);
+    configure({ ...google, "groupExport:googleQuotaPerMinute": "lots" });
+    expect(() => googleSettings()).to.throw(/groupExport:googleQuotaPerMinute \(or GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE\) is "lots": use a positive whole number/);
+    process.env.GROUP_EXPORT_READ_ONLY = "yes";
+    configure(google);
+    expect(() => entraSettings()).to.throw(/GROUP_EXPORT_READ_ONLY\) is "yes": use "true" or "false"/);
   });
 });

@@ -1,0 +1,57 @@
+import { README_CREDENTIALS, README_LOAD, README_READ_ONLY } from "./settings";
+
+/**
+ * Errors of the client layer that end an operation with a message the user can act on. The
+ * resource handlers prefix the resource's name; the messages name the operation, the object,
+ * the setting or permission involved and the README section with the fix.
+ */
+
+/** A write refused by the provider itself, before any request, because the stack is read-only. */
+export class ReadOnlyError extends Error {
+  constructor(
+    readonly service: "Google" | "Entra",
+    /** What would have been done, e.g. "delete group eng@example.com". */
+    readonly operation: string,
+  ) {
+    super(
+      `read-only mode: refused to ${operation} in ${service} (nothing was sent): GROUP_EXPORT_READ_ONLY or groupExport:readOnly is "true", ` +
+        `so this stack is read-only: it may preview and refresh but not change the directory. Run the apply or destroy without it, with credentials allowed to write (${README_READ_ONLY})`,
+    );
+    this.name = "ReadOnlyError";
+  }
+}
+
+/** The principal lacks a scope or permission the operation needs. */
+export class PermissionError extends Error {
+  constructor(
+    readonly service: "Google" | "Entra",
+    readonly operation: string,
+    /** Who asked, e.g. "service account x acting as admin@example.com". */
+    principal: string,
+    /** The scope or permission that is missing, and how to grant it. */
+    missing: string,
+    detail: string,
+  ) {
+    super(`${principal} may not ${operation} in ${service}: ${missing} (the API answered: ${detail}). A read-only principal can still preview and refresh with GROUP_EXPORT_READ_ONLY=true (${README_CREDENTIALS})`);
+    this.name = "PermissionError";
+  }
+}
+
+/** Throttling that outlasted every retry: a rate limit, not a missing permission. */
+export class RateLimitError extends Error {
+  constructor(
+    readonly service: "Google" | "Entra",
+    operation: string,
+    detail: string,
+    advice: string,
+  ) {
+    super(`${service} kept throttling the requests to ${operation} (${detail}) after every retry: this is a rate limit, not a missing permission. ${advice}; nothing is lost: run \`pulumi up\` again to finish (${README_LOAD})`);
+    this.name = "RateLimitError";
+  }
+}
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export function isWriteMethod(method: string | undefined): boolean {
+  return WRITE_METHODS.has((method ?? "GET").toUpperCase());
+}

@@ -1,0 +1,127 @@
+import { expect } from "chai";
+import * as sinon from "sinon";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { Quota } from "../../provider/sandbox/google/quota";
+import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
+import { entraGroupsNamed, entraMembers, googleMembers, writeRequests } from "../support/sandboxViews";
+
+const USERS = ["alice", "bob", "carol"].map((u) => `${u}@example.com`);
+
+function bothDirectories(sandbox: Sandbox, users = USERS, description = ""): ProgramSpec {
+  return {
+    management: { workspace: { google: { domains: ["example.com"] } }, tenant: { entra: { tenantId: sandbox.entra.tenantId } } },
+    googleGroups: { "eng-google": { management: "workspace", email: "eng@example.com", name: "Engineering", description } },
+    entraGroups: { "eng-entra": { management: "tenant", displayName: "Engineering", description } },
+    bindings: {
+      "eng-google-members": { target: "eng-google", userGroup: { name: "Engineering", users } },
+      "eng-entra-members": { target: "eng-entra", userGroup: { name: "Engineering", users } },
+    },
+  };
+}
+
+/** Calls the sandbox's quota refused (it keeps no count of them itself). */
+function countQuotaRefusals(): { refused: () => number } {
+  // `take` is private to the sandbox's Quota; spying on it is the only way to see refusals from outside.
+  const take = sinon.spy(Quota.prototype as unknown as { take: (user: string) => boolean }, "take");
+  return { refused: () => take.returnValues.filter((allowed) => !allowed).length };
+}
+
+describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi CLI", function () {
+  let sandbox: Sandbox;
+  afterEach(async () => {
+    sinon.restore();
+    await sandbox?.close();
+  });
+
+  it("read-only mode sends no write on up or destroy with a write-capable principal, and says why (Google and Entra)", async () => {
+    sandbox = await startSandbox({
+      google: { domains: ["example.com"], users: USERS.map((primaryEmail) => ({ primaryEmail })) },
+      entra: { users: USERS.map((userPrincipalName) => ({ userPrincipalName })) },
+    });
+    const stack = await E2eStack.create(sandbox, "readonly");
+    stack.declare(bothDirectories(sandbox));
+    const first = await stack.workspace.up();
+    expect(first.code, first.output).to.equal(0);
+
+    stack.workspace.setEnv("GROUP_EXPORT_READ_ONLY", "true");
+    // Every kind of write is now wanted: group updates and member removals in both directories.
+    stack.declare(bothDirectories(sandbox, USERS.slice(0, 2), "changed"));
+    sandbox.resetRequestCounts();
+    // --continue-on-error: the engine would otherwise skip the other directory's steps after the first refusal.
+    const up = await stack.workspace.up("--continue-on-error");
+    expect(up.code, up.output).to.not.equal(0);
+    expect(writeRequests(sandbox), "write requests during a read-only up").to.deep.equal([]);
+    expect(up.output, up.output).to.match(/read-only mode: refused to update group \S+ in Google \(nothing was sent\)/);
+    expect(up.output, up.output).to.match(/read-only mode: refused to update group [0-9a-f-]+ in Entra \(nothing was sent\)/);
+    expect(up.output).to.include("GROUP_EXPORT_READ_ONLY or groupExport:readOnly is \"true\"");
+    expect(up.output).to.include('README.md, section "Read-only mode"');
+
+    const destroy = await stack.workspace.destroy("--continue-on-error");
+    expect(destroy.code, destroy.output).to.not.equal(0);
+    expect(writeRequests(sandbox), "write requests during a read-only destroy").to.deep.equal([]);
+    expect(destroy.output, destroy.output).to.match(/read-only mode: refused to remove member \S+ from group \S+ \(and \d+ more calls? in the same batch\) in Google/);
+    expect(destroy.output, destroy.output).to.match(/read-only mode: refused to remove member [0-9a-f-]+ from group [0-9a-f-]+ \(and \d+ more writes? in the same batch\) in Entra/);
+    // Nothing changed remotely.
+    expect(googleMembers(sandbox, "eng@example.com")).to.deep.equal(USERS);
+    const [entraGroup] = entraGroupsNamed(sandbox, "Engineering");
+    expect(entraMembers(sandbox, entraGroup.id)).to.deep.equal(USERS);
+  });
+
+  it("retries Graph calls whose connection is reset (fetch failed), as it does on Google", async () => {
+    sandbox = await startSandbox({ entra: { users: USERS.map((userPrincipalName) => ({ userPrincipalName })) } });
+    const stack = await E2eStack.create(sandbox, "graph-reset");
+    stack.declare({
+      management: { tenant: { entra: { tenantId: sandbox.entra.tenantId } } },
+      entraGroups: { "eng-entra": { management: "tenant", displayName: "Engineering" } },
+      bindings: { "eng-entra-members": { target: "eng-entra", userGroup: { name: "Engineering", users: USERS } } },
+    });
+    sandbox.faults.add({ api: "entra", method: "GET", path: "^/groups$", kind: "reset", count: 2 });
+    sandbox.faults.add({ api: "entra", method: "POST", path: "^/\\$batch$", kind: "reset", count: 2 });
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(sandbox.faults.list(), "every reset was met").to.deep.equal([]);
+    const [group] = entraGroupsNamed(sandbox, "Engineering");
+    expect(entraMembers(sandbox, group.id)).to.deep.equal(USERS);
+    const again = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(again.code, again.output).to.equal(0);
+  });
+
+  it("paces a quota-bound Google apply (20 groups x 20 members at 240 queries/min) so that one up converges", async () => {
+    const GROUPS = 20;
+    const PER_MINUTE = 240;
+    const users = Array.from({ length: 20 }, (_, i) => `user${i}@example.com`);
+    sandbox = await startSandbox({ google: { domains: ["example.com"], users: users.map((primaryEmail) => ({ primaryEmail })) } });
+    const stack = await E2eStack.create(sandbox, "quota");
+    const spec: ProgramSpec = { management: { workspace: { google: { domains: ["example.com"] } } }, googleGroups: {}, bindings: {} };
+    for (let g = 0; g < GROUPS; g++) {
+      spec.googleGroups![`team-${g}`] = { management: "workspace", email: `team-${g}@example.com`, name: `Team ${g}` };
+      spec.bindings![`team-${g}-members`] = { target: `team-${g}`, userGroup: { name: `Team ${g}`, users } };
+    }
+    stack.declare(spec);
+    // Through the environment, as a user whose quota is shared would set it.
+    stack.workspace.setEnv("GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE", String(PER_MINUTE));
+    sandbox.google.setQuota({ perMinute: PER_MINUTE });
+    const quota = countQuotaRefusals();
+    sandbox.resetRequestCounts();
+    const started = Date.now();
+    const up = await stack.workspace.up();
+    const seconds = (Date.now() - started) / 1000;
+    // Quota units spent: every Directory API call, inside a batch or not (token requests and envelopes are not calls).
+    const calls = Object.entries(sandbox.requestCounts())
+      .filter(([key]) => /^(BATCH-ITEM )?\w+ \/admin\/directory\/v1/.test(key))
+      .reduce((sum, [, n]) => sum + n, 0);
+    const accepted = calls - quota.refused();
+    const minimumSeconds = Math.max(0, (Math.ceil(accepted / PER_MINUTE) - 1) * 60);
+    const incomplete = Array.from({ length: GROUPS }, (_, g) => `team-${g}@example.com`).filter((email) => googleMembers(sandbox, email).length !== users.length);
+    console.log(
+      `      quota-bound apply: exit ${up.code}, ${calls} calls at ${PER_MINUTE}/min, ${quota.refused()} refused, ${seconds.toFixed(1)} s ` +
+        `(the quota's minimum for the ${accepted} accepted: ${minimumSeconds} s), ${incomplete.length} groups incomplete`,
+    );
+    expect(up.code, up.output).to.equal(0);
+    expect(incomplete, "groups without all their members").to.deep.equal([]);
+    for (let g = 0; g < GROUPS; g++) expect(googleMembers(sandbox, `team-${g}@example.com`), `team-${g}`).to.deep.equal([...users].sort());
+    expect(quota.refused(), "calls the quota refused").to.equal(0);
+    // Within the quota's own time plus a minute of slack (latency, the engine's own steps).
+    expect(seconds).to.be.below(minimumSeconds + 60);
+  });
+});

@@ -45,6 +45,9 @@ describe("Applying under faults, and authorization, through the real Pulumi CLI"
     expect(googleMembers(sandbox, "eng@example.com")).to.deep.equal(USERS.map((u) => `${u}@example.com`));
     const [entraGroup] = entraGroupsNamed(sandbox, "Engineering");
     expect(entraMembers(sandbox, entraGroup.id)).to.deep.equal(USERS.map((u) => `${u}@example.com`));
+    // New members become visible to readers only after the propagation delay (as on Google): a
+    // drift check runs later than that, never in the same seconds as the apply.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     const again = await stack.workspace.preview("--refresh", "--expect-no-changes");
     expect(again.code, again.output).to.equal(0);
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { z } from "zod";
 import type * as pulumi from "@pulumi/pulumi";
 import { PartialApplyError } from "../errors";
 import { managementEnabled, type ManagementRef } from "../management/managementSchema";
@@ -16,7 +17,7 @@ import {
   type MemberMap,
 } from "../membership/bindingSchema";
 import { memberDirectoryFor } from "../membership/directories";
-import type { MemberDirectory, MemberFailure, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
+import type { MemberFailure, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
 import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../membership/membershipPlan";
 import { checkFields, containsUnknown, isUnknown, UNKNOWN, withProvider, type CheckFailure } from "./checkInputs";
 import { secretIf } from "./secrets";
@@ -56,15 +57,6 @@ function isKnownId(groupId: string): boolean {
   return groupId !== "" && !isUnknown(groupId);
 }
 
-/** What a binding knows of its group from its stored state, as members to plan against (no call). */
-function observedFromState(state: GroupBindingState): ObservedMember[] {
-  const ids = { ...state.otherMemberIds, ...state.userIds };
-  // A member whose id is not stored (state of version 1) gets a stand-in id that matches no user.
-  const members = Object.keys(state.members).map((key): ObservedMember => ({ id: ids[key] ?? `@${key}`, label: key, kind: "user", role: "MEMBER" }));
-  const kept = Object.keys(state.kept).map((label): ObservedMember => ({ id: `@${label}`, label, kind: "other", role: "OWNER" }));
-  return [...members, ...kept];
-}
-
 /** Ids this binding added; version-1 Google states stored addresses, matched here by label. */
 function managedIds(state: GroupBindingState | undefined, observed: readonly ObservedMember[]): Set<string> {
   const byLabel = new Map(observed.map((m) => [m.label, m.id]));
@@ -83,31 +75,29 @@ function lookupTargetId(target: BindingTarget): string | undefined {
   return target.service === "google" ? target.label.toLowerCase() : plannedAdoption(target.directoryKey, target.label);
 }
 
-interface Reading {
-  observed: ObservedMember[] | undefined;
-  memberCount: number;
-  groupId: string | undefined;
-  state: GroupBindingState | undefined;
-}
+/** The previous inputs of a binding, as `check` receives them (not its state: that only `diff`, `update`, `read` and `delete` see). */
+const previousInputsSchema = groupBindingInputsSchema.partial();
 
 /**
- * The plan a binding's apply will make, read at preview: from the stored state when the
- * binding already manages this group (no call: drift comes in through refresh), else from
- * the group itself with read-only calls (first bind to an existing group, or a move).
+ * Whether the binding asks for exactly what it asked before, of the same group: then the
+ * preview needs no call (nothing is added or removed; drift comes in through `--refresh`,
+ * which makes the previous inputs the group's members as observed, so drift is a change).
  */
-async function readForPreview(inputs: GroupBindingInputs, olds: Record<string, unknown>, directory: MemberDirectory): Promise<Reading> {
-  const state = typeof olds.stateVersion === "number" || "managedMembers" in olds ? loadState(olds) : undefined;
-  if (state && !state.pending && state.target.groupId === inputs.target.groupId && isKnownId(state.target.groupId)) {
-    return { observed: observedFromState(state), memberCount: state.memberCount, groupId: state.target.groupId, state };
-  }
-  const groupId = lookupTargetId(inputs.target);
-  const observed = groupId ? await directory.listMembers(groupId) : undefined;
-  return { observed, memberCount: observed?.length ?? 0, groupId: observed ? groupId : undefined, state };
+function sameAsBefore(inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined): boolean {
+  if (!previous?.members || !previous.target) return false;
+  return (
+    JSON.stringify(previous.members) === JSON.stringify(inputs.members) &&
+    previous.target.groupId === inputs.target.groupId &&
+    previous.target.label === inputs.target.label &&
+    previous.membershipMode === inputs.membershipMode &&
+    previous.nonUserMembers === inputs.nonUserMembers &&
+    previous.maxRemovalPercent === inputs.maxRemovalPercent
+  );
 }
 
-function removalNotes(plan: MembershipPlan, target: BindingTarget, moveFrom: { label: string; keys: string[] } | undefined): Record<string, string> {
+function removalNotes(plan: MembershipPlan, target: BindingTarget, moveFrom: { label: string; members: ObservedMember[] } | undefined): Record<string, string> {
   const notes: [string, string][] = plan.remove.map((m) => [m.label, `remove from ${target.label}`]);
-  for (const key of moveFrom?.keys ?? []) notes.push([`${key} (in ${moveFrom!.label})`, `remove from ${moveFrom!.label}: the binding moves to ${target.label}`]);
+  for (const m of moveFrom?.members ?? []) notes.push([`${m.label} (in ${moveFrom!.label})`, `remove from ${moveFrom!.label} if this binding added it: the binding moves to ${target.label}`]);
   return sortedRecord(notes);
 }
 
@@ -123,15 +113,16 @@ function sameUserTwice(resolved: Map<string, ResolvedUser>): string[][] {
 }
 
 /**
- * Preview: resolves the users, plans against what the group holds and reports what the
- * apply will remove and keep, with the mass-removal guard evaluated on the same figures.
+ * Preview: resolves the users, plans against what the group holds now (read-only calls) and
+ * reports what the apply will remove and keep, with the mass-removal guard evaluated on the
+ * same figures as at apply. Only called when the binding asks for something new.
  */
-async function previewPlan(inputs: GroupBindingInputs, olds: Record<string, unknown>, failures: CheckFailure[]): Promise<void> {
+async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined, failures: CheckFailure[]): Promise<void> {
   const directory = memberDirectoryFor(inputs.management);
   const keys = Object.keys(inputs.members);
-  const reading = await readForPreview(inputs, olds, directory);
-  const known = new Map(Object.entries(reading.state?.userIds ?? {}));
-  const resolution = await directory.resolveUsers(keys, reading.groupId, reading.observed, known);
+  const groupId = lookupTargetId(inputs.target);
+  const observed = groupId ? await directory.listMembers(groupId) : undefined;
+  const resolution = await directory.resolveUsers(keys, observed ? groupId : undefined, observed, new Map());
   const name = inputs.userGroupName;
   if (resolution.unresolved.length > 0) {
     failures.push({
@@ -142,19 +133,22 @@ async function previewPlan(inputs: GroupBindingInputs, olds: Record<string, unkn
   for (const keysOfOne of sameUserTwice(resolution.resolved)) {
     failures.push({ property: "userGroup", reason: `user group "${name}" lists ${keysOfOne.join(" and ")}, which are one user (an address and its alias): keep one` });
   }
-  if (!reading.observed) return;
+  if (!observed) return;
   const plan = planMembership({
     desired: new Map(keys.map((k) => [k, resolution.resolved.get(k)?.id])),
-    observed: reading.observed,
-    managed: managedIds(reading.state?.target.groupId === reading.groupId ? reading.state : undefined, reading.observed),
+    observed,
+    // Which members the binding added is in its state, which check does not see: a member
+    // that was among its users before counts as its own here (additive mode may remove it).
+    managed: new Set(observed.filter((m) => previous?.members?.[m.label] !== undefined && previous.target?.groupId === groupId).map((m) => m.id)),
     mode: inputs.membershipMode,
     nonUserMembers: inputs.nonUserMembers,
   });
-  const moved = reading.state && !reading.state.pending && reading.state.target.groupId !== inputs.target.groupId;
-  const moveFrom = moved ? { label: reading.state!.target.label, keys: Object.keys(reading.state!.managedMembers) } : undefined;
+  const oldGroupId = previous?.target && isKnownId(previous.target.groupId) && previous.target.groupId !== groupId ? previous.target.groupId : undefined;
+  const oldMembers = oldGroupId ? await directory.listMembers(oldGroupId) : undefined;
+  const moveFrom = oldGroupId && oldMembers ? { label: previous!.target!.label, members: oldMembers.filter((m) => m.role === "MEMBER" && previous!.members?.[m.label] !== undefined) } : undefined;
   inputs.removals = removalNotes(plan, inputs.target, moveFrom);
   inputs.kept = keptNotes(plan);
-  const violation = removalGuardViolation(plan.remove.length, reading.memberCount, inputs.maxRemovalPercent);
+  const violation = removalGuardViolation(plan.remove.length, observed.length, inputs.maxRemovalPercent);
   if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${plan.remove.map((m) => m.label).join(", ")})` });
 }
 
@@ -381,8 +375,10 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
         });
       }
     }
+    const previous = previousInputsSchema.safeParse(olds).data;
     if (located && failures.length === 0 && members !== UNKNOWN && managementEnabled(management) && Object.keys(members).length > 0) {
-      await previewPlan(inputs, olds, failures);
+      if (sameAsBefore(inputs, previous)) inputs.kept = previous?.kept ?? {};
+      else await previewPlan(inputs, previous, failures);
     }
     return { inputs: withProvider(withSecrets(inputs, inputs.__secretUsers), news), failures };
   },

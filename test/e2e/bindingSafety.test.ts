@@ -49,6 +49,11 @@ describe("Binding safety: one owner per group's membership, moves that lose nobo
     expect(entraMembers(sandbox, group.id)).to.deep.equal(["alice@example.com", "bob@example.com"]);
     const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
     expect(clean.code, clean.output).to.equal(0);
+    // Issue 9: a preview of unchanged resources makes no call at all.
+    sandbox.resetRequestCounts();
+    const noop = await stack.workspace.preview("--expect-no-changes");
+    expect(noop.code, noop.output).to.equal(0);
+    expect(sandbox.requestCounts(), "no-op preview: 0 requests").to.deep.equal({});
     expect((await stack.workspace.destroy()).code).to.equal(0);
   });
 
@@ -79,7 +84,7 @@ describe("Binding safety: one owner per group's membership, moves that lose nobo
     const preview = await stack.workspace.preview();
     expect(preview.code, preview.output).to.equal(0);
     expect(preview.stdout).to.match(/"?dave@example\.com"?\s*:\s*"remove from engineering@example\.com"/);
-    expect(preview.stdout).to.match(/"?alice@example\.com \(in eng@example\.com\)"?\s*:\s*"remove from eng@example\.com: the binding moves to engineering@example\.com"/);
+    expect(preview.stdout, preview.stdout).to.match(/"?alice@example\.com \(in eng@example\.com\)"?\s*:\s*"remove from eng@example\.com if this binding added it: the binding moves to engineering@example\.com"/);
     const up = await stack.workspace.up();
     expect(up.code, up.output).to.equal(0);
     expect(googleMembers(sandbox, "engineering@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);

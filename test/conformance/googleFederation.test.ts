@@ -225,7 +225,8 @@ describe("Google workload identity federation (external_account)", function () {
       expect(result).to.deep.include({ credentialsType: "external_account", serviceAccountEmail: SERVICE_ACCOUNT });
       expect(result!.group).to.include({ email: "eng@example.com" });
       expect((result!.members as { email: string }[]).map((m) => m.email)).to.deep.equal(["dev@example.com"]);
-      expect(result!.added).to.deep.equal([{ ok: true, status: 200 }]);
+      // The insert's answer (the member Google stored) rides along as `body`.
+      expect((result!.added as { ok: boolean; status: number }[]).map(({ ok, status }) => ({ ok, status }))).to.deep.equal([{ ok: true, status: 200 }]);
       const counts = sandbox.requestCounts();
       expect(counts).to.include({ "POST /v1/token": 1, "POST /v1/projects/:project/serviceAccounts/:target": 1, "POST /google/oauth2/token": 1 });
       expect(counts["POST /batch/admin/directory_v1"]).to.equal(1);

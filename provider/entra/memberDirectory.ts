@@ -59,17 +59,27 @@ const resolvedUsers = new WeakMap<GraphDirectoryClient, Map<string, ResolvedUser
  * home address), then the user's other addresses (`otherMails`, `proxyAddresses`), which
  * need Graph's advanced query (ConsistencyLevel: eventual, $count=true).
  */
-async function lookupUsers(client: GraphDirectoryClient, keys: string[]): Promise<Map<string, ResolvedUser>> {
+async function lookupUsers(client: GraphDirectoryClient, keys: string[]): Promise<{ resolved: Map<string, ResolvedUser>; ambiguous: Map<string, string[]> }> {
   const resolved = new Map<string, ResolvedUser>();
-  const take = (user: GraphUser, key: string) => resolved.set(key, { id: user.id, primary: (user.userPrincipalName ?? key).toLowerCase() });
+  const ambiguous = new Map<string, string[]>();
   const run = async (requests: BatchRequest[], what: string, match: (user: GraphUser) => string[]) => {
     const replies = await client.batch(requests);
+    // Every user each key matched at this step: one is the user; several are ambiguous.
+    const found = new Map<string, Map<string, ResolvedUser>>();
     replies.forEach((reply) => {
       if (reply?.status !== 200) throw new Error(`looking up users by ${what} failed: ${reason(reply)}`);
       for (const user of (reply.body?.value as GraphUser[] | undefined) ?? []) {
-        for (const key of match(user)) if (!resolved.has(key)) take(user, key);
+        for (const key of match(user)) {
+          if (resolved.has(key) || ambiguous.has(key)) continue;
+          if (!found.has(key)) found.set(key, new Map());
+          found.get(key)!.set(user.id, { id: user.id, primary: (user.userPrincipalName ?? key).toLowerCase() });
+        }
       }
     });
+    for (const [key, users] of found) {
+      if (users.size === 1) resolved.set(key, [...users.values()][0]);
+      else ambiguous.set(key, [...users.values()].map((u) => u.primary).sort());
+    }
   };
   const byField = async (field: "userPrincipalName" | "mail", wanted: string[]) => {
     const wantedSet = new Set(wanted);
@@ -80,10 +90,11 @@ async function lookupUsers(client: GraphDirectoryClient, keys: string[]): Promis
     }));
     await run(requests, field, (user) => [(user[field] ?? "").toLowerCase()].filter((k) => wantedSet.has(k)));
   };
+  const open = () => keys.filter((k) => !resolved.has(k) && !ambiguous.has(k));
   if (keys.length > 0) await byField("userPrincipalName", keys);
-  let misses = keys.filter((k) => !resolved.has(k));
+  let misses = open();
   if (misses.length > 0) await byField("mail", misses);
-  misses = keys.filter((k) => !resolved.has(k));
+  misses = open();
   if (misses.length > 0) {
     const requests = misses.map((key): BatchRequest => ({
       method: "GET",
@@ -95,19 +106,20 @@ async function lookupUsers(client: GraphDirectoryClient, keys: string[]): Promis
       return misses.filter((k) => addresses.has(k));
     });
   }
-  return resolved;
+  return { resolved, ambiguous };
 }
 
 /**
  * Lookups that many bindings ask for in one run share batches: keys asked for within one
  * tick are looked up together (300 users a $batch round trip, whoever asked), per client.
  */
-const pendingLookups = new WeakMap<GraphDirectoryClient, { keys: Set<string>; result: Promise<Map<string, ResolvedUser>> }>();
+type Lookup = Awaited<ReturnType<typeof lookupUsers>>;
+const pendingLookups = new WeakMap<GraphDirectoryClient, { keys: Set<string>; result: Promise<Lookup> }>();
 
-function sharedLookup(client: GraphDirectoryClient, keys: string[]): Promise<Map<string, ResolvedUser>> {
+function sharedLookup(client: GraphDirectoryClient, keys: string[]): Promise<Lookup> {
   let pending = pendingLookups.get(client);
   if (!pending) {
-    const batch = { keys: new Set<string>(), result: Promise.resolve(new Map<string, ResolvedUser>()) };
+    const batch = { keys: new Set<string>(), result: Promise.resolve<Lookup>({ resolved: new Map(), ambiguous: new Map() }) };
     batch.result = new Promise<void>((resolve) => setTimeout(resolve, LOOKUP_GATHER_MS)).then(() => {
       pendingLookups.delete(client);
       return lookupUsers(client, [...batch.keys]);
@@ -145,15 +157,18 @@ export function entraMemberDirectory(client: GraphDirectoryClient): MemberDirect
         else if (storedId) resolved.set(key, { id: storedId, primary: key });
         else ask.push(key);
       }
+      const ambiguous = new Map<string, string[]>();
       if (ask.length > 0) {
         const found = await sharedLookup(client, ask);
         for (const key of ask) {
-          const user = found.get(key);
+          const user = found.resolved.get(key);
           if (user) resolved.set(key, user);
+          const several = found.ambiguous.get(key);
+          if (several) ambiguous.set(key, several);
         }
       }
       for (const [key, user] of resolved) cache.set(key, user);
-      return { resolved, toAdd: [], unresolved: keys.filter((k) => !resolved.has(k)) };
+      return { resolved, toAdd: [], unresolved: keys.filter((k) => !resolved.has(k) && !ambiguous.has(k)), ambiguous };
     },
 
     async addMembers(groupId, members) {

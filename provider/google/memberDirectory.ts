@@ -52,7 +52,7 @@ export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDire
           if (m) resolved.set(key, { id: m.id, primary: m.email || key });
         });
       }
-      return { resolved, toAdd: keys.filter((k) => !resolved.has(k)), unresolved: [] };
+      return { resolved, toAdd: keys.filter((k) => !resolved.has(k)), unresolved: [], ambiguous: new Map() };
     },
 
     async addMembers(groupId, members) {

@@ -47,6 +47,8 @@ export interface Resolution {
   toAdd: string[];
   /** Keys that match no user at all: an input error, reported all together. */
   unresolved: string[];
+  /** Keys that are an address of several users (key -> those users): never given to one of them. */
+  ambiguous: Map<string, string[]>;
 }
 
 export interface MemberFailure {

@@ -49,8 +49,20 @@ function describe(inputs: Pick<GroupBindingInputs, "userGroupName" | "target" | 
   return `${GROUP_BINDING_TYPE}${inputs.__bindingName ? ` ${inputs.__bindingName}` : ""} (user group "${inputs.userGroupName}" to ${inputs.target.label})`;
 }
 
-function failureText(verb: string, list: MemberFailure[]): string {
+function failureText(verb: string, list: MemberFailure[], secret?: boolean): string {
+  if (secret) return `could not ${verb} ${list.length} member(s) (addresses withheld: the user list is a secret): ${[...new Set(list.map((f) => f.reason))].join("; ")}`;
   return `could not ${verb} ${list.length} member(s): ${list.map((f) => `${f.key} (${f.reason})`).join("; ")}`;
+}
+
+/** Addresses for a message, or a count when the program gave the users as a secret (messages are not secret). */
+function addresses(list: readonly string[], secret: boolean | undefined): string {
+  return secret ? `${list.length} address(es) withheld (the user list is a secret)` : list.join(", ");
+}
+
+/** Two or more users carry this address (e.g. in otherMails): which one is meant cannot be told. */
+function ambiguityText(ambiguous: Map<string, string[]>, secret: boolean | undefined): string {
+  if (secret) return `${ambiguous.size} address(es) belong to several users (withheld: the user list is a secret)`;
+  return [...ambiguous].map(([key, users]) => `${key} is an address of ${users.join(" and ")}`).join("; ");
 }
 
 function isKnownId(groupId: string): boolean {
@@ -127,11 +139,14 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
   if (resolution.unresolved.length > 0) {
     failures.push({
       property: "userGroup",
-      reason: `user group "${name}" has ${resolution.unresolved.length} user(s) not found in ${inputs.management.directoryKey}: ${resolution.unresolved.join(", ")}; fix the user group or create the users`,
+      reason: `user group "${name}" has ${resolution.unresolved.length} user(s) not found in ${inputs.management.directoryKey}: ${addresses(resolution.unresolved, inputs.__secretUsers)}; fix the user group or create the users`,
     });
   }
+  if (resolution.ambiguous.size > 0) {
+    failures.push({ property: "userGroup", reason: `user group "${name}": ${ambiguityText(resolution.ambiguous, inputs.__secretUsers)}; give each user's own user principal name instead` });
+  }
   for (const keysOfOne of sameUserTwice(resolution.resolved)) {
-    failures.push({ property: "userGroup", reason: `user group "${name}" lists ${keysOfOne.join(" and ")}, which are one user (an address and its alias): keep one` });
+    failures.push({ property: "userGroup", reason: `user group "${name}" lists ${addresses(keysOfOne, inputs.__secretUsers)}, which are one user (an address and its alias): keep one` });
   }
   if (!observed) return;
   const plan = planMembership({
@@ -149,7 +164,7 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
   inputs.removals = removalNotes(plan, inputs.target, moveFrom);
   inputs.kept = keptNotes(plan);
   const violation = removalGuardViolation(plan.remove.length, observed.length, inputs.maxRemovalPercent);
-  if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${plan.remove.map((m) => m.label).join(", ")})` });
+  if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses(plan.remove.map((m) => m.label), inputs.__secretUsers)})` });
 }
 
 /** Cross-field checks: the user group's users, the target's directory. Returns the desired members, or UNKNOWN. */
@@ -231,8 +246,9 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
   const known = new Map(Object.entries(carried?.userIds ?? {}));
   const resolution = await directory.resolveUsers(desiredKeys, groupId, observed, known);
   if (resolution.unresolved.length > 0) {
-    throw new Error(`${label}: ${resolution.unresolved.length} user(s) not found in ${desired.management.directoryKey}: ${resolution.unresolved.join(", ")}; fix the user group or create the users`);
+    throw new Error(`${label}: ${resolution.unresolved.length} user(s) not found in ${desired.management.directoryKey}: ${addresses(resolution.unresolved, desired.__secretUsers)}; fix the user group or create the users`);
   }
+  if (resolution.ambiguous.size > 0) throw new Error(`${label}: ${ambiguityText(resolution.ambiguous, desired.__secretUsers)}; give each user's own user principal name instead`);
   const plan = planMembership({
     desired: new Map(desiredKeys.map((k) => [k, resolution.resolved.get(k)?.id])),
     observed,
@@ -241,7 +257,7 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
     nonUserMembers: desired.nonUserMembers,
   });
   const violation = removalGuardViolation(plan.remove.length, observed.length, desired.maxRemovalPercent);
-  if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${plan.remove.map((m) => m.label).join(", ")})`);
+  if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${addresses(plan.remove.map((m) => m.label), desired.__secretUsers)})`);
   const oldGroup = moved ? await directory.listMembers(previous.target.groupId) : undefined;
 
   // Add before removing anything, so an interruption leaves members in both groups, never in neither.
@@ -281,10 +297,10 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
     moveFailures.push(...(await directory.removeMembers(previous.target.groupId, stillThere.map((m) => ({ key: m.label, id: m.id })))));
   }
   const problems = [
-    added.unknown.length ? `${added.unknown.length} user(s) not found in ${desired.management.directoryKey}: ${added.unknown.join(", ")}; fix the user group or create the users` : "",
-    added.failures.length ? failureText("add", added.failures) : "",
-    removeFailures.length ? failureText("remove", removeFailures) : "",
-    moveFailures.length ? `moving away from ${previous!.target.label}: ${failureText("remove", moveFailures)}` : "",
+    added.unknown.length ? `${added.unknown.length} user(s) not found in ${desired.management.directoryKey}: ${addresses(added.unknown, desired.__secretUsers)}; fix the user group or create the users` : "",
+    added.failures.length ? failureText("add", added.failures, desired.__secretUsers) : "",
+    removeFailures.length ? failureText("remove", removeFailures, desired.__secretUsers) : "",
+    moveFailures.length ? `moving away from ${previous!.target.label}: ${failureText("remove", moveFailures, desired.__secretUsers)}` : "",
   ].filter(Boolean);
   if (problems.length > 0) {
     // What was done is recorded (init-failed state); the next `pulumi up` finishes the job.
@@ -433,6 +449,6 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
     const managed = managedIds(state, observed);
     const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER");
     const failed = await directory.removeMembers(state.target.groupId, removable.map((m) => ({ key: m.label, id: m.id })));
-    if (failed.length > 0) throw new Error(`${describe(state)}: ${failureText("remove", failed)}; run pulumi destroy (or up) again once the cause is fixed`);
+    if (failed.length > 0) throw new Error(`${describe(state)}: ${failureText("remove", failed, state.__secretUsers)}; run pulumi destroy (or up) again once the cause is fixed`);
   },
 };

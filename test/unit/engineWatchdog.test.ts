@@ -1,0 +1,59 @@
+import { expect } from "chai";
+import { createServer, type Server } from "node:net";
+import { parseEngineAddress, probeEngine, startWatchdog } from "../../provider/engineWatchdog";
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("engine watchdog (a provider whose engine is gone stops)", () => {
+  it("parses the engine address the dynamic-provider host receives", () => {
+    expect(parseEngineAddress("127.0.0.1:41234")).to.deep.equal({ host: "127.0.0.1", port: 41234 });
+    expect(parseEngineAddress("[::1]:5000")).to.deep.equal({ host: "::1", port: 5000 });
+    expect(parseEngineAddress("localhost:0")).to.equal(undefined);
+    expect(parseEngineAddress("--logtostderr")).to.equal(undefined);
+    expect(parseEngineAddress(undefined)).to.equal(undefined);
+  });
+
+  it("fires once when the parent process changes (the CLI that exec'd node died)", async () => {
+    let parent = 100;
+    const reasons: string[] = [];
+    const dog = startWatchdog({ parentPid: 100, currentParent: () => parent, onEngineGone: (r) => reasons.push(r), parentIntervalMs: 5 });
+    await tick(30);
+    expect(reasons).to.deep.equal([]);
+    parent = 1;
+    await tick(30);
+    expect(reasons).to.have.length(1);
+    expect(reasons[0]).to.include("parent process 100 exited");
+    await tick(30);
+    expect(reasons, "once").to.have.length(1);
+    dog.stop();
+  });
+
+  it("fires after two refused probes in a row, never on a slow or unknown answer (a shell between CLI and node)", async () => {
+    const answers: ("ok" | "refused" | "unknown")[] = ["refused", "unknown", "refused", "ok", "refused", "refused"];
+    const reasons: string[] = [];
+    let probes = 0;
+    const dog = startWatchdog({
+      parentPid: 7,
+      currentParent: () => 7,
+      engineAddress: "127.0.0.1:9",
+      probe: async () => answers[probes++] ?? "refused",
+      onEngineGone: (r) => reasons.push(r),
+      probeIntervalMs: 5,
+    });
+    await tick(60);
+    dog.stop();
+    expect(reasons).to.have.length(1);
+    expect(reasons[0]).to.include("127.0.0.1:9 no longer accepts connections");
+    expect(probes, "stopped probing after firing").to.equal(6);
+  });
+
+  it("probes a real listener: ok while it listens, refused once it is closed", async () => {
+    const server: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    expect(await probeEngine(`127.0.0.1:${port}`)).to.equal("ok");
+    await new Promise<void>((r) => server.close(() => r()));
+    expect(await probeEngine(`127.0.0.1:${port}`)).to.equal("refused");
+    expect(await probeEngine("not an address")).to.equal("unknown");
+  });
+});

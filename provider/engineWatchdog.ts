@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { connect } from "node:net";
 
 /**
@@ -16,6 +17,11 @@ import { connect } from "node:net";
  *   shell that outlives the CLI; the engine's port, however, closes with the CLI. Only a
  *   refused connection counts (never a timeout), and only twice in a row, so a busy engine is
  *   never mistaken for a dead one.
+ *
+ * Besides the timers, the parent is compared synchronously whenever the process is about to
+ * send an HTTP request (Node's `http.client.request.start` and undici's `undici:request:create`
+ * diagnostics channels: the Google clients use the first, Graph's fetch the second), so a
+ * request the CLI's death would orphan is never sent, whatever the timers' phase.
  */
 
 /** How often the parent is compared (getppid costs nothing). */
@@ -41,7 +47,12 @@ export interface WatchdogOptions {
   probe?: (address: string) => Promise<"ok" | "refused" | "unknown">;
   parentIntervalMs?: number;
   probeIntervalMs?: number;
+  /** Also compare the parent before every outgoing HTTP request (default true). */
+  beforeRequests?: boolean;
 }
+
+/** Diagnostics channels published when an HTTP request is created, before anything is sent. */
+const REQUEST_CHANNELS = ["http.client.request.start", "undici:request:create"];
 
 export interface Watchdog {
   stop(): void;
@@ -82,11 +93,14 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
     stop();
     options.onEngineGone(reason);
   };
-  const parentTimer = setInterval(() => {
+  const checkParent = () => {
     const now = options.currentParent();
     if (now !== options.parentPid) gone(`its parent process ${options.parentPid} exited (now ${now})`);
-  }, options.parentIntervalMs ?? PARENT_INTERVAL_MS);
+  };
+  const parentTimer = setInterval(checkParent, options.parentIntervalMs ?? PARENT_INTERVAL_MS);
   parentTimer.unref();
+  const beforeRequests = options.beforeRequests !== false;
+  if (beforeRequests) for (const channel of REQUEST_CHANNELS) subscribe(channel, checkParent);
 
   let probeTimer: NodeJS.Timeout | undefined;
   const address = options.engineAddress;
@@ -109,6 +123,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
   function stop() {
     stopped = true;
     clearInterval(parentTimer);
+    if (beforeRequests) for (const channel of REQUEST_CHANNELS) unsubscribe(channel, checkParent);
     if (probeTimer) clearInterval(probeTimer);
   }
   return { stop };

@@ -57,3 +57,43 @@ describe("engine watchdog (a provider whose engine is gone stops)", () => {
     expect(await probeEngine("not an address")).to.equal("unknown");
   });
 });
+
+describe("engine watchdog before requests", () => {
+  it("compares the parent synchronously when an HTTP request is created (http and fetch), before it is sent", async () => {
+    const { createServer: createHttpServer, get } = await import("node:http");
+    let hits = 0;
+    const server = createHttpServer((_req, res) => ((hits += 1), res.end("ok")));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    let parent = 10;
+    const reasons: string[] = [];
+    // Timers far away: only the request hook can notice.
+    const dog = startWatchdog({ parentPid: 10, currentParent: () => parent, onEngineGone: (r) => reasons.push(r), parentIntervalMs: 60_000 });
+    try {
+      await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());
+      expect(reasons).to.deep.equal([]);
+      parent = 1;
+      // In the real process onEngineGone exits; here it records, then the request proceeds.
+      await new Promise<void>((r) => get(`http://127.0.0.1:${port}/`, (res) => (res.resume(), res.on("end", () => r()))));
+      expect(reasons).to.have.length(1);
+    } finally {
+      dog.stop();
+      server.close();
+    }
+    const before = reasons.length;
+    parent = 2;
+    await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+    expect(reasons.length, "stop() unsubscribes").to.equal(before);
+    expect(hits).to.be.at.least(2);
+  });
+
+  it("checks fetch (undici) requests too", async () => {
+    let parent = 10;
+    const reasons: string[] = [];
+    const dog = startWatchdog({ parentPid: 10, currentParent: () => parent, onEngineGone: (r) => reasons.push(r), parentIntervalMs: 60_000 });
+    parent = 3;
+    await fetch("http://127.0.0.1:59999/").catch(() => undefined);
+    dog.stop();
+    expect(reasons).to.have.length(1);
+  });
+});

@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 
 /**
@@ -12,11 +13,12 @@ import { connect } from "node:net";
  * - the parent changes: the CLI starts the plugin through a shell script that `exec`s node (as
  *   this repository's engine does), so node's parent IS the CLI; when the CLI dies, `ppid`
  *   changes at once;
+ *   On Linux, when node's parent is the released plugin script (which runs node WITHOUT
+ *   `exec`, so the shell outlives the CLI), the shell's parent is compared instead;
  * - the engine's gRPC address (the host address Pulumi passes as the plugin's argument) refuses
- *   connections: the official plugin script runs node WITHOUT `exec`, so node's parent is a
- *   shell that outlives the CLI; the engine's port, however, closes with the CLI. Only a
- *   refused connection counts (never a timeout), and only twice in a row, so a busy engine is
- *   never mistaken for a dead one.
+ *   connections: the portable signal for a shell in between (the engine's port closes with the
+ *   CLI). Only a refused connection counts (never a timeout), and only twice in a row, so a busy
+ *   engine is never mistaken for a dead one.
  *
  * Besides the timers, the parent is compared synchronously whenever the process is about to
  * send an HTTP request (Node's `http.client.request.start` and undici's `undici:request:create`
@@ -37,9 +39,9 @@ export const ENGINE_GONE_EXIT_CODE = 75;
 export interface WatchdogOptions {
   /** The engine's address, `host:port` (the dynamic provider's first argument). */
   engineAddress?: string;
-  /** The parent process id at start. */
+  /** The CLI's process id at start (node's parent, or the plugin shell's parent). */
   parentPid: number;
-  /** Reads the current parent process id. */
+  /** Reads the CLI's process id as seen now. */
   currentParent: () => number;
   /** Called once when the engine is gone (default: exit the process). */
   onEngineGone: (reason: string) => void;
@@ -131,6 +133,27 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
 
 let started: Watchdog | undefined;
 
+/** The parent of `pid` from /proc (Linux); undefined where /proc is not available or it is gone. */
+export function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` is the plugin's shell script (Pulumi's released one runs node without exec). */
+export function isPluginShell(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("pulumi-resource-");
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts the watchdog once per process, and only inside Pulumi's dynamic-provider host (never
  * in a test runner or a program that merely imports this package).
@@ -141,11 +164,15 @@ export function watchEngineOnce(): void {
   if (process.env.GROUP_EXPORT_ENGINE_WATCHDOG === "off") return;
   const script = process.argv[1] ?? "";
   if (!/dynamic-provider/.test(script)) return;
+  // Node's parent is the CLI, or (Linux, released plugin script) a shell whose parent is the CLI.
+  // Only that exact shell is looked through: the CLI's own parent may come and go (nohup, CI shells).
+  const shell = isPluginShell(process.ppid) ? process.ppid : undefined;
+  const cli = () => (shell === undefined ? process.ppid : process.ppid === shell ? (parentOf(shell) ?? -1) : process.ppid);
   started = startWatchdog({
     // The host address is the plugin's first non-flag argument (flags such as --logtostderr may come first).
     engineAddress: process.argv.slice(2).find((arg) => parseEngineAddress(arg) !== undefined),
-    parentPid: process.ppid,
-    currentParent: () => process.ppid,
+    parentPid: cli(),
+    currentParent: cli,
     onEngineGone: (reason) => {
       // stderr may be a pipe nobody reads any more: never let a failed write keep us alive.
       try {

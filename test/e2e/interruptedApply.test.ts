@@ -105,7 +105,7 @@ describe("Interrupted applies: a killed pulumi up recovers to a clean state with
     expect(sandbox.google.tenant.groups.filter((g) => g.email.startsWith("ins-")), "destroy deletes every group the stack made").to.deep.equal([]);
   });
 
-  it("with the official plugin script (node run by a shell, not exec'd), the engine probe stops the provider too", async () => {
+  it("with the released plugin script (node run by a shell, not exec'd), the provider stops just as fast (it looks through that shell)", async () => {
     const stack = await OwnershipStack.create(sandbox, "killed-shell-plugin");
     // Pulumi's released pulumi-resource-pulumi-nodejs runs node as a child of sh: the CLI's death does not change node's parent.
     const bin = mkdtempSync(join(tmpdir(), "official-plugin-"));

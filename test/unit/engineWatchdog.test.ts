@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:net";
-import { parseEngineAddress, probeEngine, startWatchdog } from "../../provider/engineWatchdog";
+import { isPluginShell, parentOf, parseEngineAddress, probeEngine, startWatchdog } from "../../provider/engineWatchdog";
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -95,5 +95,13 @@ describe("engine watchdog before requests", () => {
     await fetch("http://127.0.0.1:59999/").catch(() => undefined);
     dog.stop();
     expect(reasons).to.have.length(1);
+  });
+});
+
+describe("engine watchdog: process tree (Linux /proc)", () => {
+  it("reads a process's parent from /proc, and knows node is no plugin shell", () => {
+    expect(parentOf(process.pid)).to.equal(process.ppid);
+    expect(parentOf(2 ** 22 + 12345)).to.equal(undefined);
+    expect(isPluginShell(process.pid)).to.equal(false);
   });
 });

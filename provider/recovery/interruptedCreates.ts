@@ -65,14 +65,15 @@ export interface RecoveryPlan {
 
 /**
  * Turns each pending CREATE of a GoogleDistributionGroup whose checked inputs say `adoption:
- * "create"` into a state entry for refresh to resolve. Every other pending operation is left
+ * "create"` into a state entry for refresh to resolve (for a replacement, the replaced entry is
+ * marked for deletion, as Pulumi records a replacement whose create completed). Every other pending operation is left
  * as it is (README: `pulumi refresh --clear-pending-creates` clears them, and the next `up`
  * finds or makes those resources again).
  */
 export function planInterruptedCreates(exported: ExportedStack): RecoveryPlan {
   const deployment = exported.deployment;
   const pending = deployment.pending_operations ?? [];
-  const resources = deployment.resources ?? [];
+  const resources = [...(deployment.resources ?? [])];
   const report: string[] = [];
   const keep: typeof pending = [];
   const added: typeof resources = [];
@@ -85,18 +86,22 @@ export function planInterruptedCreates(exported: ExportedStack): RecoveryPlan {
       continue;
     }
     const email = typeof inputs.email === "string" ? inputs.email : undefined;
-    if (inputs.adoption !== "create" || !email) {
+    // "create", or for an email change "create; replaces the group of …" (see movedFrom).
+    const creating = typeof inputs.adoption === "string" && /^create(;|$)/.test(inputs.adoption);
+    if (!creating || !email) {
       keep.push(op);
       report.push(`${r.urn}: left pending (its run was adopting an existing group, not creating one)`);
       continue;
     }
-    if (resources.some((other) => other.urn === r.urn && !other.delete)) {
-      // A replacement's create: the resource it replaces is still in state under this URN.
-      keep.push(op);
-      report.push(`${r.urn}: left pending (a replacement of a resource still in state; the next up finds the group at ${email} again)`);
-      continue;
-    }
     added.push({ ...r, custom: true, id: `${INTERRUPTED_CREATE_ID_PREFIX}${email}`, outputs: { ...inputs, [INTERRUPTED_CREATE_KEY]: true } });
+    const replaced = resources.findIndex((other) => other.urn === r.urn && !other.delete);
+    if (replaced >= 0) {
+      // A replacement's create (an email change): the state becomes what Pulumi writes once a
+      // replacement is created, the old resource marked for deletion (the next up deletes or
+      // releases its group by its deletion policy) and the new one after it.
+      resources[replaced] = { ...resources[replaced], delete: true };
+      report.push(`${r.urn}: its run was replacing the resource by group ${email}; the replaced one is marked for deletion (the next up deletes or releases its group)`);
+    }
     report.push(`${r.urn}: its run was creating group ${email}; pulumi refresh records it as created by this stack if it exists, and drops it if it does not`);
   }
   if (added.length === 0) return { report };

@@ -143,6 +143,29 @@ describe("Interrupted applies: a killed pulumi up recovers to a clean state with
     expect(sandbox.google.tenant.groups.filter((g) => g.email === "pre-a@example.com")).to.have.length(0);
   });
 
+  it("Google, killed while an email change creates the new group: the new group is recorded as created, the old one the stack made is deleted, the members moved", async () => {
+    const stack = await OwnershipStack.create(sandbox, "killed-move");
+    const spec = googleSpec(["mv"]);
+    stack.declare(spec);
+    const first = await stack.workspace.up();
+    expect(first.code, first.output).to.equal(0);
+    spec.googleGroups!.mv.email = "mv-new@example.com";
+    stack.declare(spec);
+    sandbox.faults.add({ api: "google", method: "POST", path: "^/groups$", kind: "latency", delayMs: 3000, count: 1 });
+    const run = await upKilledWhen(stack.workspace, sandbox, stack.marker, () => sandbox.faults.list().length === 0, { watchMs: 5000 });
+    expectWatchdog(run, "email move");
+    const landed = sandbox.google.tenant.groups.find((g) => g.email === "mv-new@example.com");
+    expect(landed, "the new group's insert landed after the kill").to.not.equal(undefined);
+    const log = await recover(stack);
+    expect(log).to.include("the replaced one is marked for deletion");
+    expect((await stack.outputs()).mv).to.include({ email: "mv-new@example.com", origin: "created", groupId: landed!.id });
+    expect(sandbox.google.tenant.groups.filter((g) => g.email.startsWith("mv")).map((g) => g.email), "the old group the stack made is deleted; one new group").to.deep.equal(["mv-new@example.com"]);
+    expect(googleMembers(sandbox, "mv-new@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+    const destroy = await stack.workspace.destroy();
+    expect(destroy.code, destroy.output).to.equal(0);
+    expect(sandbox.google.tenant.groups.filter((g) => g.email.startsWith("mv"))).to.deep.equal([]);
+  });
+
   it("Google, killed during member adds retried under throttling: the provider stops within seconds and writes nothing more; recovery completes the members", async () => {
     const stack = await OwnershipStack.create(sandbox, "killed-members");
     const names = ["mem-a", "mem-b"];

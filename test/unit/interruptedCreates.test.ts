@@ -32,22 +32,35 @@ describe("recovery of interrupted creates (group-export-recover)", () => {
     expect(plan.report.join("\n")).to.include("its run was creating group eng@example.com");
   });
 
-  it("leaves adoptions, Entra groups, replacements and other operations alone", () => {
-    const replaced = { urn: urn(GOOGLE_GROUP_TOKEN, "moved"), type: GOOGLE_GROUP_TOKEN, id: "0old" };
+  it("leaves adoptions, Entra groups and other operations alone", () => {
     const plan = planInterruptedCreates(
       exported(
-        [management, replaced],
+        [management],
         [
           creating(GOOGLE_GROUP_TOKEN, "taken", { email: "taken@example.com", adoption: "adopt existing group 0abc" }),
+          creating(GOOGLE_GROUP_TOKEN, "creative", { email: "creative@example.com", adoption: "created-by-hand" }),
           creating(ENTRA_TOKEN, "ops", { displayName: "Ops", adoption: "create" }),
-          creating(GOOGLE_GROUP_TOKEN, "moved", { email: "new@example.com", adoption: "create" }),
           { type: "updating", resource: { urn: management.urn, type: management.type } },
         ],
       ),
     );
     expect(plan.edited).to.equal(undefined);
     expect(plan.report).to.have.length(3);
-    expect(plan.report.join("\n")).to.include("was adopting an existing group").and.to.include("a replacement of a resource still in state");
+    expect(plan.report.join("\n")).to.include("was adopting an existing group").and.to.include("ops: left pending");
+  });
+
+  it("a replacement's create (an email change): the replaced entry is marked for deletion, the new one follows it", () => {
+    const replaced = { urn: urn(GOOGLE_GROUP_TOKEN, "moved"), type: GOOGLE_GROUP_TOKEN, id: "0old", outputs: { origin: "created" } };
+    const input = exported([management, replaced], [creating(GOOGLE_GROUP_TOKEN, "moved", { email: "new@example.com", adoption: "create; replaces the group of old@example.com, which is deleted after the members move if this stack created it, else released (deletionPolicy overrides)" })]);
+    const plan = planInterruptedCreates(input);
+    const resources = plan.edited!.deployment.resources!;
+    expect(resources.map((r) => [r.id, r.delete ?? false])).to.deep.equal([
+      ["google:my_customer", false],
+      ["0old", true],
+      ["interrupted-create:new@example.com", false],
+    ]);
+    expect(input.deployment.resources![1], "the input is not modified").to.not.have.property("delete");
+    expect(plan.edited!.deployment.pending_operations).to.deep.equal([]);
   });
 
   it("does nothing on a stack without pending operations", () => {

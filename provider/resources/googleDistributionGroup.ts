@@ -44,6 +44,13 @@ function client() {
 
 /** Older stored states are upgraded here: version 1 stored the primary address as `email`. */
 function loadState(props: Record<string, unknown>): GoogleDistributionGroupState {
+  if (props[INTERRUPTED_CREATE_KEY] === true) {
+    // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
+    throw new Error(
+      `${owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.email)}: this state entry stands for the interrupted create of group ${String(props.email)} and has not been refreshed yet: ` +
+        `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
+    );
+  }
   return googleDistributionGroupStateSchema.parse({ stateVersion: GOOGLE_GROUP_STATE_VERSION, ...props });
 }
 

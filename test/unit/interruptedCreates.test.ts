@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { googleDistributionGroupProvider } from "../../provider/resources/googleDistributionGroup";
 import { GOOGLE_GROUP_TOKEN, INTERRUPTED_CREATE_KEY, planInterruptedCreates, type ExportedStack } from "../../provider/recovery/interruptedCreates";
 
 const STACK = "urn:pulumi:prod::people::";
@@ -65,5 +66,20 @@ describe("recovery of interrupted creates (group-export-recover)", () => {
 
   it("does nothing on a stack without pending operations", () => {
     expect(planInterruptedCreates(exported([management], undefined))).to.deep.equal({ report: [] });
+  });
+});
+
+describe("an interrupted-create entry before its refresh", () => {
+  it("diff and delete refuse it, naming the resource, the group and the command that resolves it", async () => {
+    const entry = { email: "eng@example.com", adoption: "create", pulumiName: "eng", [INTERRUPTED_CREATE_KEY]: true };
+    const message = /GoogleDistributionGroup "eng": this state entry stands for the interrupted create of group eng@example\.com.*pulumi refresh --yes --clear-pending-creates/;
+    await googleDistributionGroupProvider.diff!("interrupted-create:eng@example.com", entry, { email: "eng@example.com" }).then(
+      () => expect.fail("diff accepted it"),
+      (error: Error) => expect(error.message).to.match(message),
+    );
+    await googleDistributionGroupProvider.delete!("interrupted-create:eng@example.com", entry).then(
+      () => expect.fail("delete accepted it"),
+      (error: Error) => expect(error.message).to.match(message),
+    );
   });
 });

@@ -192,6 +192,25 @@ describe("Interrupted applies: a killed pulumi up recovers to a clean state with
     expect(sandbox.google.tenant.groups.filter((g) => g.email.startsWith("mem-"))).to.deep.equal([]);
   });
 
+  it("Google, a killed destroy: the same commands, then destroy again, leave nothing behind", async () => {
+    const stack = await OwnershipStack.create(sandbox, "killed-destroy");
+    stack.declare(googleSpec(["del-a", "del-b"]));
+    const first = await stack.workspace.up();
+    expect(first.code, first.output).to.equal(0);
+    sandbox.faults.add({ api: "google", method: "DELETE", path: "^/groups/[^/]+$", kind: "latency", delayMs: 3000, count: 1 });
+    const run = await upKilledWhen(stack.workspace, sandbox, stack.marker, () => sandbox.faults.list().length === 0, { watchMs: 5000, command: ["destroy", "--yes", "--skip-preview"] });
+    expectWatchdog(run, "destroy");
+    const cancel = await stack.workspace.run(["cancel", "--yes"]);
+    expect(cancel.code, cancel.output).to.equal(0);
+    const refresh = await stack.workspace.refresh("--clear-pending-creates");
+    expect(refresh.code, refresh.output).to.equal(0);
+    const destroy = await stack.workspace.destroy();
+    expect(destroy.code, destroy.output).to.equal(0);
+    expect(sandbox.google.tenant.groups.filter((g) => g.email.startsWith("del-")), "every group the stack made is gone").to.deep.equal([]);
+    const state = JSON.parse((await stack.workspace.ok(["stack", "export"])).stdout) as { deployment: { resources?: unknown[] } };
+    expect(state.deployment.resources ?? [], "the stack is empty").to.have.length(0);
+  });
+
   it("Entra, killed while a group create is in flight and during member adds: recovered as created (its derived mailNickname), one group per name", async () => {
     const stack = await OwnershipStack.create(sandbox, "killed-entra");
     const management = { tenant: { entra: { tenantId: sandbox.entra.tenantId } } };

@@ -54,7 +54,7 @@ export interface InterruptedRun {
 }
 
 /**
- * Starts `pulumi up`, waits for `killWhen`, SIGKILLs the CLI (as a CI runner's timeout does),
+ * Starts `pulumi up` (or `command`), waits for `killWhen`, SIGKILLs the CLI (as a CI runner's timeout does),
  * then watches the stack's provider processes and the sandbox's writes for `watchMs`.
  */
 export async function upKilledWhen(
@@ -62,16 +62,16 @@ export async function upKilledWhen(
   sandbox: Sandbox,
   marker: string,
   killWhen: () => boolean,
-  options: { watchMs?: number; extraArgs?: string[] } = {},
+  options: { watchMs?: number; extraArgs?: string[]; command?: string[] } = {},
 ): Promise<InterruptedRun> {
-  const child: ChildProcessWithoutNullStreams = workspace.start(["up", "--yes", "--skip-preview", ...(options.extraArgs ?? [])]);
+  const child: ChildProcessWithoutNullStreams = workspace.start([...(options.command ?? ["up", "--yes", "--skip-preview"]), ...(options.extraArgs ?? [])]);
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d));
   child.stderr.on("data", (d: Buffer) => (output += d));
   let exited = false;
   child.on("close", () => (exited = true));
   await waitFor("the kill point", () => killWhen() || exited);
-  if (exited) throw new Error(`pulumi up ended before the kill point:\n${output}`);
+  if (exited) throw new Error(`pulumi ${(options.command ?? ["up"])[0]} ended before the kill point:\n${output}`);
   child.kill("SIGKILL");
   const killedAt = Date.now();
   const writesAtKill = writeCount(sandbox);

@@ -3,6 +3,7 @@ import { directoryGroupManagementProvider } from "./resources/directoryGroupMana
 import { entraSecurityGroupProvider } from "./resources/entraSecurityGroup";
 import { googleDistributionGroupProvider } from "./resources/googleDistributionGroup";
 import { groupBindingProvider } from "./resources/groupBinding";
+import { watchEngineOnce } from "./engineWatchdog";
 import { setStackConfig } from "./settings";
 
 /**
@@ -26,5 +27,7 @@ export function resourceProvider(kind: ResourceKind): pulumi.dynamic.ResourcePro
 
 /** Receives the stack config (credentials, endpoints) from the dynamic-provider host. */
 export function configure(req: pulumi.dynamic.ConfigureRequest): void {
+  // Once per process: a provider whose engine was killed stops instead of writing on.
+  watchEngineOnce();
   setStackConfig(req.config);
 }

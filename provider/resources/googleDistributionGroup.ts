@@ -23,6 +23,7 @@ import {
   registerClaims,
   type Claim,
 } from "../management/runRegistry";
+import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 import { googleSettings, SettingsError } from "../settings";
 import { checkFields, isUnknown, PROVIDER_KEY, type CheckFailure, withProvider } from "./checkInputs";
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "./pulumiName";
@@ -43,6 +44,13 @@ function client() {
 
 /** Older stored states are upgraded here: version 1 stored the primary address as `email`. */
 function loadState(props: Record<string, unknown>): GoogleDistributionGroupState {
+  if (props[INTERRUPTED_CREATE_KEY] === true) {
+    // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
+    throw new Error(
+      `${owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.email)}: this state entry stands for the interrupted create of group ${String(props.email)} and has not been refreshed yet: ` +
+        `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
+    );
+  }
   return googleDistributionGroupStateSchema.parse({ stateVersion: GOOGLE_GROUP_STATE_VERSION, ...props });
 }
 
@@ -192,6 +200,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
   },
 
   async read(id: string, props: Record<string, unknown>) {
+    if (props[INTERRUPTED_CREATE_KEY] === true) return readInterruptedCreate(props);
     const state = loadState(props);
     if (isDormant(state)) return { id, props };
     const observed = await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => client().getGroup(state.groupId));
@@ -229,6 +238,22 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
     await withResourceContext(who, `group ${state.email} (${state.groupId})`, () => client().deleteGroup(state.groupId));
   },
 };
+
+/**
+ * Refresh of a state entry made from the pending CREATE of a killed run (group-export-recover):
+ * that run's check found the address free (`adoption: "create"`), so a group now at the
+ * address is the one its insert made: recorded as created, under its real id. No group: the
+ * insert never landed, the entry is dropped and the next up creates the group.
+ */
+async function readInterruptedCreate(props: Record<string, unknown>) {
+  const { [INTERRUPTED_CREATE_KEY]: _marker, ...inputs } = props;
+  const desired = inputs as unknown as Inputs;
+  const who = owner(desired.pulumiName, desired.email);
+  const found = await withResourceContext(who, `group ${desired.email}`, () => client().getGroup(desired.email));
+  if (!found) return {};
+  const state = withProvider(stateOf(desired, found, "created"), props);
+  return refreshedGroup(found.id, state, COMPUTED);
+}
 
 /** An address change is a replacement; the preview's `adoption` says what becomes of the old group. */
 function movedFrom(who: string, olds: Record<string, unknown>, email: string, adoption: string): string {

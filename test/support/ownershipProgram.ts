@@ -22,6 +22,11 @@ export class OwnershipStack {
   readonly workspace: PulumiWorkspace;
   private readonly specPath: string;
 
+  /** A string only this stack's processes carry in their environment (its spec file's path). */
+  get marker(): string {
+    return this.specPath;
+  }
+
   private constructor(sandbox: Sandbox) {
     this.specPath = join(mkdtempSync(join(tmpdir(), "group-ownership-spec-")), "spec.json");
     this.declare({});

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -87,6 +87,16 @@ export class PulumiWorkspace {
   /** Sets an environment variable for the CLI and the provider processes it starts. */
   setEnv(key: string, value: string): void {
     this.env[key] = value;
+  }
+
+  /** The environment the CLI runs with (for tools a test runs beside it). */
+  environment(): NodeJS.ProcessEnv {
+    return { ...this.env };
+  }
+
+  /** Starts `pulumi <args>` and returns the process (for tests that interrupt a run). */
+  start(args: string[]): ChildProcessWithoutNullStreams {
+    return spawn("pulumi", ["--non-interactive", "--color=never", ...args], { cwd: this.programDir, env: this.env });
   }
 
   /** Runs `pulumi <args>` in the program directory; never throws on a non-zero exit. */

@@ -31,6 +31,8 @@ export const groupsFileGroupSchema = z.strictObject({
   email: address.optional(),
   /** The Entra security group's display name; default `name`. */
   entraDisplayName: z.string().trim().min(1).max(256).optional(),
+  /** The Entra group's mail alias; default derived from the display name. */
+  entraMailNickname: z.string().trim().min(1).max(64).optional(),
   ...overrideShape,
 });
 
@@ -206,6 +208,7 @@ function toExported(g: GroupsFileGroup, defaults: z.infer<typeof groupsFileSchem
     users: g.users.map((u) => u.trim()),
     email: g.email?.trim().toLowerCase(),
     entraDisplayName: g.entraDisplayName,
+    entraMailNickname: g.entraMailNickname,
     exportTo: pick("exportTo"),
     membershipMode: pick("membershipMode"),
     maxRemovalPercent: pick("maxRemovalPercent"),
@@ -287,7 +290,7 @@ export function parseGroupsYaml(text: string, file = "groups.yaml"): ParsedGroup
   };
 }
 
-const csvColumns = ["group", "user", "email", "entraDisplayName", "description", "membershipMode", "exportTo", "maxRemovalPercent", "allowEmpty", "nonUserMembers"] as const;
+const csvColumns = ["group", "user", "email", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "allowEmpty", "nonUserMembers"] as const;
 type CsvColumn = (typeof csvColumns)[number];
 
 /**

@@ -17,6 +17,8 @@ export interface ExportedUserGroup {
   membershipMode?: "authoritative" | "additive";
   /** The Entra security group's display name; default `name`. */
   entraDisplayName?: string;
+  /** The Entra security group's mail alias; default derived from the display name. */
+  entraMailNickname?: string;
   /** Per-group overrides of the bindings' options (see GroupBinding). */
   maxRemovalPercent?: number;
   allowEmpty?: boolean;
@@ -83,7 +85,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
           this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding }, parent);
         } else {
           if (!this.entraManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Entra ID, but no entra directory is given: add entra: { tenantId: "..." }`);
-          const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.entraDisplayName ?? userGroup.name, description: userGroup.description ?? "" }, parent);
+          const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.entraDisplayName ?? userGroup.name, description: userGroup.description ?? "", ...(userGroup.entraMailNickname ? { mailNickname: userGroup.entraMailNickname } : {}) }, parent);
           this.entraGroups[userGroup.name] = group;
           this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding }, parent);
         }

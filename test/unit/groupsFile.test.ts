@@ -33,8 +33,8 @@ describe("groups file (YAML and CSV)", () => {
       ].join("\n"),
     );
     expect(parsed.groups.map((g) => g.group)).to.deep.equal([
-      { name: "Engineering", description: undefined, users: ["alice@example.com", "bob@example.com"], email: "engineering@example.com", entraDisplayName: undefined, exportTo: undefined, membershipMode: "additive", maxRemovalPercent: 20, allowEmpty: undefined, nonUserMembers: undefined },
-      { name: "Sales", description: undefined, users: ["carol@example.com"], email: undefined, entraDisplayName: "Sales Team", exportTo: ["entra"], membershipMode: "authoritative", maxRemovalPercent: 20, allowEmpty: undefined, nonUserMembers: undefined },
+      { name: "Engineering", description: undefined, users: ["alice@example.com", "bob@example.com"], email: "engineering@example.com", entraDisplayName: undefined, entraMailNickname: undefined, exportTo: undefined, membershipMode: "additive", maxRemovalPercent: 20, allowEmpty: undefined, nonUserMembers: undefined },
+      { name: "Sales", description: undefined, users: ["carol@example.com"], email: undefined, entraDisplayName: "Sales Team", entraMailNickname: undefined, exportTo: ["entra"], membershipMode: "authoritative", maxRemovalPercent: 20, allowEmpty: undefined, nonUserMembers: undefined },
     ]);
     expect(parsed.groups.map((g) => g.line)).to.deep.equal([6, 9]);
   });
@@ -61,7 +61,7 @@ describe("groups file (YAML and CSV)", () => {
       [
         "3 problems in groups.yaml:",
         'groups.yaml:4:32: groups[0].users[1]: "bob@" is not an email address. Fix: write the user\'s full address, e.g. bob@example.com, one per list item',
-        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, description, users, email, entraDisplayName, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, exportTo',
+        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, description, users, email, entraDisplayName, entraMailNickname, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, exportTo',
         'groups.yaml:7:21: groups[1].membershipMode: "authoritive" is not one of "authoritative", "additive". Fix: use "authoritative" (members added by hand are removed) or "additive"',
       ].join("\n"),
     );
@@ -86,7 +86,7 @@ describe("groups file (YAML and CSV)", () => {
   it("bad file 4 (CSV): an unknown column, then conflicting group values on two lines", () => {
     const column = problemsOf(() => parseGroupsCsv(["group,user,emial", "Engineering,alice@example.com,engineering@example.com"].join("\n"), "groups.csv"));
     expect(column).to.equal(
-      '1 problem in groups.csv:\ngroups.csv:1:1: column 3: unknown column "emial". Fix: did you mean "email"? Otherwise remove it; allowed columns: group, user, email, entraDisplayName, description, membershipMode, exportTo, maxRemovalPercent, allowEmpty, nonUserMembers',
+      '1 problem in groups.csv:\ngroups.csv:1:1: column 3: unknown column "emial". Fix: did you mean "email"? Otherwise remove it; allowed columns: group, user, email, entraDisplayName, entraMailNickname, description, membershipMode, exportTo, maxRemovalPercent, allowEmpty, nonUserMembers',
     );
     const conflict = problemsOf(() =>
       parseGroupsCsv(["group,user,email", "Engineering,alice@example.com,engineering@example.com", "Engineering,bob@example.com,eng@example.com"].join("\n"), "groups.csv"),

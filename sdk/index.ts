@@ -7,3 +7,7 @@ export { EntraSecurityGroup, type EntraSecurityGroupArgs } from "./entraSecurity
 export { GoogleDistributionGroup, type GoogleDistributionGroupArgs } from "./googleDistributionGroup";
 export { GroupBinding, type GroupBindingArgs, type UserGroup, type BindableGroup } from "./groupBinding";
 export { UserGroupExport, type UserGroupExportArgs, type ExportedUserGroup } from "./userGroupExport";
+export {
+  readGroupsFile, parseGroupsYaml, parseGroupsCsv, groupsForDirectories, formatProblem, GroupsFileError,
+  type GroupsFileProblem, type ParsedGroupsFile, type GroupsFileGroup,
+} from "./groupsFile";

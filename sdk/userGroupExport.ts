@@ -3,6 +3,7 @@ import { DirectoryGroupManagement, type DirectoryGroupManagementArgs } from "./d
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
 import { GroupBinding } from "./groupBinding";
+import { groupsForDirectories, readGroupsFile } from "./groupsFile";
 
 /** One source user group and where it goes. */
 export interface ExportedUserGroup {
@@ -14,12 +15,19 @@ export interface ExportedUserGroup {
   /** Directories to export to; default every directory given. */
   exportTo?: ("google" | "entra")[];
   membershipMode?: "authoritative" | "additive";
+  /** The Entra security group's display name; default `name`. */
+  entraDisplayName?: string;
+  /** The Entra security group's mail alias; default derived from the display name. */
+  entraMailNickname?: string;
+  /** Per-group overrides of the bindings' options (see GroupBinding). */
+  maxRemovalPercent?: number;
   /**
    * A user group that may have no users: its groups are not made (nothing is exported, no
    * empty group is created) and its bindings wait until it has one. Without it, an empty user
    * group fails at preview. Default false.
    */
   allowEmpty?: boolean;
+  nonUserMembers?: "keep" | "remove";
 }
 
 export interface UserGroupExportArgs {
@@ -65,7 +73,13 @@ export class UserGroupExport extends pulumi.ComponentResource {
     for (const userGroup of args.userGroups) {
       const base = `${name}-${slug(userGroup.name)}`;
       const targets = userGroup.exportTo ?? (["google", "entra"] as const).filter((d) => args[d] !== undefined);
-      const binding = { userGroup: { name: userGroup.name, users: userGroup.users }, membershipMode: userGroup.membershipMode, allowEmpty: userGroup.allowEmpty };
+      const binding = {
+        userGroup: { name: userGroup.name, users: userGroup.users },
+        membershipMode: userGroup.membershipMode,
+        maxRemovalPercent: userGroup.maxRemovalPercent,
+        allowEmpty: userGroup.allowEmpty,
+        nonUserMembers: userGroup.nonUserMembers,
+      };
       // The seed: a group is not exported until its user group has a user.
       const enabled = userGroup.allowEmpty ? pulumi.output(userGroup.users).apply((users) => users.length > 0) : undefined;
       for (const directory of targets) {
@@ -78,12 +92,26 @@ export class UserGroupExport extends pulumi.ComponentResource {
           this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding }, parent);
         } else {
           if (!this.entraManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Entra ID, but no entra directory is given: add entra: { tenantId: "..." }`);
-          const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.name, description: userGroup.description ?? "", enabled }, parent);
+          const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.entraDisplayName ?? userGroup.name, description: userGroup.description ?? "", enabled, ...(userGroup.entraMailNickname ? { mailNickname: userGroup.entraMailNickname } : {}) }, parent);
           this.entraGroups[userGroup.name] = group;
           this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding }, parent);
         }
       }
     }
     this.registerOutputs({});
+  }
+
+  /**
+   * The user groups of a groups file (YAML, or CSV for flat exports), exported to the
+   * directories given. Every problem of the file fails here (so at `pulumi preview`), naming
+   * the file, the line, the field and the fix.
+   *
+   * @example
+   * UserGroupExport.fromGroupsFile("groups", { groupsFile: "groups.yaml", google: { domains: ["example.com"] } });
+   */
+  static fromGroupsFile(name: string, args: Omit<UserGroupExportArgs, "userGroups"> & { groupsFile: string }, opts?: pulumi.ComponentResourceOptions): UserGroupExport {
+    const { groupsFile, ...directories } = args;
+    const userGroups = groupsForDirectories(readGroupsFile(groupsFile), { google: directories.google !== undefined, entra: directories.entra !== undefined });
+    return new UserGroupExport(name, { ...directories, userGroups }, opts);
   }
 }

@@ -37,8 +37,12 @@ export function packPackage(): string {
   return packedTarball;
 }
 
-/** The @pulumi/pulumi version test programs pin (the newest that supports Node.js 20). */
-export const PULUMI_SDK_VERSION = (require(join(REPO_ROOT, "package.json")) as { devDependencies: Record<string, string> }).devDependencies["@pulumi/pulumi"];
+/**
+ * The @pulumi/pulumi version test programs pin (the newest that supports Node.js 20), unless
+ * GROUP_EXPORT_PULUMI_SDK_VERSION names another (test/node22/run.sh: the newest, on Node 22).
+ */
+export const PULUMI_SDK_VERSION =
+  process.env.GROUP_EXPORT_PULUMI_SDK_VERSION || (require(join(REPO_ROOT, "package.json")) as { devDependencies: Record<string, string> }).devDependencies["@pulumi/pulumi"];
 
 /** Installs a program's dependencies: the packed package plus @pulumi/pulumi. */
 export function installProgram(programDir: string, extraDependencies: Record<string, string> = {}): void {

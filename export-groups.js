@@ -1,0 +1,48 @@
+// The root project's program (see Pulumi.yaml): exports the groups file to the
+// directories configured on the stack. Everything about the groups is in the groups file;
+// everything about the directories is stack configuration:
+//
+//   group-export:groupsFile        groups.yaml (default), or another .yaml/.yml/.csv file
+//   group-export:googleDomains     the Workspace customer's domains, comma-separated (exports to Google)
+//   group-export:googleCustomerId  optional: the customer id (default: that of the admin)
+//   group-export:entraTenantId     the Entra tenant id (exports to Entra ID)
+//
+// Credentials are NOT configured here: see README.md, "Credentials" (groupExport:* settings).
+"use strict";
+const path = require("node:path");
+const pulumi = require("@pulumi/pulumi");
+
+let sdk;
+try {
+  // Resolves to this repository's own build (package.json links the package to itself).
+  sdk = require("pulumi-group-export");
+} catch (error) {
+  throw new Error(`cannot load pulumi-group-export (${error.message.split("\n")[0]}): run \`npm ci && npm run build\` at the repository root first`);
+}
+
+const config = new pulumi.Config();
+const root = __dirname;
+const groupsFile = path.resolve(root, config.get("groupsFile") || "groups.yaml");
+const domains = (config.get("googleDomains") || "").split(/[\s,]+/).filter(Boolean);
+const customerId = config.get("googleCustomerId");
+const tenantId = config.get("entraTenantId");
+if (domains.length === 0 && !tenantId) {
+  throw new Error("no directory configured: set group-export:googleDomains (Google Workspace) and/or group-export:entraTenantId (Entra ID), e.g. `pulumi config set googleDomains example.com`");
+}
+
+let groups;
+try {
+  groups = sdk.UserGroupExport.fromGroupsFile("groups", {
+    groupsFile,
+    google: domains.length > 0 ? { domains, ...(customerId ? { customerId } : {}) } : undefined,
+    entra: tenantId ? { tenantId } : undefined,
+  });
+} catch (error) {
+  // A bad groups file: show only its problems (file:line:column: field: message. Fix: ...), not a stack trace.
+  if (error instanceof sdk.GroupsFileError) throw new pulumi.RunError(error.message);
+  throw error;
+}
+
+exports.googleGroups = Object.fromEntries(Object.entries(groups.googleGroups).map(([name, g]) => [name, { email: g.email, origin: g.origin }]));
+exports.entraGroups = Object.fromEntries(Object.entries(groups.entraGroups).map(([name, g]) => [name, { id: g.groupId, origin: g.origin }]));
+exports.memberCounts = Object.fromEntries(Object.entries(groups.bindings).map(([name, b]) => [name, b.memberCount]));

@@ -153,9 +153,14 @@ export class GraphDirectoryClient {
     await this.call(() => this.client.api("/groups").select("id").top(1).get());
   }
 
-  /** Every group whose display name matches case-insensitively (Graph's `eq`); callers compare exactly. */
+  /** Every group whose display name is this one but for case and surrounding spaces; callers compare exactly. */
   async findGroupsByDisplayName(displayName: string): Promise<GraphGroup[]> {
-    return this.pages<GraphGroup>(`/groups?$filter=${encodeURIComponent(`displayName eq ${odataString(displayName)}`)}&$select=${GROUP_FIELDS}&$top=${GRAPH_PAGE_MAX}`);
+    // `startswith` (case-insensitive, like `eq`) also finds names that differ by trailing spaces,
+    // which `eq` never returns; what is not the same name but for case and surrounding spaces is dropped.
+    const stem = displayName.trim();
+    const same = (name: string) => name.trim().toLowerCase() === stem.toLowerCase();
+    const found = await this.pages<GraphGroup>(`/groups?$filter=${encodeURIComponent(`startswith(displayName,${odataString(stem)})`)}&$select=${GROUP_FIELDS}&$top=${GRAPH_PAGE_MAX}`);
+    return found.filter((g) => same(g.displayName));
   }
 
   /** The group, or undefined when it is gone (404), unless this run created it moments ago: then it may be replicating. */

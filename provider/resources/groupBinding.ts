@@ -17,7 +17,7 @@ import {
   type MemberMap,
 } from "../membership/bindingSchema";
 import { memberDirectoryFor } from "../membership/directories";
-import type { MemberFailure, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
+import type { MemberDirectory, MemberFailure, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
 import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../membership/membershipPlan";
 import { checkFields, containsUnknown, isUnknown, UNKNOWN, withProvider, type CheckFailure } from "./checkInputs";
 import { secretIf } from "./secrets";
@@ -316,6 +316,27 @@ function inputsOf(state: GroupBindingState): GroupBindingInputs {
   return defined(groupBindingInputsSchema.parse({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, __bindingName, __secretUsers }));
 }
 
+/**
+ * An address is not an identity for ever: an admin can move an alias, a mail or a proxy address
+ * to another person. At refresh, users of the user group that did not match a member by their
+ * primary address are resolved again (only those, so a refresh of primary addresses costs
+ * nothing more); one whose address now names someone else, or no one, loses its stored id, so
+ * the next preview shows the change and the next apply follows the address.
+ */
+async function reresolveAddresses(state: GroupBindingState, observed: ObservedMember[], directory: MemberDirectory): Promise<GroupBindingState> {
+  const labelOf = new Map(observed.map((m) => [m.id, m.label]));
+  const keys = Object.entries(state.userIds).filter(([key, id]) => labelOf.get(id) !== key).map(([key]) => key);
+  if (keys.length === 0) return state;
+  const resolution = await directory.resolveUsers(keys, state.target.groupId, observed, new Map());
+  const userIds = { ...state.userIds };
+  for (const key of keys) {
+    const user = resolution.resolved.get(key);
+    if (user) userIds[key] = user.id;
+    else delete userIds[key];
+  }
+  return { ...state, userIds };
+}
+
 /** Refresh: the group's members now, told apart by identity, so only real drift shows. */
 function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefined): GroupBindingState {
   if (!observed) {
@@ -428,8 +449,9 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
   async read(id: string, props: Record<string, unknown>) {
     const state = loadState(props);
     if (!managementEnabled(state.management) || state.pending) return { id, props, inputs: withProvider(withSecrets(inputsOf(state), state.__secretUsers), props) };
-    const observed = await memberDirectoryFor(state.management).listMembers(state.target.groupId);
-    const now = refreshed(state, observed);
+    const directory = memberDirectoryFor(state.management);
+    const observed = await directory.listMembers(state.target.groupId);
+    const now = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
     return { id, props: withProvider(withSecrets(now, now.__secretUsers), props), inputs: withProvider(withSecrets(inputsOf(now), now.__secretUsers), props) };
   },
 

@@ -38,20 +38,24 @@ class DirectoryIndex {
     this.shape = [];
   }
 
-  /** Rebuilds the maps if an array was replaced or changed length (checked without allocating: it runs per lookup). */
+  /**
+   * Rebuilds the maps if an array was replaced, changed length, or changed at either end (a
+   * splice plus a push keeps the length, not the last element); checked without allocating: it
+   * runs per lookup.
+   */
   private fresh(): void {
     const t = this.tenant();
-    let same = this.shape.length === COLLECTIONS.length * 2;
+    let same = this.shape.length === COLLECTIONS.length * 4;
     for (let i = 0; same && i < COLLECTIONS.length; i++) {
-      const array = t[COLLECTIONS[i][1]];
-      same = this.shape[2 * i] === array && this.shape[2 * i + 1] === array.length;
+      const array = t[COLLECTIONS[i][1]] as unknown[];
+      same = this.shape[4 * i] === array && this.shape[4 * i + 1] === array.length && this.shape[4 * i + 2] === array[0] && this.shape[4 * i + 3] === array[array.length - 1];
     }
     if (same) return;
     this.byId = new Map();
     this.byUpn = new Map();
     for (const [kind, key] of COLLECTIONS) for (const o of t[key]) if (!this.byId.has(o.id)) this.byId.set(o.id, { kind, o } as DirectoryObject);
     for (const u of t.users) this.byUpn.set(u.userPrincipalName.toLowerCase(), u);
-    this.shape = COLLECTIONS.flatMap(([, key]) => [t[key], t[key].length]);
+    this.shape = COLLECTIONS.flatMap(([, key]) => [t[key], t[key].length, t[key][0], t[key][t[key].length - 1]]);
   }
 
   object(id: string): DirectoryObject | undefined {

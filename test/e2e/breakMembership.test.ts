@@ -1,7 +1,11 @@
 import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { entraGroupSchema } from "../../provider/sandbox/entra/tenant";
 import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
+import { installProgram, PulumiWorkspace } from "../support/pulumiCli";
 import { entraMembers, googleGroup } from "../support/sandboxViews";
 
 /**
@@ -10,6 +14,24 @@ import { entraMembers, googleGroup } from "../support/sandboxViews";
  * groups recreated by hand, guard edge values, mode switches, secret lists with removals).
  * Each scenario runs on its own stack, so one failure does not spoil the next.
  */
+
+/** A UserGroupExport program (the README's common case) whose args are read from a JSON file. */
+async function userGroupExportStack(sandbox: Sandbox, stackName: string): Promise<{ workspace: PulumiWorkspace; declare: (args: unknown) => void }> {
+  const dir = mkdtempSync(join(tmpdir(), "group-export-uge-"));
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: group-export-uge\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n");
+  writeFileSync(
+    join(dir, "index.js"),
+    'const fs = require("fs");\nconst { UserGroupExport } = require("pulumi-group-export");\n' +
+      'new UserGroupExport("people", JSON.parse(fs.readFileSync(process.env.GROUP_EXPORT_TEST_SPEC, "utf8")));\n',
+  );
+  installProgram(dir);
+  const specPath = join(mkdtempSync(join(tmpdir(), "group-export-uge-spec-")), "spec.json");
+  const declare = (args: unknown) => writeFileSync(specPath, JSON.stringify(args));
+  declare({ userGroups: [] });
+  const workspace = new PulumiWorkspace(dir, { ...sandbox.env(), GROUP_EXPORT_TEST_SPEC: specPath });
+  await workspace.initStack(stackName, sandbox.providerConfig());
+  return { workspace, declare };
+}
 
 function googleRoles(sandbox: Sandbox, email: string): Record<string, string> {
   return Object.fromEntries((googleGroup(sandbox, email)?.members ?? []).map((m) => [m.email ?? `customer:${m.id}`, m.role]));
@@ -95,6 +117,34 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
     expect(preview.output).to.include("alice.old@example.com");
     expect(preview.output).to.include("a.smith@example.org");
     expect(googleGroup(sandbox, "g2@example.com"), "nothing written").to.equal(undefined);
+  });
+
+  it("G2b the same person under two addresses, if the preview lets it through: up keeps one member and converges", async () => {
+    const stack = await E2eStack.create(sandbox, "g2b");
+    stack.declare({
+      management: workspace,
+      googleGroups: { g2b: { management: "workspace", email: "g2b@example.com" } },
+      bindings: { "g2b-members": { target: "g2b", userGroup: { name: "G2b", users: ["alice.old@example.com", "a.smith@example.org", "bob@example.com"] } } },
+    });
+    const up = await stack.workspace.up();
+    if (up.code !== 0) {
+      expect(up.output, "a failed up names the two addresses").to.include("a.smith@example.org");
+      return;
+    }
+    expect(googleRoles(sandbox, "g2b@example.com")).to.deep.equal({ "alice@example.com": "MEMBER", "bob@example.com": "MEMBER" });
+    await stable(stack, 2, () => expect(googleRoles(sandbox, "g2b@example.com")).to.deep.equal({ "alice@example.com": "MEMBER", "bob@example.com": "MEMBER" }));
+  });
+
+  it("G2c the same person under two addresses on an EXISTING group (alice is already a member) fails at preview naming both", async () => {
+    const stack = await E2eStack.create(sandbox, "g2c");
+    stack.declare({
+      management: workspace,
+      googleGroups: { engold: { management: "workspace", email: "engold@example.com" } },
+      bindings: { "engold-members": { target: "engold", membershipMode: "additive", userGroup: { name: "EngOld", users: ["alice@example.com", "Alice.Old@example.com", "bob@example.com"] } } },
+    });
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.not.equal(0);
+    expect(preview.output.toLowerCase()).to.include("alice.old@example.com");
   });
 
   it("G3 a GROUP member named in the user list by the group's alias is that member: nobody re-added or removed", async () => {
@@ -341,6 +391,21 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
     const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
     expect(clean.code, clean.output).to.equal(0);
   });
+
+  it("G15 UserGroupExport with allowEmpty and no users exports nothing; the first user creates the group with that user", async () => {
+    const stack = await userGroupExportStack(sandbox, "g15");
+    const args = (users: string[]) => ({ google: { domains: ["example.com", "example.org"] }, userGroups: [{ name: "Later", email: "Later@Example.com", users, allowEmpty: true }] });
+    stack.declare(args([]));
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(googleGroup(sandbox, "later@example.com"), "no empty group exported").to.equal(undefined);
+    stack.declare(args(["Alice.Old@example.com"]));
+    const up2 = await stack.workspace.up();
+    expect(up2.code, up2.output).to.equal(0);
+    expect(googleRoles(sandbox, "later@example.com")).to.deep.equal({ "alice@example.com": "MEMBER" });
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+  });
 });
 
 const ALICE = "a1000000-0000-4000-8000-00000000000a";
@@ -370,8 +435,8 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
         groups: [
           { id: INNER, displayName: "Inner", members: [JUDY] },
           { id: OUTER, displayName: "Outer", members: [INNER, ALICE], owners: [IVY] },
-          { displayName: "engineering", members: [STRANGER] },
-          { displayName: "Engineering ", members: [STRANGER] },
+          { displayName: "engineering", mailNickname: "engineering1", members: [STRANGER] },
+          { displayName: "Engineering ", mailNickname: "engineering2", members: [STRANGER] },
         ],
       },
     });
@@ -430,7 +495,7 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
     });
     const preview = await stack.workspace.preview();
     expect(preview.code, preview.output).to.equal(0);
-    expect(preview.stdout, "near matches are listed").to.include("Engineering ");
+    expect(preview.stdout, "the case near match is listed").to.include('named \\"engineering\\"');
     await upOk(stack);
     const exact = sandbox.entra.tenant.groups.filter((g) => g.displayName === "Engineering");
     expect(exact).to.have.length(1);
@@ -438,6 +503,8 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
     for (const name of ["engineering", "Engineering "]) {
       expect(sandbox.entra.tenant.groups.find((g) => g.displayName === name)!.members, name).to.deep.equal([STRANGER]);
     }
+    // The README says near matches such as \`Engineering \` (trailing space) are listed in \`adoption\` too.
+    expect(preview.stdout, `README: 'Engineering ' is listed as a near match: ${preview.stdout}`).to.include('named \\"Engineering \\"');
   });
 
   it("E4 a group deleted in the portal and recreated by hand with the same name and a stranger: refresh ok, takeover and removal shown, converges", async () => {
@@ -456,11 +523,33 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
     expect(refresh.code, refresh.output).to.equal(0);
     const preview = await stack.workspace.preview();
     expect(preview.code, preview.output).to.equal(0);
-    expect(preview.stdout).to.include(byHand.id);
+    expect(preview.stdout, `the old group is gone and a hand-made one holds the name: ${preview.stdout}`).to.include(byHand.id);
     expect(preview.stdout).to.match(/"?stranger@example\.com"?\s*:\s*"remove from Phoenix"/);
     await upOk(stack);
     expect(entraMembers(sandbox, byHand.id)).to.deep.equal(["ivy@example.com"]);
     expect(sandbox.entra.tenant.groups.filter((g) => g.displayName === "Phoenix")).to.have.length(1);
+    await stable(stack, 1, () => expect(entraMembers(sandbox, byHand.id)).to.deep.equal(["ivy@example.com"]));
+  });
+
+  it("E4b same as E4, with the tenant's group list replaced (sidesteps the sandbox's stale index): refresh drops the old group, the hand-made one is taken over visibly", async () => {
+    const stack = await E2eStack.create(sandbox, "e4b");
+    stack.declare({
+      management: tenant(),
+      entraGroups: { phoenix: { management: "tenant", displayName: "Phoenix2" } },
+      bindings: { "phoenix-members": { target: "phoenix", maxRemovalPercent: 100, userGroup: { name: "Phoenix2", users: ["ivy@example.com"] } } },
+    });
+    await upOk(stack);
+    const byHand = entraGroupSchema.parse({ displayName: "Phoenix2", members: [STRANGER] });
+    sandbox.entra.tenant.groups = [...sandbox.entra.tenant.groups.filter((g) => g.displayName !== "Phoenix2"), byHand];
+    const refresh = await stack.workspace.refresh();
+    expect(refresh.code, refresh.output).to.equal(0);
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout, preview.stdout).to.include(byHand.id);
+    expect(preview.stdout, preview.stdout).to.match(/"?stranger@example\.com"?\s*:\s*"remove from Phoenix2"/);
+    await upOk(stack);
+    expect(entraMembers(sandbox, byHand.id)).to.deep.equal(["ivy@example.com"]);
+    expect(sandbox.entra.tenant.groups.filter((g) => g.displayName === "Phoenix2")).to.have.length(1);
     await stable(stack, 1, () => expect(entraMembers(sandbox, byHand.id)).to.deep.equal(["ivy@example.com"]));
   });
 

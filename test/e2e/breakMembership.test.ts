@@ -75,6 +75,8 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
           { email: "switch@example.com", name: "Switch", members: [{ email: "owner@example.com", role: "OWNER" }, { email: "carol@example.com" }] },
           { email: "engold@example.com", name: "EngOld", members: ["alice@example.com", "bob@example.com"] },
           { email: "engnew@example.com", name: "EngNew", members: ["dave@example.com"] },
+          { email: "pre@example.com", name: "Pre", members: [{ email: "owner@example.com", role: "OWNER" }, "carol@example.com", "frank@example.com"] },
+          { email: "secretive@example.com", name: "Secretive", members: ["carol@example.com", "stranger@example.com", "dan@example.com", "eve@example.com"] },
         ],
       },
     });
@@ -392,6 +394,72 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
     expect(clean.code, clean.output).to.equal(0);
   });
 
+  it("G16 additive on an adopted group, listing a member who was already there: unbinding leaves her (she was never the binding's)", async () => {
+    const stack = await E2eStack.create(sandbox, "g16");
+    stack.declare({
+      management: workspace,
+      googleGroups: { pre: { management: "workspace", email: "pre@example.com" } },
+      bindings: { "pre-members": { target: "pre", membershipMode: "additive", userGroup: { name: "Pre", users: ["CAROL@example.com", "dan@example.com"] } } },
+    });
+    await upOk(stack);
+    expect(googleRoles(sandbox, "pre@example.com")).to.deep.equal({ "owner@example.com": "OWNER", "carol@example.com": "MEMBER", "frank@example.com": "MEMBER", "dan@example.com": "MEMBER" });
+    await stable(stack, 1, () => expect(Object.keys(googleRoles(sandbox, "pre@example.com"))).to.have.length(4));
+    stack.declare({ management: workspace, googleGroups: { pre: { management: "workspace", email: "pre@example.com" } } });
+    await upOk(stack);
+    expect(googleRoles(sandbox, "pre@example.com"), "only dan, whom the binding added, leaves").to.deep.equal({ "owner@example.com": "OWNER", "carol@example.com": "MEMBER", "frank@example.com": "MEMBER" });
+  });
+
+  it("G17 two group resources, one at the group's primary address and one at its alias, fail at preview naming both", async () => {
+    const stack = await E2eStack.create(sandbox, "g17");
+    stack.declare({
+      management: workspace,
+      googleGroups: { crewa: { management: "workspace", email: "crew@example.com" }, crewb: { management: "workspace", email: "Crew.Old@example.com" } },
+      bindings: {
+        "crewa-members": { target: "crewa", userGroup: { name: "CrewA", users: ["carol@example.com"] } },
+        "crewb-members": { target: "crewb", userGroup: { name: "CrewB", users: ["dan@example.com"] } },
+      },
+    });
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.not.equal(0);
+    expect(preview.output).to.include("crewa");
+    expect(preview.output).to.include("crewb");
+    expect(googleRoles(sandbox, "crew@example.com")).to.deep.equal({});
+  });
+
+  it("G18 a secret user list on the first bind to an adopted group: neither the users nor the removed strangers print or sit in plaintext state", async () => {
+    const stack = await E2eStack.create(sandbox, "g18");
+    stack.declare({
+      management: workspace,
+      googleGroups: { secretive: { management: "workspace", email: "secretive@example.com" } },
+      bindings: { "secretive-members": { target: "secretive", secretUsers: true, maxRemovalPercent: 100, userGroup: { name: "Secretive", users: ["carol@example.com"] } } },
+    });
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    for (const who of ["carol", "stranger", "dan", "eve"]) expect(preview.output, `${who} in the preview`).to.not.include(`${who}@example.com`);
+    const up = await upOk(stack);
+    for (const who of ["carol", "stranger", "dan", "eve"]) expect(up.output, `${who} in the update`).to.not.include(`${who}@example.com`);
+    expect(googleRoles(sandbox, "secretive@example.com")).to.deep.equal({ "carol@example.com": "MEMBER" });
+    const exported = await stack.workspace.ok(["stack", "export"]);
+    expect(exported.stdout, "no member address in plaintext state").to.not.match(/(carol|stranger|dan|eve)@example\.com/);
+  });
+
+  it("G19 changing only the case of a group's email changes nothing remote and keeps every member", async () => {
+    const stack = await E2eStack.create(sandbox, "g19");
+    const spec = (email: string): ProgramSpec => ({
+      management: workspace,
+      googleGroups: { g19: { management: "workspace", email } },
+      bindings: { "g19-members": { target: "g19", userGroup: { name: "G19", users: ["carol@example.com", "dan@example.com"] } } },
+    });
+    stack.declare(spec("g19@example.com"));
+    await upOk(stack);
+    const id = googleGroup(sandbox, "g19@example.com")!.id;
+    stack.declare(spec("G19@Example.com"));
+    const up = await upOk(stack);
+    expect(up.output, "no replace").to.not.match(/GoogleDistributionGroup: \((replace|create-replacement|delete-replaced)\)/);
+    expect(googleGroup(sandbox, "g19@example.com")!.id).to.equal(id);
+    await stable(stack, 1, () => expect(googleRoles(sandbox, "g19@example.com")).to.deep.equal({ "carol@example.com": "MEMBER", "dan@example.com": "MEMBER" }));
+  });
+
   it("G15 UserGroupExport with allowEmpty and no users exports nothing; the first user creates the group with that user", async () => {
     const stack = await userGroupExportStack(sandbox, "g15");
     const args = (users: string[]) => ({ google: { domains: ["example.com", "example.org"] }, userGroups: [{ name: "Later", email: "Later@Example.com", users, allowEmpty: true }] });
@@ -551,6 +619,24 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
     expect(entraMembers(sandbox, byHand.id)).to.deep.equal(["ivy@example.com"]);
     expect(sandbox.entra.tenant.groups.filter((g) => g.displayName === "Phoenix2")).to.have.length(1);
     await stable(stack, 1, () => expect(entraMembers(sandbox, byHand.id)).to.deep.equal(["ivy@example.com"]));
+  });
+
+  it("E6 a guest given by its #EXT# UPN in lowercase and another user listed twice (UPN and mail): the duplicate fails at preview naming both", async () => {
+    const stack = await E2eStack.create(sandbox, "e6");
+    const spec = (users: string[]) => ({
+      management: tenant(),
+      entraGroups: { e6: { management: "tenant", displayName: "E6" } },
+      bindings: { "e6-members": { target: "e6", userGroup: { name: "E6", users } } },
+    });
+    stack.declare(spec(["greg_contoso.com#ext#@example.onmicrosoft.com", "greg@contoso.com"]));
+    const dup = await stack.workspace.preview();
+    expect(dup.code, dup.output).to.not.equal(0);
+    expect(dup.output).to.include("greg@contoso.com");
+    stack.declare(spec(["greg_contoso.com#ext#@example.onmicrosoft.com", "judy@example.com"]));
+    await upOk(stack);
+    const groupId = () => sandbox.entra.tenant.groups.find((g) => g.displayName === "E6")!.id;
+    expect(entraMembers(sandbox, groupId())).to.deep.equal(["greg_contoso.com#EXT#@example.onmicrosoft.com", "judy@example.com"]);
+    await stable(stack, 1, () => expect(entraMembers(sandbox, groupId())).to.have.length(2));
   });
 
   it("E5 two bindings on one Entra group fail at preview naming both", async () => {

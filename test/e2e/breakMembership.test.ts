@@ -76,6 +76,8 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
           { email: "engold@example.com", name: "EngOld", members: ["alice@example.com", "bob@example.com"] },
           { email: "engnew@example.com", name: "EngNew", members: ["dave@example.com"] },
           { email: "pre@example.com", name: "Pre", members: [{ email: "owner@example.com", role: "OWNER" }, "carol@example.com", "frank@example.com"] },
+          { email: "pre2@example.com", name: "Pre2", members: ["carol@example.com", "frank@example.com"] },
+          { email: "pre3@example.com", name: "Pre3", members: ["carol@example.com", "frank@example.com"] },
           { email: "secretive@example.com", name: "Secretive", members: ["carol@example.com", "stranger@example.com", "dan@example.com", "eve@example.com"] },
         ],
       },
@@ -460,6 +462,51 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
     await stable(stack, 1, () => expect(googleRoles(sandbox, "g19@example.com")).to.deep.equal({ "carol@example.com": "MEMBER", "dan@example.com": "MEMBER" }));
   });
 
+  it("G20 a secret user list shrinking past the guard: the refusal does not print the secret addresses", async () => {
+    const stack = await E2eStack.create(sandbox, "g20");
+    const spec = (users: string[]): ProgramSpec => ({
+      management: workspace,
+      googleGroups: { g20: { management: "workspace", email: "g20@example.com" } },
+      bindings: { "g20-members": { target: "g20", secretUsers: true, userGroup: { name: "G20", users } } },
+    });
+    stack.declare(spec(["carol@example.com", "dan@example.com", "eve@example.com", "frank@example.com"]));
+    await upOk(stack);
+    stack.declare(spec(["carol@example.com"]));
+    const preview = await stack.workspace.preview();
+    expect(preview.code, "75% > 50%: refused").to.not.equal(0);
+    expect(preview.output).to.include("g20-members");
+    for (const who of ["carol", "dan", "eve", "frank"]) expect(preview.output, `${who} printed: ${preview.output}`).to.not.include(`${who}@example.com`);
+  });
+
+  it("G21 additive: a member who was there before and is listed, then de-listed, stays (the apply skips what the preview may announce)", async () => {
+    const stack = await E2eStack.create(sandbox, "g21");
+    const spec = (users: string[]): ProgramSpec => ({
+      management: workspace,
+      googleGroups: { pre2: { management: "workspace", email: "pre2@example.com" } },
+      bindings: { "pre2-members": { target: "pre2", membershipMode: "additive", userGroup: { name: "Pre2", users } } },
+    });
+    stack.declare(spec(["carol@example.com", "dan@example.com"]));
+    await upOk(stack);
+    stack.declare(spec(["dan@example.com"]));
+    await upOk(stack);
+    expect(googleRoles(sandbox, "pre2@example.com")).to.deep.equal({ "carol@example.com": "MEMBER", "frank@example.com": "MEMBER", "dan@example.com": "MEMBER" });
+    await stable(stack, 1, () => expect(Object.keys(googleRoles(sandbox, "pre2@example.com"))).to.have.length(3));
+  });
+
+  it("G22 authoritative on an adopted group listing a member who was there before: unbinding leaves her, removes only whom it added", async () => {
+    const stack = await E2eStack.create(sandbox, "g22");
+    stack.declare({
+      management: workspace,
+      googleGroups: { pre3: { management: "workspace", email: "pre3@example.com" } },
+      bindings: { "pre3-members": { target: "pre3", userGroup: { name: "Pre3", users: ["carol@example.com", "dan@example.com"] } } },
+    });
+    await upOk(stack);
+    expect(googleRoles(sandbox, "pre3@example.com")).to.deep.equal({ "carol@example.com": "MEMBER", "dan@example.com": "MEMBER" });
+    stack.declare({ management: workspace, googleGroups: { pre3: { management: "workspace", email: "pre3@example.com" } } });
+    await upOk(stack);
+    expect(googleRoles(sandbox, "pre3@example.com")).to.deep.equal({ "carol@example.com": "MEMBER" });
+  });
+
   it("G15 UserGroupExport with allowEmpty and no users exports nothing; the first user creates the group with that user", async () => {
     const stack = await userGroupExportStack(sandbox, "g15");
     const args = (users: string[]) => ({ google: { domains: ["example.com", "example.org"] }, userGroups: [{ name: "Later", email: "Later@Example.com", users, allowEmpty: true }] });
@@ -499,6 +546,9 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
           { userPrincipalName: "greg_contoso.com#EXT#@example.onmicrosoft.com", mail: "Greg@Contoso.COM" },
           // A user without mail, known only by a proxy address with the uppercase SMTP: prefix.
           { userPrincipalName: "hank@example.onmicrosoft.com", mail: null, proxyAddresses: ["SMTP:Hank.Hill@Example.com"] },
+          // Two people who both carry one shared address among their other addresses.
+          { userPrincipalName: "kim@example.com", otherMails: ["shared@partner.example"] },
+          { userPrincipalName: "lee@example.com", otherMails: ["shared@partner.example"] },
         ],
         groups: [
           { id: INNER, displayName: "Inner", members: [JUDY] },
@@ -637,6 +687,47 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
     const groupId = () => sandbox.entra.tenant.groups.find((g) => g.displayName === "E6")!.id;
     expect(entraMembers(sandbox, groupId())).to.deep.equal(["greg_contoso.com#EXT#@example.onmicrosoft.com", "judy@example.com"]);
     await stable(stack, 1, () => expect(entraMembers(sandbox, groupId())).to.have.length(2));
+  });
+
+  it("E7 a secret user list with an unknown user: the error does not print the secret addresses", async () => {
+    const stack = await E2eStack.create(sandbox, "e7");
+    stack.declare({
+      management: tenant(),
+      entraGroups: { e7: { management: "tenant", displayName: "E7" } },
+      bindings: { "e7-members": { target: "e7", secretUsers: true, userGroup: { name: "E7", users: ["judy@example.com", "ghost.person@example.com"] } } },
+    });
+    const preview = await stack.workspace.preview();
+    expect(preview.code, "an unknown user fails at preview").to.not.equal(0);
+    expect(preview.output).to.include("e7-members");
+    expect(preview.output, `secret addresses printed: ${preview.output}`).to.not.include("ghost.person@example.com");
+    expect(preview.output).to.not.include("judy@example.com");
+  });
+
+  it("E8 an address two users both carry (otherMails) is refused as ambiguous, naming both, never given to one of them", async () => {
+    const stack = await E2eStack.create(sandbox, "e8");
+    stack.declare({
+      management: tenant(),
+      entraGroups: { e8: { management: "tenant", displayName: "E8" } },
+      bindings: { "e8-members": { target: "e8", userGroup: { name: "E8", users: ["judy@example.com", "shared@partner.example"] } } },
+    });
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.not.equal(0);
+    expect(preview.output).to.include("shared@partner.example");
+    expect(preview.output, preview.output).to.match(/kim@example\.com[\s\S]*lee@example\.com|lee@example\.com[\s\S]*kim@example\.com/);
+  });
+
+  it("E8b if the ambiguous shared address gets through preview, up must not hand the membership to one of the two people", async () => {
+    const stack = await E2eStack.create(sandbox, "e8b");
+    stack.declare({
+      management: tenant(),
+      entraGroups: { e8b: { management: "tenant", displayName: "E8b" } },
+      bindings: { "e8b-members": { target: "e8b", userGroup: { name: "E8b", users: ["judy@example.com", "shared@partner.example"] } } },
+    });
+    const up = await stack.workspace.up();
+    const group = sandbox.entra.tenant.groups.find((g) => g.displayName === "E8b");
+    const members = group ? entraMembers(sandbox, group.id) : [];
+    expect(members, `up exited ${up.code}; members: ${members.join(", ")}`).to.not.include.oneOf(["kim@example.com", "lee@example.com"]);
+    expect(up.code, up.output).to.not.equal(0);
   });
 
   it("E5 two bindings on one Entra group fail at preview naming both", async () => {

@@ -65,7 +65,8 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
         admins: ["admin@example.com"],
         users: [
           { primaryEmail: "alice@example.com", aliases: ["alice.old@example.com", "a.smith@example.org"] },
-          ...["bob", "carol", "dan", "eve", "frank", "gina", "owner", "mgr", "stranger", "dave"].map((n) => ({ primaryEmail: `${n}@example.com` })),
+          { primaryEmail: "olga@example.com", aliases: ["helpdesk@example.com"] },
+          ...["pete", "bob", "carol", "dan", "eve", "frank", "gina", "owner", "mgr", "stranger", "dave"].map((n) => ({ primaryEmail: `${n}@example.com` })),
         ],
         groups: [
           { email: "crew@example.com", name: "Crew", aliases: ["crew.old@example.com"], members: [] },
@@ -507,6 +508,40 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
     expect(googleRoles(sandbox, "pre3@example.com")).to.deep.equal({ "carol@example.com": "MEMBER" });
   });
 
+  it("G23 an address in the directory's own domain that is nobody fails with an error naming it, and nothing is half-written", async () => {
+    const stack = await E2eStack.create(sandbox, "g23");
+    stack.declare({
+      management: workspace,
+      googleGroups: { g23: { management: "workspace", email: "g23@example.com" } },
+      bindings: { "g23-members": { target: "g23", userGroup: { name: "G23", users: ["carol@example.com", "nobody.here@example.com"] } } },
+    });
+    const up = await stack.workspace.up();
+    expect(up.code, "an unknown user of the own domain is an error").to.not.equal(0);
+    expect(up.output).to.include("nobody.here@example.com");
+    expect(up.output).to.include("g23-members");
+    expect(googleRoles(sandbox, "g23@example.com"), "no unknown address added as an EXTERNAL member").to.not.have.property("nobody.here@example.com");
+  });
+
+  it("G24 an alias reassigned by an admin to another person (helpdesk@ moves from olga to pete): refresh + up makes the group follow the address", async () => {
+    const stack = await E2eStack.create(sandbox, "g24");
+    stack.declare({
+      management: workspace,
+      googleGroups: { g24: { management: "workspace", email: "g24@example.com" } },
+      bindings: { "g24-members": { target: "g24", maxRemovalPercent: 100, userGroup: { name: "G24", users: ["helpdesk@example.com", "carol@example.com"] } } },
+    });
+    await upOk(stack);
+    expect(googleRoles(sandbox, "g24@example.com")).to.deep.equal({ "olga@example.com": "MEMBER", "carol@example.com": "MEMBER" });
+    const users = sandbox.google.tenant.users;
+    users.find((u) => u.primaryEmail === "olga@example.com")!.aliases = [];
+    users.find((u) => u.primaryEmail === "pete@example.com")!.aliases = ["helpdesk@example.com"];
+    const preview = await stack.workspace.preview("--refresh");
+    expect(preview.code, preview.output).to.equal(0);
+    const silent = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    await upOk(stack, "--refresh");
+    expect(googleRoles(sandbox, "g24@example.com"), `the program names helpdesk@, which is now pete (preview --refresh --expect-no-changes exited ${silent.code} before this up)`).to.deep.equal({ "pete@example.com": "MEMBER", "carol@example.com": "MEMBER" });
+    await stable(stack, 1, () => expect(googleRoles(sandbox, "g24@example.com")).to.deep.equal({ "pete@example.com": "MEMBER", "carol@example.com": "MEMBER" }));
+  });
+
   it("G15 UserGroupExport with allowEmpty and no users exports nothing; the first user creates the group with that user", async () => {
     const stack = await userGroupExportStack(sandbox, "g15");
     const args = (users: string[]) => ({ google: { domains: ["example.com", "example.org"] }, userGroups: [{ name: "Later", email: "Later@Example.com", users, allowEmpty: true }] });
@@ -547,6 +582,8 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
           // A user without mail, known only by a proxy address with the uppercase SMTP: prefix.
           { userPrincipalName: "hank@example.onmicrosoft.com", mail: null, proxyAddresses: ["SMTP:Hank.Hill@Example.com"] },
           // Two people who both carry one shared address among their other addresses.
+          { userPrincipalName: "xena@example.com", mail: "support@example.com" },
+          { userPrincipalName: "yuri@example.com" },
           { userPrincipalName: "kim@example.com", otherMails: ["shared@partner.example"] },
           { userPrincipalName: "lee@example.com", otherMails: ["shared@partner.example"] },
         ],
@@ -728,6 +765,28 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
     const members = group ? entraMembers(sandbox, group.id) : [];
     expect(members, `up exited ${up.code}; members: ${members.join(", ")}`).to.not.include.oneOf(["kim@example.com", "lee@example.com"]);
     expect(up.code, up.output).to.not.equal(0);
+  });
+
+  it("E9 a mail address moved by an admin from one user to another (support@ from xena to yuri): refresh + up makes the group follow the address", async () => {
+    const stack = await E2eStack.create(sandbox, "e9");
+    stack.declare({
+      management: tenant(),
+      entraGroups: { e9: { management: "tenant", displayName: "E9" } },
+      bindings: { "e9-members": { target: "e9", maxRemovalPercent: 100, userGroup: { name: "E9", users: ["support@example.com", "judy@example.com"] } } },
+    });
+    await upOk(stack);
+    const groupId = () => sandbox.entra.tenant.groups.find((g) => g.displayName === "E9")!.id;
+    expect(entraMembers(sandbox, groupId())).to.deep.equal(["judy@example.com", "xena@example.com"]);
+    const users = sandbox.entra.tenant.users;
+    const xena = users.find((u) => u.userPrincipalName === "xena@example.com")!;
+    const yuri = users.find((u) => u.userPrincipalName === "yuri@example.com")!;
+    xena.mail = "xena@example.com";
+    xena.proxyAddresses = ["SMTP:xena@example.com"];
+    yuri.mail = "support@example.com";
+    yuri.proxyAddresses = ["SMTP:support@example.com", "smtp:yuri@example.com"];
+    const silent = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    await upOk(stack, "--refresh");
+    expect(entraMembers(sandbox, groupId()), `support@ is now yuri (preview --refresh --expect-no-changes exited ${silent.code} before this up)`).to.deep.equal(["judy@example.com", "yuri@example.com"]);
   });
 
   it("E5 two bindings on one Entra group fail at preview naming both", async () => {

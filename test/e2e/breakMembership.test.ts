@@ -13,6 +13,8 @@ import { entraMembers, googleGroup } from "../support/sandboxViews";
  * samples but not the samples themselves (uppercase and alias forms, roles changed by hand,
  * groups recreated by hand, guard edge values, mode switches, secret lists with removals).
  * Each scenario runs on its own stack, so one failure does not spoil the next.
+ * Failing on main at c377ae9 (each a reproduction, kept on purpose): G2, G14, G20, G24, E3, E4,
+ * E7, E8, E8b, E9 (E4 reproduces a sandbox defect; E4b checks the product around it).
  */
 
 /** A UserGroupExport program (the README's common case) whose args are read from a JSON file. */
@@ -542,6 +544,22 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
     await stable(stack, 1, () => expect(googleRoles(sandbox, "g24@example.com")).to.deep.equal({ "pete@example.com": "MEMBER", "carol@example.com": "MEMBER" }));
   });
 
+  it("G25 the guard's boundary: removing exactly 50% with the default passes at preview and at apply", async () => {
+    const stack = await E2eStack.create(sandbox, "g25");
+    const spec = (users: string[]): ProgramSpec => ({
+      management: workspace,
+      googleGroups: { g25: { management: "workspace", email: "g25@example.com" } },
+      bindings: { "g25-members": { target: "g25", userGroup: { name: "G25", users } } },
+    });
+    stack.declare(spec(["carol@example.com", "dan@example.com", "eve@example.com", "frank@example.com"]));
+    await upOk(stack);
+    stack.declare(spec(["carol@example.com", "dan@example.com"]));
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    await upOk(stack);
+    expect(googleRoles(sandbox, "g25@example.com")).to.deep.equal({ "carol@example.com": "MEMBER", "dan@example.com": "MEMBER" });
+  });
+
   it("G15 UserGroupExport with allowEmpty and no users exports nothing; the first user creates the group with that user", async () => {
     const stack = await userGroupExportStack(sandbox, "g15");
     const args = (users: string[]) => ({ google: { domains: ["example.com", "example.org"] }, userGroups: [{ name: "Later", email: "Later@Example.com", users, allowEmpty: true }] });
@@ -787,6 +805,26 @@ describe("Breaking membership by identity on Entra ID (new user, other inputs)",
     const silent = await stack.workspace.preview("--refresh", "--expect-no-changes");
     await upOk(stack, "--refresh");
     expect(entraMembers(sandbox, groupId()), `support@ is now yuri (preview --refresh --expect-no-changes exited ${silent.code} before this up)`).to.deep.equal(["judy@example.com", "yuri@example.com"]);
+  });
+
+  it("E10 a secret user list with removals on Entra: nothing printed, nothing in plaintext state, removals done", async () => {
+    const stack = await E2eStack.create(sandbox, "e10");
+    const spec = (users: string[]) => ({
+      management: tenant(),
+      entraGroups: { e10: { management: "tenant", displayName: "E10" } },
+      bindings: { "e10-members": { target: "e10", secretUsers: true, maxRemovalPercent: 100, userGroup: { name: "E10", users } } },
+    });
+    stack.declare(spec(["judy@example.com", "ivy@example.com", "greg@contoso.com"]));
+    await upOk(stack);
+    stack.declare(spec(["judy@example.com"]));
+    const up = await upOk(stack, "--refresh");
+    for (const who of ["judy@example.com", "ivy@example.com", "greg@contoso.com", "greg_contoso.com"]) expect(up.output, who).to.not.include(who);
+    const groupId = sandbox.entra.tenant.groups.find((g) => g.displayName === "E10")!.id;
+    expect(entraMembers(sandbox, groupId)).to.deep.equal(["judy@example.com"]);
+    const exported = await stack.workspace.ok(["stack", "export"]);
+    expect(exported.stdout, "no member address in plaintext state").to.not.match(/judy@example\.com|ivy@example\.com|greg@contoso\.com/);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
   });
 
   it("E5 two bindings on one Entra group fail at preview naming both", async () => {

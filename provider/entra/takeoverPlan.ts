@@ -40,7 +40,8 @@ export function planTakeover(
   const others = sameName.filter((g) => !isSecurityGroup(g));
   const notes = [
     others.length ? `${others.map((g) => `${groupKind(g)} group ${g.id}`).join(", ")} has this name but is never taken over` : "",
-    near.length ? `${near.map((g) => `group ${g.id} is named ${JSON.stringify(g.displayName)}`).join(", ")}: not exactly ${JSON.stringify(displayName)}, never taken over` : "",
+    // "never taken over" first: the CLI shortens long strings in previews.
+    near.length ? `never taken over, not exactly ${JSON.stringify(displayName)}: ${near.map((g) => `group ${g.id} is named ${JSON.stringify(g.displayName)}`).join(", ")}` : "",
   ].filter(Boolean);
   const ids = security.map((g) => g.id).sort();
   if (security.length > 0 && options.onExisting === "create") notes.push(`onExisting is "create": ${ids.join(", ")} not taken over`);

@@ -80,7 +80,7 @@ describe("Entra groups: one owner, exact takeover, gone groups and adoption cont
     const preview = await stack.workspace.preview();
     expect(preview.code, preview.output).to.equal(0);
     expect(preview.stdout).to.include(`group ${LOWER_ID} is named \\"engineering\\"`);
-    expect(preview.stdout).to.include('never taken over');
+    expect(preview.stdout, preview.stdout).to.include('never taken over');
     expect(preview.stdout).to.not.include(`adopt existing group ${LOWER_ID}`);
     const up = await stack.workspace.up();
     expect(up.code, up.output).to.equal(0);

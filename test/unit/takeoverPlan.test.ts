@@ -65,7 +65,7 @@ describe("Entra takeover rules", () => {
     ];
     const plan = planTakeover("Engineering", near, {});
     expect(plan.action).to.equal("create");
-    expect(describeTakeover(plan)).to.equal('create (group lower is named "engineering", group space is named "Engineering ": not exactly "Engineering", never taken over)');
+    expect(describeTakeover(plan)).to.equal('create (never taken over, not exactly "Engineering": group lower is named "engineering", group space is named "Engineering ")');
     expect(planTakeover("Engineering", [...near, group("exact", "security")], {})).to.include({ action: "adopt", groupId: "exact" });
   });
 

@@ -89,6 +89,8 @@ function federatedClient(config: ExternalAccountConfig, apiRootUrl?: string) {
   // The STS request does not go through the client's transporter (a fresh Gaxios, see
   // googleapis/google-cloud-node#8292), so it is redirected through the options, not an interceptor.
   const options = { ...direct, token_url: apiRootUrl ? onApiRoot(tokenUrl, apiRootUrl) : tokenUrl, scopes: [CLOUD_PLATFORM_SCOPE] };
+  // Cast: the configuration is a loose zod object (unknown credential_source kinds pass through for
+  // google-auth-library to read); the library's own option type is a union it checks at run time.
   const client = auth.ExternalAccountClient.fromJSON(options as unknown as Parameters<typeof auth.ExternalAccountClient.fromJSON>[0]);
   if (!client) throw new Error("not an external_account configuration");
   return client;

@@ -40,12 +40,14 @@ export const directoryGroupManagementProvider: pulumi.dynamic.ResourceProvider =
   },
 
   async create(inputs: Record<string, unknown>) {
+    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
     const parsed = inputs as unknown as Inputs;
     const outs = await applied(parsed, inputs);
     return { id: outs.directoryKey, outs };
   },
 
   async update(_id: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
+    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
     return { outs: await applied(news as unknown as Inputs, news) };
   },
 

@@ -149,6 +149,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
       if (typeof olds.adoption === "string") values.adoption = olds.adoption;
       else if (managementEnabled(management)) {
         // values were checked field by field against the schema just above.
+        // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
         const plan = await withResourceContext(who, `group "${String(values.displayName)}"`, () => lookupTakeover(values as unknown as Inputs));
         if (plan.action === "fail") failures.push({ property: plan.message.startsWith("adoptId") ? "adoptId" : "displayName", reason: plan.message });
         else values.adoption = describeTakeover(plan);
@@ -164,12 +165,14 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const state = loadState(olds);
+    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
     const desired = news as unknown as Inputs;
     const changed = Object.keys(fieldChanges(desired, state)).length > 0 || state.deletionPolicy !== desired.deletionPolicy;
     return managedDiff(state, desired, changed);
   },
 
   async create(inputs: Record<string, unknown>) {
+    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
     const desired = inputs as unknown as Inputs;
     if (!managementEnabled(desired.management)) {
       const pending = { id: "", displayName: desired.displayName, description: desired.description, mailNickname: desired.mailNickname ?? "" };
@@ -193,6 +196,7 @@ export const entraSecurityGroupProvider: pulumi.dynamic.ResourceProvider = {
 
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const state = loadState(olds);
+    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
     const desired = news as unknown as Inputs;
     if (!managementEnabled(desired.management)) return { outs: withProvider({ ...state, management: desired.management }, news) };
     const patch = fieldChanges(desired, state);

@@ -181,11 +181,13 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
     const desired = news as unknown as Inputs;
     return diffGroup(loadState(olds), desired);
   },
 
   async create(inputs: Record<string, unknown>) {
+    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
     const desired = inputs as unknown as Inputs;
     if (!managementEnabled(desired.management)) {
       const pending = { id: "", email: desired.email, name: desired.name, description: desired.description };
@@ -212,6 +214,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
 
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const state = loadState(olds);
+    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
     const desired = news as unknown as Inputs;
     if (!managementEnabled(desired.management)) return { outs: withProvider({ ...state, management: desired.management }, news) };
     const who = owner(desired.pulumiName, desired.email);
@@ -247,6 +250,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
  */
 async function readInterruptedCreate(props: Record<string, unknown>) {
   const { [INTERRUPTED_CREATE_KEY]: _marker, ...inputs } = props;
+  // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
   const desired = inputs as unknown as Inputs;
   const who = owner(desired.pulumiName, desired.email);
   const found = await withResourceContext(who, `group ${desired.email}`, () => client().getGroup(desired.email));

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/groupSchema";
+import type { GroupSettings } from "../provider/google/settingsSchema";
 import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
 import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
@@ -43,8 +44,18 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
   declare public readonly email: pulumi.Output<string>;
   /** Google's primary address of the group. */
   declare public readonly primaryEmail: pulumi.Output<string>;
-  /** The group's other addresses (aliases). */
+  /**
+   * The group's aliases other than `email`, as the group has them. Input too: when declared,
+   * exactly these aliases (added and removed in place; drift reverted by `up`).
+   */
   declare public readonly aliases: pulumi.Output<string[]>;
+  /** Aliases Google made itself and keeps (e.g. the test-google-a.com address); never changed. */
+  declare public readonly nonEditableAliases: pulumi.Output<string[]>;
+  /**
+   * The managed group settings as the group holds them: the distribution-list default (unless
+   * `settingsDefault: "none"`) overridden by `settings`. Booleans are the API's "true"/"false".
+   */
+  declare public readonly settings: pulumi.Output<GroupSettings>;
   /** The display name in Google Groups. */
   declare public readonly name: pulumi.Output<string>;
   declare public readonly description: pulumi.Output<string>;
@@ -69,13 +80,15 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
       name: undefined,
       description: undefined,
       deletionPolicy: undefined,
+      aliases: undefined,
+      settings: undefined,
       ...rest,
       pulumiName: name,
       groupId: undefined,
       origin: undefined,
       adoption: undefined,
       primaryEmail: undefined,
-      aliases: undefined,
+      nonEditableAliases: undefined,
     };
     super(
       providerStub("GoogleDistributionGroup"),

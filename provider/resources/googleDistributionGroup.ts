@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { googleDirectoryClient, type DirectoryGroup } from "../google/directoryClient";
+import { aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, extrasChanged, readExtras, refreshedInputs } from "../google/groupExtras";
 import { decideAdoption, diffGroup, effectiveDeletionPolicy, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/groupPlan";
 import {
   emailLocalPart,
@@ -17,6 +18,7 @@ import {
   groupConflictMessage,
   otherHolders,
   plannedCreate,
+  recentlyCreated,
   recordedMove,
   recordMove,
   recordPlannedCreate,
@@ -24,6 +26,7 @@ import {
   type Claim,
 } from "../management/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
+import { PartialApplyError } from "../errors";
 import { googleSettings, SettingsError } from "../settings";
 import { checkFields, isUnknown, PROVIDER_KEY, type CheckFailure, withProvider } from "./checkInputs";
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "./pulumiName";
@@ -33,7 +36,7 @@ export const GOOGLE_DISTRIBUTION_GROUP_TYPE = "GoogleDistributionGroup";
 type Inputs = GoogleDistributionGroupInputs & { management: ManagementRef; adoption?: string; pulumiName?: string };
 
 /** Outputs the provider computes; a refresh must not turn them into inputs. */
-const COMPUTED = ["primaryEmail", "aliases"];
+const COMPUTED = ["primaryEmail", "aliases", "nonEditableAliases", "aliasesManaged"];
 
 const UNIQUENESS_FIX =
   "declare each Google group once: remove one of the resources (bind both user groups' users through one binding), or give them different addresses";
@@ -147,6 +150,7 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
     const name = typeof pulumiName === "string" ? pulumiName : undefined;
     const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, given);
     checkDirectory(values, failures);
+    checkExtras(values, failures, values.management as ManagementRef | undefined);
     const email = values.email;
     const who = owner(name, email);
     if (values.name === undefined && typeof email === "string" && !isUnknown(email)) values.name = emailLocalPart(email);
@@ -174,7 +178,11 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
         if (!found) recordPlannedCreate(who, addressKey);
         else forgetPlannedCreate(who);
       }
-      const conflicts = registerClaims(who, claimsOf(management.directoryKey, knownEmail, adoptId, found));
+      // Aliases to add that another group already answers to: refused now, not at apply.
+      if (knownEmail && managementEnabled(management) && !failures.some((f) => f.property === "aliases")) {
+        failures.push(...(await withResourceContext(who, `aliases of ${knownEmail}`, () => aliasConflictsAtPreview(knownEmail, values.aliases, olds.aliases))));
+      }
+      const conflicts = registerClaims(who, [...claimsOf(management.directoryKey, knownEmail, adoptId, found), ...aliasClaims(management.directoryKey, values.aliases)]);
       if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
     }
     return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}), [PROVIDER_KEY]: news[PROVIDER_KEY] }, failures };
@@ -183,7 +191,11 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
     const desired = news as unknown as Inputs;
-    return diffGroup(loadState(olds), desired);
+    const state = loadState(olds);
+    const diff = diffGroup(state, desired);
+    // Settings and aliases change in place; while management is off or the group is pending, the group's own diff decides.
+    if (!diff.changes && managementEnabled(desired.management) && state.origin !== "pending" && extrasChanged(state, desired)) return { changes: true, replaces: [] };
+    return diff;
   },
 
   async create(inputs: Record<string, unknown>) {
@@ -197,7 +209,15 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
     return withResourceContext(who, `group ${desired.email}`, async () => {
       assertSoleOwner(who, desired);
       const { group, origin } = await findOrCreate(who, desired);
-      return { id: group.id, outs: withProvider(stateOf(desired, group, origin), inputs) };
+      const made = stateOf(desired, group, origin);
+      try {
+        const extras = await applyExtras(desired, group, recentlyCreated(group.id));
+        return { id: group.id, outs: withProvider({ ...made, ...extras }, inputs) };
+      } catch (error) {
+        // The group exists: record it, so the next up finishes its settings and aliases instead of orphaning it.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new PartialApplyError(`${who} (group ${desired.email}): ${message}. The group was ${origin}; run pulumi up again to finish`, group.id, made, inputs);
+      }
     });
   },
 
@@ -208,8 +228,11 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
     const observed = await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => client().getGroup(state.groupId));
     // A 404 is the answer: the group is gone (refresh drops it; the next up makes it again).
     if (!observed) return {};
-    const refreshed = withProvider(observedState(state, observed), props);
-    return refreshedGroup(id, refreshed, COMPUTED);
+    const base = observedState(state, observed);
+    const extras = await withResourceContext(owner(state.pulumiName, state.email), `settings of group ${observed.email}`, () => readExtras({ ...state, email: base.email }, observed));
+    const refreshed = withProvider({ ...base, ...extras }, props);
+    const result = refreshedGroup(id, refreshed, COMPUTED);
+    return { ...result, inputs: refreshedInputs(result.inputs, refreshed) };
   },
 
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -224,8 +247,10 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
       assertSoleOwner(who, desired);
       const patch = groupFieldChanges(desired, state);
       const current: DirectoryGroup = { id: state.groupId, email: state.primaryEmail ?? state.email, name: state.name, description: state.description, aliases: state.aliases ?? [] };
-      const group = Object.keys(patch).length > 0 ? { ...current, ...(await client().patchGroup(state.groupId, patch)), aliases: current.aliases } : current;
-      return { outs: withProvider(stateOf(desired, group, state.origin), news) };
+      const patched = Object.keys(patch).length > 0 ? { ...current, ...(await client().patchGroup(state.groupId, patch)), aliases: current.aliases, nonEditableAliases: state.nonEditableAliases } : { ...current, nonEditableAliases: state.nonEditableAliases };
+      const group = await currentGroup(desired, patched);
+      const extras = await applyExtras(desired, group, false);
+      return { outs: withProvider({ ...stateOf(desired, group, state.origin), ...extras }, news) };
     });
   },
 

@@ -106,7 +106,7 @@ function aliasError(alias: string, error: unknown): Error {
   const status = googleStatus(error);
   const detail = error instanceof Error ? error.message : String(error);
   if (status === 409) return new Error(`aliases: ${alias} is already an address of another group or user (Google: ${detail}): remove it there first, or choose another alias`);
-  if (status === 400 || status === 403) return new Error(`aliases: Google refused ${alias} (${detail}): an alias must be an address in one of the customer's domains (Admin console > Account > Domains)`);
+  if (status === 400 || status === 403 || /Domain not found/i.test(detail)) return new Error(`aliases: Google refused ${alias} (${detail}): an alias must be an address in one of the customer's domains (Admin console > Account > Domains)`);
   return error instanceof Error ? error : new Error(detail);
 }
 

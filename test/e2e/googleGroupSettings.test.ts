@@ -125,6 +125,38 @@ describe("GoogleDistributionGroup settings and aliases through the real Pulumi C
     expect(clean.code, clean.output).to.equal(0);
   });
 
+  it("waits out the settings endpoint's own lag after creating a group, then applies its settings", async () => {
+    sandbox.google.setSettingsPropagationDelay(3000);
+    try {
+      stack.declare({ management: WORKSPACE, googleGroups: { lists: { ...lists, aliases: ["a2@example.com", "a3@example.com"] }, announce: { ...announce, settings: { archiveOnly: true } }, late: { management: "workspace", email: "late@example.com" } } });
+      sandbox.resetRequestCounts();
+      const up = await stack.workspace.up();
+      expect(up.code, up.output).to.equal(0);
+      const settingsReads = Object.entries(sandbox.requestCounts()).filter(([k]) => k.startsWith("GET") && k.includes("/groups/v1/"));
+      expect(settingsReads.reduce((n, [, c]) => n + c, 0), "the first reads got 404 and were retried").to.be.greaterThan(1);
+    } finally {
+      sandbox.google.setSettingsPropagationDelay(0);
+    }
+    expect(await settingsOf("late@example.com")).to.include(DISTRIBUTION_LIST_SETTINGS);
+  });
+
+  it("in read-only mode, finds settings drift at refresh but refuses to revert it, sending nothing", async () => {
+    await settingsApi.groups.patch({ groupUniqueId: "late@example.com", requestBody: { whoCanViewMembership: "ALL_IN_DOMAIN_CAN_VIEW" } });
+    stack.workspace.setEnv("GROUP_EXPORT_READ_ONLY", "true");
+    try {
+      sandbox.resetRequestCounts();
+      const up = await stack.workspace.up("--refresh");
+      expect(up.code).to.not.equal(0);
+      expect(up.output).to.include("read-only mode: refused to change the settings of group late@example.com");
+      expect(writesIn(sandbox.requestCounts())).to.deep.equal([]);
+    } finally {
+      stack.workspace.setEnv("GROUP_EXPORT_READ_ONLY", "false");
+    }
+    const up = await stack.workspace.up("--refresh");
+    expect(up.code, up.output).to.equal(0);
+    expect((await settingsOf("late@example.com")).whoCanViewMembership).to.equal("ALL_MEMBERS_CAN_VIEW");
+  });
+
   for (const [title, settings, field, fix] of [
     ["NONE_CAN_POST without archiveOnly", { whoCanPostMessage: "NONE_CAN_POST" }, "whoCanPostMessage", 'set archiveOnly "true"'],
     ["archiveOnly with another post permission", { archiveOnly: "true", whoCanPostMessage: "ANYONE_CAN_POST" }, "whoCanPostMessage", "remove whoCanPostMessage"],

@@ -94,6 +94,22 @@ export async function aliasConflictsAtPreview(email: string, aliases: unknown, p
   return failures;
 }
 
+/**
+ * At preview, read-only, for a group that will be adopted: which of its settings the apply
+ * will change, so that taking a group over never changes a setting unseen. Appended to the
+ * preview's `adoption`; "" when none change (or no settings are managed).
+ */
+export async function adoptionSettingsNote(email: string, settings: unknown): Promise<string> {
+  if (!settings || containsUnknown(settings)) return "";
+  // Cast: check resolved the settings (resolveSettings) before this runs.
+  const desired = settings as GroupSettings;
+  if (managedNames(desired).length === 0) return "";
+  const observed = await googleGroupsSettingsClient(googleSettings()).get(email);
+  if (!observed) return "";
+  const changes = Object.keys(settingsPatch(desired, observed));
+  return changes.length === 0 ? "; its settings already match" : `; settings to change: ${changes.map((name) => `${name} ${String(observed[name] ?? "")} -> ${desired[name as keyof GroupSettings]}`).join(", ")}`;
+}
+
 /** Whether the managed settings or aliases differ between the state and the desired inputs. */
 export function extrasChanged(state: StoredExtras, desired: ExtrasInputs): boolean {
   if (!sameSettings(state.settings, desired.settings) || state.settingsDefault !== desired.settingsDefault) return true;

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { googleDirectoryClient, type DirectoryGroup } from "../google/directoryClient";
-import { aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, extrasChanged, readExtras, refreshedInputs } from "../google/groupExtras";
+import { adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, extrasChanged, readExtras, refreshedInputs } from "../google/groupExtras";
 import { decideAdoption, diffGroup, effectiveDeletionPolicy, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/groupPlan";
 import {
   emailLocalPart,
@@ -173,7 +173,11 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
         found = await withResourceContext(who, `group ${adoptId ?? knownEmail}`, () => client().getGroup(adoptId ?? knownEmail));
         const decision = decideAdoption({ email: knownEmail, adoptId, onExisting: values.onExisting as Inputs["onExisting"] }, found);
         if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
-        else values.adoption = movedFrom(who, olds, knownEmail, decision.adoption);
+        else {
+          // Taking a group over must not change its settings unseen: the preview names those that change.
+          const note = found && failures.length === 0 ? await withResourceContext(who, `settings of group ${found.email}`, () => adoptionSettingsNote(found!.email, values.settings)) : "";
+          values.adoption = movedFrom(who, olds, knownEmail, decision.adoption + note);
+        }
         const addressKey = claimKeys.address(management.directoryKey, knownEmail);
         if (!found) recordPlannedCreate(who, addressKey);
         else forgetPlannedCreate(who);

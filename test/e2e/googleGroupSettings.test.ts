@@ -33,7 +33,10 @@ describe("GoogleDistributionGroup settings and aliases through the real Pulumi C
       google: {
         domains: ["example.com"],
         admins: ["admin@example.com"],
-        groups: [{ email: "taken@example.com", name: "Taken", aliases: ["taken-alias@example.com"] }],
+        groups: [
+          { email: "taken@example.com", name: "Taken", aliases: ["taken-alias@example.com"] },
+          { email: "legacy@example.com", name: "Legacy", settings: { whoCanJoin: "ANYONE_CAN_JOIN", whoCanPostMessage: "ALL_IN_DOMAIN_CAN_POST", whoCanContactOwner: "ALL_IN_DOMAIN_CAN_CONTACT", spamModerationLevel: "REJECT" } },
+        ],
       },
     });
     stack = await E2eStack.create(sandbox);
@@ -155,6 +158,19 @@ describe("GoogleDistributionGroup settings and aliases through the real Pulumi C
     const up = await stack.workspace.up("--refresh");
     expect(up.code, up.output).to.equal(0);
     expect((await settingsOf("late@example.com")).whoCanViewMembership).to.equal("ALL_MEMBERS_CAN_VIEW");
+  });
+
+  it("adopting a group names at preview the settings the apply will change, and changes only those", async () => {
+    const legacy = { management: "workspace", email: "legacy@example.com" };
+    stack.declare({ management: WORKSPACE, googleGroups: { lists: { ...lists, aliases: ["a2@example.com", "a3@example.com"] }, announce: { ...announce, settings: { archiveOnly: true } }, late: { management: "workspace", email: "late@example.com" }, legacy } });
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout).to.include("adopt existing group");
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    const outputs = JSON.parse((await stack.workspace.ok(["stack", "output", "--json"])).stdout);
+    expect(outputs.legacy.adoption).to.match(/^adopt existing group \S+; settings to change: whoCanJoin ANYONE_CAN_JOIN -> INVITED_CAN_JOIN$/);
+    expect(await settingsOf("legacy@example.com")).to.include({ whoCanJoin: "INVITED_CAN_JOIN", spamModerationLevel: "REJECT" });
   });
 
   for (const [title, settings, field, fix] of [

@@ -30,6 +30,20 @@ export type GoogleDistributionGroupArgs = { [K in keyof PlainFields]: pulumi.Inp
  * this package created and releases (leaves untouched) one it adopted, unless
  * `deletionPolicy` says otherwise.
  *
+ * Group settings: every group gets the documented distribution-list default
+ * (`DISTRIBUTION_LIST_SETTINGS` in provider/google/settingsSchema.ts: anyone in the
+ * organisation may post, members see the members, nobody joins on their own, no external
+ * members, listed in the address book, ...) unless `settingsDefault: "none"`; `settings`
+ * overrides it field by field with the Groups Settings API's values (booleans as `true`/`false`
+ * or the API's "true"/"false"). Only those fields are managed; drift is found by refresh and
+ * reverted by `up` (one PATCH of the changed fields). Invalid combinations (archiveOnly with a
+ * post permission, REPLY_TO_CUSTOM without customReplyTo, a footer over 1,000 characters...)
+ * fail at preview naming the field and the fix. Needs the delegated scope
+ * `https://www.googleapis.com/auth/apps.groups.settings`.
+ *
+ * Aliases: `aliases`, when given, is the group's exact set of aliases (in the directory's
+ * domains, free), added and removed in place; undefined leaves them alone.
+ *
  * @example
  * const workspace = new DirectoryGroupManagement("workspace", { google: { domains: ["example.com"] } });
  * const eng = new GoogleDistributionGroup("engineering", {
@@ -37,6 +51,8 @@ export type GoogleDistributionGroupArgs = { [K in keyof PlainFields]: pulumi.Inp
  *   email: "engineering@example.com",
  *   name: "Engineering",
  *   description: "Everyone in engineering",
+ *   settings: { whoCanPostMessage: "ALL_MEMBERS_CAN_POST" }, // the rest: the distribution-list default
+ *   aliases: ["eng@example.com"],
  * });
  */
 export class GoogleDistributionGroup extends pulumi.dynamic.Resource {

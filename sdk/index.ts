@@ -5,6 +5,8 @@
 export { DirectoryGroupManagement, type DirectoryGroupManagementArgs } from "./directoryGroupManagement";
 export { EntraSecurityGroup, type EntraSecurityGroupArgs } from "./entraSecurityGroup";
 export { GoogleDistributionGroup, type GoogleDistributionGroupArgs } from "./googleDistributionGroup";
+/** The distribution-list default of Google group settings, and the settings' types (values as the Groups Settings API takes them). */
+export { DISTRIBUTION_LIST_SETTINGS, type GroupSettings, type GroupSettingsArgs } from "../provider/google/settingsSchema";
 export { GroupBinding, type GroupBindingArgs, type UserGroup, type BindableGroup } from "./groupBinding";
 export { UserGroupExport, type UserGroupExportArgs, type ExportedUserGroup } from "./userGroupExport";
 export {

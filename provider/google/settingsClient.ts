@@ -4,7 +4,7 @@ import { defaultRetryPolicy, withRetry, type RetryVerdict } from "../retry";
 import type { GoogleSettings } from "../settings";
 import { delegatedAuth, type DelegatedAuthClient } from "./delegatedAuth";
 import { classifyGoogleError, googleReason, googleStatus } from "./directoryClient";
-import { describeGoogleRequest, googlePermissionError, guardGoogleWrites } from "./requestPolicy";
+import { describeGoogleRequest, googlePermissionError, guardGoogleWrites, type GoogleRequestShape } from "./requestPolicy";
 import type { ObservedSettings } from "./settingsPlan";
 import type { GroupSettings } from "./settingsSchema";
 
@@ -46,8 +46,12 @@ export class GoogleGroupsSettingsClient {
     });
   }
 
+  private path(email: string): string {
+    return `groups/v1/groups/${encodeURIComponent(email)}`;
+  }
+
   private url(email: string): string {
-    return `${this.rootUrl.replace(/\/?$/, "/")}groups/v1/groups/${encodeURIComponent(email)}`;
+    return `${this.rootUrl.replace(/\/?$/, "/")}${this.path(email)}`;
   }
 
   /**
@@ -59,22 +63,23 @@ export class GoogleGroupsSettingsClient {
     return (error: unknown): RetryVerdict => (justCreated && googleStatus(error) === 404 ? { retry: true } : classifyGoogleError(error));
   }
 
-  private async call<T>(fn: () => Promise<T>, justCreated: boolean): Promise<T> {
+  /** `request`: the call, so that a refusal of its token still names the operation ("read the settings of group ..."). */
+  private async call<T>(fn: () => Promise<T>, justCreated: boolean, request: GoogleRequestShape): Promise<T> {
     try {
       return await withRetry(() => this.limiter.schedule(fn), this.classify(justCreated), defaultRetryPolicy);
     } catch (error) {
-      throw this.explain(error);
+      throw this.explain(error, request);
     }
   }
 
-  private explain(error: unknown): unknown {
+  private explain(error: unknown, request: GoogleRequestShape): unknown {
     if (error instanceof ReadOnlyError || error instanceof PermissionError) return error;
-    const permission = googlePermissionError(error, this.principal, this.settings.readOnly, undefined, { write: GROUPS_SETTINGS_SCOPE, read: GROUPS_SETTINGS_SCOPE });
+    const permission = googlePermissionError(error, this.principal, this.settings.readOnly, request, { write: GROUPS_SETTINGS_SCOPE, read: GROUPS_SETTINGS_SCOPE });
     if (permission) return permission;
     if (classifyGoogleError(error).throttled) {
       return new RateLimitError(
         "Google",
-        describeGoogleRequest(error) ?? "call the Groups Settings API",
+        describeGoogleRequest(request) ?? "call the Groups Settings API",
         `HTTP ${googleStatus(error)} ${googleReason(error) ?? ""}`.trim(),
         "The Groups Settings API has its own per-project quota (Google Cloud console, APIs & Services, Quotas)",
       );
@@ -85,7 +90,7 @@ export class GoogleGroupsSettingsClient {
   /** The group's settings; undefined if the group is gone (404). */
   async get(email: string, justCreated = false): Promise<ObservedSettings | undefined> {
     try {
-      const res = await this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "GET", params: { alt: "json" }, retry: false }), justCreated);
+      const res = await this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "GET", params: { alt: "json" }, retry: false }), justCreated, { method: "GET", path: this.path(email) });
       return res.data;
     } catch (error) {
       if (googleStatus(error) === 404) return undefined;
@@ -95,7 +100,7 @@ export class GoogleGroupsSettingsClient {
 
   /** PATCHes only the given fields; returns the whole resource as the API answers it. */
   async patch(email: string, fields: GroupSettings, justCreated = false): Promise<ObservedSettings> {
-    const res = await this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "PATCH", params: { alt: "json" }, data: fields, retry: false }), justCreated);
+    const res = await this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "PATCH", params: { alt: "json" }, data: fields, retry: false }), justCreated, { method: "PATCH", path: this.path(email) });
     return res.data;
   }
 }

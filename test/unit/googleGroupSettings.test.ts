@@ -187,7 +187,7 @@ describe("Google Groups Settings client", function () {
           (e: unknown) => e,
         );
         expect(error).to.be.instanceOf(PermissionError);
-        expect((error as Error).message).to.include(GROUPS_SETTINGS_SCOPE).and.to.include("Domain-wide delegation");
+        expect((error as Error).message).to.include(GROUPS_SETTINGS_SCOPE).and.to.include("Domain-wide delegation").and.to.include("may not read the settings of group lists@example.com");
       },
     );
     await withServer(

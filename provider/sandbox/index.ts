@@ -23,3 +23,5 @@ export { type EntraBehaviour, type SandboxEntra } from "./entra/entraSandbox";
 export { type EntraClientCertificate } from "./entra/certificates";
 export { type GoogleServiceAccountKey } from "./google/oauth";
 export { generateSandboxTls, type SandboxTls } from "./tls";
+export { type JumpCloudOrg, type JumpCloudOrgSeed, type SandboxJumpCloudUser, type SandboxJumpCloudUserGroup, type SandboxJumpCloudDirectory } from "./jumpcloud/org";
+export { type SandboxJumpCloud } from "./jumpcloud/jumpcloudSandbox";

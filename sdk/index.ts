@@ -12,6 +12,6 @@ export {
   type GroupsFileProblem, type ParsedGroupsFile, type GroupsFileGroup,
 } from "./groupsFile";
 export {
-  readJumpCloudGroups, jumpCloudSettings, JumpCloudSourceError, JumpCloudApiError,
+  readJumpCloudGroups, jumpCloudSettings, JumpCloudSourceError, JumpCloudApiError, JumpCloudClient, type JumpCloudSettings,
   type JumpCloudSourceArgs, type JumpCloudGroups,
 } from "./jumpcloudSource";

@@ -12,7 +12,7 @@ import { JumpCloudSourceError, readJumpCloudBindings, type JumpCloudRead } from 
 import type { ExportedUserGroup } from "./userGroupExport";
 
 export { JumpCloudSourceError } from "../provider/jumpcloud/readGroups";
-export { JumpCloudApiError } from "../provider/jumpcloud/client";
+export { JumpCloudApiError, JumpCloudClient, type JumpCloudSettings } from "../provider/jumpcloud/client";
 
 export interface JumpCloudSourceArgs {
   /**
@@ -113,8 +113,12 @@ export function jumpCloudSettings(args: JumpCloudSourceArgs = {}): JumpCloudSett
  *   unless `onMissingEmail: "skip"`; a malformed or shared email; directories to choose), with its fix.
  * @throws JumpCloudApiError for JumpCloud's refusals (401 bad key, 403, 404), with the fix.
  */
-export async function readJumpCloudGroups(args: JumpCloudSourceArgs, directories: { google: boolean; entra: boolean }): Promise<JumpCloudGroups> {
-  const client = new JumpCloudClient(jumpCloudSettings(args));
+export async function readJumpCloudGroups(
+  args: JumpCloudSourceArgs,
+  directories: { google: boolean; entra: boolean },
+  /** A client of your own (another transport, tests); default one made from `args`. */
+  client: JumpCloudClient = new JumpCloudClient(jumpCloudSettings(args)),
+): Promise<JumpCloudGroups> {
   const read = await readJumpCloudBindings(client, {
     google: directories.google,
     entra: directories.entra,

@@ -61,7 +61,7 @@ describe("JumpCloud sandbox: raw HTTP, as JumpCloud's API documents it", functio
   sandboxPerSuite({ jumpcloud: seed() }, (s) => (sandbox = s));
 
   it("401 without a key or with a wrong one, in JumpCloud's wording; the key file holds the key", async () => {
-    for (const headers of [{}, { "x-api-key": "not-the-key" }]) {
+    for (const headers of [{}, { "x-api-key": "not-the-key" }] as Record<string, string>[]) {
       const res = await raw(sandbox, "/api/v2/usergroups", headers);
       expect(res.status).to.equal(401);
       expect(res.body).to.deep.equal({ error: "Unauthorized", message: "Unauthorized: api key user not found" });

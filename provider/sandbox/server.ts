@@ -13,6 +13,7 @@ import type { JumpCloudOrg, JumpCloudOrgSeed } from "./jumpcloud/org";
 import type { GoogleTenant, GoogleTenantSeed } from "./google/tenant";
 import { Loopback } from "./loopback";
 import { SandboxStateFile } from "./stateFile";
+import type { ProviderStackConfig } from "./stackConfig";
 import { generateSandboxTls, type SandboxTls } from "./tls";
 
 export interface SandboxOptions {
@@ -37,8 +38,6 @@ export interface SandboxOptions {
   stateFile?: string;
 }
 
-/** Stack configuration (key -> value, secret) that points the provider at this sandbox. */
-export type ProviderStackConfig = Record<string, { value: string; secret: boolean }>;
 
 /** A running sandbox: its address, trust material, tenants and request counters. */
 export interface Sandbox {

@@ -148,16 +148,29 @@ export class JumpCloudClient {
 
   /**
    * Every page of a v2 list (`limit` 100, `skip` advancing by what came back), until a short
-   * page. Items are deduplicated by id: a collection that changes while it is paged may shift.
+   * page. `skip` paging can miss an item when another is deleted between two pages (and repeat
+   * one when another is added): a missed member would be removed from the exported group. So a
+   * list longer than one page is read twice and must come back the same (up to 3 tries);
+   * otherwise the read fails, naming the list, rather than export a partial one.
    */
   private async listV2<T extends { id: string }>(path: string, item: z.ZodType<T>, query: Record<string, string> = {}): Promise<T[]> {
-    const out = new Map<string, T>();
-    for (let skip = 0; ; ) {
-      const page = this.parse(z.array(item), await this.get(path, { ...query, limit: JUMPCLOUD_PAGE_SIZE, skip }), `GET ${path}`);
-      for (const i of page) out.set(i.id, i);
-      if (page.length < JUMPCLOUD_PAGE_SIZE) return [...out.values()];
-      skip += page.length;
+    const readAll = async (): Promise<{ items: Map<string, T>; pages: number }> => {
+      const items = new Map<string, T>();
+      for (let skip = 0, pages = 1; ; pages++) {
+        const page = this.parse(z.array(item), await this.get(path, { ...query, limit: JUMPCLOUD_PAGE_SIZE, skip }), `GET ${path}`);
+        for (const i of page) items.set(i.id, i);
+        if (page.length < JUMPCLOUD_PAGE_SIZE) return { items, pages };
+        skip += page.length;
+      }
+    };
+    let previous = await readAll();
+    if (previous.pages === 1) return [...previous.items.values()];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const again = await readAll();
+      if (again.items.size === previous.items.size && [...again.items.keys()].every((k) => previous.items.has(k))) return [...again.items.values()];
+      previous = again;
     }
+    throw new Error(`JumpCloud's ${path} kept changing while it was read page by page (4 reads differed): run the command again when the changes in JumpCloud are done`);
   }
 
   /** Every directory of the organisation (`GET /api/v2/directories`): g_suite, office_365, ldap_server... */
@@ -196,13 +209,20 @@ export class JumpCloudClient {
 
   /** Every user with its email and state (`GET /api/systemusers`, API v1: `{ totalCount, results }`). */
   async listSystemUsers(): Promise<JumpCloudSystemUser[]> {
-    const out = new Map<string, JumpCloudSystemUser>();
-    for (let skip = 0; ; ) {
-      const page = this.parse(systemUsersPageSchema, await this.get("/api/systemusers", { limit: JUMPCLOUD_PAGE_SIZE, skip, sort: "_id", fields: "email username state" }), "GET /api/systemusers");
-      for (const u of page.results) out.set(u._id, u);
-      skip += page.results.length;
-      if (page.results.length < JUMPCLOUD_PAGE_SIZE || skip >= page.totalCount) return [...out.values()];
+    // v1 says how many there are: a read that collected another number saw the list change.
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const out = new Map<string, JumpCloudSystemUser>();
+      let total = 0;
+      for (let skip = 0; ; ) {
+        const page = this.parse(systemUsersPageSchema, await this.get("/api/systemusers", { limit: JUMPCLOUD_PAGE_SIZE, skip, sort: "_id", fields: "email username state" }), "GET /api/systemusers");
+        for (const u of page.results) out.set(u._id, u);
+        total = page.totalCount;
+        skip += page.results.length;
+        if (page.results.length < JUMPCLOUD_PAGE_SIZE || skip >= page.totalCount) break;
+      }
+      if (out.size === total) return [...out.values()];
     }
+    throw new Error("JumpCloud's /api/systemusers kept changing while it was read page by page (4 reads differed): run the command again when the changes in JumpCloud are done");
   }
 }
 

@@ -146,9 +146,9 @@ describe("JumpCloud sandbox: through this package's client", function () {
     const c = client(sandbox);
     const read = await readJumpCloudBindings(c, { google: true, entra: true });
     const counts = sandbox.requestCounts();
-    expect(counts["GET /api/v2/usergroups"]).to.equal(3);
-    expect(counts["GET /api/systemusers"]).to.equal(3);
-    expect(counts["GET /api/v2/usergroups/:id/membership"], "one page per bound group, two for 150 members").to.equal(4);
+    expect(counts["GET /api/v2/usergroups"], "3 pages, read twice (a list of several pages must read the same twice)").to.equal(6);
+    expect(counts["GET /api/systemusers"], "3 pages, once: v1 gives the total to check against").to.equal(3);
+    expect(counts["GET /api/v2/usergroups/:id/membership"], "one page per bound group; 150 members: two pages, twice").to.equal(6);
     expect(read.googleDirectory?.name).to.equal("Acme Google");
     expect(read.office365Directory?.name).to.equal("Acme M365");
     expect(read.groups.map((g) => [g.name, g.email, g.boundToGoogle, g.boundToEntra, g.users.length])).to.deep.equal([

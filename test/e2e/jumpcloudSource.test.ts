@@ -128,6 +128,21 @@ describe("JumpCloud as the source: the root project through the real Pulumi CLI"
     expect((await stack.workspace.run(["preview", "--expect-no-changes"])).code).to.equal(0);
   });
 
+  it("the fix the refusal names (an email attribute added in JumpCloud) exports the group to Google; the default mode then passes", async () => {
+    sandbox.jumpcloud.userGroup("Support").email = "support@example.com";
+    await stack.workspace.run(["config", "rm", "group-export:jumpcloudOnMissingEmail"]);
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.output).to.not.contain("has no email address");
+    // Its distribution group and that group's binding; nothing else changes.
+    expect(preview.output).to.match(/\+ 2 to create/);
+    expect(preview.output).to.not.match(/to update|to delete|to replace/);
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(googleMembers(sandbox, "support@example.com")).to.deep.equal(["dave@example.com"]);
+    expect((await stack.workspace.run(["preview", "--expect-no-changes"])).code).to.equal(0);
+  });
+
   it("the API key is in no state file, stack export or CLI output", async () => {
     const exported = await stack.workspace.ok(["stack", "export", "--show-secrets"]);
     expect(exported.stdout).to.not.contain(ORG.apiKey);

@@ -88,9 +88,10 @@ export function jumpCloudSettings(args: JumpCloudSourceArgs = {}): JumpCloudSett
       "no JumpCloud API key. Fix: put an administrator's API key (JumpCloud console > your name > API Settings) in a file and run `pulumi config set groupExport:jumpcloudApiKeyFile <path>` (or set JUMPCLOUD_API_KEY_FILE), or set JUMPCLOUD_API_KEY in the environment; a stack-config secret is not accepted (see README.md, \"JumpCloud as the source\")",
     ]);
   }
-  const perMinute = args.requestsPerMinute ?? Number(stackSetting("jumpcloudRequestsPerMinute") ?? process.env.JUMPCLOUD_REQUESTS_PER_MINUTE ?? NaN);
-  if (!Number.isNaN(perMinute) && !(Number.isInteger(perMinute) && perMinute > 0)) {
-    throw new JumpCloudSourceError([`jumpcloudRequestsPerMinute is ${perMinute}. Fix: use a positive whole number`]);
+  const rawPace = args.requestsPerMinute ?? stackSetting("jumpcloudRequestsPerMinute") ?? (process.env.JUMPCLOUD_REQUESTS_PER_MINUTE || undefined);
+  const perMinute = rawPace === undefined ? NaN : Number(rawPace);
+  if (rawPace !== undefined && !(Number.isInteger(perMinute) && perMinute > 0)) {
+    throw new JumpCloudSourceError([`jumpcloudRequestsPerMinute (or JUMPCLOUD_REQUESTS_PER_MINUTE) is "${rawPace}". Fix: use a positive whole number`]);
   }
   return {
     apiKey,

@@ -85,6 +85,10 @@ describe("JumpCloud client and settings (unit)", () => {
       expect(() => jumpCloudSettings()).to.throw(JumpCloudSourceError, /groupExport:jumpcloudApiKeyFile.*JUMPCLOUD_API_KEY_FILE.*JUMPCLOUD_API_KEY/);
       expect(() => jumpCloudSettings({ apiKeyFile: join(dir, "missing") })).to.throw(JumpCloudSourceError, /cannot read the JumpCloud API key file .*ENOENT/);
       expect(() => jumpCloudSettings({ apiKey: "k", requestsPerMinute: 0 })).to.throw(JumpCloudSourceError, /positive whole number/);
+      process.env.JUMPCLOUD_REQUESTS_PER_MINUTE = "lots";
+      expect(() => jumpCloudSettings({ apiKey: "k" })).to.throw(JumpCloudSourceError, /"lots". Fix: use a positive whole number/);
+      process.env.JUMPCLOUD_REQUESTS_PER_MINUTE = "120";
+      expect(jumpCloudSettings({ apiKey: "k" }).requestsPerMinute).to.equal(120);
     } finally {
       process.env = saved;
     }

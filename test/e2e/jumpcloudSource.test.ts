@@ -91,9 +91,22 @@ describe("JumpCloud as the source: the root project through the real Pulumi CLI"
 
   it("a membership change made in JumpCloud previews as exactly that change; up applies it; the next preview is clean", async () => {
     sandbox.jumpcloud.userGroup("Engineering").members.push("erin@example.com");
+    sandbox.resetRequestCounts();
     const before = writeRequests(sandbox).length;
     const preview = await stack.workspace.preview();
     expect(preview.code, preview.output).to.equal(0);
+    // The read: directories, the groups bound to each of the two, the user groups, the users,
+    // and the membership of each of the 3 bound groups: one request each (all under 100).
+    const jumpcloudRequests = Object.entries(sandbox.requestCounts()).filter(([k]) => k.startsWith("GET /api/"));
+    expect(Object.fromEntries(jumpcloudRequests)).to.deep.equal({
+      "GET /api/v2/directories": 1,
+      "GET /api/v2/gsuites/:id/usergroups": 1,
+      "GET /api/v2/office365s/:id/usergroups": 1,
+      "GET /api/v2/usergroups": 1,
+      "GET /api/systemusers": 1,
+      "GET /api/v2/usergroups/:id/membership": 3,
+    });
+    console.log(`      [measure] JumpCloud-side one-member change: \`pulumi preview --diff\` ${preview.stdout.trimEnd().split("\n").length} lines; ${jumpcloudRequests.reduce((n, [, c]) => n + c, 0)} JumpCloud requests per program run`);
     // One user group bound to two directories: its two bindings change, nothing else.
     expect(memberChanges(preview.stdout)).to.deep.equal(['+ erin@example.com: "member"', '+ erin@example.com: "member"']);
     expect(preview.output).to.match(/~ 2 to update/);

@@ -129,6 +129,31 @@ describe("JumpCloud sandbox: raw HTTP, as JumpCloud's API documents it", functio
     expect(full.results[0]).to.include({ _id: hex(0x1000), email: "user0@example.com", username: "user0", activated: true, suspended: false });
   });
 
+  it("an injected throttle is JumpCloud's 429 with the Retry-After the rule gives; 5xx likewise", async () => {
+    sandbox.faults.add({ api: "jumpcloud", kind: "throttle", count: 1, retryAfterSeconds: 3 });
+    const throttled = await raw(sandbox, "/api/v2/usergroups");
+    expect(throttled).to.deep.include({ status: 429, body: { message: "Too Many Requests" } });
+    expect(throttled.headers.get("retry-after")).to.equal("3");
+    sandbox.faults.add({ api: "jumpcloud", kind: "serverError", count: 1 });
+    expect((await raw(sandbox, "/api/v2/usergroups")).status).to.equal(503);
+    expect((await raw(sandbox, "/api/v2/usergroups")).status, "each rule was for one request").to.equal(200);
+  });
+
+  it("is seeded over HTTP like the other services (PUT /__sandbox/jumpcloud), refusing a binding to no directory", async () => {
+    const put = (body: unknown) => undiciFetch(`${sandbox.url}/__sandbox/jumpcloud`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body), dispatcher: sandboxDispatcher(sandbox) });
+    try {
+      const bad = await put({ directories: [], userGroups: [{ name: "X", boundTo: ["Nowhere"] }] });
+      expect(bad.status).to.equal(400);
+      expect(((await bad.json()) as { message: string }).message).to.contain('bound to "Nowhere", which is no directory');
+      const ok = await put({ apiKey: "k2", users: [{ email: "a@example.com" }], userGroups: [{ name: "Solo", members: ["a@example.com"] }] });
+      expect(ok.status).to.equal(200);
+      expect(sandbox.jumpcloud.org.userGroups.map((g) => g.name)).to.deep.equal(["Solo"]);
+      expect((await raw(sandbox, "/api/v2/usergroups", { "x-api-key": "k2" })).body).to.have.length(1);
+    } finally {
+      sandbox.seedJumpCloud(seed());
+    }
+  });
+
   it("is read-only and names what it does not emulate", async () => {
     const post = await undiciFetch(`${sandbox.url}/api/v2/usergroups`, { method: "POST", headers: { "x-api-key": sandbox.jumpcloud.apiKey, "content-type": "application/json" }, body: "{}", dispatcher: sandboxDispatcher(sandbox) });
     expect(post.status).to.equal(405);

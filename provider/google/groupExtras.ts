@@ -114,7 +114,9 @@ export async function adoptionSettingsNote(email: string, settings: unknown): Pr
 export function extrasChanged(state: StoredExtras, desired: ExtrasInputs): boolean {
   if (!sameSettings(state.settings, desired.settings) || state.settingsDefault !== desired.settingsDefault) return true;
   if ((desired.aliases !== undefined) !== (state.aliasesManaged === true)) return true;
-  return desired.aliases !== undefined && aliasChanges(desired.aliases, state.aliases ?? []).add.length + aliasChanges(desired.aliases, state.aliases ?? []).remove.length > 0;
+  if (desired.aliases === undefined) return false;
+  const { add, remove } = aliasChanges(desired.aliases, state.aliases ?? []);
+  return add.length + remove.length > 0;
 }
 
 /** Google's answer to an alias insert, worded for the user. */

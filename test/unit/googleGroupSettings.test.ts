@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { PermissionError, ReadOnlyError } from "../../provider/clientErrors";
 import { aliasChanges, aliasesSchema, aliasFields, checkAliases } from "../../provider/google/aliasPlan";
+import { extrasChanged, refreshedInputs } from "../../provider/google/groupExtras";
 import { GoogleGroupsSettingsClient, GROUPS_SETTINGS_SCOPE } from "../../provider/google/settingsClient";
 import { observedManaged, settingsPatch } from "../../provider/google/settingsPlan";
 import { DISTRIBUTION_LIST_SETTINGS, groupSettingsSchema, resolveSettings } from "../../provider/google/settingsSchema";
@@ -78,6 +79,25 @@ describe("Google group aliases: schema and plan", function () {
     expect(aliasChanges(["a2@example.com", "a3@example.com"], ["a1@example.com", "a2@example.com"])).to.deep.equal({ add: ["a3@example.com"], remove: ["a1@example.com"] });
     const group = { email: "eng@example.com", aliases: ["team@example.com", "a1@example.com", "eng@example.test-google-a.com"], nonEditableAliases: ["eng@example.test-google-a.com"] };
     expect(aliasFields(group, "team@example.com")).to.deep.equal({ aliases: ["a1@example.com"], nonEditableAliases: ["eng@example.test-google-a.com"] });
+  });
+});
+
+describe("Google group settings and aliases: diff and refresh", function () {
+  const settings = { whoCanJoin: "INVITED_CAN_JOIN" } as const;
+  it("changes in place when a managed setting, the managed set or the declared aliases differ; never for undeclared aliases", () => {
+    const state = { settings: { ...settings }, aliases: ["a1@example.com"], aliasesManaged: true };
+    expect(extrasChanged(state, { email: "g@example.com", settings, aliases: ["a1@example.com"] })).to.equal(false);
+    expect(extrasChanged(state, { email: "g@example.com", settings: { whoCanJoin: "ANYONE_CAN_JOIN" }, aliases: ["a1@example.com"] })).to.equal(true);
+    expect(extrasChanged(state, { email: "g@example.com", settings: { ...settings, isArchived: "false" }, aliases: ["a1@example.com"] })).to.equal(true);
+    expect(extrasChanged(state, { email: "g@example.com", settings, aliases: ["a2@example.com"] })).to.equal(true);
+    expect(extrasChanged(state, { email: "g@example.com", settings }), "aliases no longer declared: recorded").to.equal(true);
+    expect(extrasChanged({ settings: { ...settings }, aliases: ["by-hand@example.com"] }, { email: "g@example.com", settings }), "undeclared aliases are not managed").to.equal(false);
+  });
+
+  it("records observed aliases as an input only when declared, and never the bookkeeping fields", () => {
+    const inputs = { email: "g@example.com", settings: { ...settings }, aliases: ["x@example.com"], nonEditableAliases: ["g@example.com.test-google-a.com"], aliasesManaged: true };
+    expect(refreshedInputs(inputs, { aliases: ["a1@example.com", "by-hand@example.com"], aliasesManaged: true })).to.deep.equal({ email: "g@example.com", settings, aliases: ["a1@example.com", "by-hand@example.com"] });
+    expect(refreshedInputs(inputs, { aliases: ["a1@example.com"] })).to.deep.equal({ email: "g@example.com", settings });
   });
 });
 

@@ -33,6 +33,7 @@ describe("GoogleDistributionGroup settings and aliases through the real Pulumi C
       google: {
         domains: ["example.com"],
         admins: ["admin@example.com"],
+        users: [{ primaryEmail: "alice@example.com", aliases: ["ali@example.com"] }],
         groups: [
           { email: "taken@example.com", name: "Taken", aliases: ["taken-alias@example.com"] },
           { email: "legacy@example.com", name: "Legacy", settings: { whoCanJoin: "ANYONE_CAN_JOIN", whoCanPostMessage: "ALL_IN_DOMAIN_CAN_POST", whoCanContactOwner: "ALL_IN_DOMAIN_CAN_CONTACT", spamModerationLevel: "REJECT" } },
@@ -171,6 +172,23 @@ describe("GoogleDistributionGroup settings and aliases through the real Pulumi C
     const outputs = JSON.parse((await stack.workspace.ok(["stack", "output", "--json"])).stdout);
     expect(outputs.legacy.adoption).to.match(/^adopt existing group \S+; settings to change: whoCanJoin ANYONE_CAN_JOIN -> INVITED_CAN_JOIN$/);
     expect(await settingsOf("legacy@example.com")).to.include({ whoCanJoin: "INVITED_CAN_JOIN", spamModerationLevel: "REJECT" });
+  });
+
+  it("an alias that is a user's address fails the apply naming it; the group made is recorded, not orphaned, and the next up finishes", async () => {
+    const base = { lists: { ...lists, aliases: ["a2@example.com", "a3@example.com"] }, announce: { ...announce, settings: { archiveOnly: true } }, late: { management: "workspace", email: "late@example.com" }, legacy: { management: "workspace", email: "legacy@example.com" } };
+    stack.declare({ management: WORKSPACE, googleGroups: { ...base, clash: { management: "workspace", email: "clash@example.com", aliases: ["ali@example.com"] } } });
+    const up = await stack.workspace.up();
+    expect(up.code).to.not.equal(0);
+    expect(up.output).to.include("clash").and.to.include("aliases: ali@example.com is already an address of another group or user");
+    const made = sandbox.google.tenant.groups.filter((g) => g.email === "clash@example.com");
+    expect(made, "the group was made once").to.have.length(1);
+    stack.declare({ management: WORKSPACE, googleGroups: { ...base, clash: { management: "workspace", email: "clash@example.com", aliases: ["clash-alias@example.com"] } } });
+    const again = await stack.workspace.up();
+    expect(again.code, again.output).to.equal(0);
+    const clash = sandbox.google.tenant.groups.filter((g) => g.email === "clash@example.com");
+    expect(clash.map((g) => g.id), "the same group, not a second one").to.deep.equal(made.map((g) => g.id));
+    expect(clash[0].aliases).to.deep.equal(["clash-alias@example.com"]);
+    expect(await settingsOf("clash@example.com")).to.include(DISTRIBUTION_LIST_SETTINGS);
   });
 
   for (const [title, settings, field, fix] of [

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { startSandbox, type SandboxOptions } from "./server";
+import { startSandbox, type SandboxOptions } from "./index";
 
 const USAGE = `Usage: group-export-sandbox [--port N] [--seed FILE] [--state FILE]
 

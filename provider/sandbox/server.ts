@@ -11,6 +11,7 @@ import { GoogleSandbox, type GoogleBehaviour, type SandboxGoogle } from "./googl
 import type { GoogleTenant, GoogleTenantSeed } from "./google/tenant";
 import { Loopback } from "./loopback";
 import { SandboxStateFile } from "./stateFile";
+import type { ProviderStackConfig } from "./stackConfig";
 import { generateSandboxTls, type SandboxTls } from "./tls";
 
 export interface SandboxOptions {
@@ -33,8 +34,6 @@ export interface SandboxOptions {
   stateFile?: string;
 }
 
-/** Stack configuration (key -> value, secret) that points the provider at this sandbox. */
-export type ProviderStackConfig = Record<string, { value: string; secret: boolean }>;
 
 /** A running sandbox: its address, trust material, tenants and request counters. */
 export interface Sandbox {

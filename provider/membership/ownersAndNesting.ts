@@ -19,6 +19,13 @@ import { inBothRoles, managedRoles, roleOf } from "./rolePlan";
  */
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** An Entra object id: how an owner that is no user (a service principal, e.g. the calling application's) is declared. */
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A declared Entra owner's object id: given as one, or resolved from the address. */
+export function ownerId(key: string, resolved: ReadonlyMap<string, { id: string }>): string | undefined {
+  return OBJECT_ID.test(key) ? key : resolved.get(key)?.id;
+}
 
 export function isGroupKey(key: string): boolean {
   return key.startsWith(GROUP_KEY_PREFIX);
@@ -35,11 +42,14 @@ export interface RolesAndNesting {
   memberGroupIds?: Record<string, string>;
 }
 
-function addressList(field: "owners" | "managers", list: string[], failures: CheckFailure[]): string[] {
+function addressList(field: "owners" | "managers", list: string[], failures: CheckFailure[], objectIds: boolean): string[] {
   const { members, caseDuplicates } = normalizeUsers(list);
   for (const spellings of caseDuplicates) failures.push({ property: field, reason: `lists ${spellings.map((s) => `"${s}"`).join(" and ")}: the same user in different case; keep one` });
-  const malformed = members.filter((m) => !EMAIL.test(m));
-  if (malformed.length > 0) failures.push({ property: field, reason: `has entries that are not email addresses/user principal names: ${malformed.join(", ")}; give each as name@domain` });
+  const malformed = members.filter((m) => !EMAIL.test(m) && !(objectIds && OBJECT_ID.test(m)));
+  if (malformed.length > 0) {
+    const forms = objectIds ? "email addresses/user principal names or object ids" : "email addresses";
+    failures.push({ property: field, reason: `has entries that are not ${forms}: ${malformed.join(", ")}; give each as name@domain${objectIds ? " (a service principal by its object id)" : ""}` });
+  }
   return members;
 }
 
@@ -61,12 +71,12 @@ export function checkRolesAndNesting(
   const managers = values.managers as string[] | undefined;
   if (owners !== undefined) {
     if (containsUnknown(owners)) unknown = true;
-    else out.owners = Object.fromEntries(addressList("owners", owners, failures).map((o) => [o, "owner" as const]));
+    else out.owners = Object.fromEntries(addressList("owners", owners, failures, service === "entra").map((o) => [o, "owner" as const]));
   }
   if (managers !== undefined) {
     if (service === "entra") failures.push({ property: "managers", reason: "is for Google groups only: Entra groups have owners and members, no managers; use owners, or remove managers" });
     if (containsUnknown(managers)) unknown = true;
-    else out.managers = Object.fromEntries(addressList("managers", managers, failures).map((m) => [m, "manager" as const]));
+    else out.managers = Object.fromEntries(addressList("managers", managers, failures, false).map((m) => [m, "manager" as const]));
   }
   if (out.owners && out.managers) {
     const both = inBothRoles(Object.keys(out.owners), Object.keys(out.managers));
@@ -116,7 +126,7 @@ export function extraMemberKeys(service: "google" | "entra", fields: RolesAndNes
 /** The user keys to resolve: members that are not nested groups, plus Entra owners (resolved like users). */
 export function keysToResolve(inputs: Pick<GroupBindingInputs, "members" | "owners" | "target">): string[] {
   const keys = new Set(Object.keys(inputs.members).filter((k) => !isGroupKey(k)));
-  if (inputs.target.service === "entra") for (const o of Object.keys(inputs.owners ?? {})) keys.add(o);
+  if (inputs.target.service === "entra") for (const o of Object.keys(inputs.owners ?? {})) if (!OBJECT_ID.test(o)) keys.add(o);
   return [...keys].sort();
 }
 
@@ -161,7 +171,7 @@ export async function entraOwnersPlan(
   const client = graphDirectoryClient(management.tenantId ?? "", settings);
   const observed = groupId ? ((await listOwners(client, groupId)) ?? []) : [];
   const callerId = await callerObjectId(management.tenantId ?? "", settings);
-  const desired = new Map(Object.keys(inputs.owners).map((k) => [k, resolved.get(k)?.id]));
+  const desired = new Map(Object.keys(inputs.owners).map((k) => [k, ownerId(k, resolved)]));
   return { plan: planOwners({ desired, observed, callerId }), observed };
 }
 
@@ -169,7 +179,7 @@ export async function entraOwnersPlan(
 export async function applyEntraOwners(management: ManagementRef, groupId: string, plan: OwnersPlan, resolved: ReadonlyMap<string, { id: string }>): Promise<MemberFailure[]> {
   const client = graphDirectoryClient(management.tenantId ?? "", entraSettings());
   const adds = plan.add.flatMap((key) => {
-    const id = resolved.get(key)?.id;
+    const id = ownerId(key, resolved);
     return id ? [{ key, id }] : [];
   });
   const failures = await addOwners(client, groupId, adds);

@@ -29,6 +29,7 @@ import {
   entraOwnersPlan,
   extraMemberKeys,
   keysToResolve,
+  ownerId,
   refreshEntraOwners,
   refreshGoogleRoles,
   roleOfKey,
@@ -332,7 +333,14 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
   const keptIds = new Set(plan.kept.map((k) => k.member.id));
   const userIdSet = new Set(userIds.values());
   const others = observed.filter((m) => !userIdSet.has(m.id) && !keptIds.has(m.id) && !removedIds.has(m.id));
-  const ownerIds = owners ? Object.fromEntries(Object.keys(desired.owners ?? {}).flatMap((k) => (resolution.resolved.get(k) ? [[k, resolution.resolved.get(k)!.id]] : []))) : undefined;
+  const ownerIds = owners
+    ? Object.fromEntries(
+        Object.keys(desired.owners ?? {}).flatMap((k) => {
+          const oid = ownerId(k, resolution.resolved);
+          return oid ? [[k, oid] as const] : [];
+        }),
+      )
+    : undefined;
   const state: GroupBindingState = {
     ...base,
     members: memberMap([...userIds.keys(), ...(desired.membershipMode === "authoritative" ? others.map((m) => m.label) : [])]),

@@ -100,8 +100,8 @@ describe("Owners, managers and nested groups in Google Workspace, through the re
   });
 
   it("an owner made by hand is drift: found by refresh, demoted in place by up", async () => {
-    const dave = googleGroup(sandbox, "engineering@example.com")!.members!.find((m) => m.email === "bob@example.com")!;
-    dave.role = "OWNER";
+    const bob = googleGroup(sandbox, "engineering@example.com")!.members!.find((m) => m.email === "bob@example.com")!;
+    bob.role = "OWNER";
     const drift = await stack.workspace.preview("--refresh", "--expect-no-changes");
     expect(drift.code, drift.output).to.not.equal(0);
     expect(drift.output).to.include("bob@example.com");
@@ -190,6 +190,20 @@ describe("Entra owners and nested groups, through the real Pulumi CLI", function
     expect(clean.code, clean.output).to.equal(0);
     const outputs = await stack.workspace.ok(["stack", "output", "--json"]);
     expect(JSON.parse(outputs.stdout)["ops-members"].kept).to.have.property(`owner servicePrincipal:group-export (${appSp().slice(0, 8)})`);
+  });
+
+  it("manages the calling application as an owner only when asked, by its object id", async () => {
+    const opsBinding = (owners: string[]) => ({ "ops-members": { target: "ops", userGroup: { name: "Ops", users: ["alice@example.com"] }, owners } });
+    stack.declare(spec({ owners: ["carol@example.com"], memberGroups: ["platform"] }, { ops: { management: "tenant", displayName: "Ops" } }, opsBinding(["bob@example.com", appSp()])));
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(group("Ops").owners).to.include(appSp());
+    const outputs = await stack.workspace.ok(["stack", "output", "--json"]);
+    const ops = JSON.parse(outputs.stdout)["ops-members"] as { owners: Record<string, string>; kept: Record<string, string> };
+    expect(Object.keys(ops.owners).sort()).to.deep.equal([appSp(), "bob@example.com"].sort());
+    expect(Object.keys(ops.kept)).to.deep.equal([]);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
   });
 
   it("refuses a group that contains itself through another binding at preview", async () => {

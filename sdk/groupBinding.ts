@@ -112,7 +112,10 @@ export class GroupBinding extends pulumi.dynamic.Resource {
       // The resource's name, so that the provider can name both bindings of one group in an error.
       __bindingName: name,
       // Users given as a secret: the provider returns every member list as a secret.
-      __secretUsers: pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)),
+      // Owners and managers given as a secret count too: for Google they are members as well.
+      __secretUsers: pulumi
+        .all([pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)), pulumi.isSecret(pulumi.output(args.owners)), pulumi.isSecret(pulumi.output(args.managers))])
+        .apply((flags) => flags.some(Boolean)),
       members: undefined,
       userIds: undefined,
       managedMembers: undefined,

@@ -244,7 +244,7 @@ function userGroupName(news: Record<string, unknown>): string {
 }
 
 /** The fields that carry members: returned as secrets when the program gave the users as one. */
-const MEMBER_FIELDS = ["members", "userIds", "otherMemberIds", "managedMembers", "removals", "kept"] as const;
+const MEMBER_FIELDS = ["members", "userIds", "otherMemberIds", "managedMembers", "removals", "kept", "owners", "managers", "ownerIds"] as const;
 
 function withSecrets<T extends Partial<Record<(typeof MEMBER_FIELDS)[number], unknown>>>(outs: T, secret: boolean | undefined): T {
   if (!secret) return outs;

@@ -78,6 +78,11 @@ export function checkRolesAndNesting(
     if (containsUnknown(managers)) unknown = true;
     else out.managers = Object.fromEntries(addressList("managers", managers, failures, false).map((m) => [m, "manager" as const]));
   }
+  if ((owners !== undefined || managers !== undefined) && target && !isUnknown(target.label) && !isUnknown(target.directoryKey)) {
+    // Several additive bindings may share a group, but only one can say who its owners are.
+    const other = claimRoles(bindingName, nestingKey(target.directoryKey, target.label));
+    if (other) failures.push({ property: owners !== undefined ? "owners" : "managers", reason: `the owners and managers of ${target.label} are also declared by GroupBinding ${other}: declare them on one binding of the group` });
+  }
   if (out.owners && out.managers) {
     const both = inBothRoles(Object.keys(out.owners), Object.keys(out.managers));
     if (both.length > 0) failures.push({ property: "managers", reason: `${both.join(", ")} listed in both owners and managers: a member has exactly one role; keep each in one list` });
@@ -114,6 +119,16 @@ export function checkRolesAndNesting(
     }
   }
   return unknown ? UNKNOWN : out;
+}
+
+/** Group key -> the binding that declares its owners / managers, in this run. */
+const roleClaims = new Map<string, string>();
+
+function claimRoles(binding: string, groupKey: string): string | undefined {
+  const other = roleClaims.get(groupKey);
+  if (other !== undefined && other !== binding) return other;
+  roleClaims.set(groupKey, binding);
+  return undefined;
 }
 
 /** The member keys owners, managers and nested groups add to a Google binding's members (Entra owners are not members). */

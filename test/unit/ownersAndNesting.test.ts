@@ -88,6 +88,17 @@ describe("nested groups: the program's graph and its cycles", () => {
     expect(declareNesting("b-members", g("b"), [g("a")])).to.equal(undefined);
   });
 
+  it("lets only one binding of a group declare its owners and managers", () => {
+    const target = { directoryKey: "google:y.com", service: "google" as const, groupId: "g1", label: "shared@y.com" };
+    const first: CheckFailure[] = [];
+    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first);
+    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first);
+    expect(first, "the same binding checked again").to.deep.equal([]);
+    const second: CheckFailure[] = [];
+    checkRolesAndNesting({ managers: ["b@y.com"] }, target, "second-binding", second);
+    expect(second).to.deep.equal([{ property: "managers", reason: "the owners and managers of shared@y.com are also declared by GroupBinding first-binding: declare them on one binding of the group" }]);
+  });
+
   it("checks memberGroups: one directory, not the group itself, no managers on Entra, one role per member", () => {
     const failures: CheckFailure[] = [];
     const target = { directoryKey: "entra:t", service: "entra" as const, groupId: "g0", label: "Ops" };

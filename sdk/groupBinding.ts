@@ -46,7 +46,7 @@ export interface GroupBindingArgs {
    *   is left alone and listed in `kept`. Removing every owner is refused at preview (Entra
    *   refuses to remove a group's last owner).
    * Changing it updates in place; removals count toward `maxRemovalPercent`. Deleting the binding
-   * leaves owners as they are.
+   * leaves owners as they are. Only one binding of a group may declare owners or managers.
    */
   owners?: pulumi.Input<pulumi.Input<string>[]>;
   /**

@@ -203,7 +203,7 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
   inputs.kept = { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) };
   const ownerRemovals = owners?.plan.remove.length ?? 0;
   const violation = removalGuardViolation(plan.remove.length + ownerRemovals, observed.length + (owners?.observed.length ?? 0), inputs.maxRemovalPercent);
-  if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses(plan.remove.map((m) => m.label), inputs.__secretUsers)})` });
+  if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], inputs.__secretUsers)})` });
 }
 
 /** Cross-field checks: the user group's users, the target's directory. Returns the desired members, or UNKNOWN. */

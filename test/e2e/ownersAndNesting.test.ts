@@ -178,6 +178,15 @@ describe("Entra owners and nested groups, through the real Pulumi CLI", function
     expect(upnsOf(group("Engineering").members.filter((id) => id !== group("Platform").id))).to.deep.equal(["alice@example.com"]);
   });
 
+  it("refuses at preview to remove every owner (Entra keeps a group's last owner), naming the owner", async () => {
+    stack.declare(spec({ owners: [], memberGroups: ["platform"] }));
+    sandbox.resetRequestCounts();
+    const preview = await stack.workspace.preview();
+    expect(preview.code).to.not.equal(0);
+    expect(preview.output).to.include("would remove every owner (carol@example.com)");
+    expect(writeRequests(sandbox)).to.deep.equal([]);
+  });
+
   it("an owner the directory gave the creating app is kept and makes no diff", async () => {
     sandbox.entra.tenant.groupCreatorBecomesOwner = true;
     stack.declare(

@@ -4,7 +4,7 @@ import {
   managementRef,
   type DirectoryGroupManagementArgs as PlainArgs,
   type ManagementRef,
-} from "../provider/management/managementSchema";
+} from "../provider/groups/management";
 import { providerStub, TYPE_MODULE } from "./providerStub";
 
 /** Inputs of {@link DirectoryGroupManagement}; field docs in provider/management/managementSchema.ts. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { EntraSecurityGroupArgs as PlainArgs, EntraSecurityGroupState } from "../provider/entra/securityGroupSchema";
+import type { EntraSecurityGroupArgs as PlainArgs, EntraSecurityGroupState } from "../provider/entra/schema";
 import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
 import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 

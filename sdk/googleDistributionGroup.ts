@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/groupSchema";
+import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/schema";
 import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
 import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 

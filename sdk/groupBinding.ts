@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { GroupBindingArgs as PlainArgs, GroupBindingState } from "../provider/membership/bindingSchema";
+import type { GroupBindingArgs as PlainArgs, GroupBindingState } from "../provider/groups/bindingSchema";
 import { managementInput } from "./directoryGroupManagement";
 import type { EntraSecurityGroup } from "./entraSecurityGroup";
 import type { GoogleDistributionGroup } from "./googleDistributionGroup";

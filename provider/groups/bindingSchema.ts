@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { directoryServiceSchema, managementRefSchema } from "../management/managementSchema";
+import { directoryServiceSchema, managementRefSchema } from "./management";
 
 /** The directory group a binding exports into (a GoogleDistributionGroup or EntraSecurityGroup). */
 export const bindingTargetSchema = z.object({

@@ -1,6 +1,5 @@
-import type { MemberDirectory, MemberFailure, MemberKind, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
-import { recentlyCreated } from "../management/runRegistry";
-import type { BatchOutcome, DirectoryMember, GoogleDirectoryClient } from "./directoryClient";
+import type { MemberDirectory, MemberFailure, MemberKind, ObservedMember, ResolvedUser } from "../groups/memberDirectory";
+import type { BatchOutcome, DirectoryMember, GoogleDirectoryClient } from "./client";
 
 const KINDS: Record<DirectoryMember["type"], MemberKind> = { USER: "user", EXTERNAL: "user", GROUP: "group", CUSTOMER: "customer" };
 
@@ -29,7 +28,7 @@ function isUnknownAddress(outcome: BatchOutcome | undefined): boolean {
 export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDirectory {
   return {
     async listMembers(groupId) {
-      const members = await client.listMembers(groupId, recentlyCreated(groupId));
+      const members = await client.listMembers(groupId, client.created.recentlyCreated(groupId));
       return members?.map(observedGoogleMember);
     },
 
@@ -57,7 +56,7 @@ export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDire
 
     async addMembers(groupId, members) {
       const keys = members.map((m) => m.key);
-      const outcomes = await client.insertMembers(groupId, keys, recentlyCreated(groupId));
+      const outcomes = await client.insertMembers(groupId, keys, client.created.recentlyCreated(groupId));
       const added = new Map<string, ResolvedUser>();
       const failures: MemberFailure[] = [];
       const unknown: string[] = [];

@@ -51,7 +51,7 @@ export interface GoogleSettings {
   /**
    * Root URL of the Google APIs (the sandbox's, in tests); undefined means Google's. For an
    * external account it also stands in for https://sts.googleapis.com/ and
-   * https://iamcredentials.googleapis.com/ (see provider/google/delegatedAuth.ts).
+   * https://iamcredentials.googleapis.com/ (see provider/google/auth.ts).
    */
   apiRootUrl?: string;
   /** Token endpoint to send the JWT grant to instead of https://oauth2.googleapis.com/token. */

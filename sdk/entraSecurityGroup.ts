@@ -4,7 +4,7 @@ import { type DirectoryGroupManagement, groupManagementRef, managementInput } fr
 import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 type PlainFields = Omit<PlainArgs, "management">;
-/** Inputs of {@link EntraSecurityGroup}; field docs in provider/entra/securityGroupSchema.ts. */
+/** Inputs of {@link EntraSecurityGroup}; field docs in provider/entra/schema.ts. */
 export type EntraSecurityGroupArgs = { [K in keyof PlainFields]: pulumi.Input<NonNullable<PlainFields[K]>> } & {
   /** The Entra ID directory's management; the group is created in that tenant. */
   management: DirectoryGroupManagement;

@@ -14,7 +14,7 @@ export interface UserGroup {
   users: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** Inputs of {@link GroupBinding}; field docs in provider/membership/bindingSchema.ts. */
+/** Inputs of {@link GroupBinding}; field docs in provider/groups/bindingSchema.ts. */
 export interface GroupBindingArgs {
   /** The directory group the users are exported into. */
   target: BindableGroup;

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { z } from "zod";
-import { containsUnknown, PROVIDER_KEY, type CheckFailure } from "./checkInputs";
+import { z } from "zod";
+import { PROVIDER_KEY, type CheckFailure } from "./checkInputs";
+import { namedFailure } from "./failures";
 import { PartialApplyError } from "./partialApply";
 
 /**
@@ -9,7 +10,8 @@ import { PartialApplyError } from "./partialApply";
  * they are parsed once (checked inputs by the `inputs` schema, stored state by `loadState`,
  * which upgrades older versions), so handlers get typed values and need no casts. The
  * serialized provider reference (`__provider`) is carried from the engine's documents into
- * what the handlers return, as the dynamic-provider host expects, in this one place.
+ * what the handlers return, as the dynamic-provider host expects, in this one place; and every
+ * error a handler raises leaves named by the resource and worded with its fix (`namedFailure`).
  */
 
 /** A document as the engine passes it. */
@@ -29,6 +31,8 @@ export type ReadOutcome<State> =
 export interface ResourceDefinition<Context, Inputs, State> {
   /** The resource's type name (`GoogleDistributionGroup`), for messages. */
   type: string;
+  /** How messages name the resource, from its inputs or stored state, e.g. `GoogleDistributionGroup "eng"`. */
+  label(document: Document): string;
   /** The inputs as `check` returns them (defaults applied): what diff, create and update receive. */
   inputs: z.ZodType<Inputs>;
   /** A stored state of any released version, upgraded to the current one; throws naming the resource and the fix. */
@@ -51,21 +55,33 @@ export function defineResource<Context, Inputs extends Document, State extends D
 ): pulumi.dynamic.ResourceProvider<Inputs, State> {
   const withProvider = <T extends object>(values: T, from: Document): T => ({ ...values, [PROVIDER_KEY]: from[PROVIDER_KEY] });
 
-  /** The inputs `check` returned, back from the engine; values unknown until apply (preview) are compared as they are. */
+  /** The inputs `check` returned, back from the engine for create and update. */
   const desired = (news: Inputs): Inputs => {
     const parsed = definition.inputs.safeParse(news);
     if (parsed.success) return parsed.data;
-    if (containsUnknown(news)) return news;
-    throw new Error(`${definition.type}: its checked inputs do not parse (${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}): run pulumi up again; if it persists, report it`);
+    throw new Error(`its checked inputs do not parse (${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}): run pulumi up again; if it persists, report it`);
   };
 
-  /** A partly applied create or update is recorded with the provider reference, like any state. */
-  const recorded = async <T>(inputs: Document, apply: () => Promise<T>): Promise<T> => {
+  /**
+   * The inputs diff compares against: parsed when they parse. Two kinds do not, and are compared
+   * as the engine gave them: values unknown until apply (preview), and at refresh the inputs an
+   * older release stored (the engine diffs the stored inputs then, without a check).
+   */
+  const compared = (news: Inputs): Inputs => definition.inputs.safeParse(news).data ?? news;
+
+  /** The fields a library's error may name (see `explainFailure`). */
+  const fields = definition.inputs instanceof z.ZodObject ? Object.keys(definition.inputs.shape) : [];
+
+  /**
+   * Runs a handler on behalf of the resource `document` describes: its error leaves named and
+   * worded; a partly applied create or update is recorded with the provider reference, like any state.
+   */
+  const guarded = async <T>(document: Document, run: () => Promise<T>): Promise<T> => {
     try {
-      return await apply();
+      return await run();
     } catch (error) {
-      if (error instanceof PartialApplyError) error.properties = withProvider(error.properties, inputs);
-      throw error;
+      if (error instanceof PartialApplyError) error.properties = withProvider(error.properties, document);
+      throw namedFailure(definition.label(document), definition.type, error, fields);
     }
   };
 
@@ -82,33 +98,33 @@ export function defineResource<Context, Inputs extends Document, State extends D
 
   return {
     async check(olds, news) {
-      const { inputs, failures } = await definition.check(context(), olds, news);
+      const { inputs, failures } = await guarded(news, () => definition.check(context(), olds, news));
       // Cast: check's inputs may hold the engine's "unknown until apply" marker in any field at
       // preview, so they are Inputs only once apply comes; Pulumi's signature calls them Inputs.
       return { inputs: withProvider(inputs, news) as Inputs, failures };
     },
     async diff(id, olds, news) {
-      const state = definition.loadState(olds);
-      return definition.diff(context(), id, state, desired(news));
+      return guarded(olds, () => definition.diff(context(), id, definition.loadState(olds), compared(news)));
     },
     async create(inputs) {
-      const { id, outs } = await recorded(inputs, () => definition.create(context(), desired(inputs)));
+      const { id, outs } = await guarded(inputs, () => definition.create(context(), desired(inputs)));
       return { id, outs: withProvider(outs, inputs) };
     },
     async read(id, props) {
       const stored: State | undefined = props;
       if (!stored) return {};
-      const entry = definition.readEntry ? await definition.readEntry(context(), id, stored) : false;
-      if (entry !== false) return read(id, stored, entry);
-      return read(id, stored, await definition.read(context(), id, definition.loadState(stored)));
+      return guarded(stored, async () => {
+        const entry = definition.readEntry ? await definition.readEntry(context(), id, stored) : false;
+        if (entry !== false) return read(id, stored, entry);
+        return read(id, stored, await definition.read(context(), id, definition.loadState(stored)));
+      });
     },
     async update(id, olds, news) {
-      const state = definition.loadState(olds);
-      const { outs } = await recorded(news, () => definition.update(context(), id, state, desired(news)));
+      const { outs } = await guarded(news, () => definition.update(context(), id, definition.loadState(olds), desired(news)));
       return { outs: withProvider(outs, news) };
     },
     async delete(id, props) {
-      await definition.delete(context(), id, definition.loadState(props));
+      await guarded(props, () => definition.delete(context(), id, definition.loadState(props)));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { deletionPolicySchema, groupOriginSchema } from "../groups/lifecycle";
+import { storedVersion } from "../contract/storedState";
 import { managementRefSchema } from "../groups/management";
 
 /** Entra limits: display names up to 256 characters, mail nicknames up to 64 of a restricted set. */
@@ -74,6 +75,15 @@ export const entraSecurityGroupStateSchema = z.object({
   origin: groupOriginSchema,
 });
 export type EntraSecurityGroupState = z.infer<typeof entraSecurityGroupStateSchema>;
+
+/**
+ * Reads a stored state of any released version; version 1 (release 0.1.0) is the current one.
+ * A document without `stateVersion` is taken as version 1 (as every release did).
+ */
+export function upgradeEntraGroupState(props: Record<string, unknown>): EntraSecurityGroupState {
+  const version = storedVersion(props, ENTRA_GROUP_STATE_VERSION, ENTRA_GROUP_STATE_VERSION);
+  return entraSecurityGroupStateSchema.parse({ ...props, stateVersion: version });
+}
 
 /** A stable, legal, very likely unique alias: the name's letters plus a short hash of it. */
 export function deriveMailNickname(displayName: string): string {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deletionPolicySchema, groupOriginSchema } from "../groups/lifecycle";
+import { storedVersion } from "../contract/storedState";
 import { managementRefSchema } from "../groups/management";
 
 /** Google caps group names at 75 characters and descriptions at 4,096. */
@@ -93,6 +94,32 @@ export const googleDistributionGroupStateSchema = z.object({
   origin: groupOriginSchema,
 });
 export type GoogleDistributionGroupState = z.infer<typeof googleDistributionGroupStateSchema>;
+
+/**
+ * State version 1 (release 0.1.0): no primary address or aliases (`email` was the group's
+ * address), no resource name, onExisting or adoptId.
+ */
+const googleDistributionGroupStateV1Schema = googleDistributionGroupStateSchema.pick({
+  management: true,
+  adoption: true,
+  email: true,
+  name: true,
+  description: true,
+  deletionPolicy: true,
+  groupId: true,
+  origin: true,
+});
+
+/**
+ * Reads a stored state of any released version. Version 1 knew one address, `email`: it is
+ * kept as the declared address, and the next refresh learns the primary address and aliases.
+ * A document without `stateVersion` is taken as the current version (as every release did).
+ */
+export function upgradeGoogleGroupState(props: Record<string, unknown>): GoogleDistributionGroupState {
+  const version = storedVersion(props, GOOGLE_GROUP_STATE_VERSION, GOOGLE_GROUP_STATE_VERSION);
+  if (version === GOOGLE_GROUP_STATE_VERSION) return googleDistributionGroupStateSchema.parse({ ...props, stateVersion: version });
+  return { ...googleDistributionGroupStateV1Schema.parse(props), stateVersion: GOOGLE_GROUP_STATE_VERSION };
+}
 
 export function emailLocalPart(email: string): string {
   return email.split("@")[0];

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { defineResource } from "../contract/defineResource";
+import { defineResource, type Document } from "../contract/defineResource";
+import { resourceLabel } from "../contract/resourceName";
+import { readStoredState } from "../contract/storedState";
 import { checkFields, isUnknown } from "../contract/checkInputs";
 import { authorizeEntra } from "../entra/authorize";
 import { authorizeGoogle } from "../google/authorize";
@@ -13,6 +15,13 @@ const inputsSchema = directoryGroupManagementArgsSchema;
 type Inputs = z.output<typeof inputsSchema>;
 const stateSchema = inputsSchema.extend({ directoryKey: z.string(), principal: z.string() });
 type State = z.output<typeof stateSchema>;
+
+/** The directory a management's inputs or state name, for messages (the state stores it; inputs imply it). */
+function directoryKeyOf(document: Document): string {
+  if (typeof document.directoryKey === "string") return document.directoryKey;
+  const parsed = directoryGroupManagementArgsSchema.safeParse({ google: document.google, entra: document.entra });
+  return parsed.success && (parsed.data.google || parsed.data.entra) ? managementRef(parsed.data).directoryKey : "(directory not known yet)";
+}
 
 /** The seed's "authorize sync first" for the directory, with the context's client for it. */
 function authorize(context: ProviderContext, inputs: Inputs): Promise<{ principal: string }> {
@@ -36,9 +45,10 @@ async function applied(context: ProviderContext, inputs: Inputs): Promise<State>
 export const directoryGroupManagementProvider = defineResource<ProviderContext, Inputs, State>(
   {
     type: DIRECTORY_GROUP_MANAGEMENT_TYPE,
+    label: (document) => resourceLabel(DIRECTORY_GROUP_MANAGEMENT_TYPE, undefined, directoryKeyOf(document)),
     inputs: inputsSchema,
     // Nothing to upgrade: the state is the inputs and what the apply proved, unchanged since the first release.
-    loadState: (props) => stateSchema.parse(props),
+    loadState: (props) => readStoredState(resourceLabel(DIRECTORY_GROUP_MANAGEMENT_TYPE, undefined, directoryKeyOf(props)), props, (p) => stateSchema.parse(p), "manage the directory again"),
 
     async check(context, _olds, news) {
       const { values, failures } = checkFields(DIRECTORY_GROUP_MANAGEMENT_TYPE, directoryGroupManagementArgsSchema, news);

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { checkFields, isUnknown, type CheckFailure } from "../contract/checkInputs";
 import { defineResource, type Document } from "../contract/defineResource";
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
+import { readStoredState } from "../contract/storedState";
 import { graphStatus, type GraphGroup } from "../entra/client";
 import { describeTakeover, groupFieldChanges, isSecurityGroup, planTakeover, takeoverOrigin, type TakeoverPlan } from "../entra/plan";
 import {
@@ -9,7 +10,7 @@ import {
   ENTRA_GROUP_STATE_VERSION,
   entraSecurityGroupArgsSchema,
   entraSecurityGroupInputsSchema,
-  entraSecurityGroupStateSchema,
+  upgradeEntraGroupState,
   type EntraSecurityGroupInputs,
   type EntraSecurityGroupState,
 } from "../entra/schema";
@@ -29,7 +30,7 @@ function client(context: ProviderContext, management: ManagementRef) {
 }
 
 function loadState(props: Document): State {
-  return entraSecurityGroupStateSchema.parse({ stateVersion: ENTRA_GROUP_STATE_VERSION, ...props });
+  return readStoredState(owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.displayName), props, upgradeEntraGroupState, "manage the group again");
 }
 
 const UNIQUENESS_FIX =
@@ -127,6 +128,7 @@ async function createForReal(context: ProviderContext, who: string, desired: Inp
 export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs, State>(
   {
     type: ENTRA_SECURITY_GROUP_TYPE,
+    label: (document) => owner(typeof document.pulumiName === "string" ? document.pulumiName : undefined, document.displayName),
     inputs: entraSecurityGroupInputsSchema,
     loadState,
 

@@ -1,6 +1,7 @@
 import { checkFields, isUnknown, type CheckFailure } from "../contract/checkInputs";
 import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
+import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
 import { decideAdoption, diffGroup, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
 import {
@@ -8,7 +9,7 @@ import {
   GOOGLE_GROUP_STATE_VERSION,
   googleDistributionGroupArgsSchema,
   googleDistributionGroupInputsSchema,
-  googleDistributionGroupStateSchema,
+  upgradeGoogleGroupState,
   type GoogleDistributionGroupInputs,
   type GoogleDistributionGroupState,
 } from "../google/schema";
@@ -30,7 +31,7 @@ const COMPUTED = ["primaryEmail", "aliases"];
 const UNIQUENESS_FIX =
   "declare each Google group once: remove one of the resources (bind both user groups' users through one binding), or give them different addresses";
 
-/** Older stored states are upgraded here: version 1 stored the primary address as `email`. */
+/** A stored state of any released version (`upgradeGoogleGroupState`), or an error naming the resource and what to do. */
 function loadState(props: Document): State {
   if (props[INTERRUPTED_CREATE_KEY] === true) {
     // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
@@ -39,7 +40,7 @@ function loadState(props: Document): State {
         `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
     );
   }
-  return googleDistributionGroupStateSchema.parse({ stateVersion: GOOGLE_GROUP_STATE_VERSION, ...props });
+  return readStoredState(owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.email), props, upgradeGoogleGroupState, "manage the group again");
 }
 
 function owner(name: string | undefined, email: unknown): string {
@@ -144,6 +145,7 @@ async function findOrCreate(context: ProviderContext, who: string, desired: Inpu
 export const googleDistributionGroupProvider = defineResource<ProviderContext, Inputs, State>(
   {
     type: GOOGLE_DISTRIBUTION_GROUP_TYPE,
+    label: (document) => owner(typeof document.pulumiName === "string" ? document.pulumiName : undefined, document.email),
     inputs: googleDistributionGroupInputsSchema,
     loadState,
 

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { checkFields, containsUnknown, isUnknown, UNKNOWN, type CheckFailure } from "../contract/checkInputs";
 import { defineResource, type Document } from "../contract/defineResource";
 import { PartialApplyError } from "../contract/partialApply";
+import { readStoredState } from "../contract/storedState";
 import { secretIf } from "../contract/secrets";
 import { managementRefSchema } from "../groups/management";
 import {
@@ -36,18 +37,20 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
 }
 
 function loadState(props: Document): GroupBindingState {
-  try {
-    return upgradeBindingState(props);
-  } catch (error) {
-    throw new Error(
-      `${GROUP_BINDING_TYPE}: its stored state cannot be read (${String(error instanceof Error ? error.message : error).split("\n")[0]}): ` +
-        "run `pulumi refresh`; if that fails too, remove it from the stack with `pulumi state delete <urn>` and run `pulumi up` to bind again",
-    );
-  }
+  return readStoredState(label(props), props, upgradeBindingState, "bind again");
 }
 
 function describe(inputs: Pick<GroupBindingInputs, "userGroupName" | "target" | "__bindingName">): string {
   return `${GROUP_BINDING_TYPE}${inputs.__bindingName ? ` ${inputs.__bindingName}` : ""} (user group "${inputs.userGroupName}" to ${inputs.target.label})`;
+}
+
+/** How messages name a binding from its inputs or state, as far as they tell (see `describe`). */
+function label(document: Document): string {
+  const name = typeof document.__bindingName === "string" ? ` ${document.__bindingName}` : "";
+  const userGroup = typeof document.userGroupName === "string" && !isUnknown(document.userGroupName) ? document.userGroupName : known(userGroupSchema, document.userGroup)?.name;
+  const target = bindingTargetSchema.safeParse(document.target).data;
+  const to = target && !isUnknown(target.label) ? ` to ${target.label}` : "";
+  return `${GROUP_BINDING_TYPE}${name}${userGroup ? ` (user group "${userGroup}"${to})` : ""}`;
 }
 
 function failureText(verb: string, list: MemberFailure[], secret?: boolean): string {
@@ -392,6 +395,7 @@ function defined(values: Document): Document {
 export const groupBindingProvider = defineResource<ProviderContext, GroupBindingInputs, GroupBindingState>(
   {
     type: GROUP_BINDING_TYPE,
+    label,
     inputs: groupBindingInputsSchema,
     loadState,
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DirectoryGroup } from "./directoryClient";
+import type { DirectoryGroup } from "./client";
 
 /**
  * Aliases of a Google group (Directory API `groups.aliases`): the `aliases` input, and the

@@ -1,11 +1,11 @@
-import type { ManagementRef } from "../management/managementSchema";
-import { claimKeys, type Claim } from "../management/runRegistry";
-import { containsUnknown, type CheckFailure } from "../resources/checkInputs";
-import { googleSettings } from "../settings";
+import type { ProviderContext } from "../context";
+import { containsUnknown, type CheckFailure } from "../contract/checkInputs";
+import type { ManagementRef } from "../groups/management";
+import { claimKeys, type Claim } from "../groups/runRegistry";
 import { aliasChanges, aliasFields, checkAliases, type AliasFields } from "./aliasPlan";
-import { googleDirectoryClient, googleStatus, type DirectoryGroup } from "./directoryClient";
-import { groupAddresses } from "./groupPlan";
-import { googleGroupsSettingsClient } from "./settingsClient";
+import { googleStatus, type DirectoryGroup } from "./client";
+import { groupAddresses } from "./plan";
+import { googleGroupsSettingsClient, type GoogleGroupsSettingsClient } from "./settingsClient";
 import { managedNames, observedManaged, sameSettings, settingsPatch, type SettingsMap } from "./settingsPlan";
 import { resolveSettings, type GroupSettings, type SettingsDefault } from "./settingsSchema";
 
@@ -15,6 +15,11 @@ import { resolveSettings, type GroupSettings, type SettingsDefault } from "./set
  * Kept apart from the group's own lifecycle (provider/resources/googleDistributionGroup.ts
  * calls these at its check, diff, create, update and read).
  */
+
+/** The settings client of the context's Google principal (its own token and limiter). */
+function settingsClient(context: ProviderContext): GoogleGroupsSettingsClient {
+  return googleGroupsSettingsClient(context.settings.google(), context.limiters);
+}
 
 /** The inputs these parts read (after check). */
 export interface ExtrasInputs {
@@ -76,10 +81,10 @@ export function aliasClaims(directoryKey: string, aliases: unknown): Claim[] {
  * declared before are looked up. Another user's address cannot be seen with the group
  * scopes: Google's 409 at apply names it then.
  */
-export async function aliasConflictsAtPreview(email: string, aliases: unknown, previous: unknown): Promise<CheckFailure[]> {
+export async function aliasConflictsAtPreview(context: ProviderContext, email: string, aliases: unknown, previous: unknown): Promise<CheckFailure[]> {
   if (!Array.isArray(aliases) || containsUnknown(aliases)) return [];
   const before = new Set(Array.isArray(previous) ? (previous as string[]) : []);
-  const client = googleDirectoryClient(googleSettings());
+  const client = context.google();
   const failures: CheckFailure[] = [];
   for (const [index, alias] of (aliases as string[]).entries()) {
     if (before.has(alias)) continue;
@@ -99,12 +104,12 @@ export async function aliasConflictsAtPreview(email: string, aliases: unknown, p
  * will change, so that taking a group over never changes a setting unseen. Appended to the
  * preview's `adoption`; "" when none change (or no settings are managed).
  */
-export async function adoptionSettingsNote(email: string, settings: unknown): Promise<string> {
+export async function adoptionSettingsNote(context: ProviderContext, email: string, settings: unknown): Promise<string> {
   if (!settings || containsUnknown(settings)) return "";
   // Cast: check resolved the settings (resolveSettings) before this runs.
   const desired = settings as GroupSettings;
   if (managedNames(desired).length === 0) return "";
-  const observed = await googleGroupsSettingsClient(googleSettings()).get(email);
+  const observed = await settingsClient(context).get(email);
   if (!observed) return "";
   const changes = Object.keys(settingsPatch(desired, observed));
   return changes.length === 0 ? "; its settings already match" : `; settings to change: ${changes.map((name) => `${name} ${String(observed[name] ?? "")} -> ${desired[name as keyof GroupSettings]}`).join(", ")}`;
@@ -135,9 +140,8 @@ function aliasError(alias: string, error: unknown): Error {
  * the settings endpoint or of an alias insert is propagation and is waited for (bounded).
  * Returns the state fields, as the group now holds them.
  */
-export async function applyExtras(desired: ExtrasInputs, group: DirectoryGroup, justCreated: boolean): Promise<ExtrasState> {
-  const settings = googleSettings();
-  const directory = googleDirectoryClient(settings);
+export async function applyExtras(context: ProviderContext, desired: ExtrasInputs, group: DirectoryGroup, justCreated: boolean): Promise<ExtrasState> {
+  const directory = context.google();
   const observedAliases = aliasFields(group, desired.email);
   let aliases = observedAliases;
   if (desired.aliases !== undefined) {
@@ -155,7 +159,7 @@ export async function applyExtras(desired: ExtrasInputs, group: DirectoryGroup, 
   const managed = managedNames(desired.settings);
   let held: SettingsMap | undefined;
   if (managed.length > 0) {
-    const client = googleGroupsSettingsClient(settings);
+    const client = settingsClient(context);
     const observed = await client.get(group.email, justCreated);
     if (!observed) throw new Error(`the Groups Settings API has no group ${group.email} although the Directory API has it: run pulumi up again in a minute (Google is still propagating)`);
     const patch = settingsPatch(desired.settings ?? {}, observed);
@@ -174,17 +178,17 @@ export async function applyExtras(desired: ExtrasInputs, group: DirectoryGroup, 
  * The current aliases of a group for an update: read again (an alias added by hand since the
  * last refresh is then removed too), unless aliases are not managed.
  */
-export async function currentGroup(desired: ExtrasInputs, group: DirectoryGroup): Promise<DirectoryGroup> {
+export async function currentGroup(context: ProviderContext, desired: ExtrasInputs, group: DirectoryGroup): Promise<DirectoryGroup> {
   if (desired.aliases === undefined) return group;
-  return (await googleDirectoryClient(googleSettings()).getGroup(group.id)) ?? group;
+  return (await context.google().getGroup(group.id)) ?? group;
 }
 
 /** Refresh: the managed settings and the aliases as the group holds them now. */
-export async function readExtras(state: StoredExtras & { email: string }, observed: DirectoryGroup): Promise<ExtrasState> {
+export async function readExtras(context: ProviderContext, state: StoredExtras & { email: string }, observed: DirectoryGroup): Promise<ExtrasState> {
   const managed = managedNames(state.settings);
   let settings: SettingsMap | undefined = state.settings;
   if (managed.length > 0) {
-    const held = await googleGroupsSettingsClient(googleSettings()).get(observed.email);
+    const held = await settingsClient(context).get(observed.email);
     if (held) settings = observedManaged(managed, held);
   }
   return {

@@ -1,9 +1,9 @@
 import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
-import { directoryLimiter, type QuotaLimiter } from "../limiter";
+import { Limiters, type QuotaLimiter } from "../limiter";
 import { defaultRetryPolicy, withRetry, type RetryVerdict } from "../retry";
 import type { GoogleSettings } from "../settings";
-import { delegatedAuth, type DelegatedAuthClient } from "./delegatedAuth";
-import { classifyGoogleError, googleReason, googleStatus } from "./directoryClient";
+import { delegatedAuth, type DelegatedAuthClient } from "./auth";
+import { classifyGoogleError, googleReason, googleStatus } from "./client";
 import { describeGoogleRequest, googlePermissionError, guardGoogleWrites, type GoogleRequestShape } from "./requestPolicy";
 import type { ObservedSettings } from "./settingsPlan";
 import type { GroupSettings } from "./settingsSchema";
@@ -32,14 +32,18 @@ export class GoogleGroupsSettingsClient {
   private readonly limiter: QuotaLimiter;
   private readonly principal: string;
 
-  constructor(readonly settings: GoogleSettings) {
+  /** `limiters`: the provider process's (the provider context passes its own). */
+  constructor(
+    readonly settings: GoogleSettings,
+    limiters: Limiters = new Limiters(),
+  ) {
     this.auth = delegatedAuth(settings, [GROUPS_SETTINGS_SCOPE]);
     // The sandbox serves every Google API from one root; Google serves this one from www.googleapis.com.
     this.rootUrl = settings.apiRootUrl ?? GOOGLE_SETTINGS_ROOT;
     this.principal = `service account ${settings.serviceAccountEmail} acting as ${settings.adminEmail}`;
     if (settings.readOnly) guardGoogleWrites(this.auth, this.rootUrl);
     // The Groups Settings API has a quota of its own (per project and user): a limiter of its own.
-    this.limiter = directoryLimiter(`google-settings:${settings.serviceAccountEmail} as ${settings.adminEmail.toLowerCase()}`, {
+    this.limiter = limiters.get(`google-settings:${settings.serviceAccountEmail} as ${settings.adminEmail.toLowerCase()}`, {
       budgets: { queries: { units: settings.quotaPerMinute, windowMs: 60_000 } },
       maxConcurrent: 8,
       isThrottled: (error) => classifyGoogleError(error).throttled === true,
@@ -105,12 +109,12 @@ export class GoogleGroupsSettingsClient {
   }
 }
 
-/** One client per settings object, shared by every resource in the provider process. */
+/** One client per settings object and limiters (a provider process's), shared by every resource. */
 const clients = new WeakMap<GoogleSettings, GoogleGroupsSettingsClient>();
-export function googleGroupsSettingsClient(settings: GoogleSettings): GoogleGroupsSettingsClient {
+export function googleGroupsSettingsClient(settings: GoogleSettings, limiters: Limiters): GoogleGroupsSettingsClient {
   let client = clients.get(settings);
   if (!client) {
-    client = new GoogleGroupsSettingsClient(settings);
+    client = new GoogleGroupsSettingsClient(settings, limiters);
     clients.set(settings, client);
   }
   return client;

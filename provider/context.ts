@@ -4,6 +4,7 @@ import { GoogleDirectoryClient } from "./google/client";
 import { googleMemberDirectory } from "./google/members";
 import { BindingClaims } from "./groups/bindingClaims";
 import { ManagementSwitches, type ManagementRef } from "./groups/management";
+import { NestingGraph } from "./groups/nesting";
 import type { MemberDirectory } from "./groups/memberDirectory";
 import { RunRegistry } from "./groups/runRegistry";
 import { Limiters } from "./limiter";
@@ -13,7 +14,8 @@ import { ProviderSettings, type EntraSettings, type GoogleSettings, type StackCo
  * Everything the resources of one provider process share, built by `configure` and handed to
  * every handler: the settings, one client (and so one limiter) per directory, the caches, what
  * the run knows across resources (claims, created groups, planned takeovers: `run`; the
- * bindings' membership claims: `bindings`) and the management switch rule (`switches`).
+ * bindings' membership and role claims: `bindings`; their nesting: `nesting`) and the
+ * management switch rule (`switches`).
  * Nothing else in the provider holds state between calls.
  */
 export class ProviderContext {
@@ -21,6 +23,10 @@ export class ProviderContext {
   readonly bindings = new BindingClaims();
   readonly switches = new ManagementSwitches();
   readonly limiters = new Limiters();
+  /** Group-in-group nesting the bindings of this run declare (cycles fail at preview). */
+  readonly nesting = new NestingGraph();
+  /** The object id of the calling application per tenant (Entra owners), read once per process. */
+  readonly entraCallers = new Map<string, Promise<string | undefined>>();
   private current: ProviderSettings;
   private googleClient: { settings: GoogleSettings; client: GoogleDirectoryClient } | undefined;
   private readonly graphClients = new Map<string, { settings: EntraSettings; client: GraphDirectoryClient; users: EntraUserCache }>();

@@ -23,4 +23,14 @@ export interface ExportedUserGroup {
    */
   allowEmpty?: boolean;
   nonUserMembers?: "keep" | "remove";
+  /** Owners of its groups (see GroupBinding `owners`); absent: owners are not managed. */
+  owners?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Managers of its Google group (see GroupBinding `managers`); absent: not managed. Ignored for Entra. */
+  managers?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Names of other user groups of this export whose groups are members of this one's, in each
+   * directory both are exported to (see GroupBinding `memberGroups`). A cycle (A in B in A) or an
+   * unknown name fails when the program runs, so at `pulumi preview`. Default: none.
+   */
+  memberGroups?: string[];
 }

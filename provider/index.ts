@@ -4,6 +4,7 @@ import { entraSecurityGroupProvider } from "./resources/entraSecurityGroup";
 import { googleDistributionGroupProvider } from "./resources/googleDistributionGroup";
 import { groupBindingProvider } from "./resources/groupBinding";
 import { watchEngineOnce } from "./engineWatchdog";
+import { withManagementReference } from "./management/managementReference";
 import { setStackConfig } from "./settings";
 
 /**
@@ -21,8 +22,13 @@ const providers = {
 
 export type ResourceKind = keyof typeof providers;
 
+const wrapped = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+
+/** A resource's provider; groups and bindings carry their management as one line of text (see managementReference.ts). */
 export function resourceProvider(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  return providers[kind];
+  let provider = wrapped.get(kind);
+  if (!provider) wrapped.set(kind, (provider = withManagementReference(providers[kind])));
+  return provider;
 }
 
 /** Receives the stack config (credentials, endpoints) from the dynamic-provider host. */

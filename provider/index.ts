@@ -4,7 +4,7 @@ import { entraSecurityGroupProvider } from "./resources/entraSecurityGroup";
 import { googleDistributionGroupProvider } from "./resources/googleDistributionGroup";
 import { groupBindingProvider } from "./resources/groupBinding";
 import { watchEngineOnce } from "./engineWatchdog";
-import { withManagementReference } from "./management/managementReference";
+import { withManagementReference } from "./resources/referenceText";
 import { setStackConfig } from "./settings";
 
 /**
@@ -24,7 +24,7 @@ export type ResourceKind = keyof typeof providers;
 
 const wrapped = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
 
-/** A resource's provider; groups and bindings carry their management as one line of text (see managementReference.ts). */
+/** A resource's provider; groups and bindings carry their management, bindings also their target, as one line of text each (see resources/referenceText.ts). */
 export function resourceProvider(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   let provider = wrapped.get(kind);
   if (!provider) wrapped.set(kind, (provider = withManagementReference(providers[kind])));

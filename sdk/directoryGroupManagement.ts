@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { encodeManagementRef } from "../provider/management/managementReference";
+import { encodeManagementRef } from "../provider/resources/referenceText";
 import { directoryGroupManagementArgsSchema, managementRef, type ManagementRef } from "../provider/management/managementSchema";
 import { providerStub, TYPE_MODULE } from "./providerStub";
 
@@ -147,7 +147,7 @@ export function warnWhileDisabled(management: DirectoryGroupManagement, resource
   });
 }
 
-/** The one-line reference a binding sends for its directory (see provider/management/managementReference.ts). */
+/** The one-line reference a binding sends for its directory (see provider/resources/referenceText.ts). */
 export function managementReference(management: DirectoryGroupManagement): pulumi.Output<string> {
   return management.ref.apply(encodeManagementRef);
 }

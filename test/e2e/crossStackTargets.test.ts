@@ -48,6 +48,7 @@ describe("Groups made elsewhere: bindings by id and get(), through the real Pulu
   it("another stack binds them by id (Google also by address), reads them with get(), and preview shows exactly the members it adds", async () => {
     consumer.declare({
       management: directories(),
+      gotManagements: { ownerWorkspace: "google:my_customer" },
       gotGoogleGroups: { engRead: { management: "workspace", id: ids.eng } },
       gotEntraGroups: { engEntraRead: { management: "tenant", id: ids.engEntra } },
       bindings: {
@@ -75,6 +76,7 @@ describe("Groups made elsewhere: bindings by id and get(), through the real Pulu
     expect(outputs.engRead).to.include({ email: "eng@example.com", primaryEmail: "eng@example.com", name: "Engineering", groupId: ids.eng, origin: "adopted" });
     expect(outputs.engEntraRead).to.include({ displayName: "Engineering", groupId: ids.engEntra, origin: "adopted" });
     expect(outputs.engEntraRead.mailNickname).to.be.a("string").and.not.equal("");
+    expect(outputs.ownerWorkspace).to.deep.equal({ directoryKey: "google:my_customer" });
   });
 
   it("refresh + preview of both stacks are clean", async () => {

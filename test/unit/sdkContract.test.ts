@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { entraSecurityGroupArgsSchema } from "../../provider/entra/securityGroupSchema";
 import type { googleDistributionGroupArgsSchema } from "../../provider/google/groupSchema";
-import { decodeManagementRef, encodeManagementRef } from "../../provider/management/managementReference";
+import { decodeBindingTarget, decodeManagementRef, encodeBindingTarget, encodeManagementRef } from "../../provider/resources/referenceText";
 import type { directoryGroupManagementArgsSchema, ManagementRef } from "../../provider/management/managementSchema";
 import type { groupBindingArgsSchema } from "../../provider/membership/bindingSchema";
 import type {
@@ -85,6 +85,17 @@ describe("the SDK's public contract", () => {
       expect(decodeManagementRef("workspace")).to.equal(undefined);
       expect(decodeManagementRef("aws:123")).to.equal(undefined);
       expect(decodeManagementRef(42)).to.equal(undefined);
+    });
+  });
+
+  describe("the one-line target a binding carries once its group's id is known", () => {
+    it("reads label first, then directory and group id; round-trips any label, including an empty id (pending group)", () => {
+      const google = { directoryKey: "google:my_customer", service: "google" as const, groupId: "0719251598bba40", label: "engineering@example.com" };
+      expect(encodeBindingTarget(google)).to.equal("engineering@example.com (google:my_customer group 0719251598bba40)");
+      const odd = { directoryKey: "entra:11111111-2222-4333-8444-555555555555", service: "entra" as const, groupId: "", label: "Ops (EU) (entra:x group y)" };
+      for (const target of [google, odd]) expect(decodeBindingTarget(encodeBindingTarget(target))).to.deep.equal(target);
+      expect(decodeBindingTarget({ ...google })).to.deep.equal(google);
+      expect(decodeBindingTarget("engineering@example.com")).to.equal(undefined);
     });
   });
 });

@@ -2,6 +2,7 @@
 // installed program serves every scenario: a test edits the file, then runs the CLI.
 // Spec: { management: {name: args}, googleGroups / entraGroups: {name: {management: name, ...args}},
 //         bindings: {name: {target: groupName | {google|entra: id, management: name}, ...args}},
+//         gotManagements: {name: directory key} (DirectoryGroupManagement.get),
 //         gotGoogleGroups / gotEntraGroups: {name: {management: name, id}} (the classes' get),
 //         gotBindings: {name: {target: groupName | reference, id}} (GroupBinding.get) }
 const fs = require("fs");
@@ -24,6 +25,10 @@ for (const [name, { management, ...args }] of Object.entries(spec.entraGroups ||
   const group = new EntraSecurityGroup(name, { ...args, management: managements[management] });
   groups[name] = group;
   outputs[name] = { displayName: group.displayName, origin: group.origin, groupId: group.groupId, adoption: group.adoption };
+}
+// Management switches read with get: { name: directory key }.
+for (const [name, id] of Object.entries(spec.gotManagements || {})) {
+  outputs[name] = { directoryKey: DirectoryGroupManagement.get(name, id).directoryKey };
 }
 // Groups read with get (not managed), e.g. groups another stack made.
 for (const [name, { management, id }] of Object.entries(spec.gotGoogleGroups || {})) {

@@ -1,9 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "../resources/checkInputs";
-import { managementRefSchema, type ManagementRef } from "./managementSchema";
+import { UNKNOWN } from "./checkInputs";
+import { bindingTargetSchema, type BindingTarget } from "../membership/bindingSchema";
+import { managementRefSchema, type ManagementRef } from "../management/managementSchema";
 
 /**
- * How groups and bindings carry their directory's management: one line of text, not an
+ * How groups and bindings carry their directory's management (and bindings their target
+ * group, see {@link encodeBindingTarget}): one line of text, not an
  * object, so a preview shows it in one line per resource instead of six to eight
  * (`management: "google:my_customer [example.com]"`), while it still holds everything the
  * provider needs on its own at check, diff, refresh and destroy (where only the resource's own
@@ -49,23 +51,64 @@ export function decodeManagementRef(value: unknown): ManagementRef | undefined {
   return ref;
 }
 
+/**
+ * A binding's target the same way, once its id and label are known:
+ * `"<label> (<directory key> group <group id>)"`, e.g.
+ * `"engineering@example.com (google:my_customer group 0719251598bba40)"`. While the group's id
+ * is not known yet (a group made or adopted in the same update) the object stays as it is, so
+ * the preview can still find the group by its label.
+ */
+export function encodeBindingTarget(target: BindingTarget): string {
+  return `${target.label} (${target.directoryKey} group ${target.groupId})`;
+}
+
+const TARGET = /^(.*) \((google|entra):(\S+) group (\S*)\)$/s;
+
+/** Reads a binding's target in either stored form. `undefined` if it is neither. */
+export function decodeBindingTarget(value: unknown): BindingTarget | undefined {
+  if (typeof value !== "string") {
+    const object = bindingTargetSchema.safeParse(value);
+    return object.success ? object.data : undefined;
+  }
+  const match = TARGET.exec(value);
+  if (!match) return undefined;
+  const [, label, service, id, groupId] = match;
+  return { directoryKey: `${service}:${id}`, service: service as BindingTarget["service"], groupId, label };
+}
+
 type Props = Record<string, unknown>;
 
-/** `management` as the reference object for the handlers (left as it is when unknown or unreadable: check reports it). */
+/** `management` (and a binding's `target`) as the objects the handlers use (left as they are when unknown or unreadable: check reports them). */
 function decoded<T extends Props | undefined>(props: T): T {
-  if (!props || typeof props.management === "undefined" || props.management === UNKNOWN) return props;
-  const ref = decodeManagementRef(props.management);
-  return ref ? { ...props, management: ref } : props;
+  if (!props) return props;
+  let out: Props = props;
+  if (typeof props.management === "string" && props.management !== UNKNOWN) {
+    const ref = decodeManagementRef(props.management);
+    if (ref) out = { ...out, management: ref };
+  }
+  if (typeof props.target === "string" && props.target !== UNKNOWN) {
+    const target = decodeBindingTarget(props.target);
+    if (target) out = { ...out, target };
+  }
+  return out as T;
 }
 
-/** `management` as its one-line text, for what the engine stores and shows. */
+/** `management` (and a binding's fully known `target`) as one line of text, for what the engine stores and shows. */
 function encoded<T extends Props | undefined>(props: T): T {
-  if (!props || typeof props.management !== "object" || props.management === null) return props;
-  const ref = managementRefSchema.safeParse(props.management);
-  return ref.success ? { ...props, management: encodeManagementRef(ref.data) } : props;
+  if (!props) return props;
+  let out: Props = props;
+  if (typeof props.management === "object" && props.management !== null) {
+    const ref = managementRefSchema.safeParse(props.management);
+    if (ref.success) out = { ...out, management: encodeManagementRef(ref.data) };
+  }
+  if (typeof props.target === "object" && props.target !== null) {
+    const target = bindingTargetSchema.safeParse(props.target);
+    if (target.success && !Object.values(target.data).includes(UNKNOWN)) out = { ...out, target: encodeBindingTarget(target.data) };
+  }
+  return out as T;
 }
 
-/** Wraps a resource's provider so its handlers see the reference object and the engine the text. */
+/** Wraps a resource's provider so its handlers see the reference objects and the engine the text. */
 export function withManagementReference(provider: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
   const p = provider;
   return {

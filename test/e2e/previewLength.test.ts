@@ -103,7 +103,10 @@ describe("Previews of a one-member change fit on a screen, through the real Pulu
     let rewritten = 0;
     for (const r of exported.deployment.resources) {
       for (const props of [r.inputs, r.outputs]) {
-        if (typeof props?.management === "string") ((props.management = decodeManagementRef(props.management)), rewritten++);
+        if (typeof props?.management === "string") {
+          props.management = decodeManagementRef(props.management);
+          rewritten++;
+        }
         if (typeof props?.target === "string") props.target = decodeBindingTarget(props.target);
       }
     }

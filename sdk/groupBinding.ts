@@ -99,6 +99,40 @@ export interface GroupBindingArgs {
    * Changing it updates in place.
    */
   readonly nonUserMembers?: pulumi.Input<"keep" | "remove">;
+  /**
+   * The group's owners, as emails (Google) or user principal names / mails (Entra). Absent
+   * (default): owners are not managed, and an owner is never demoted or removed by the binding.
+   * - Google: members with role OWNER. A listed user who is not yet a member is added as OWNER; a
+   *   member is promoted in place (members.patch: same member id, never removed and added again);
+   *   a user in both `users` and `owners` is one member with role OWNER. An OWNER not listed is
+   *   demoted to MEMBER in place (and then, in authoritative mode, removed if it is not a user of
+   *   the user group: listed in `removals` at preview).
+   * - Entra: the group's owners relation (not membership), set exactly: listed users are added,
+   *   others removed (shown in `removals` at preview as `owner <upn>`). The calling application is
+   *   never made an owner unless listed, and an owner the directory gave it (as a group's creator)
+   *   is left alone and listed in `kept`. Removing every owner is refused at preview (Entra
+   *   refuses to remove a group's last owner).
+   * Changing it updates in place; removals count toward `maxRemovalPercent`. Deleting the binding
+   * leaves owners as they are. Only one binding of a group may declare owners or managers.
+   * Errors at preview: an entry that is no address, users not found in the directory.
+   */
+  readonly owners?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Google only: members with role MANAGER, promoted and demoted in place like owners. Absent
+   * (default): managers are not managed. Changing it updates in place. Errors at preview: an
+   * address in both `owners` and `managers` (one member, one role); set on an Entra group.
+   */
+  readonly managers?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Exported groups of the same directory that are members of this group: Google adds each as a
+   * GROUP member by its address, Entra as a group member (`members/$ref`). Shown in `members` as
+   * `group:<address>` (Google) or `group:<display name>` (Entra); counted as members (never
+   * removed as non-user members). A cycle among the program's bindings (A contains B contains A)
+   * fails at preview naming the bindings; a cycle through a group no binding of this program
+   * declares cannot be seen there (Google refuses it at apply; Entra accepts it). Default: none.
+   * Removing a group from the list removes it from this group at the next `up` (an update in place).
+   */
+  readonly memberGroups?: BindableGroup[];
 }
 
 /** What the binding sends of its target: the group's id and label, in the directory of its management. */
@@ -155,6 +189,10 @@ export class GroupBinding extends pulumi.dynamic.Resource {
   declare public readonly kept: pulumi.Output<Record<string, string>>;
   /** Direct members of the group at the last apply or refresh (the mass-removal guard's base). */
   declare public readonly memberCount: pulumi.Output<number>;
+  /** Declared owners as last applied or refreshed (address -> "owner"); absent when `owners` is not given. */
+  declare public readonly owners: pulumi.Output<Record<string, "owner"> | undefined>;
+  /** Declared managers (Google) as last applied or refreshed (address -> "manager"); absent when `managers` is not given. */
+  declare public readonly managers: pulumi.Output<Record<string, "manager"> | undefined>;
   /** True while nothing can be applied (empty user group with allowEmpty, or management disabled). */
   declare public readonly pending: pulumi.Output<boolean>;
 
@@ -205,16 +243,20 @@ export class GroupBinding extends pulumi.dynamic.Resource {
       super(providerStub("GroupBinding"), name, seed, opts, TYPE_MODULE, "GroupBinding");
       return;
     }
-    const { target: given, ...rest } = args;
+    const { target: given, memberGroups, ...rest } = args;
     const { management, target } = targetOf(given, name);
     const props = {
       ...rest,
+      ...(memberGroups ? { memberGroups: memberGroups.map((g) => targetOf(g, name).target) } : {}),
       management: managementReference(management),
       target,
       // The resource's name, so that the provider can name both bindings of one group in an error.
       __bindingName: name,
       // Users given as a secret: the provider returns every member list as a secret.
-      __secretUsers: pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)),
+      // Owners and managers given as a secret count too: for Google they are members as well.
+      __secretUsers: pulumi
+        .all([pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)), pulumi.isSecret(pulumi.output(args.owners)), pulumi.isSecret(pulumi.output(args.managers))])
+        .apply((flags) => flags.some(Boolean)),
       members: undefined,
       userIds: undefined,
       managedMembers: undefined,

@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { DirectoryGroupManagement, type EntraDirectoryArgs, type GoogleDirectoryArgs } from "./directoryGroupManagement";
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
-import { GroupBinding } from "./groupBinding";
+import { GroupBinding, type BindableGroup } from "./groupBinding";
 import { groupsForDirectories, readGroupsFile } from "./groupsFile";
+import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource";
 
 /** One source user group and where it goes. */
 export interface ExportedUserGroup {
@@ -28,6 +29,16 @@ export interface ExportedUserGroup {
    */
   allowEmpty?: boolean;
   nonUserMembers?: "keep" | "remove";
+  /** Owners of its groups (see GroupBinding `owners`); absent: owners are not managed. */
+  owners?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Managers of its Google group (see GroupBinding `managers`); absent: not managed. Ignored for Entra. */
+  managers?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Names of other user groups of this export whose groups are members of this one's, in each
+   * directory both are exported to (see GroupBinding `memberGroups`). A cycle (A in B in A) or an
+   * unknown name fails when the program runs, so at `pulumi preview`. Default: none.
+   */
+  memberGroups?: string[];
 }
 
 export interface UserGroupExportArgs {
@@ -37,6 +48,24 @@ export interface UserGroupExportArgs {
   entra?: EntraDirectoryArgs & { enabled?: pulumi.Input<boolean> };
   /** The user groups and where each goes. */
   userGroups: ExportedUserGroup[];
+}
+
+/** Unknown names and cycles among `memberGroups`, found when the program runs (so at preview). */
+function checkNesting(name: string, userGroups: ExportedUserGroup[]): void {
+  const byName = new Map(userGroups.map((g) => [g.name, g]));
+  for (const g of userGroups) {
+    for (const member of g.memberGroups ?? []) {
+      if (!byName.has(member)) throw new Error(`UserGroupExport ${name}: user group "${g.name}" lists memberGroups "${member}", which is no user group of this export: give the name of one of ${[...byName.keys()].map((n) => `"${n}"`).join(", ")}`);
+    }
+  }
+  const visit = (path: string[]): void => {
+    for (const member of byName.get(path[path.length - 1])?.memberGroups ?? []) {
+      const at = path.indexOf(member);
+      if (at >= 0) throw new Error(`UserGroupExport ${name}: memberGroups form a cycle: ${[...path.slice(at), member].map((n) => `"${n}"`).join(" contains ")}; a group cannot contain itself: remove one of these memberGroups`);
+      visit([...path, member]);
+    }
+  };
+  for (const g of userGroups) visit([g.name]);
 }
 
 function slug(name: string): string {
@@ -73,6 +102,9 @@ export class UserGroupExport extends pulumi.ComponentResource {
       const { enabled, ...entra } = args.entra;
       this.entraManagement = new DirectoryGroupManagement(`${name}-entra`, { entra, enabled }, parent);
     }
+    checkNesting(name, args.userGroups);
+    // Groups first, so that a binding can name any other user group's group as a member.
+    const pendingBindings: (() => void)[] = [];
     for (const userGroup of args.userGroups) {
       const base = `${name}-${slug(userGroup.name)}`;
       const targets = userGroup.exportTo ?? (["google", "entra"] as const).filter((d) => args[d] !== undefined);
@@ -82,7 +114,9 @@ export class UserGroupExport extends pulumi.ComponentResource {
         maxRemovalPercent: userGroup.maxRemovalPercent,
         allowEmpty: userGroup.allowEmpty,
         nonUserMembers: userGroup.nonUserMembers,
+        ...(userGroup.owners !== undefined ? { owners: userGroup.owners } : {}),
       };
+      const nestedIn = (groups: Record<string, BindableGroup>) => (userGroup.memberGroups ? { memberGroups: userGroup.memberGroups.flatMap((n) => (groups[n] ? [groups[n]] : [])) } : {});
       // The seed: a group is not exported until its user group has a user.
       const enabled = userGroup.allowEmpty ? pulumi.output(userGroup.users).apply((users) => users.length > 0) : undefined;
       for (const directory of targets) {
@@ -92,15 +126,17 @@ export class UserGroupExport extends pulumi.ComponentResource {
           if (!userGroup.email) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" has no email: set email (the distribution group's address) to export it to Google Workspace, or exportTo: ["entra"]`);
           const group = new GoogleDistributionGroup(`${base}-google`, { management: this.googleManagement, email: userGroup.email, name: userGroup.name, description: userGroup.description ?? "", enabled }, parent);
           this.googleGroups[userGroup.name] = group;
-          this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding }, parent);
+          const managers = userGroup.managers !== undefined ? { managers: userGroup.managers } : {};
+          pendingBindings.push(() => (this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding, ...managers, ...nestedIn(this.googleGroups) }, parent)));
         } else {
           if (!this.entraManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Entra ID, but no entra directory is given: add entra: { tenantId: "..." }`);
           const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.entraDisplayName ?? userGroup.name, description: userGroup.description ?? "", enabled, ...(userGroup.entraMailNickname ? { mailNickname: userGroup.entraMailNickname } : {}) }, parent);
           this.entraGroups[userGroup.name] = group;
-          this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding }, parent);
+          pendingBindings.push(() => (this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding, ...nestedIn(this.entraGroups) }, parent)));
         }
       }
     }
+    for (const bind of pendingBindings) bind();
     this.registerOutputs({});
   }
 
@@ -116,5 +152,25 @@ export class UserGroupExport extends pulumi.ComponentResource {
     const { groupsFile, ...directories } = args;
     const userGroups = groupsForDirectories(readGroupsFile(groupsFile), { google: directories.google !== undefined, entra: directories.entra !== undefined });
     return new UserGroupExport(name, { ...directories, userGroups }, opts);
+  }
+
+  /**
+   * The user groups JumpCloud binds to the directories given (read-only, when the program
+   * runs; see readJumpCloudGroups), exported to them. Groups left out are said as warnings at
+   * preview; a group bound to Google Workspace without an email fails the preview unless
+   * `jumpcloud.onMissingEmail` is "skip".
+   *
+   * @example
+   * export = async () => {
+   *   const groups = await UserGroupExport.fromJumpCloud("groups", { google: { domains: ["example.com"] }, jumpcloud: { apiKeyFile: "/secure/jumpcloud.key" } });
+   *   return { groups: Object.keys(groups.bindings) };
+   * };
+   */
+  static async fromJumpCloud(name: string, args: Omit<UserGroupExportArgs, "userGroups"> & { jumpcloud?: JumpCloudSourceArgs }, opts?: pulumi.ComponentResourceOptions): Promise<UserGroupExport> {
+    const { jumpcloud, ...directories } = args;
+    const source = await readJumpCloudGroups(jumpcloud ?? {}, { google: directories.google !== undefined, entra: directories.entra !== undefined });
+    for (const warning of source.warnings) void pulumi.log.warn(warning);
+    for (const note of source.notes) void pulumi.log.info(note);
+    return new UserGroupExport(name, { ...directories, userGroups: source.userGroups }, opts);
   }
 }

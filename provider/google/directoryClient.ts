@@ -305,12 +305,13 @@ export class GoogleDirectoryClient {
   }
 
   /**
-   * Adds members (role MEMBER) in batches; each successful outcome's `body` is the member
+   * Adds members (role MEMBER unless `roles` says otherwise) in batches; each successful outcome's `body` is the member
    * as Google stored it (its id and primary address). 409 "Member already exists" is
    * success without a body; 404 on a group created moments ago (`justCreated`) is retried.
    */
-  insertMembers(groupKey: string, emails: string[], justCreated = false): Promise<BatchOutcome[]> {
-    const calls: BatchCall[] = emails.map((email) => ({ method: "POST", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members`, body: { email, role: "MEMBER" } }));
+  insertMembers(groupKey: string, emails: string[], justCreated = false, roles: readonly (DirectoryMember["role"] | undefined)[] = []): Promise<BatchOutcome[]> {
+    // A declared owner or manager is inserted with its role: one call, no promotion after.
+    const calls: BatchCall[] = emails.map((email, i) => ({ method: "POST", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members`, body: { email, role: roles[i] ?? "MEMBER" } }));
     return this.batch(calls, (reply) => {
       if ((reply.status >= 200 && reply.status < 300) || reply.status === 409) return "ok";
       return justCreated && reply.status === 404 && /groupKey/.test(batchMessage(reply) ?? "") ? "retry" : "fail";

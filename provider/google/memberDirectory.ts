@@ -1,4 +1,4 @@
-import type { MemberDirectory, MemberFailure, MemberKind, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
+import { GROUP_KEY_PREFIX, type MemberDirectory, type MemberFailure, type MemberKind, type ObservedMember, type ResolvedUser } from "../membership/memberDirectory";
 import { recentlyCreated } from "../management/runRegistry";
 import type { BatchOutcome, DirectoryMember, GoogleDirectoryClient } from "./directoryClient";
 
@@ -57,7 +57,9 @@ export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDire
 
     async addMembers(groupId, members) {
       const keys = members.map((m) => m.key);
-      const outcomes = await client.insertMembers(groupId, keys, recentlyCreated(groupId));
+      // A nested group's key is `group:<its address>`: Google adds it by that address (type GROUP).
+      const addresses = keys.map((key) => (key.startsWith(GROUP_KEY_PREFIX) ? key.slice(GROUP_KEY_PREFIX.length) : key));
+      const outcomes = await client.insertMembers(groupId, addresses, recentlyCreated(groupId), members.map((m) => m.role));
       const added = new Map<string, ResolvedUser>();
       const failures: MemberFailure[] = [];
       const unknown: string[] = [];
@@ -72,7 +74,7 @@ export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDire
       });
       // 409: already a member (under this or another address): the group says who it is.
       if (already.length > 0) {
-        const found = await client.getMembers(groupId, already);
+        const found = await client.getMembers(groupId, already.map((key) => (key.startsWith(GROUP_KEY_PREFIX) ? key.slice(GROUP_KEY_PREFIX.length) : key)));
         already.forEach((key, i) => {
           const m = found[i];
           if (m) added.set(key, { id: m.id, primary: m.email || key });

@@ -58,6 +58,22 @@ export const groupBindingArgsSchema = z.object({
   allowEmpty: z.boolean().optional(),
   /** Authoritative mode and non-user members: "keep" (default) or "remove". */
   nonUserMembers: nonUserMembersPolicySchema.optional(),
+  /**
+   * The group's owners (emails / user principal names). Google: members with role OWNER (added
+   * with that role, or promoted in place; a user also in `users` is one OWNER member). Entra: the
+   * group's owners relation, set exactly (the calling application is never added unless listed,
+   * and an owner the directory gave the creating application is left alone). Absent (default):
+   * owners are not managed, and an OWNER is never demoted or removed by the binding.
+   */
+  owners: z.array(z.string({ error: "must be an email address or user principal name (a string)" }), { error: "must be a list of email addresses/user principal names" }).optional(),
+  /** Google only: members with role MANAGER, promoted and demoted in place. Absent (default): managers are not managed. */
+  managers: z.array(z.string({ error: "must be an email address (a string)" }), { error: "must be a list of email addresses" }).optional(),
+  /**
+   * Exported groups of the same directory that are members of this one (Google: a GROUP
+   * member; Entra: a group in `members`). Declared nested groups count as members (never
+   * removed as non-user members); a cycle among the program's bindings fails at preview.
+   */
+  memberGroups: z.array(bindingTargetSchema, { error: "must be a list of groups (GoogleDistributionGroup or EntraSecurityGroup)" }).optional(),
   /** The resource's name, so that messages about two bindings on one group can name both (set by the SDK). */
   __bindingName: z.string().optional(),
   /** True when the program gave the users as a secret: member lists are then returned as secrets (set by the SDK). */
@@ -74,6 +90,20 @@ export type MemberMap = z.infer<typeof memberMapSchema>;
 /** Readable member label -> a short text (why it is kept, or what removes it). */
 export const memberNotesSchema = z.record(z.string(), z.string());
 
+/** Declared owners as a map keyed by lowercased address, so a preview reads `+ "carol@example.com": "owner"`. */
+export const ownerMapSchema = z.record(z.string(), z.literal("owner"));
+/** Declared managers (Google), keyed like owners. */
+export const managerMapSchema = z.record(z.string(), z.literal("manager"));
+/** Nested groups: member key (`group:<address or display name>`) -> the group's id. */
+export const memberGroupIdsSchema = z.record(z.string(), z.string());
+
+/** The fields owners, managers and nested groups add to the checked inputs and to the state (absent: not managed). */
+const rolesAndNestingFields = {
+  owners: ownerMapSchema.optional(),
+  managers: managerMapSchema.optional(),
+  memberGroupIds: memberGroupIdsSchema.optional(),
+};
+
 /** Inputs after check: users became a member map; defaults applied; what the apply will remove, read at preview. */
 export const groupBindingInputsSchema = z.object({
   management: managementRefSchema,
@@ -88,6 +118,7 @@ export const groupBindingInputsSchema = z.object({
   removals: memberNotesSchema,
   /** Members the binding leaves alone on purpose (label -> why). */
   kept: memberNotesSchema,
+  ...rolesAndNestingFields,
   __bindingName: z.string().optional(),
   __secretUsers: z.boolean().optional(),
 });
@@ -127,6 +158,13 @@ export const groupBindingStateSchema = z.object({
   nonUserMembers: nonUserMembersPolicySchema,
   /** True while the user group is empty and the binding waits (allowEmpty) or management is disabled. */
   pending: z.boolean(),
+  /**
+   * Declared owners / managers as last applied or refreshed (Google: members holding the role;
+   * Entra: the owners relation, the calling application excepted); absent when not declared.
+   */
+  ...rolesAndNestingFields,
+  /** Entra owners' object ids (address -> id), so that refresh tells owners apart by identity. */
+  ownerIds: z.record(z.string(), z.string()).optional(),
   __bindingName: z.string().optional(),
   __secretUsers: z.boolean().optional(),
 });

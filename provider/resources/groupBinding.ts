@@ -17,8 +17,25 @@ import {
   type MemberMap,
 } from "../membership/bindingSchema";
 import { memberDirectoryFor } from "../membership/directories";
-import type { MemberDirectory, MemberFailure, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
+import type { MemberDirectory, MemberFailure, MemberRole, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
 import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../membership/membershipPlan";
+import {
+  applyEntraOwners,
+  applyGoogleRoles,
+  checkRolesAndNesting,
+  declaredRoles,
+  desiredIds,
+  desiredRolesById,
+  entraOwnersPlan,
+  extraMemberKeys,
+  keysToResolve,
+  ownerId,
+  refreshEntraOwners,
+  refreshGoogleRoles,
+  roleOfKey,
+} from "../membership/ownersAndNesting";
+import type { OwnersPlan } from "../membership/ownersPlan";
+import { planRoles, type RoleChange } from "../membership/rolePlan";
 import { checkFields, containsUnknown, isUnknown, UNKNOWN, withProvider, type CheckFailure } from "./checkInputs";
 import { secretIf } from "./secrets";
 
@@ -103,7 +120,10 @@ function sameAsBefore(inputs: GroupBindingInputs, previous: z.infer<typeof previ
     previous.target.label === inputs.target.label &&
     previous.membershipMode === inputs.membershipMode &&
     previous.nonUserMembers === inputs.nonUserMembers &&
-    previous.maxRemovalPercent === inputs.maxRemovalPercent
+    previous.maxRemovalPercent === inputs.maxRemovalPercent &&
+    JSON.stringify(previous.owners) === JSON.stringify(inputs.owners) &&
+    JSON.stringify(previous.managers) === JSON.stringify(inputs.managers) &&
+    JSON.stringify(previous.memberGroupIds) === JSON.stringify(inputs.memberGroupIds)
   );
 }
 
@@ -115,6 +135,19 @@ function removalNotes(plan: MembershipPlan, target: BindingTarget, moveFrom: { l
 
 function keptNotes(plan: MembershipPlan): Record<string, string> {
   return sortedRecord(plan.kept.map((k) => [k.member.label, k.why]));
+}
+
+/** Role changes and owner removals for the preview's `removals` (a demotion takes rights away, so it is shown like a removal). */
+function roleNotes(changes: RoleChange[], owners: OwnersPlan | undefined, target: BindingTarget): Record<string, string> {
+  const notes: [string, string][] = changes.filter((c) => ROLE_RANK[c.to] < ROLE_RANK[c.from]).map((c) => [`${c.member.label} (${c.from})`, `demote to ${c.to} in ${target.label} (stays a member)`]);
+  for (const m of owners?.remove ?? []) notes.push([`owner ${m.label}`, `remove as owner of ${target.label}`]);
+  return sortedRecord(notes);
+}
+
+const ROLE_RANK: Record<MemberRole, number> = { MEMBER: 0, MANAGER: 1, OWNER: 2 };
+
+function ownerKeptNotes(owners: OwnersPlan | undefined): Record<string, string> {
+  return sortedRecord((owners?.kept ?? []).map((k) => [`owner ${k.member.label}`, k.why]));
 }
 
 /** Two users of the user group that are one person (an address and its alias): an input error. */
@@ -131,10 +164,12 @@ function sameUserTwice(resolved: Map<string, ResolvedUser>): string[][] {
  */
 async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined, failures: CheckFailure[]): Promise<void> {
   const directory = memberDirectoryFor(inputs.management);
-  const keys = Object.keys(inputs.members);
+  const keys = keysToResolve(inputs);
   const groupId = lookupTargetId(inputs.target);
   const observed = groupId ? await directory.listMembers(groupId) : undefined;
   const resolution = await directory.resolveUsers(keys, observed ? groupId : undefined, observed, new Map());
+  const owners = await entraOwnersPlan(inputs.management, observed ? groupId : undefined, inputs, resolution.resolved);
+  if (owners?.plan.lastOwnerProblem) failures.push({ property: "owners", reason: owners.plan.lastOwnerProblem });
   const name = inputs.userGroupName;
   if (resolution.unresolved.length > 0) {
     failures.push({
@@ -149,9 +184,11 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
     failures.push({ property: "userGroup", reason: `user group "${name}" lists ${addresses(keysOfOne, inputs.__secretUsers)}, which are one user (an address and its alias): keep one` });
   }
   if (!observed) return;
+  const desired = desiredIds(Object.keys(inputs.members), inputs.memberGroupIds, resolution.resolved);
   const plan = planMembership({
-    desired: new Map(keys.map((k) => [k, resolution.resolved.get(k)?.id])),
+    desired,
     observed,
+    managedRoles: declaredRoles(inputs),
     // Which members the binding added is in its state, which check does not see: a member
     // that was among its users before counts as its own here (additive mode may remove it).
     managed: new Set(observed.filter((m) => previous?.members?.[m.label] !== undefined && previous.target?.groupId === groupId).map((m) => m.id)),
@@ -161,10 +198,12 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
   const oldGroupId = previous?.target && isKnownId(previous.target.groupId) && previous.target.groupId !== groupId ? previous.target.groupId : undefined;
   const oldMembers = oldGroupId ? await directory.listMembers(oldGroupId) : undefined;
   const moveFrom = oldGroupId && oldMembers ? { label: previous!.target!.label, members: oldMembers.filter((m) => m.role === "MEMBER" && previous!.members?.[m.label] !== undefined) } : undefined;
-  inputs.removals = removalNotes(plan, inputs.target, moveFrom);
-  inputs.kept = keptNotes(plan);
-  const violation = removalGuardViolation(plan.remove.length, observed.length, inputs.maxRemovalPercent);
-  if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses(plan.remove.map((m) => m.label), inputs.__secretUsers)})` });
+  const roleChanges = planRoles({ desiredRoles: desiredRolesById(desired, inputs), observed, ownersDeclared: declaredRoles(inputs).OWNER, managersDeclared: inputs.managers !== undefined, removedIds: new Set(plan.remove.map((m) => m.id)) });
+  inputs.removals = { ...removalNotes(plan, inputs.target, moveFrom), ...roleNotes(roleChanges, owners?.plan, inputs.target) };
+  inputs.kept = { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) };
+  const ownerRemovals = owners?.plan.remove.length ?? 0;
+  const violation = removalGuardViolation(plan.remove.length + ownerRemovals, observed.length + (owners?.observed.length ?? 0), inputs.maxRemovalPercent);
+  if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], inputs.__secretUsers)})` });
 }
 
 /** Cross-field checks: the user group's users, the target's directory. Returns the desired members, or UNKNOWN. */
@@ -205,7 +244,7 @@ function userGroupName(news: Record<string, unknown>): string {
 }
 
 /** The fields that carry members: returned as secrets when the program gave the users as one. */
-const MEMBER_FIELDS = ["members", "userIds", "otherMemberIds", "managedMembers", "removals", "kept"] as const;
+const MEMBER_FIELDS = ["members", "userIds", "otherMemberIds", "managedMembers", "removals", "kept", "owners", "managers", "ownerIds"] as const;
 
 function withSecrets<T extends Partial<Record<(typeof MEMBER_FIELDS)[number], unknown>>>(outs: T, secret: boolean | undefined): T {
   if (!secret) return outs;
@@ -225,6 +264,9 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
     maxRemovalPercent: desired.maxRemovalPercent,
     allowEmpty: desired.allowEmpty,
     nonUserMembers: desired.nonUserMembers,
+    ...(desired.owners !== undefined ? { owners: desired.owners } : {}),
+    ...(desired.managers !== undefined ? { managers: desired.managers } : {}),
+    ...(desired.memberGroupIds !== undefined ? { memberGroupIds: desired.memberGroupIds } : {}),
     ...(desired.__bindingName ? { __bindingName: desired.__bindingName } : {}),
     ...(desired.__secretUsers ? { __secretUsers: true } : {}),
   } as const;
@@ -243,27 +285,40 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
   // Every precondition first: the group, the users, the guard; nothing is written before.
   const observed = await directory.listMembers(groupId);
   if (!observed) throw new Error(`${label}: the group ${desired.target.label} (${groupId}) does not exist: run \`pulumi refresh\` so that it is made again by the next \`pulumi up\``);
-  const known = new Map(Object.entries(carried?.userIds ?? {}));
-  const resolution = await directory.resolveUsers(desiredKeys, groupId, observed, known);
+  const known = new Map(Object.entries({ ...(carried?.ownerIds ?? {}), ...(carried?.userIds ?? {}) }).filter(([key]) => !key.startsWith("group:")));
+  const resolution = await directory.resolveUsers(keysToResolve(desired), groupId, observed, known);
   if (resolution.unresolved.length > 0) {
     throw new Error(`${label}: ${resolution.unresolved.length} user(s) not found in ${desired.management.directoryKey}: ${addresses(resolution.unresolved, desired.__secretUsers)}; fix the user group or create the users`);
   }
   if (resolution.ambiguous.size > 0) throw new Error(`${label}: ${ambiguityText(resolution.ambiguous, desired.__secretUsers)}; give each user's own user principal name instead`);
+  const desiredById = desiredIds(desiredKeys, desired.memberGroupIds, resolution.resolved);
+  const missingGroups = [...desiredById].filter(([key, id]) => key.startsWith("group:") && id === undefined).map(([key]) => key);
+  if (missingGroups.length > 0) throw new Error(`${label}: nested group(s) ${missingGroups.join(", ")} have no id yet: run pulumi up again once they exist`);
   const plan = planMembership({
-    desired: new Map(desiredKeys.map((k) => [k, resolution.resolved.get(k)?.id])),
+    desired: desiredById,
     observed,
     managed: managedIds(carried, observed),
     mode: desired.membershipMode,
     nonUserMembers: desired.nonUserMembers,
+    managedRoles: declaredRoles(desired),
   });
-  const violation = removalGuardViolation(plan.remove.length, observed.length, desired.maxRemovalPercent);
-  if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${addresses(plan.remove.map((m) => m.label), desired.__secretUsers)})`);
+  const owners = await entraOwnersPlan(desired.management, groupId, desired, resolution.resolved);
+  if (owners?.plan.lastOwnerProblem) throw new Error(`${label}: owners: ${owners.plan.lastOwnerProblem}`);
+  const violation = removalGuardViolation(plan.remove.length + (owners?.plan.remove.length ?? 0), observed.length + (owners?.observed.length ?? 0), desired.maxRemovalPercent);
+  if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], desired.__secretUsers)})`);
   const oldGroup = moved ? await directory.listMembers(previous.target.groupId) : undefined;
 
   // Add before removing anything, so an interruption leaves members in both groups, never in neither.
-  const added = await directory.addMembers(groupId, plan.add.map((key) => ({ key, id: resolution.resolved.get(key)?.id })));
+  const google = desired.target.service === "google";
+  // Google: a declared owner or manager is added with its role (one call, no promotion after).
+  const added = await directory.addMembers(groupId, plan.add.map((key) => ({ key, id: desiredById.get(key), ...(google ? { role: roleOfKey(key, desired) } : {}) })));
   const removeFailures = await directory.removeMembers(groupId, plan.remove.map((m) => ({ key: m.label, id: m.id })));
   const removedIds = new Set(plan.remove.filter((m) => !removeFailures.some((f) => f.key === m.label)).map((m) => m.id));
+  // Roles change in place (members.patch): a promoted or demoted member never leaves the group.
+  const roleChanges = google ? planRoles({ desiredRoles: desiredRolesById(desiredById, desired), observed, ownersDeclared: declaredRoles(desired).OWNER, managersDeclared: desired.managers !== undefined, removedIds: new Set(plan.remove.map((m) => m.id)) }) : [];
+  const keyOfObserved = new Map([...plan.present].map(([key, id]) => [id, key]));
+  const roleFailures = await applyGoogleRoles(groupId, roleChanges.map((c) => ({ key: keyOfObserved.get(c.member.id) ?? c.member.label, id: c.member.id, role: c.to })));
+  const ownerFailures = owners ? await applyEntraOwners(desired.management, groupId, owners.plan, resolution.resolved) : [];
 
   const userIds = new Map<string, string>();
   for (const [key, id] of plan.present) userIds.set(key, id);
@@ -278,13 +333,22 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
   const keptIds = new Set(plan.kept.map((k) => k.member.id));
   const userIdSet = new Set(userIds.values());
   const others = observed.filter((m) => !userIdSet.has(m.id) && !keptIds.has(m.id) && !removedIds.has(m.id));
+  const ownerIds = owners
+    ? Object.fromEntries(
+        Object.keys(desired.owners ?? {}).flatMap((k) => {
+          const oid = ownerId(k, resolution.resolved);
+          return oid ? [[k, oid] as const] : [];
+        }),
+      )
+    : undefined;
   const state: GroupBindingState = {
     ...base,
     members: memberMap([...userIds.keys(), ...(desired.membershipMode === "authoritative" ? others.map((m) => m.label) : [])]),
     userIds: sortedRecord(userIds),
     otherMemberIds: desired.membershipMode === "authoritative" ? sortedRecord(others.map((m) => [m.label, m.id])) : {},
     managedMembers: sortedRecord(managedMembers),
-    kept: keptNotes(plan),
+    kept: { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) },
+    ...(ownerIds ? { ownerIds: sortedRecord(Object.entries(ownerIds)) } : {}),
     memberCount: observed.length + new Set([...added.added.values()].map((u) => u.id).filter((id) => !observedIds.has(id))).size - removedIds.size,
     pending: false,
   };
@@ -300,6 +364,8 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
     added.unknown.length ? `${added.unknown.length} user(s) not found in ${desired.management.directoryKey}: ${addresses(added.unknown, desired.__secretUsers)}; fix the user group or create the users` : "",
     added.failures.length ? failureText("add", added.failures, desired.__secretUsers) : "",
     removeFailures.length ? failureText("remove", removeFailures, desired.__secretUsers) : "",
+    roleFailures.length ? failureText("change the role of", roleFailures, desired.__secretUsers) : "",
+    ownerFailures.length ? failureText("set as owner (or remove as owner)", ownerFailures, desired.__secretUsers) : "",
     moveFailures.length ? `moving away from ${previous!.target.label}: ${failureText("remove", moveFailures, desired.__secretUsers)}` : "",
   ].filter(Boolean);
   if (problems.length > 0) {
@@ -312,8 +378,8 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
 
 /** The inputs a refreshed state stands for, so that drift shows in the next diff. */
 function inputsOf(state: GroupBindingState): GroupBindingInputs {
-  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, __bindingName, __secretUsers } = state;
-  return defined(groupBindingInputsSchema.parse({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, __bindingName, __secretUsers }));
+  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers } = state;
+  return defined(groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers })));
 }
 
 /**
@@ -325,7 +391,8 @@ function inputsOf(state: GroupBindingState): GroupBindingInputs {
  */
 async function reresolveAddresses(state: GroupBindingState, observed: ObservedMember[], directory: MemberDirectory): Promise<GroupBindingState> {
   const labelOf = new Map(observed.map((m) => [m.id, m.label]));
-  const keys = Object.entries(state.userIds).filter(([key, id]) => labelOf.get(id) !== key).map(([key]) => key);
+  // Nested groups are known by id, not by an address that could move.
+  const keys = Object.entries(state.userIds).filter(([key, id]) => labelOf.get(id) !== key && !key.startsWith("group:")).map(([key]) => key);
   if (keys.length === 0) return state;
   const resolution = await directory.resolveUsers(keys, state.target.groupId, observed, new Map());
   const userIds = { ...state.userIds };
@@ -359,9 +426,10 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
   const userIdSet = new Set(userIds.values());
   const kept: [string, string][] = [];
   const others: [string, string][] = [];
+  const rolesManaged = declaredRoles(state);
   for (const m of observed) {
     if (userIdSet.has(m.id)) continue;
-    if (m.role !== "MEMBER") kept.push([m.label, `${m.role}: kept (a binding manages plain membership)`]);
+    if (m.role !== "MEMBER" && !rolesManaged[m.role]) kept.push([m.label, `${m.role}: kept (a binding manages plain membership)`]);
     else if (m.kind !== "user" && state.nonUserMembers === "keep") kept.push([m.label, `${m.kind} member: kept (nonUserMembers: "keep")`]);
     else if (state.membershipMode === "authoritative") others.push([m.label, m.id]);
   }
@@ -372,6 +440,7 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
     otherMemberIds: sortedRecord(others),
     kept: sortedRecord(kept),
     memberCount: observed.length,
+    ...refreshGoogleRoles({ ...state, userIds: sortedRecord(userIds) }, observed),
   };
 }
 
@@ -384,7 +453,11 @@ function defined<T extends Record<string, unknown>>(values: T): T {
 export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { values, failures } = checkFields(GROUP_BINDING_TYPE, groupBindingArgsSchema, news);
-    const members = checkUsers(values, news, failures);
+    const userMembers = checkUsers(values, news, failures);
+    const target0 = (values.target ?? news.target) as BindingTarget | undefined;
+    const nested = checkRolesAndNesting(values, target0, (values.__bindingName as string | undefined) ?? "(unnamed)", failures);
+    // Owners and managers (Google) and nested groups are members too; unknown until apply if any of them is.
+    const members = userMembers === UNKNOWN || nested === UNKNOWN ? UNKNOWN : memberMap([...Object.keys(userMembers), ...(target0 ? extraMemberKeys(target0.service, nested) : [])]);
     const inputs = defined({
       management: values.management ?? news.management,
       target: values.target ?? news.target,
@@ -396,6 +469,7 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
       nonUserMembers: values.nonUserMembers ?? "keep",
       removals: {},
       kept: {},
+      ...(nested !== UNKNOWN ? nested : {}),
       __bindingName: values.__bindingName,
       __secretUsers: values.__secretUsers,
     }) as GroupBindingInputs;
@@ -435,6 +509,9 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
       state.maxRemovalPercent !== desired.maxRemovalPercent ||
       state.allowEmpty !== desired.allowEmpty ||
       state.nonUserMembers !== desired.nonUserMembers ||
+      JSON.stringify(state.owners) !== JSON.stringify(desired.owners) ||
+      JSON.stringify(state.managers) !== JSON.stringify(desired.managers) ||
+      JSON.stringify(state.memberGroupIds) !== JSON.stringify(desired.memberGroupIds) ||
       Object.keys(desired.removals ?? {}).length > 0;
     return { changes };
   },
@@ -451,7 +528,9 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
     if (!managementEnabled(state.management) || state.pending) return { id, props, inputs: withProvider(withSecrets(inputsOf(state), state.__secretUsers), props) };
     const directory = memberDirectoryFor(state.management);
     const observed = await directory.listMembers(state.target.groupId);
-    const now = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
+    const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
+    const { callerKept, ...owners } = observed ? await refreshEntraOwners(members) : {};
+    const now: GroupBindingState = { ...members, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept };
     return { id, props: withProvider(withSecrets(now, now.__secretUsers), props), inputs: withProvider(withSecrets(inputsOf(now), now.__secretUsers), props) };
   },
 

@@ -34,6 +34,8 @@ export {
 export { type EntraBehaviour, type SandboxEntra } from "./entra/entraSandbox";
 export { type EntraClientCertificate } from "./entra/certificates";
 export { type GoogleServiceAccountKey } from "./google/oauth";
+export { type JumpCloudOrg, type JumpCloudOrgSeed, type SandboxJumpCloudUser, type SandboxJumpCloudUserGroup, type SandboxJumpCloudDirectory } from "./jumpcloud/org";
+export { type SandboxJumpCloud } from "./jumpcloud/jumpcloudSandbox";
 export { type SandboxTls } from "./tls";
 
 /**

@@ -8,6 +8,8 @@ import { EntraSandbox, type EntraBehaviour, type SandboxEntra } from "./entra/en
 import type { EntraTenant, EntraTenantSeed } from "./entra/tenant";
 import { Faults, type FaultRule } from "./faults";
 import { GoogleSandbox, type GoogleBehaviour, type SandboxGoogle } from "./google/googleSandbox";
+import { JumpCloudSandbox, type SandboxJumpCloud } from "./jumpcloud/jumpcloudSandbox";
+import type { JumpCloudOrg, JumpCloudOrgSeed } from "./jumpcloud/org";
 import type { GoogleTenant, GoogleTenantSeed } from "./google/tenant";
 import { Loopback } from "./loopback";
 import { SandboxStateFile } from "./stateFile";
@@ -30,6 +32,8 @@ export interface SandboxOptions {
   entra?: EntraTenantSeed;
   /** Replication lag of the Entra emulator (adjustable later through `sandbox.entra`). */
   entraBehaviour?: Partial<EntraBehaviour>;
+  /** The JumpCloud organisation to start with (default: none of anything, a random API key). */
+  jumpcloud?: JumpCloudOrgSeed;
   /** A JSON file of the directories: loaded at start if it exists (it wins over the seeds), written back on change and on close. */
   stateFile?: string;
 }
@@ -47,6 +51,10 @@ export interface Sandbox {
   entra: SandboxEntra;
   /** Replaces the Entra tenant (seeding); returns the parsed tenant. */
   seedEntra(seed: EntraTenantSeed): EntraTenant;
+  /** The JumpCloud organisation (a source of user groups). */
+  jumpcloud: SandboxJumpCloud;
+  /** Replaces the JumpCloud organisation (seeding); returns the parsed organisation. */
+  seedJumpCloud(seed: JumpCloudOrgSeed): JumpCloudOrg;
   /** Fault injection: throttling, quota errors, 5xx, connection resets, latency. */
   faults: Faults;
   /** Requests served, keyed by "METHOD /route/pattern"; inner calls of a batch by "BATCH-ITEM METHOD /route/pattern". */
@@ -76,6 +84,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const entra = new EntraSandbox(options.entra, options.entraBehaviour);
   stateFile?.register("entra", { dump: () => entra.tenant, load: (saved) => entra.seed(saved as EntraTenantSeed) });
   entra.onSeed = () => stateFile?.scheduleSave();
+  const jumpcloud = new JumpCloudSandbox(options.jumpcloud);
+  stateFile?.register("jumpcloud", { dump: () => jumpcloud.org, load: (saved) => jumpcloud.seed(saved as JumpCloudOrgSeed) });
+  jumpcloud.onSeed = () => stateFile?.scheduleSave();
 
   const app = express();
   app.use(express.json({ limit: "10mb" }));
@@ -92,6 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (stateFile) app.use(stateFile.middleware());
   google.mount(app, faults, loopback);
   entra.mount(app, faults, loopback);
+  jumpcloud.mount(app, faults);
   app.post("/__sandbox/faults", (req, res) => {
     faults.add(req.body as FaultRule);
     res.json(faults.list());
@@ -116,6 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   loopback.listening(port);
   const googleHandle = google.handle(url, dir);
   const entraHandle = entra.handle(url, dir);
+  const jumpcloudHandle = jumpcloud.handle(url, dir);
 
   const sandbox: Sandbox = {
     url,
@@ -126,6 +139,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     seedGoogle: (seed) => google.seed(seed),
     entra: entraHandle,
     seedEntra: (seed) => entra.seed(seed),
+    jumpcloud: jumpcloudHandle,
+    seedJumpCloud: (seed) => jumpcloud.seed(seed),
     requestCounts: () => Object.fromEntries(counts),
     resetRequestCounts: () => counts.clear(),
     providerConfig: () => ({

@@ -31,8 +31,8 @@ function assertEqual<T extends true>(_proof?: T): void {}
 
 // Fields the SDK sets itself (the management reference, the binding's name and secrecy, the
 // resource name) or takes in another form (the management resource, the target resource, `enabled`).
-type SdkSet = "management" | "target" | "pulumiName" | "__bindingName" | "__secretUsers";
-type SdkOnly = "management" | "target" | "enabled";
+type SdkSet = "management" | "target" | "memberGroups" | "pulumiName" | "__bindingName" | "__secretUsers";
+type SdkOnly = "management" | "target" | "memberGroups" | "enabled";
 
 type Schema<S extends z.ZodType> = Omit<z.input<S>, SdkSet>;
 

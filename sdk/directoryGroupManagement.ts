@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { encodeManagementRef } from "../provider/resources/referenceText";
-import { directoryGroupManagementArgsSchema, managementRef, type ManagementRef } from "../provider/management/managementSchema";
+import { directoryGroupManagementArgsSchema, managementRef, type ManagementRef } from "../provider/groups/management";
 import { providerStub, TYPE_MODULE } from "./providerStub";
 
 /** A Google Workspace customer, as {@link DirectoryGroupManagementArgs.google} takes it. */
@@ -36,7 +36,7 @@ export interface EntraDirectoryArgs {
  * The set of arguments for constructing a {@link DirectoryGroupManagement}. Set exactly one
  * of `google` and `entra` (else the preview fails: `exactly one of google and entra must be
  * set`). Checked by the provider against `directoryGroupManagementArgsSchema`
- * (provider/management/managementSchema.ts); test/unit/sdkContract.test.ts keeps the two equal.
+ * (provider/groups/management.ts); test/unit/sdkContract.test.ts keeps the two equal.
  */
 export interface DirectoryGroupManagementArgs {
   /** A Google Workspace customer: its domains and customer id. See {@link GoogleDirectoryArgs}. */

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ENTRA_GROUP_STATE_VERSION } from "../provider/entra/securityGroupSchema";
+import { ENTRA_GROUP_STATE_VERSION } from "../provider/entra/schema";
 import { type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
 import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 /**
  * The set of arguments for constructing an {@link EntraSecurityGroup}. Checked at preview by
- * the provider against `entraSecurityGroupArgsSchema` (provider/entra/securityGroupSchema.ts);
+ * the provider against `entraSecurityGroupArgsSchema` (provider/entra/schema.ts);
  * test/unit/sdkContract.test.ts keeps the two equal. Every error names the resource and the field.
  */
 export interface EntraSecurityGroupArgs {

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GOOGLE_GROUP_STATE_VERSION } from "../provider/google/groupSchema";
+import { GOOGLE_GROUP_STATE_VERSION } from "../provider/google/schema";
 import { type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
 import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 /**
  * The set of arguments for constructing a {@link GoogleDistributionGroup}. Checked at preview
- * by the provider against `googleDistributionGroupArgsSchema` (provider/google/groupSchema.ts);
+ * by the provider against `googleDistributionGroupArgsSchema` (provider/google/schema.ts);
  * test/unit/sdkContract.test.ts keeps the two equal. Every error names the resource and the field.
  */
 export interface GoogleDistributionGroupArgs {

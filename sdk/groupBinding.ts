@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { managementReference, warnWhileDisabled, type DirectoryGroupManagement } from "./directoryGroupManagement";
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
-import { DEFAULT_MAX_REMOVAL_PERCENT, GROUP_BINDING_STATE_VERSION } from "../provider/membership/bindingSchema";
+import { DEFAULT_MAX_REMOVAL_PERCENT, GROUP_BINDING_STATE_VERSION } from "../provider/groups/bindingSchema";
 import { providerStub, TYPE_MODULE } from "./providerStub";
 
 /** A group resource of this program a user group can be bound to. */
@@ -56,7 +56,7 @@ export interface UserGroup {
 
 /**
  * The set of arguments for constructing a {@link GroupBinding}. Checked at preview by the
- * provider against `groupBindingArgsSchema` (provider/membership/bindingSchema.ts);
+ * provider against `groupBindingArgsSchema` (provider/groups/bindingSchema.ts);
  * test/unit/sdkContract.test.ts keeps the two equal. Every error names the resource and the field.
  */
 export interface GroupBindingArgs {

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "./checkInputs";
-import { bindingTargetSchema, type BindingTarget } from "../membership/bindingSchema";
-import { managementRefSchema, type ManagementRef } from "../management/managementSchema";
+import { UNKNOWN } from "../contract/checkInputs";
+import { bindingTargetSchema, type BindingTarget } from "../groups/bindingSchema";
+import { managementRefSchema, type ManagementRef } from "../groups/management";
 
 /**
  * How groups and bindings carry their directory's management (and bindings their target

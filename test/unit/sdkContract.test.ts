@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { entraSecurityGroupArgsSchema } from "../../provider/entra/securityGroupSchema";
-import type { googleDistributionGroupArgsSchema } from "../../provider/google/groupSchema";
+import type { entraSecurityGroupArgsSchema } from "../../provider/entra/schema";
+import type { googleDistributionGroupArgsSchema } from "../../provider/google/schema";
 import { decodeBindingTarget, decodeManagementRef, encodeBindingTarget, encodeManagementRef } from "../../provider/resources/referenceText";
-import type { directoryGroupManagementArgsSchema, ManagementRef } from "../../provider/management/managementSchema";
-import type { groupBindingArgsSchema } from "../../provider/membership/bindingSchema";
+import type { directoryGroupManagementArgsSchema, ManagementRef } from "../../provider/groups/management";
+import type { groupBindingArgsSchema } from "../../provider/groups/bindingSchema";
 import type {
   DirectoryGroupManagementArgs,
   EntraSecurityGroupArgs,

@@ -1,10 +1,12 @@
 import { GraphDirectoryClient } from "./entra/client";
 import { entraMemberDirectory, EntraUserCache } from "./entra/members";
+import { entraOwnerRelation } from "./entra/owners";
 import { GoogleDirectoryClient } from "./google/client";
 import { googleMemberDirectory } from "./google/members";
 import { BindingClaims } from "./groups/bindingClaims";
-import { ManagementSwitches, type ManagementRef } from "./groups/management";
 import { NestingGraph } from "./groups/nesting";
+import { RoleClaims } from "./groups/ownersAndNesting";
+import { ManagementSwitches, type ManagementRef } from "./groups/management";
 import type { MemberDirectory } from "./groups/memberDirectory";
 import { RunRegistry } from "./groups/runRegistry";
 import { Limiters } from "./limiter";
@@ -14,19 +16,18 @@ import { ProviderSettings, type EntraSettings, type GoogleSettings, type StackCo
  * Everything the resources of one provider process share, built by `configure` and handed to
  * every handler: the settings, one client (and so one limiter) per directory, the caches, what
  * the run knows across resources (claims, created groups, planned takeovers: `run`; the
- * bindings' membership and role claims: `bindings`; their nesting: `nesting`) and the
- * management switch rule (`switches`).
+ * bindings' membership claims: `bindings`) and the management switch rule (`switches`).
  * Nothing else in the provider holds state between calls.
  */
 export class ProviderContext {
   readonly run = new RunRegistry();
   readonly bindings = new BindingClaims();
+  /** Nested groups declared by this run's bindings (cycles are refused at preview). */
+  readonly nesting = new NestingGraph();
+  /** Which binding declares each group's owners and managers in this run. */
+  readonly roles = new RoleClaims();
   readonly switches = new ManagementSwitches();
   readonly limiters = new Limiters();
-  /** Group-in-group nesting the bindings of this run declare (cycles fail at preview). */
-  readonly nesting = new NestingGraph();
-  /** The object id of the calling application per tenant (Entra owners), read once per process. */
-  readonly entraCallers = new Map<string, Promise<string | undefined>>();
   private current: ProviderSettings;
   private googleClient: { settings: GoogleSettings; client: GoogleDirectoryClient } | undefined;
   private readonly graphClients = new Map<string, { settings: EntraSettings; client: GraphDirectoryClient; users: EntraUserCache }>();
@@ -66,8 +67,9 @@ export class ProviderContext {
       case "google":
         return googleMemberDirectory(this.google());
       case "entra": {
-        const { client, users } = this.graphEntry(management.tenantId ?? "");
-        return entraMemberDirectory(client, users);
+        const tenantId = management.tenantId ?? "";
+        const { client, users, settings } = this.graphEntry(tenantId);
+        return { ...entraMemberDirectory(client, users), owners: entraOwnerRelation(client, tenantId, settings, users) };
       }
     }
   }

@@ -117,6 +117,8 @@ type Lookup = Awaited<ReturnType<typeof lookupUsers>>;
  */
 export class EntraUserCache {
   readonly resolved = new Map<string, ResolvedUser>();
+  /** The calling application's object id in this tenant (entra/owners.ts), once asked. */
+  caller: Promise<string | undefined> | undefined;
   private pending: { keys: Set<string>; result: Promise<Lookup> } | undefined;
 
   lookup(client: GraphDirectoryClient, keys: string[]): Promise<Lookup> {

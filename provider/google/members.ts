@@ -1,5 +1,6 @@
 import { GROUP_KEY_PREFIX, type MemberDirectory, type MemberFailure, type MemberKind, type ObservedMember, type ResolvedUser } from "../groups/memberDirectory";
 import type { BatchOutcome, DirectoryMember, GoogleDirectoryClient } from "./client";
+import { patchMemberRoles } from "./memberRoles";
 
 const KINDS: Record<DirectoryMember["type"], MemberKind> = { USER: "user", EXTERNAL: "user", GROUP: "group", CUSTOMER: "customer" };
 
@@ -27,6 +28,8 @@ function isUnknownAddress(outcome: BatchOutcome | undefined): boolean {
  */
 export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDirectory {
   return {
+    setRoles: (groupId, changes) => patchMemberRoles(client, groupId, changes),
+
     async listMembers(groupId) {
       const members = await client.listMembers(groupId, client.created.recentlyCreated(groupId));
       return members?.map(observedGoogleMember);

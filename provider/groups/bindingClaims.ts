@@ -30,15 +30,4 @@ export class BindingClaims {
     }
     return conflict;
   }
-
-  /** Group key -> the binding that declares its owners / managers, in this run. */
-  private readonly roleClaims = new Map<string, string>();
-
-  /** Registers that `binding` declares the owners and managers of `groupKey`; returns the other binding that already does, if any. */
-  claimRoles(binding: string, groupKey: string): string | undefined {
-    const other = this.roleClaims.get(groupKey);
-    if (other !== undefined && other !== binding) return other;
-    this.roleClaims.set(groupKey, binding);
-    return undefined;
-  }
 }

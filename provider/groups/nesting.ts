@@ -2,8 +2,8 @@
  * Group-in-group nesting declared by the bindings of one run, and the cycles it would close.
  *
  * One dynamic-provider process serves a whole `pulumi preview` or `up` and `check` runs for
- * every binding of the program, so the graph held by the provider context is the graph of the
- * program's bindings: the binding whose check closes a cycle fails at preview, naming every binding on
+ * every binding of the program, so the graph of this module is the graph of the program's
+ * bindings: the binding whose check closes a cycle fails at preview, naming every binding on
  * it. A cycle through a group that no binding of this program declares (nesting made by hand,
  * or by another stack) cannot be seen here: Google refuses it at the apply ("Cyclic memberships
  * not allowed."); Entra accepts it, so it stays the directory's business.
@@ -22,7 +22,7 @@ export function nestingKey(directoryKey: string, label: string): string {
   return `${directoryKey}:${label.toLowerCase()}`;
 }
 
-/** The nesting declared in one provider process (one CLI run); held by the provider context. */
+/** The nesting declared by the bindings of one run (held by the provider's context). */
 export class NestingGraph {
   /** Parent group key -> the binding declaring its nested groups. */
   private readonly edges = new Map<string, Edge>();
@@ -36,7 +36,7 @@ export class NestingGraph {
     this.edges.set(parent.key, { binding, label: parent.label, children });
     const path = this.findPath(parent.key, parent.key, new Set());
     if (!path) return undefined;
-    const steps = path.map((key) => this.edges.get(key)!);
+    const steps = path.flatMap((key) => this.edges.get(key) ?? []);
     const groups = [...steps.map((s) => s.label), parent.label].join(" -> ");
     const bindings = [...new Set(steps.map((s) => s.binding))].join(", ");
     return `the nesting ${groups} is a cycle (declared by GroupBinding ${bindings}): a group cannot contain itself; remove one of these memberGroups`;
@@ -53,10 +53,5 @@ export class NestingGraph {
       if (rest) return [from, ...rest];
     }
     return undefined;
-  }
-
-  /** Forget every declaration. */
-  reset(): void {
-    this.edges.clear();
   }
 }

@@ -22,9 +22,6 @@ import {
 } from "../groups/bindingSchema";
 import type { MemberDirectory, MemberFailure, MemberRole, ObservedMember, ResolvedUser } from "../groups/memberDirectory";
 import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../groups/membershipPlan";
-import type { OwnersPlan } from "../groups/ownersPlan";
-import { planRoles, type RoleChange } from "../groups/rolePlan";
-import { providerContext, type ProviderContext } from "../context";
 import {
   applyEntraOwners,
   applyGoogleRoles,
@@ -39,7 +36,10 @@ import {
   refreshEntraOwners,
   refreshGoogleRoles,
   roleOfKey,
-} from "./ownersAndNesting";
+} from "../groups/ownersAndNesting";
+import type { OwnersPlan } from "../groups/ownersPlan";
+import { planRoles, type RoleChange } from "../groups/rolePlan";
+import { providerContext, type ProviderContext } from "../context";
 
 export const GROUP_BINDING_TYPE = "GroupBinding";
 
@@ -172,7 +172,7 @@ async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs,
   const groupId = lookupTargetId(context, inputs.target);
   const observed = groupId ? await directory.listMembers(groupId) : undefined;
   const resolution = await directory.resolveUsers(keys, observed ? groupId : undefined, observed, new Map());
-  const owners = await entraOwnersPlan(context, inputs.management, observed ? groupId : undefined, inputs, resolution.resolved);
+  const owners = await entraOwnersPlan(directory, observed ? groupId : undefined, inputs, resolution.resolved);
   if (owners?.plan.lastOwnerProblem) failures.push({ property: "owners", reason: owners.plan.lastOwnerProblem });
   const name = inputs.userGroupName;
   if (resolution.unresolved.length > 0) {
@@ -313,7 +313,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
     nonUserMembers: desired.nonUserMembers,
     managedRoles: declaredRoles(desired),
   });
-  const owners = await entraOwnersPlan(context, desired.management, groupId, desired, resolution.resolved);
+  const owners = await entraOwnersPlan(directory, groupId, desired, resolution.resolved);
   if (owners?.plan.lastOwnerProblem) throw new Error(`${label}: owners: ${owners.plan.lastOwnerProblem}`);
   const violation = removalGuardViolation(plan.remove.length + (owners?.plan.remove.length ?? 0), observed.length + (owners?.observed.length ?? 0), desired.maxRemovalPercent);
   if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], desired.__secretUsers)})`);
@@ -328,8 +328,8 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   // Roles change in place (members.patch): a promoted or demoted member never leaves the group.
   const roleChanges = google ? planRoles({ desiredRoles: desiredRolesById(desiredById, desired), observed, ownersDeclared: declaredRoles(desired).OWNER, managersDeclared: desired.managers !== undefined, removedIds: new Set(plan.remove.map((m) => m.id)) }) : [];
   const keyOfObserved = new Map([...plan.present].map(([key, id]) => [id, key]));
-  const roleFailures = await applyGoogleRoles(context, groupId, roleChanges.map((c) => ({ key: keyOfObserved.get(c.member.id) ?? c.member.label, id: c.member.id, role: c.to })));
-  const ownerFailures = owners ? await applyEntraOwners(context, desired.management, groupId, owners.plan, resolution.resolved) : [];
+  const roleFailures = await applyGoogleRoles(directory, groupId, roleChanges.map((c) => ({ key: keyOfObserved.get(c.member.id) ?? c.member.label, id: c.member.id, role: c.to })));
+  const ownerFailures = owners ? await applyEntraOwners(directory, groupId, owners.plan, resolution.resolved) : [];
 
   const userIds = new Map<string, string>();
   for (const [key, id] of plan.present) userIds.set(key, id);
@@ -471,8 +471,9 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
     async check(context, olds, news) {
       const { values, failures } = checkFields(GROUP_BINDING_TYPE, groupBindingArgsSchema, news);
       const userMembers = checkUsers(values, news, failures);
+      // The target as far as it is known at preview (an unknown service leaves the nesting checks to the apply).
       const target0 = bindingTargetSchema.safeParse(values.target ?? news.target).data;
-      const nested = checkRolesAndNesting(context, values, target0, typeof values.__bindingName === "string" ? values.__bindingName : "(unnamed)", failures);
+      const nested = checkRolesAndNesting(values, target0, typeof values.__bindingName === "string" ? values.__bindingName : "(unnamed)", failures, context);
       // Owners and managers (Google) and nested groups are members too; unknown until apply if any of them is.
       const members = userMembers === UNKNOWN || nested === UNKNOWN ? UNKNOWN : memberMap([...Object.keys(userMembers), ...(target0 ? extraMemberKeys(target0.service, nested) : [])]);
       const inputs: Document = defined({
@@ -551,7 +552,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       const directory = context.memberDirectory(state.management);
       const observed = await directory.listMembers(state.target.groupId);
       const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
-      const { callerKept, ...owners } = observed ? await refreshEntraOwners(context, members) : {};
+      const { callerKept, ...owners } = observed ? await refreshEntraOwners(directory, members) : {};
       const now: GroupBindingState = { ...members, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept };
       return { id, props: withSecrets(now, now.__secretUsers), inputs: withSecrets(inputsOf(now), now.__secretUsers) };
     },

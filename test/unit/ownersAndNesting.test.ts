@@ -1,18 +1,11 @@
 import { expect } from "chai";
-import type { CheckFailure } from "../../provider/contract/checkInputs";
-import { BindingClaims } from "../../provider/groups/bindingClaims";
 import type { ObservedMember } from "../../provider/groups/memberDirectory";
 import { planMembership } from "../../provider/groups/membershipPlan";
 import { NestingGraph } from "../../provider/groups/nesting";
+import { checkRolesAndNesting, RoleClaims } from "../../provider/groups/ownersAndNesting";
 import { CALLER_KEPT, planOwners } from "../../provider/groups/ownersPlan";
 import { inBothRoles, planRoles } from "../../provider/groups/rolePlan";
-import { checkRolesAndNesting as checkWithContext } from "../../provider/resources/ownersAndNesting";
-
-/** The run's nesting graph and role claims, as the provider context holds them. */
-const context = { bindings: new BindingClaims(), nesting: new NestingGraph() };
-const declareNesting: NestingGraph["declare"] = (...args) => context.nesting.declare(...args);
-const resetNesting = () => context.nesting.reset();
-const checkRolesAndNesting = (...args: Parameters<typeof checkWithContext> extends [unknown, ...infer Rest] ? Rest : never) => checkWithContext(context, ...args);
+import type { CheckFailure } from "../../provider/contract/checkInputs";
 
 const member = (id: string, label: string, role: ObservedMember["role"] = "MEMBER", kind: ObservedMember["kind"] = "user"): ObservedMember => ({ id, label, kind, role });
 
@@ -79,7 +72,11 @@ describe("Entra owners, planned exactly", () => {
 });
 
 describe("nested groups: the program's graph and its cycles", () => {
-  beforeEach(resetNesting);
+  let run = { nesting: new NestingGraph(), roles: new RoleClaims() };
+  beforeEach(() => {
+    run = { nesting: new NestingGraph(), roles: new RoleClaims() };
+  });
+  const declareNesting = (...args: Parameters<NestingGraph["declare"]>) => run.nesting.declare(...args);
   const g = (label: string) => ({ key: `d:${label}`, label });
 
   it("finds a cycle through several bindings and names them, whatever the order they are checked in", () => {
@@ -98,11 +95,11 @@ describe("nested groups: the program's graph and its cycles", () => {
   it("lets only one binding of a group declare its owners and managers", () => {
     const target = { directoryKey: "google:y.com", service: "google" as const, groupId: "g1", label: "shared@y.com" };
     const first: CheckFailure[] = [];
-    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first);
-    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first);
+    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first, run);
+    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first, run);
     expect(first, "the same binding checked again").to.deep.equal([]);
     const second: CheckFailure[] = [];
-    checkRolesAndNesting({ managers: ["b@y.com"] }, target, "second-binding", second);
+    checkRolesAndNesting({ managers: ["b@y.com"] }, target, "second-binding", second, run);
     expect(second).to.deep.equal([{ property: "managers", reason: "the owners and managers of shared@y.com are also declared by GroupBinding first-binding: declare them on one binding of the group" }]);
   });
 
@@ -121,6 +118,7 @@ describe("nested groups: the program's graph and its cycles", () => {
       target,
       "ops-members",
       failures,
+      run,
     );
     const text = failures.map((f) => `${f.property}: ${f.reason}`).join("\n");
     expect(text).to.include('owners: lists "Bob@x.com" and "bob@x.com"');

@@ -181,7 +181,19 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
     failures.push({ property: "userGroup", reason: `user group "${name}": ${ambiguityText(resolution.ambiguous, inputs.__secretUsers)}; give each user's own user principal name instead` });
   }
   for (const keysOfOne of sameUserTwice(resolution.resolved)) {
-    failures.push({ property: "userGroup", reason: `user group "${name}" lists ${addresses(keysOfOne, inputs.__secretUsers)}, which are one user (an address and its alias): keep one` });
+    // An owner or manager given by another address of a user of the user group is the same
+    // person twice too; say which list holds which address, so the fix is obvious.
+    const inRole = keysOfOne.filter((k) => inputs.owners?.[k] !== undefined || inputs.managers?.[k] !== undefined);
+    if (inRole.length > 0 && inRole.length < keysOfOne.length) {
+      const role = inputs.owners?.[inRole[0]!] !== undefined ? "owners" : "managers";
+      const users = keysOfOne.filter((k) => !inRole.includes(k));
+      failures.push({
+        property: role,
+        reason: `${addresses(inRole, inputs.__secretUsers)} (in ${role}) and ${addresses(users, inputs.__secretUsers)} (a user of user group "${name}") are one user (an address and its alias): give the same address in both lists, so that the user is one member with that role`,
+      });
+    } else {
+      failures.push({ property: "userGroup", reason: `user group "${name}" lists ${addresses(keysOfOne, inputs.__secretUsers)}, which are one user (an address and its alias): keep one` });
+    }
   }
   if (!observed) return;
   const desired = desiredIds(Object.keys(inputs.members), inputs.memberGroupIds, resolution.resolved);

@@ -103,6 +103,11 @@ export class GroupBinding extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: GroupBindingArgs, opts?: pulumi.CustomResourceOptions) {
     const { target, memberGroups, ...rest } = args;
+    // A mistyped name in a lookup (`groups["platfrom"]`) gives undefined: say so, not a TypeError.
+    if (!target?.directoryManagement) throw new Error(`GroupBinding ${name}: target is ${String(target)}, not a GoogleDistributionGroup or EntraSecurityGroup: give the group resource to bind`);
+    memberGroups?.forEach((g, i) => {
+      if (!g?.directoryManagement) throw new Error(`GroupBinding ${name}: memberGroups[${i}] is ${String(g)}, not a GoogleDistributionGroup or EntraSecurityGroup: give exported group resources (a name looked up in a map that has no such key gives undefined)`);
+    });
     const management = target.directoryManagement;
     const props = {
       ...rest,

@@ -171,10 +171,20 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
   const owners = await entraOwnersPlan(inputs.management, observed ? groupId : undefined, inputs, resolution.resolved);
   if (owners?.plan.lastOwnerProblem) failures.push({ property: "owners", reason: owners.plan.lastOwnerProblem });
   const name = inputs.userGroupName;
-  if (resolution.unresolved.length > 0) {
+  // Entra owners are resolved with the users; one not found is the owners list's problem, not the user group's.
+  const isOwnerOnly = (k: string) => inputs.target.service === "entra" && inputs.owners?.[k] !== undefined && inputs.members[k] === undefined;
+  const unresolvedUsers = resolution.unresolved.filter((k) => !isOwnerOnly(k));
+  const unresolvedOwners = resolution.unresolved.filter(isOwnerOnly);
+  if (unresolvedUsers.length > 0) {
     failures.push({
       property: "userGroup",
-      reason: `user group "${name}" has ${resolution.unresolved.length} user(s) not found in ${inputs.management.directoryKey}: ${addresses(resolution.unresolved, inputs.__secretUsers)}; fix the user group or create the users`,
+      reason: `user group "${name}" has ${unresolvedUsers.length} user(s) not found in ${inputs.management.directoryKey}: ${addresses(unresolvedUsers, inputs.__secretUsers)}; fix the user group or create the users`,
+    });
+  }
+  if (unresolvedOwners.length > 0) {
+    failures.push({
+      property: "owners",
+      reason: `owners lists ${unresolvedOwners.length} address(es) not found in ${inputs.management.directoryKey}: ${addresses(unresolvedOwners, inputs.__secretUsers)}; give each owner's user principal name or mail (a service principal by its object id), or create the users`,
     });
   }
   if (resolution.ambiguous.size > 0) {

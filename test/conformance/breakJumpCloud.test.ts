@@ -91,7 +91,7 @@ describe("Breaking JumpCloud as a source", function () {
     }
   });
 
-  it("the key itself put in JUMPCLOUD_API_KEY_FILE: the error says so without printing the key", () => {
+  it("the key in the wrong variable (JUMPCLOUD_API_KEY_FILE, or JumpCloud PowerShell's JCAPIKEY): the error says so without printing the key", () => {
     const saved = { file: process.env.JUMPCLOUD_API_KEY_FILE, key: process.env.JUMPCLOUD_API_KEY };
     const key = sandbox.jumpcloud.apiKey;
     process.env.JUMPCLOUD_API_KEY_FILE = key;
@@ -104,7 +104,12 @@ describe("Breaking JumpCloud as a source", function () {
         expect((e as Error).message, "the key is not echoed").to.not.include(key);
         expect((e as Error).message).to.include("JUMPCLOUD_API_KEY");
       }
+      // The key in JumpCloud PowerShell's variable: the error names it (not its value) and ours.
+      delete process.env.JUMPCLOUD_API_KEY_FILE;
+      process.env.JCAPIKEY = key;
+      expect(() => jumpCloudSettings()).to.throw(JumpCloudSourceError, /JCAPIKEY is set .* this package reads JUMPCLOUD_API_KEY/);
     } finally {
+      delete process.env.JCAPIKEY;
       if (saved.file === undefined) delete process.env.JUMPCLOUD_API_KEY_FILE;
       else process.env.JUMPCLOUD_API_KEY_FILE = saved.file;
       if (saved.key !== undefined) process.env.JUMPCLOUD_API_KEY = saved.key;

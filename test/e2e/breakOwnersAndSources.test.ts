@@ -147,13 +147,17 @@ describe("Breaking Google owners, managers and nested groups, through the real P
     expect(clean.code, clean.output).to.equal(0);
   });
 
-  it("a cycle of three bindings and a group nesting itself both fail at preview, naming the bindings; nothing is written", async () => {
-    stack.declare(spec({ memberGroups: ["platform"] }, { platform: { memberGroups: ["ops"] }, ops: { memberGroups: ["engineering", "ops"] } }));
+  it("a group nesting itself, then a cycle of three bindings, fail at preview naming the bindings; nothing is written", async () => {
     sandbox.resetRequestCounts();
-    const preview = await stack.workspace.preview();
-    expect(preview.code).to.not.equal(0);
-    expect(preview.output, preview.output).to.match(/is a cycle \(declared by GroupBinding [a-z-]+, [a-z-]+, [a-z-]+\)/);
-    expect(preview.output).to.include("the binding's own group");
+    stack.declare(spec({ memberGroups: ["platform"] }, { ops: { memberGroups: ["ops"] } }));
+    const self = await stack.workspace.preview();
+    expect(self.code).to.not.equal(0);
+    expect(self.output).to.include("memberGroups.0 is ops@example.com, the binding's own group");
+    // The engine stops at the first failed check, so the cycle is reported once the self-nesting is gone.
+    stack.declare(spec({ memberGroups: ["platform"] }, { platform: { memberGroups: ["ops"] }, ops: { memberGroups: ["engineering"] } }));
+    const cycle = await stack.workspace.preview();
+    expect(cycle.code).to.not.equal(0);
+    expect(cycle.output, cycle.output).to.match(/is a cycle \(declared by GroupBinding [a-z-]+, [a-z-]+, [a-z-]+\)/);
     expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 });
@@ -229,6 +233,17 @@ describe("Breaking Entra owners, through the real Pulumi CLI", function () {
     expect([...group("Platform").members].sort()).to.deep.equal(membersBefore);
     const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
     expect(clean.code, clean.output).to.equal(0);
+  });
+
+  it("an owner not found in the tenant fails at preview naming owners (not the user group) and the fix", async () => {
+    stack.declare(spec({ owners: ["dave@contoso.com", "nobody@example.com"] }, { owners: ["bob@example.com"] }));
+    sandbox.resetRequestCounts();
+    const preview = await stack.workspace.preview();
+    expect(preview.code).to.not.equal(0);
+    expect(preview.output).to.include("owners lists 1 address(es) not found");
+    expect(preview.output).to.include("nobody@example.com");
+    expect(preview.output).to.not.include('user group "Engineering" has 1 user(s) not found');
+    expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 });
 

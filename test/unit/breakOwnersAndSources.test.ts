@@ -6,7 +6,7 @@ import { checkRolesAndNesting, desiredRolesById } from "../../provider/membershi
 import { planOwners } from "../../provider/membership/ownersPlan";
 import { planRoles } from "../../provider/membership/rolePlan";
 import type { CheckFailure } from "../../provider/resources/checkInputs";
-import { UserGroupExport } from "../../sdk";
+import { DirectoryGroupManagement, GoogleDistributionGroup, GroupBinding, UserGroupExport } from "../../sdk";
 
 /** Trying to break the pure parts of owners, nesting and the sources (see test/e2e/breakOwnersAndSources.test.ts). */
 
@@ -76,5 +76,16 @@ describe("Breaking UserGroupExport: names", () => {
           ],
         }),
     ).to.throw('UserGroupExport dup: user groups "Eng Team" and "eng-team" have names that differ only in case or punctuation');
+  });
+});
+
+describe("Breaking GroupBinding: a missing group in memberGroups", () => {
+  it("an undefined entry (a mistyped name looked up in a map) fails naming the binding and the index, not with a TypeError", () => {
+    const management = new DirectoryGroupManagement("m", { google: { domains: ["example.com"] } });
+    const target = new GoogleDistributionGroup("g", { management, email: "eng@example.com", name: "Eng" });
+    const groups: Record<string, InstanceType<typeof GoogleDistributionGroup>> = { platform: target };
+    expect(() => new GroupBinding("b", { target, userGroup: { name: "Eng", users: ["a@example.com"] }, memberGroups: [groups["platfrom"]!] })).to.throw(
+      "GroupBinding b: memberGroups[0] is undefined, not a GoogleDistributionGroup or EntraSecurityGroup",
+    );
   });
 });

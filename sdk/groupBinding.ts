@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { GroupBindingArgs as PlainArgs, GroupBindingState } from "../provider/membership/bindingSchema";
+import type { GroupBindingArgs as PlainArgs, GroupBindingState } from "../provider/groups/bindingSchema";
 import { managementInput } from "./directoryGroupManagement";
 import type { EntraSecurityGroup } from "./entraSecurityGroup";
 import type { GoogleDistributionGroup } from "./googleDistributionGroup";
@@ -14,7 +14,7 @@ export interface UserGroup {
   users: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** Inputs of {@link GroupBinding}; field docs in provider/membership/bindingSchema.ts. */
+/** Inputs of {@link GroupBinding}; field docs in provider/groups/bindingSchema.ts. */
 export interface GroupBindingArgs {
   /** The directory group the users are exported into. */
   target: BindableGroup;

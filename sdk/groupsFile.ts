@@ -7,7 +7,7 @@ import { basename, extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
-import type { ExportedUserGroup } from "./userGroupExport";
+import type { ExportedUserGroup } from "./exportedUserGroup";
 
 const directoryKinds = ["google", "entra"] as const;
 

@@ -1,8 +1,8 @@
-import type { MemberFailure, ObservedMember } from "../membership/memberDirectory";
+import type { MemberFailure, ObservedMember, OwnerRelation } from "../groups/memberDirectory";
 import type { EntraSettings } from "../settings";
-import { entraCredential } from "./credentials";
-import type { BatchResponse, GraphDirectoryClient, GraphMember } from "./graphClient";
-import { observedGraphMember } from "./memberDirectory";
+import { entraCredential } from "./auth";
+import type { BatchResponse, GraphDirectoryClient, GraphMember } from "./client";
+import { observedGraphMember, type EntraUserCache } from "./members";
 
 /** `@odata.id` references take Graph's own URL form, whatever host the client talks to. */
 const DIRECTORY_OBJECT_URL = "https://graph.microsoft.com/v1.0/directoryObjects/";
@@ -44,27 +44,40 @@ export async function removeOwners(client: GraphDirectoryClient, groupId: string
   });
 }
 
-const callers = new Map<string, Promise<string | undefined>>();
-
 /**
  * The object id of the calling application's service principal: the `oid` claim of its
- * app-only access token (Microsoft identity platform access-token claims). Read once per
- * tenant and process; undefined if the token carries none (then no owner is tolerated as "the caller").
+ * app-only access token (Microsoft identity platform access-token claims); undefined if the
+ * token carries none (then no owner is tolerated as "the caller"). The caller keeps it per
+ * tenant (entra/members.ts, in the context's per-tenant cache).
  */
-export function callerObjectId(tenantId: string, settings: EntraSettings): Promise<string | undefined> {
-  let found = callers.get(tenantId);
-  if (!found) {
-    found = entraCredential(tenantId, settings)
-      .getToken("https://graph.microsoft.com/.default")
-      .then((token) => {
-        const payload = token?.token.split(".")[1];
-        if (!payload) return undefined;
-        const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { oid?: unknown };
-        return typeof claims.oid === "string" ? claims.oid.toLowerCase() : undefined;
-      });
-    callers.set(tenantId, found);
-    // A failure is not cached: the next binding asks again.
-    found.catch(() => callers.delete(tenantId));
-  }
-  return found;
+export async function callerObjectId(tenantId: string, settings: EntraSettings): Promise<string | undefined> {
+  const token = await entraCredential(tenantId, settings).getToken("https://graph.microsoft.com/.default");
+  const payload = token?.token.split(".")[1];
+  if (!payload) return undefined;
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { oid?: unknown };
+  return typeof claims.oid === "string" ? claims.oid.toLowerCase() : undefined;
+}
+
+/**
+ * The owners relation of one tenant's groups, for the member-directory port. The caller's id is
+ * read once per tenant and kept in the tenant's cache; a failure is not kept (the next binding
+ * asks again).
+ */
+export function entraOwnerRelation(client: GraphDirectoryClient, tenantId: string, settings: EntraSettings, cache: EntraUserCache): OwnerRelation {
+  return {
+    list: (groupId) => listOwners(client, groupId),
+    add: (groupId, owners) => addOwners(client, groupId, owners),
+    remove: (groupId, owners) => removeOwners(client, groupId, owners),
+    callerId() {
+      let found = cache.caller;
+      if (!found) {
+        found = callerObjectId(tenantId, settings);
+        cache.caller = found;
+        found.catch(() => {
+          if (cache.caller === found) cache.caller = undefined;
+        });
+      }
+      return found;
+    },
+  };
 }

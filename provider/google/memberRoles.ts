@@ -1,5 +1,5 @@
-import type { MemberFailure, MemberRole } from "../membership/memberDirectory";
-import type { BatchOutcome, GoogleDirectoryClient } from "./directoryClient";
+import type { MemberFailure, MemberRole } from "../groups/memberDirectory";
+import type { BatchOutcome, GoogleDirectoryClient } from "./client";
 
 const DIRECTORY_PATH = "admin/directory/v1";
 

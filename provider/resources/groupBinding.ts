@@ -1,24 +1,27 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import type * as pulumi from "@pulumi/pulumi";
-import { PartialApplyError } from "../errors";
-import { managementEnabled, type ManagementRef } from "../management/managementSchema";
-import { plannedAdoption } from "../management/runRegistry";
-import { claimGroupMembership } from "../membership/bindingClaims";
+import { checkFields, containsUnknown, isUnknown, UNKNOWN, type CheckFailure } from "../contract/checkInputs";
+import { defineResource, type Document } from "../contract/defineResource";
+import { PartialApplyError } from "../contract/partialApply";
+import { readStoredState } from "../contract/storedState";
+import { secretIf } from "../contract/secrets";
+import { managementRefSchema } from "../groups/management";
 import {
   DEFAULT_MAX_REMOVAL_PERCENT,
   GROUP_BINDING_STATE_VERSION,
   groupBindingArgsSchema,
   groupBindingInputsSchema,
+  bindingTargetSchema,
+  membershipModeSchema,
   upgradeBindingState,
+  userGroupSchema,
   type BindingTarget,
   type GroupBindingInputs,
   type GroupBindingState,
   type MemberMap,
-} from "../membership/bindingSchema";
-import { memberDirectoryFor } from "../membership/directories";
-import type { MemberDirectory, MemberFailure, MemberRole, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
-import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../membership/membershipPlan";
+} from "../groups/bindingSchema";
+import type { MemberDirectory, MemberFailure, MemberRole, ObservedMember, ResolvedUser } from "../groups/memberDirectory";
+import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../groups/membershipPlan";
 import {
   applyEntraOwners,
   applyGoogleRoles,
@@ -33,11 +36,10 @@ import {
   refreshEntraOwners,
   refreshGoogleRoles,
   roleOfKey,
-} from "../membership/ownersAndNesting";
-import type { OwnersPlan } from "../membership/ownersPlan";
-import { planRoles, type RoleChange } from "../membership/rolePlan";
-import { checkFields, containsUnknown, isUnknown, UNKNOWN, withProvider, type CheckFailure } from "./checkInputs";
-import { secretIf } from "./secrets";
+} from "../groups/ownersAndNesting";
+import type { OwnersPlan } from "../groups/ownersPlan";
+import { planRoles, type RoleChange } from "../groups/rolePlan";
+import { providerContext, type ProviderContext } from "../context";
 
 export const GROUP_BINDING_TYPE = "GroupBinding";
 
@@ -51,19 +53,21 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
   return Object.fromEntries([...entries].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function loadState(props: Record<string, unknown>): GroupBindingState {
-  try {
-    return upgradeBindingState(props);
-  } catch (error) {
-    throw new Error(
-      `${GROUP_BINDING_TYPE}: its stored state cannot be read (${(error as Error).message.split("\n")[0]}): ` +
-        "run `pulumi refresh`; if that fails too, remove it from the stack with `pulumi state delete <urn>` and run `pulumi up` to bind again",
-    );
-  }
+function loadState(props: Document): GroupBindingState {
+  return readStoredState(label(props), props, upgradeBindingState, "bind again");
 }
 
 function describe(inputs: Pick<GroupBindingInputs, "userGroupName" | "target" | "__bindingName">): string {
   return `${GROUP_BINDING_TYPE}${inputs.__bindingName ? ` ${inputs.__bindingName}` : ""} (user group "${inputs.userGroupName}" to ${inputs.target.label})`;
+}
+
+/** How messages name a binding from its inputs or state, as far as they tell (see `describe`). */
+function label(document: Document): string {
+  const name = typeof document.__bindingName === "string" ? ` ${document.__bindingName}` : "";
+  const userGroup = typeof document.userGroupName === "string" && !isUnknown(document.userGroupName) ? document.userGroupName : known(userGroupSchema, document.userGroup)?.name;
+  const target = bindingTargetSchema.safeParse(document.target).data;
+  const to = target && !isUnknown(target.label) ? ` to ${target.label}` : "";
+  return `${GROUP_BINDING_TYPE}${name}${userGroup ? ` (user group "${userGroup}"${to})` : ""}`;
 }
 
 function failureText(verb: string, list: MemberFailure[], secret?: boolean): string {
@@ -97,11 +101,11 @@ function managedIds(state: GroupBindingState | undefined, observed: readonly Obs
  * the same update): Google's address; for Entra, the id its group resource plans to take
  * over. `undefined`: nothing to read (a group made by this update has no members to remove).
  */
-function lookupTargetId(target: BindingTarget): string | undefined {
+function lookupTargetId(context: ProviderContext, target: BindingTarget): string | undefined {
   if (isKnownId(target.groupId)) return target.groupId;
   if (isUnknown(target.label) || target.label === "") return undefined;
   // Google takes a group's address as its key; an Entra group is the one its resource's check plans to take over.
-  return target.service === "google" ? target.label.toLowerCase() : plannedAdoption(target.directoryKey, target.label);
+  return target.service === "google" ? target.label.toLowerCase() : context.run.plannedAdoption(target.directoryKey, target.label);
 }
 
 /** The previous inputs of a binding, as `check` receives them (not its state: that only `diff`, `update`, `read` and `delete` see). */
@@ -162,13 +166,13 @@ function sameUserTwice(resolved: Map<string, ResolvedUser>): string[][] {
  * reports what the apply will remove and keep, with the mass-removal guard evaluated on the
  * same figures as at apply. Only called when the binding asks for something new.
  */
-async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined, failures: CheckFailure[]): Promise<void> {
-  const directory = memberDirectoryFor(inputs.management);
+async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined, failures: CheckFailure[]): Promise<void> {
+  const directory = context.memberDirectory(inputs.management);
   const keys = keysToResolve(inputs);
-  const groupId = lookupTargetId(inputs.target);
+  const groupId = lookupTargetId(context, inputs.target);
   const observed = groupId ? await directory.listMembers(groupId) : undefined;
   const resolution = await directory.resolveUsers(keys, observed ? groupId : undefined, observed, new Map());
-  const owners = await entraOwnersPlan(inputs.management, observed ? groupId : undefined, inputs, resolution.resolved);
+  const owners = await entraOwnersPlan(directory, observed ? groupId : undefined, inputs, resolution.resolved);
   if (owners?.plan.lastOwnerProblem) failures.push({ property: "owners", reason: owners.plan.lastOwnerProblem });
   const name = inputs.userGroupName;
   // Entra owners are resolved with the users; one not found is the owners list's problem, not the user group's.
@@ -229,16 +233,16 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
 }
 
 /** Cross-field checks: the user group's users, the target's directory. Returns the desired members, or UNKNOWN. */
-function checkUsers(values: Record<string, unknown>, news: Record<string, unknown>, failures: CheckFailure[]): MemberMap | typeof UNKNOWN {
-  const management = values.management as ManagementRef | undefined;
-  const target = values.target as BindingTarget | undefined;
-  if (management && target && !containsUnknown(management) && !isUnknown(target.directoryKey) && target.directoryKey !== management.directoryKey) {
+function checkUsers(values: Document, news: Document, failures: CheckFailure[]): MemberMap | typeof UNKNOWN {
+  const management = known(managementRefSchema, values.management);
+  const target = known(bindingTargetSchema.partial(), values.target);
+  if (management && target?.directoryKey !== undefined && !isUnknown(target.directoryKey) && target.directoryKey !== management.directoryKey) {
     failures.push({
       property: "target",
       reason: `group ${target.label} is in directory ${target.directoryKey}, but this binding's management is ${management.directoryKey}: bind a group of ${management.directoryKey}, or use ${target.directoryKey}'s DirectoryGroupManagement`,
     });
   }
-  const userGroup = values.userGroup as { name: string; users: string[] } | undefined;
+  const userGroup = known(userGroupSchema, values.userGroup);
   if (!userGroup || containsUnknown(news.userGroup)) return UNKNOWN;
   const { members, caseDuplicates } = normalizeUsers(userGroup.users);
   for (const spellings of caseDuplicates) {
@@ -257,11 +261,18 @@ function checkUsers(values: Record<string, unknown>, news: Record<string, unknow
   return memberMap(members);
 }
 
+/** A checked value as its schema's type; undefined while it is (or holds) a value unknown until apply. */
+function known<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  if (containsUnknown(value)) return undefined;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** The user group's name even when its users are not known yet (a value from another resource). */
-function userGroupName(news: Record<string, unknown>): string {
+function userGroupName(news: Document): string {
   const userGroup = news.userGroup;
   if (isUnknown(userGroup) || typeof userGroup !== "object" || userGroup === null) return UNKNOWN;
-  const name = (userGroup as { name?: unknown }).name;
+  const name = "name" in userGroup ? userGroup.name : undefined;
   return typeof name === "string" ? name.trim() : UNKNOWN;
 }
 
@@ -276,7 +287,7 @@ function withSecrets<T extends Partial<Record<(typeof MEMBER_FIELDS)[number], un
 }
 
 /** Applies desired memberships; `previous` is the stored state (undefined on create). */
-async function apply(id: string, desired: GroupBindingInputs, previous: GroupBindingState | undefined, inputs: Record<string, unknown>): Promise<GroupBindingState> {
+async function apply(context: ProviderContext, id: string, desired: GroupBindingInputs, previous: GroupBindingState | undefined): Promise<GroupBindingState> {
   const base = {
     stateVersion: GROUP_BINDING_STATE_VERSION,
     management: desired.management,
@@ -295,12 +306,12 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
   const desiredKeys = Object.keys(desired.members);
   const moved = previous !== undefined && !previous.pending && previous.target.groupId !== desired.target.groupId;
   const carried = previous && !moved ? previous : undefined;
-  if (!managementEnabled(desired.management) || desiredKeys.length === 0) {
+  if (!context.switches.enabled(desired.management) || desiredKeys.length === 0) {
     // Management disabled, or an empty group waiting (allowEmpty): nothing changes remotely.
     const empty = { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {}, kept: {}, memberCount: 0 };
     return { ...base, ...(carried ?? empty), ...base, pending: true };
   }
-  const directory = memberDirectoryFor(desired.management);
+  const directory = context.memberDirectory(desired.management);
   const label = describe(desired);
   const groupId = desired.target.groupId;
 
@@ -324,7 +335,7 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
     nonUserMembers: desired.nonUserMembers,
     managedRoles: declaredRoles(desired),
   });
-  const owners = await entraOwnersPlan(desired.management, groupId, desired, resolution.resolved);
+  const owners = await entraOwnersPlan(directory, groupId, desired, resolution.resolved);
   if (owners?.plan.lastOwnerProblem) throw new Error(`${label}: owners: ${owners.plan.lastOwnerProblem}`);
   const violation = removalGuardViolation(plan.remove.length + (owners?.plan.remove.length ?? 0), observed.length + (owners?.observed.length ?? 0), desired.maxRemovalPercent);
   if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], desired.__secretUsers)})`);
@@ -339,8 +350,8 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
   // Roles change in place (members.patch): a promoted or demoted member never leaves the group.
   const roleChanges = google ? planRoles({ desiredRoles: desiredRolesById(desiredById, desired), observed, ownersDeclared: declaredRoles(desired).OWNER, managersDeclared: desired.managers !== undefined, removedIds: new Set(plan.remove.map((m) => m.id)) }) : [];
   const keyOfObserved = new Map([...plan.present].map(([key, id]) => [id, key]));
-  const roleFailures = await applyGoogleRoles(groupId, roleChanges.map((c) => ({ key: keyOfObserved.get(c.member.id) ?? c.member.label, id: c.member.id, role: c.to })));
-  const ownerFailures = owners ? await applyEntraOwners(desired.management, groupId, owners.plan, resolution.resolved) : [];
+  const roleFailures = await applyGoogleRoles(directory, groupId, roleChanges.map((c) => ({ key: keyOfObserved.get(c.member.id) ?? c.member.label, id: c.member.id, role: c.to })));
+  const ownerFailures = owners ? await applyEntraOwners(directory, groupId, owners.plan, resolution.resolved) : [];
 
   const userIds = new Map<string, string>();
   for (const [key, id] of plan.present) userIds.set(key, id);
@@ -393,13 +404,13 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
   if (problems.length > 0) {
     // What was done is recorded (init-failed state); the next `pulumi up` finishes the job.
     const partial = moveFailures.length > 0 ? { ...state, target: previous!.target, managedMembers: { ...previous!.managedMembers, ...state.managedMembers } } : state;
-    throw new PartialApplyError(`${label}: ${problems.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, withSecrets(partial, desired.__secretUsers), inputs);
+    throw new PartialApplyError(`${label}: ${problems.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, withSecrets(partial, desired.__secretUsers));
   }
   return state;
 }
 
 /** The inputs a refreshed state stands for, so that drift shows in the next diff. */
-function inputsOf(state: GroupBindingState): GroupBindingInputs {
+function inputsOf(state: GroupBindingState): Document {
   const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers } = state;
   return defined(groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers })));
 }
@@ -467,111 +478,123 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
 }
 
 /** Drops undefined values: the engine cannot carry them (it fails with "Unexpected struct type"). */
-function defined<T extends Record<string, unknown>>(values: T): T {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as T;
+function defined(values: Document): Document {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
 
 /** Lifecycle of the memberships one user group exports into one directory group. */
-export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { values, failures } = checkFields(GROUP_BINDING_TYPE, groupBindingArgsSchema, news);
-    const userMembers = checkUsers(values, news, failures);
-    const target0 = (values.target ?? news.target) as BindingTarget | undefined;
-    const nested = checkRolesAndNesting(values, target0, (values.__bindingName as string | undefined) ?? "(unnamed)", failures);
-    // Owners and managers (Google) and nested groups are members too; unknown until apply if any of them is.
-    const members = userMembers === UNKNOWN || nested === UNKNOWN ? UNKNOWN : memberMap([...Object.keys(userMembers), ...(target0 ? extraMemberKeys(target0.service, nested) : [])]);
-    const inputs = defined({
-      management: values.management ?? news.management,
-      target: values.target ?? news.target,
-      userGroupName: userGroupName(news),
-      members,
-      membershipMode: values.membershipMode ?? "authoritative",
-      maxRemovalPercent: values.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
-      allowEmpty: values.allowEmpty ?? false,
-      nonUserMembers: values.nonUserMembers ?? "keep",
-      removals: {},
-      kept: {},
-      ...(nested !== UNKNOWN ? nested : {}),
-      __bindingName: values.__bindingName,
-      __secretUsers: values.__secretUsers,
-    }) as GroupBindingInputs;
-    const management = inputs.management;
-    const target = inputs.target;
-    const located = failures.length === 0 && management && !containsUnknown(management) && target && !isUnknown(target.directoryKey) && !isUnknown(target.label);
-    if (located) {
-      const groupKeys = [isKnownId(target.groupId) ? `id:${target.groupId}` : "", !isUnknown(target.label) ? `${target.directoryKey}:${target.label.toLowerCase()}` : ""].filter(Boolean);
-      const other = claimGroupMembership(inputs.__bindingName ?? "(unnamed)", inputs.membershipMode, groupKeys);
-      if (other) {
-        failures.push({
-          property: "target",
-          reason: `${target.label} is also bound by GroupBinding ${other.name} (${other.mode}); with ${inputs.membershipMode} here, each would remove the other's members: bind each user group to its own group, or make both bindings additive`,
-        });
+export const groupBindingProvider = defineResource<ProviderContext, GroupBindingInputs, GroupBindingState>(
+  {
+    type: GROUP_BINDING_TYPE,
+    label,
+    inputs: groupBindingInputsSchema,
+    loadState,
+
+    async check(context, olds, news) {
+      const { values, failures } = checkFields(GROUP_BINDING_TYPE, groupBindingArgsSchema, news);
+      const userMembers = checkUsers(values, news, failures);
+      // The target as far as it is known at preview (an unknown service leaves the nesting checks to the apply).
+      const target0 = bindingTargetSchema.safeParse(values.target ?? news.target).data;
+      const nested = checkRolesAndNesting(values, target0, typeof values.__bindingName === "string" ? values.__bindingName : "(unnamed)", failures, context);
+      // Owners and managers (Google) and nested groups are members too; unknown until apply if any of them is.
+      const members = userMembers === UNKNOWN || nested === UNKNOWN ? UNKNOWN : memberMap([...Object.keys(userMembers), ...(target0 ? extraMemberKeys(target0.service, nested) : [])]);
+      const inputs: Document = defined({
+        management: values.management ?? news.management,
+        target: values.target ?? news.target,
+        userGroupName: userGroupName(news),
+        members,
+        membershipMode: values.membershipMode ?? "authoritative",
+        maxRemovalPercent: values.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
+        allowEmpty: values.allowEmpty ?? false,
+        nonUserMembers: values.nonUserMembers ?? "keep",
+        removals: {},
+        kept: {},
+        ...(nested !== UNKNOWN ? nested : {}),
+        __bindingName: values.__bindingName,
+        __secretUsers: values.__secretUsers,
+      });
+      const secret = inputs.__secretUsers === true;
+      const management = known(managementRefSchema, inputs.management);
+      const target = bindingTargetSchema.safeParse(inputs.target).data;
+      const located = failures.length === 0 && management !== undefined && target !== undefined && !isUnknown(target.directoryKey) && !isUnknown(target.label);
+      if (located) {
+        const groupKeys = [isKnownId(target.groupId) ? `id:${target.groupId}` : "", !isUnknown(target.label) ? `${target.directoryKey}:${target.label.toLowerCase()}` : ""].filter(Boolean);
+        // A mode unknown until apply claims like an additive one: it conflicts only with an authoritative binding.
+        const mode = membershipModeSchema.safeParse(inputs.membershipMode).data ?? "additive";
+        const other = context.bindings.claimGroupMembership(typeof inputs.__bindingName === "string" ? inputs.__bindingName : "(unnamed)", mode, groupKeys);
+        if (other) {
+          failures.push({
+            property: "target",
+            reason: `${target.label} is also bound by GroupBinding ${other.name} (${other.mode}); with ${String(inputs.membershipMode)} here, each would remove the other's members: bind each user group to its own group, or make both bindings additive`,
+          });
+        }
       }
-    }
-    const previous = previousInputsSchema.safeParse(olds).data;
-    if (located && failures.length === 0 && members !== UNKNOWN && managementEnabled(management) && Object.keys(members).length > 0) {
-      if (sameAsBefore(inputs, previous)) inputs.kept = previous?.kept ?? {};
-      else await previewPlan(inputs, previous, failures);
-    }
-    return { inputs: withProvider(withSecrets(inputs, inputs.__secretUsers), news), failures };
-  },
+      const previous = previousInputsSchema.safeParse(olds).data;
+      // Everything known (members too): the preview can say what the apply will remove and keep.
+      const desired = members !== UNKNOWN ? groupBindingInputsSchema.safeParse(inputs).data : undefined;
+      if (located && failures.length === 0 && desired && context.switches.enabled(management) && Object.keys(desired.members).length > 0) {
+        if (sameAsBefore(desired, previous)) inputs.kept = previous?.kept ?? {};
+        else {
+          await previewPlan(context, desired, previous, failures);
+          inputs.removals = desired.removals;
+          inputs.kept = desired.kept;
+        }
+      }
+      return { inputs: withSecrets(inputs, secret), failures };
+    },
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const state = loadState(olds);
-    const desired = news as GroupBindingInputs;
-    const switchFlipped = state.management.enabled !== desired.management.enabled;
-    if (!managementEnabled(desired.management)) return { changes: switchFlipped };
-    const sameMembers = JSON.stringify(state.members) === JSON.stringify(desired.members);
-    const changes =
-      switchFlipped ||
-      state.pending ||
-      !sameMembers ||
-      state.target.groupId !== desired.target.groupId ||
-      state.membershipMode !== desired.membershipMode ||
-      state.maxRemovalPercent !== desired.maxRemovalPercent ||
-      state.allowEmpty !== desired.allowEmpty ||
-      state.nonUserMembers !== desired.nonUserMembers ||
-      JSON.stringify(state.owners) !== JSON.stringify(desired.owners) ||
-      JSON.stringify(state.managers) !== JSON.stringify(desired.managers) ||
-      JSON.stringify(state.memberGroupIds) !== JSON.stringify(desired.memberGroupIds) ||
-      Object.keys(desired.removals ?? {}).length > 0;
-    return { changes };
-  },
+    async diff(context, _id, state, desired) {
+      const switchFlipped = state.management.enabled !== desired.management.enabled;
+      if (!context.switches.enabled(desired.management)) return { changes: switchFlipped };
+      const sameMembers = JSON.stringify(state.members) === JSON.stringify(desired.members);
+      const changes =
+        switchFlipped ||
+        state.pending ||
+        !sameMembers ||
+        state.target.groupId !== desired.target.groupId ||
+        state.membershipMode !== desired.membershipMode ||
+        state.maxRemovalPercent !== desired.maxRemovalPercent ||
+        state.allowEmpty !== desired.allowEmpty ||
+        state.nonUserMembers !== desired.nonUserMembers ||
+        JSON.stringify(state.owners) !== JSON.stringify(desired.owners) ||
+        JSON.stringify(state.managers) !== JSON.stringify(desired.managers) ||
+        JSON.stringify(state.memberGroupIds) !== JSON.stringify(desired.memberGroupIds) ||
+        Object.keys(desired.removals ?? {}).length > 0;
+      return { changes };
+    },
 
-  async create(inputs: Record<string, unknown>) {
-    const id = `binding-${randomUUID()}`;
-    const desired = groupBindingInputsSchema.parse(inputs);
-    const state = await apply(id, desired, undefined, inputs);
-    return { id, outs: withProvider(withSecrets(state, desired.__secretUsers), inputs) };
-  },
+    async create(context, desired) {
+      const id = `binding-${randomUUID()}`;
+      const state = await apply(context, id, desired, undefined);
+      return { id, outs: withSecrets(state, desired.__secretUsers) };
+    },
 
-  async read(id: string, props: Record<string, unknown>) {
-    const state = loadState(props);
-    if (!managementEnabled(state.management) || state.pending) return { id, props, inputs: withProvider(withSecrets(inputsOf(state), state.__secretUsers), props) };
-    const directory = memberDirectoryFor(state.management);
-    const observed = await directory.listMembers(state.target.groupId);
-    const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
-    const { callerKept, ...owners } = observed ? await refreshEntraOwners(members) : {};
-    const now: GroupBindingState = { ...members, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept };
-    return { id, props: withProvider(withSecrets(now, now.__secretUsers), props), inputs: withProvider(withSecrets(inputsOf(now), now.__secretUsers), props) };
-  },
+    async read(context, id, state) {
+      if (!context.switches.enabled(state.management) || state.pending) return { id, inputs: withSecrets(inputsOf(state), state.__secretUsers) };
+      const directory = context.memberDirectory(state.management);
+      const observed = await directory.listMembers(state.target.groupId);
+      const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
+      const { callerKept, ...owners } = observed ? await refreshEntraOwners(directory, members) : {};
+      const now: GroupBindingState = { ...members, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept };
+      return { id, props: withSecrets(now, now.__secretUsers), inputs: withSecrets(inputsOf(now), now.__secretUsers) };
+    },
 
-  async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const desired = groupBindingInputsSchema.parse(news);
-    const state = await apply(id, desired, loadState(olds), news);
-    return { outs: withProvider(withSecrets(state, desired.__secretUsers), news) };
-  },
+    async update(context, id, state, desired) {
+      const outs = await apply(context, id, desired, state);
+      return { outs: withSecrets(outs, desired.__secretUsers) };
+    },
 
-  async delete(_id: string, props: Record<string, unknown>) {
-    const state = loadState(props);
-    if (!managementEnabled(state.management) || state.pending) return;
-    const directory = memberDirectoryFor(state.management);
-    const observed = await directory.listMembers(state.target.groupId);
-    if (!observed) return; // The group is gone, and its members with it.
-    // Only members this binding added, and never one promoted since (a higher role is not ours to remove).
-    const managed = managedIds(state, observed);
-    const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER");
-    const failed = await directory.removeMembers(state.target.groupId, removable.map((m) => ({ key: m.label, id: m.id })));
-    if (failed.length > 0) throw new Error(`${describe(state)}: ${failureText("remove", failed, state.__secretUsers)}; run pulumi destroy (or up) again once the cause is fixed`);
+    async delete(context, _id, state) {
+      if (!context.switches.enabled(state.management) || state.pending) return;
+      const directory = context.memberDirectory(state.management);
+      const observed = await directory.listMembers(state.target.groupId);
+      if (!observed) return; // The group is gone, and its members with it.
+      // Only members this binding added, and never one promoted since (a higher role is not ours to remove).
+      const managed = managedIds(state, observed);
+      const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER");
+      const failed = await directory.removeMembers(state.target.groupId, removable.map((m) => ({ key: m.label, id: m.id })));
+      if (failed.length > 0) throw new Error(`${describe(state)}: ${failureText("remove", failed, state.__secretUsers)}; run pulumi destroy (or up) again once the cause is fixed`);
+    },
   },
-};
+  providerContext,
+);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { GROUP_BINDING_STATE_VERSION, upgradeBindingState } from "../../provider/membership/bindingSchema";
+import { GROUP_BINDING_STATE_VERSION, upgradeBindingState } from "../../provider/groups/bindingSchema";
 
 /** Saved state documents of release 0.1.0 (state version 1), as its GroupBinding wrote them. */
 const v1 = JSON.parse(readFileSync(join(__dirname, "../fixtures/state/groupBinding-v1.json"), "utf8")) as Record<string, Record<string, unknown>>;

@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { googleDistributionGroupProvider } from "../../provider/resources/googleDistributionGroup";
+import { resourceProvider } from "../../provider";
+
+const googleDistributionGroupProvider = resourceProvider("GoogleDistributionGroup");
 import { GOOGLE_GROUP_TOKEN, INTERRUPTED_CREATE_KEY, planInterruptedCreates, type ExportedStack } from "../../provider/recovery/interruptedCreates";
 
 const STACK = "urn:pulumi:prod::people::";

@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import type { ObservedMember } from "../../provider/membership/memberDirectory";
-import { planMembership } from "../../provider/membership/membershipPlan";
-import { declareNesting, resetNesting } from "../../provider/membership/nesting";
-import { checkRolesAndNesting } from "../../provider/membership/ownersAndNesting";
-import { CALLER_KEPT, planOwners } from "../../provider/membership/ownersPlan";
-import { inBothRoles, planRoles } from "../../provider/membership/rolePlan";
-import type { CheckFailure } from "../../provider/resources/checkInputs";
+import type { ObservedMember } from "../../provider/groups/memberDirectory";
+import { planMembership } from "../../provider/groups/membershipPlan";
+import { NestingGraph } from "../../provider/groups/nesting";
+import { checkRolesAndNesting, RoleClaims } from "../../provider/groups/ownersAndNesting";
+import { CALLER_KEPT, planOwners } from "../../provider/groups/ownersPlan";
+import { inBothRoles, planRoles } from "../../provider/groups/rolePlan";
+import type { CheckFailure } from "../../provider/contract/checkInputs";
 
 const member = (id: string, label: string, role: ObservedMember["role"] = "MEMBER", kind: ObservedMember["kind"] = "user"): ObservedMember => ({ id, label, kind, role });
 
@@ -72,7 +72,11 @@ describe("Entra owners, planned exactly", () => {
 });
 
 describe("nested groups: the program's graph and its cycles", () => {
-  beforeEach(resetNesting);
+  let run = { nesting: new NestingGraph(), roles: new RoleClaims() };
+  beforeEach(() => {
+    run = { nesting: new NestingGraph(), roles: new RoleClaims() };
+  });
+  const declareNesting = (...args: Parameters<NestingGraph["declare"]>) => run.nesting.declare(...args);
   const g = (label: string) => ({ key: `d:${label}`, label });
 
   it("finds a cycle through several bindings and names them, whatever the order they are checked in", () => {
@@ -91,11 +95,11 @@ describe("nested groups: the program's graph and its cycles", () => {
   it("lets only one binding of a group declare its owners and managers", () => {
     const target = { directoryKey: "google:y.com", service: "google" as const, groupId: "g1", label: "shared@y.com" };
     const first: CheckFailure[] = [];
-    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first);
-    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first);
+    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first, run);
+    checkRolesAndNesting({ owners: ["a@y.com"] }, target, "first-binding", first, run);
     expect(first, "the same binding checked again").to.deep.equal([]);
     const second: CheckFailure[] = [];
-    checkRolesAndNesting({ managers: ["b@y.com"] }, target, "second-binding", second);
+    checkRolesAndNesting({ managers: ["b@y.com"] }, target, "second-binding", second, run);
     expect(second).to.deep.equal([{ property: "managers", reason: "the owners and managers of shared@y.com are also declared by GroupBinding first-binding: declare them on one binding of the group" }]);
   });
 
@@ -114,6 +118,7 @@ describe("nested groups: the program's graph and its cycles", () => {
       target,
       "ops-members",
       failures,
+      run,
     );
     const text = failures.map((f) => `${f.property}: ${f.reason}`).join("\n");
     expect(text).to.include('owners: lists "Bob@x.com" and "bob@x.com"');

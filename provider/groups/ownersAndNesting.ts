@@ -1,21 +1,16 @@
-import { graphDirectoryClient } from "../entra/graphClient";
-import { addOwners, callerObjectId, listOwners, removeOwners } from "../entra/owners";
-import { googleDirectoryClient } from "../google/directoryClient";
-import { patchMemberRoles } from "../google/memberRoles";
-import type { ManagementRef } from "../management/managementSchema";
-import { containsUnknown, isUnknown, UNKNOWN, type CheckFailure } from "../resources/checkInputs";
-import { entraSettings, googleSettings } from "../settings";
+import { containsUnknown, isUnknown, UNKNOWN, type CheckFailure } from "../contract/checkInputs";
 import type { BindingTarget, GroupBindingInputs, GroupBindingState } from "./bindingSchema";
-import { GROUP_KEY_PREFIX, type MemberFailure, type MemberRole, type ObservedMember } from "./memberDirectory";
+import { GROUP_KEY_PREFIX, type MemberDirectory, type MemberFailure, type MemberRole, type ObservedMember } from "./memberDirectory";
 import { normalizeUsers } from "./membershipPlan";
-import { declareNesting, nestingKey } from "./nesting";
+import { nestingKey, type NestingGraph } from "./nesting";
 import { planOwners, type OwnersPlan } from "./ownersPlan";
 import { inBothRoles, managedRoles, ROLE_RANK, roleOf } from "./rolePlan";
 
 /**
  * Owners, managers and nested groups of a binding: the checks at preview and the directory
- * operations they need beyond plain membership (README, "Owners and managers", "Nested groups").
- * Pure plans are in rolePlan.ts, ownersPlan.ts and nesting.ts.
+ * operations they need beyond plain membership (README, "Owners and managers", "Nested groups"),
+ * through the member-directory port (`setRoles`, `owners`). Pure plans are in rolePlan.ts,
+ * ownersPlan.ts and nesting.ts.
  */
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -63,6 +58,7 @@ export function checkRolesAndNesting(
   target: BindingTarget | undefined,
   bindingName: string,
   failures: CheckFailure[],
+  run: { nesting: NestingGraph; roles: RoleClaims },
 ): RolesAndNesting | typeof UNKNOWN {
   const out: RolesAndNesting = {};
   let unknown = false;
@@ -80,7 +76,7 @@ export function checkRolesAndNesting(
   }
   if ((owners !== undefined || managers !== undefined) && target && !isUnknown(target.label) && !isUnknown(target.directoryKey)) {
     // Several additive bindings may share a group, but only one can say who its owners are.
-    const other = claimRoles(bindingName, nestingKey(target.directoryKey, target.label));
+    const other = run.roles.claim(bindingName, nestingKey(target.directoryKey, target.label));
     if (other) failures.push({ property: owners !== undefined ? "owners" : "managers", reason: `the owners and managers of ${target.label} are also declared by GroupBinding ${other}: declare them on one binding of the group` });
   }
   if (out.owners && out.managers) {
@@ -114,21 +110,25 @@ export function checkRolesAndNesting(
     }
     out.memberGroupIds = Object.fromEntries(Object.entries(ids).sort(([a], [b]) => a.localeCompare(b)));
     if (labelsKnown && target && !isUnknown(target.label) && !isUnknown(target.directoryKey)) {
-      const cycle = declareNesting(bindingName, { key: nestingKey(target.directoryKey, target.label), label: target.label }, children);
+      const cycle = run.nesting.declare(bindingName, { key: nestingKey(target.directoryKey, target.label), label: target.label }, children);
       if (cycle) failures.push({ property: "memberGroups", reason: cycle });
     }
   }
   return unknown ? UNKNOWN : out;
 }
 
-/** Group key -> the binding that declares its owners / managers, in this run. */
-const roleClaims = new Map<string, string>();
+/** Which binding declares the owners / managers of each group, in one run (held by the provider's context). */
+export class RoleClaims {
+  /** Group key -> the binding that declares its owners / managers. */
+  private readonly claims = new Map<string, string>();
 
-function claimRoles(binding: string, groupKey: string): string | undefined {
-  const other = roleClaims.get(groupKey);
-  if (other !== undefined && other !== binding) return other;
-  roleClaims.set(groupKey, binding);
-  return undefined;
+  /** Claims the group for `binding`; returns the other binding that already did, if any. */
+  claim(binding: string, groupKey: string): string | undefined {
+    const other = this.claims.get(groupKey);
+    if (other !== undefined && other !== binding) return other;
+    this.claims.set(groupKey, binding);
+    return undefined;
+  }
 }
 
 /** The member keys owners, managers and nested groups add to a Google binding's members (Entra owners are not members). */
@@ -183,45 +183,46 @@ export function declaredRoles(fields: Pick<GroupBindingInputs, "owners" | "manag
 
 /** Entra owners: what the group has, who is calling, and the exact plan. Undefined when owners are not declared or not Entra. */
 export async function entraOwnersPlan(
-  management: ManagementRef,
+  directory: MemberDirectory,
   groupId: string | undefined,
   inputs: Pick<GroupBindingInputs, "owners" | "target">,
   resolved: ReadonlyMap<string, { id: string }>,
 ): Promise<{ plan: OwnersPlan; observed: ObservedMember[] } | undefined> {
-  if (inputs.target.service !== "entra" || inputs.owners === undefined) return undefined;
-  const settings = entraSettings();
-  const client = graphDirectoryClient(management.tenantId ?? "", settings);
-  const observed = groupId ? ((await listOwners(client, groupId)) ?? []) : [];
-  const callerId = await callerObjectId(management.tenantId ?? "", settings);
+  const relation = directory.owners;
+  if (inputs.target.service !== "entra" || inputs.owners === undefined || !relation) return undefined;
+  const observed = groupId ? ((await relation.list(groupId)) ?? []) : [];
+  const callerId = await relation.callerId();
   const desired = new Map(Object.keys(inputs.owners).map((k) => [k, ownerId(k, resolved)]));
   return { plan: planOwners({ desired, observed, callerId }), observed };
 }
 
 /** Applies an Entra owners plan: additions first (Graph refuses to remove the last user owner). */
-export async function applyEntraOwners(management: ManagementRef, groupId: string, plan: OwnersPlan, resolved: ReadonlyMap<string, { id: string }>): Promise<MemberFailure[]> {
-  const client = graphDirectoryClient(management.tenantId ?? "", entraSettings());
+export async function applyEntraOwners(directory: MemberDirectory, groupId: string, plan: OwnersPlan, resolved: ReadonlyMap<string, { id: string }>): Promise<MemberFailure[]> {
+  const relation = directory.owners;
+  if (!relation) return [];
   const adds = plan.add.flatMap((key) => {
     const id = ownerId(key, resolved);
     return id ? [{ key, id }] : [];
   });
-  const failures = await addOwners(client, groupId, adds);
+  const failures = await relation.add(groupId, adds);
   // Removing while an addition failed could leave the group with fewer owners than declared, or none.
   if (failures.length > 0) return failures;
-  return removeOwners(client, groupId, plan.remove.map((m) => ({ key: m.label, id: m.id })));
+  return relation.remove(groupId, plan.remove.map((m) => ({ key: m.label, id: m.id })));
 }
 
 /** Google: changes roles in place (members.patch). */
-export function applyGoogleRoles(groupId: string, changes: { key: string; id: string; role: MemberRole }[]): Promise<MemberFailure[]> {
-  return patchMemberRoles(googleDirectoryClient(googleSettings()), groupId, changes);
+export async function applyGoogleRoles(directory: MemberDirectory, groupId: string, changes: { key: string; id: string; role: MemberRole }[]): Promise<MemberFailure[]> {
+  if (changes.length === 0) return [];
+  if (!directory.setRoles) return changes.map((c) => ({ key: c.key, reason: "this directory has no member roles" }));
+  return directory.setRoles(groupId, changes);
 }
 
 /** Refresh of Entra owners: declared owners by id, other owners by label; the calling application left out. */
-export async function refreshEntraOwners(state: GroupBindingState): Promise<Pick<GroupBindingState, "owners" | "ownerIds"> & { callerKept?: [string, string] }> {
-  if (state.target.service !== "entra" || state.owners === undefined) return {};
-  const settings = entraSettings();
-  const client = graphDirectoryClient(state.management.tenantId ?? "", settings);
-  const observed = (await listOwners(client, state.target.groupId)) ?? [];
-  const callerId = await callerObjectId(state.management.tenantId ?? "", settings);
+export async function refreshEntraOwners(directory: MemberDirectory, state: GroupBindingState): Promise<Pick<GroupBindingState, "owners" | "ownerIds"> & { callerKept?: [string, string] }> {
+  const relation = directory.owners;
+  if (state.target.service !== "entra" || state.owners === undefined || !relation) return {};
+  const observed = (await relation.list(state.target.groupId)) ?? [];
+  const callerId = await relation.callerId();
   const keyOfId = new Map(Object.entries(state.ownerIds ?? {}).map(([k, id]) => [id, k]));
   const owners: Record<string, "owner"> = {};
   const ownerIds: Record<string, string> = {};

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { directoryServiceSchema, managementRefSchema } from "../management/managementSchema";
+import { storedVersion } from "../contract/storedState";
+import { directoryServiceSchema, managementRefSchema } from "./management";
 
 /** The directory group a binding exports into (a GoogleDistributionGroup or EntraSecurityGroup). */
 export const bindingTargetSchema = z.object({
@@ -192,9 +193,8 @@ const groupBindingStateV1Schema = z.object({
  * as managed (it cannot be told afterwards) — README, "Upgrading".
  */
 export function upgradeBindingState(props: Record<string, unknown>): GroupBindingState {
-  const version = props.stateVersion ?? 1;
+  const version = storedVersion(props, GROUP_BINDING_STATE_VERSION, 1);
   if (version === GROUP_BINDING_STATE_VERSION) return groupBindingStateSchema.parse(props);
-  if (version !== 1) throw new Error(`stored state version ${String(version)} is newer than this package understands (${GROUP_BINDING_STATE_VERSION}): upgrade pulumi-group-export`);
   const v1 = groupBindingStateV1Schema.parse(props);
   const isId = (value: string) => !value.includes("@");
   const userIds = Object.fromEntries(Object.entries(v1.managedMembers).filter(([, id]) => isId(id)));

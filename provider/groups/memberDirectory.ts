@@ -87,4 +87,20 @@ export interface MemberDirectory {
   addMembers(groupId: string, members: { key: string; id?: string; role?: MemberRole }[]): Promise<AddOutcome>;
   /** Removes members by id; a member already gone counts as removed. */
   removeMembers(groupId: string, members: { key: string; id: string }[]): Promise<MemberFailure[]>;
+  /** Google: changes members' roles in place (members.patch: promote or demote, never remove and add). Absent where members have no roles. */
+  setRoles?(groupId: string, changes: { key: string; id: string; role: MemberRole }[]): Promise<MemberFailure[]>;
+  /** Entra: the group's owners, a relation apart from its members (`/groups/{id}/owners/$ref`). Absent where owners are members with a role. */
+  owners?: OwnerRelation;
+}
+
+/** A directory's owners relation (Entra). */
+export interface OwnerRelation {
+  /** The group's owners; undefined when the group does not exist. */
+  list(groupId: string): Promise<ObservedMember[] | undefined>;
+  /** Adds owners by id; one already an owner counts as added. */
+  add(groupId: string, owners: { key: string; id: string }[]): Promise<MemberFailure[]>;
+  /** Removes owners by id; one already gone counts as removed. */
+  remove(groupId: string, owners: { key: string; id: string }[]): Promise<MemberFailure[]>;
+  /** The calling application's object id (the directory may make a group's creator its owner), when known. */
+  callerId(): Promise<string | undefined>;
 }

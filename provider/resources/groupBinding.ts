@@ -20,7 +20,7 @@ import {
   type GroupBindingState,
   type MemberMap,
 } from "../groups/bindingSchema";
-import type { MemberDirectory, MemberFailure, MemberRole, ObservedMember, ResolvedUser } from "../groups/memberDirectory";
+import type { MemberDirectory, MemberFailure, ObservedMember, ResolvedUser } from "../groups/memberDirectory";
 import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../groups/membershipPlan";
 import {
   applyEntraOwners,
@@ -38,7 +38,7 @@ import {
   roleOfKey,
 } from "../groups/ownersAndNesting";
 import type { OwnersPlan } from "../groups/ownersPlan";
-import { planRoles, type RoleChange } from "../groups/rolePlan";
+import { planRoles, ROLE_RANK, type RoleChange } from "../groups/rolePlan";
 import { providerContext, type ProviderContext } from "../context";
 
 export const GROUP_BINDING_TYPE = "GroupBinding";
@@ -147,8 +147,6 @@ function roleNotes(changes: RoleChange[], owners: OwnersPlan | undefined, target
   for (const m of owners?.remove ?? []) notes.push([`owner ${m.label}`, `remove as owner of ${target.label}`]);
   return sortedRecord(notes);
 }
-
-const ROLE_RANK: Record<MemberRole, number> = { MEMBER: 0, MANAGER: 1, OWNER: 2 };
 
 function ownerKeptNotes(owners: OwnersPlan | undefined): Record<string, string> {
   return sortedRecord((owners?.kept ?? []).map((k) => [`owner ${k.member.label}`, k.why]));

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import type { ObservedMember } from "../../provider/membership/memberDirectory";
-import { declareNesting, nestingKey, resetNesting } from "../../provider/membership/nesting";
-import { checkRolesAndNesting, desiredRolesById } from "../../provider/membership/ownersAndNesting";
-import { planOwners } from "../../provider/membership/ownersPlan";
-import { planRoles } from "../../provider/membership/rolePlan";
-import type { CheckFailure } from "../../provider/resources/checkInputs";
+import type { CheckFailure } from "../../provider/contract/checkInputs";
+import type { ObservedMember } from "../../provider/groups/memberDirectory";
+import { NestingGraph, nestingKey } from "../../provider/groups/nesting";
+import { checkRolesAndNesting, desiredRolesById, RoleClaims } from "../../provider/groups/ownersAndNesting";
+import { planOwners } from "../../provider/groups/ownersPlan";
+import { planRoles } from "../../provider/groups/rolePlan";
 import { DirectoryGroupManagement, GoogleDistributionGroup, GroupBinding, UserGroupExport } from "../../sdk";
 
 /** Trying to break the pure parts of owners, nesting and the sources (see test/e2e/breakOwnersAndSources.test.ts). */
@@ -18,7 +18,10 @@ pulumi.runtime.setMocks({
 const member = (id: string, label: string, role: ObservedMember["role"] = "MEMBER", kind: ObservedMember["kind"] = "user"): ObservedMember => ({ id, label, kind, role });
 
 describe("Breaking owners and nested groups: pure plans", () => {
-  beforeEach(() => resetNesting());
+  // One program run's graph and role claims (the provider keeps them in its context).
+  let run = { nesting: new NestingGraph(), roles: new RoleClaims() };
+  beforeEach(() => (run = { nesting: new NestingGraph(), roles: new RoleClaims() }));
+  const declareNesting = (...args: Parameters<NestingGraph["declare"]>) => run.nesting.declare(...args);
 
   it("an owner given by alias and the same user in users resolve to one id: the OWNER role wins whatever the key order", () => {
     const inputs = { owners: { "bob.old@x.com": "owner" as const } };
@@ -43,7 +46,7 @@ describe("Breaking owners and nested groups: pure plans", () => {
   it("an Entra owner that is a service principal given in capitals is accepted and matches the observed owner (no add, no remove)", () => {
     const failures: CheckFailure[] = [];
     const sp = "0F1E2D3C-4B5A-4978-8A9B-AABBCCDDEEFF";
-    const out = checkRolesAndNesting({ owners: [sp] }, { service: "entra", label: "Eng", directoryKey: "entra:t", groupId: "g" } as never, "b", failures);
+    const out = checkRolesAndNesting({ owners: [sp] }, { service: "entra", label: "Eng", directoryKey: "entra:t", groupId: "g" } as never, "b", failures, run);
     expect(failures).to.deep.equal([]);
     const key = Object.keys((out as { owners: Record<string, string> }).owners)[0]!;
     const plan = planOwners({ desired: new Map([[key, key]]), observed: [member(sp.toLowerCase(), "servicePrincipal:deploy-bot", "MEMBER", "servicePrincipal")], callerId: undefined });
@@ -59,7 +62,7 @@ describe("Breaking owners and nested groups: pure plans", () => {
     expect(cycle).to.match(/cycle \(declared by GroupBinding ca, ab, bc\)/);
     const failures: CheckFailure[] = [];
     const target = { service: "google", label: "Eng@x.com", directoryKey: "google:c", groupId: "g1" };
-    checkRolesAndNesting({ memberGroups: [{ ...target, label: "eng@x.com" }] }, target as never, "self", failures);
+    checkRolesAndNesting({ memberGroups: [{ ...target, label: "eng@x.com" }] }, target as never, "self", failures, run);
     expect(failures.map((f) => f.reason).join()).to.include("the binding's own group");
   });
 });

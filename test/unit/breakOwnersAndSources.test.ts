@@ -88,7 +88,7 @@ describe("Breaking GroupBinding: a missing group in memberGroups", () => {
     const target = new GoogleDistributionGroup("g", { management, email: "eng@example.com", name: "Eng" });
     const groups: Record<string, InstanceType<typeof GoogleDistributionGroup>> = { platform: target };
     expect(() => new GroupBinding("b", { target, userGroup: { name: "Eng", users: ["a@example.com"] }, memberGroups: [groups["platfrom"]!] })).to.throw(
-      "GroupBinding b: memberGroups[0] is undefined, not a GoogleDistributionGroup or EntraSecurityGroup",
+      "GroupBinding b: memberGroups[0] is undefined, not a GoogleDistributionGroup, an EntraSecurityGroup or { google | entra, management }",
     );
   });
 });

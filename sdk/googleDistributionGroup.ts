@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GOOGLE_GROUP_STATE_VERSION } from "../provider/google/schema";
 import { type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
+import type { GroupSettings, GroupSettingsArgs, SettingsDefault } from "../provider/google/settingsSchema";
 import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 /**
@@ -65,6 +66,31 @@ export interface GoogleDistributionGroupArgs {
    * they have one. Changing it updates in place.
    */
   readonly enabled?: pulumi.Input<boolean>;
+  /**
+   * Group settings (Groups Settings API), field by field over `settingsDefault`: who can post,
+   * view the membership, view the group, join and contact the owner; external members;
+   * moderation; archive and archive-only; the global address list; reply-to; the custom
+   * footer. Values as the API takes them (enums, the string booleans `"true"`/`"false"`); each
+   * field, its allowed values and the API's rules (archiveOnly forces `whoCanPostMessage`
+   * `NONE_CAN_POST`; `customReplyTo` iff `replyTo` is `REPLY_TO_CUSTOM`; footer at most 1,000
+   * characters) are in provider/google/settingsSchema.ts. Only these fields (and the default's)
+   * are managed: read at refresh, drift reverted by `up` (a PATCH of the changed fields).
+   * Changing it updates in place. Errors at preview name the field and the rule.
+   */
+  readonly settings?: pulumi.Input<GroupSettingsArgs>;
+  /**
+   * What `settings` is laid over: `"distributionList"` (default: the documented
+   * distribution-list settings, `DISTRIBUTION_LIST_SETTINGS`) or `"none"` (only the fields in
+   * `settings` are managed; with no `settings`, none are). Changing it updates in place.
+   */
+  readonly settingsDefault?: pulumi.Input<SettingsDefault>;
+  /**
+   * The group's aliases (other addresses), exactly: added and removed in place, drift
+   * reverted by `up`. Each a full address in one of the directory's domains, not another
+   * group's or user's address (errors at preview or apply name the alias). Default: undefined,
+   * aliases are not managed (left as they are).
+   */
+  readonly aliases?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** What {@link GoogleDistributionGroup.get} needs besides the id: the directory the group is in. */
@@ -85,6 +111,20 @@ export interface GoogleDistributionGroupLookup {
  * this package created and releases (leaves untouched) one it adopted, unless
  * `deletionPolicy` says otherwise.
  *
+ * Group settings: every group gets the documented distribution-list default
+ * (`DISTRIBUTION_LIST_SETTINGS` in provider/google/settingsSchema.ts: anyone in the
+ * organisation may post, members see the members, nobody joins on their own, no external
+ * members, listed in the address book, ...) unless `settingsDefault: "none"`; `settings`
+ * overrides it field by field with the Groups Settings API's values (booleans as `true`/`false`
+ * or the API's "true"/"false"). Only those fields are managed; drift is found by refresh and
+ * reverted by `up` (one PATCH of the changed fields). Invalid combinations (archiveOnly with a
+ * post permission, REPLY_TO_CUSTOM without customReplyTo, a footer over 1,000 characters...)
+ * fail at preview naming the field and the fix. Needs the delegated scope
+ * `https://www.googleapis.com/auth/apps.groups.settings`.
+ *
+ * Aliases: `aliases`, when given, is the group's exact set of aliases (in the directory's
+ * domains, free), added and removed in place; undefined leaves them alone.
+ *
  * @example
  * const workspace = new DirectoryGroupManagement("workspace", { google: { domains: ["example.com"] } });
  * const eng = new GoogleDistributionGroup("engineering", {
@@ -92,6 +132,8 @@ export interface GoogleDistributionGroupLookup {
  *   email: "engineering@example.com",
  *   name: "Engineering",
  *   description: "Everyone in engineering",
+ *   settings: { whoCanPostMessage: "ALL_MEMBERS_CAN_POST" }, // the rest: the distribution-list default
+ *   aliases: ["eng@example.com"],
  * });
  */
 export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
@@ -99,8 +141,18 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
   declare public readonly email: pulumi.Output<string>;
   /** Google's primary address of the group, lowercased. */
   declare public readonly primaryEmail: pulumi.Output<string>;
-  /** The group's other addresses (editable and non-editable aliases), lowercased. */
+  /**
+   * The group's aliases other than `email`, as the group has them, lowercased. Input too: when
+   * declared, exactly these aliases (added and removed in place; drift reverted by `up`).
+   */
   declare public readonly aliases: pulumi.Output<string[]>;
+  /** Aliases Google made itself and keeps (e.g. the test-google-a.com address); never changed. */
+  declare public readonly nonEditableAliases: pulumi.Output<string[]>;
+  /**
+   * The managed group settings as the group holds them: the distribution-list default (unless
+   * `settingsDefault: "none"`) overridden by `settings`. Booleans are the API's "true"/"false".
+   */
+  declare public readonly settings: pulumi.Output<GroupSettings>;
   /** The display name in Google Groups, as applied (the default filled in). */
   declare public readonly name: pulumi.Output<string>;
   /** The description, as applied (empty when not set). */
@@ -148,6 +200,9 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
         name: undefined,
         description: undefined,
         deletionPolicy: undefined,
+        aliases: undefined,
+        settings: undefined,
+        settingsDefault: undefined,
         ...rest,
         pulumiName: name,
         management: groupManagementReference(management, enabled, `GoogleDistributionGroup ${name}`),
@@ -155,13 +210,13 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
         origin: undefined,
         adoption: undefined,
         primaryEmail: undefined,
-        aliases: undefined,
+        nonEditableAliases: undefined,
       };
       super(providerStub("GoogleDistributionGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "GoogleDistributionGroup");
       this.label = pulumi.output(args.email);
     } else {
       // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
-      const seed = { stateVersion: GOOGLE_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, email: "", name: "", description: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", primaryEmail: undefined, aliases: undefined, adoption: undefined };
+      const seed = { stateVersion: GOOGLE_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, email: "", name: "", description: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", primaryEmail: undefined, aliases: undefined, nonEditableAliases: undefined, settings: undefined, adoption: undefined };
       super(providerStub("GoogleDistributionGroup"), name, seed, withDependency(opts, management), TYPE_MODULE, "GoogleDistributionGroup");
       this.label = this.email;
     }

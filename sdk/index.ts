@@ -5,6 +5,8 @@
 export { DirectoryGroupManagement, type DirectoryGroupManagementArgs, type GoogleDirectoryArgs, type EntraDirectoryArgs } from "./directoryGroupManagement";
 export { EntraSecurityGroup, type EntraSecurityGroupArgs, type EntraSecurityGroupLookup } from "./entraSecurityGroup";
 export { GoogleDistributionGroup, type GoogleDistributionGroupArgs, type GoogleDistributionGroupLookup } from "./googleDistributionGroup";
+/** The distribution-list default of Google group settings, and the settings' types (values as the Groups Settings API takes them). */
+export { DISTRIBUTION_LIST_SETTINGS, type GroupSettings, type GroupSettingsArgs } from "../provider/google/settingsSchema";
 export {
   GroupBinding, type GroupBindingArgs, type GroupBindingLookup, type UserGroup, type BindableGroup,
   type GroupReference, type GoogleGroupReference, type EntraGroupReference,

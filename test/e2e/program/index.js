@@ -19,7 +19,7 @@ const outputs = {};
 for (const [name, { management, ...args }] of Object.entries(spec.googleGroups || {})) {
   const group = new GoogleDistributionGroup(name, { ...args, management: managements[management] });
   groups[name] = group;
-  outputs[name] = { email: group.email, origin: group.origin, groupId: group.groupId, adoption: group.adoption };
+  outputs[name] = { email: group.email, origin: group.origin, groupId: group.groupId, adoption: group.adoption, settings: group.settings, aliases: group.aliases };
 }
 for (const [name, { management, ...args }] of Object.entries(spec.entraGroups || {})) {
   const group = new EntraSecurityGroup(name, { ...args, management: managements[management] });

@@ -124,9 +124,9 @@ export class DirectoryGroupManagement extends pulumi.dynamic.Resource {
   constructor(name: string, args: DirectoryGroupManagementArgs | undefined, opts: pulumi.CustomResourceOptions);
   constructor(name: string, args: DirectoryGroupManagementArgs | undefined, opts?: pulumi.CustomResourceOptions) {
     const reading = args === undefined;
-    // A get sends the id as the directory key: the read returns the props it is given (nothing remote to read).
+    // A get sends the id as the directory key and no principal (a stored state needs one): the read returns them (nothing remote to read).
     const props = reading
-      ? { directoryKey: opts?.id, google: undefined, entra: undefined, enabled: undefined, principal: undefined }
+      ? { directoryKey: opts?.id, google: undefined, entra: undefined, enabled: undefined, principal: "" }
       : { enabled: true, ...args, directoryKey: undefined, principal: undefined };
     super(providerStub("DirectoryGroupManagement"), name, props, opts, TYPE_MODULE, "DirectoryGroupManagement");
     const idPrefix = typeof opts?.id === "string" ? /^(google|entra):/.exec(opts.id)?.[1] : undefined;

@@ -29,13 +29,15 @@ export interface GoogleDistributionGroupArgs {
   readonly email: pulumi.Input<string>;
   /**
    * Display name in Google Groups, at most 75 characters (Google's limit). Default: the part
-   * of `email` before "@". Changing it updates in place; a rename made by hand is reverted.
+   * of `email` before "@" for a group this stack creates; an adopted group keeps its own name.
+   * Changing it updates in place; a rename made by hand is reverted when it is declared.
    * Errors: empty, longer than 75 characters.
    */
   readonly name?: pulumi.Input<string>;
   /**
-   * Free text shown in Google Groups, at most 4,096 characters. Default: empty. Changing it
-   * updates in place. Error: longer than 4,096 characters.
+   * Free text shown in Google Groups, at most 4,096 characters. Default: empty for a group this
+   * stack creates; an adopted group keeps its own. Changing it updates in place. Error: longer
+   * than 4,096 characters.
    */
   readonly description?: pulumi.Input<string>;
   /**

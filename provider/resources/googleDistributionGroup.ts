@@ -170,6 +170,15 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       keepOwn(olds.adoption);
       const email = values.email;
       const who = owner(name, email);
+      // An adopted group keeps its own name and description unless the program gives them (set below).
+      const nameGiven = values.name !== undefined;
+      const descriptionGiven = values.description !== undefined;
+      const keepOwnTexts = (adoption: unknown, own: { name?: unknown; description?: unknown }) => {
+        if (typeof adoption !== "string" || !adoption.startsWith("adopt")) return;
+        if (!nameGiven && typeof own.name === "string") values.name = own.name;
+        if (!descriptionGiven && typeof own.description === "string") values.description = own.description;
+      };
+      if (olds.email === values.email) keepOwnTexts(olds.adoption, olds);
       if (values.name === undefined && typeof email === "string" && !isUnknown(email)) values.name = emailLocalPart(email);
       if (values.description === undefined) values.description = "";
       const management = managementOf(values);
@@ -193,6 +202,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
           if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
           else {
             keepOwn(decision.adoption);
+            if (found) keepOwnTexts(decision.adoption, found);
             // Taking a group over must not change its settings unseen: the preview names those that change.
             const note = found && failures.length === 0 ? await withResourceContext(who, `settings of group ${found.email}`, () => adoptionSettingsNote(context, found!.email, values.settings)) : "";
             values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption + note);

@@ -2,7 +2,7 @@
  * The local sandbox: HTTPS emulators of the Google Directory API and of Entra ID / Microsoft
  * Graph that the official client libraries talk to unchanged but for base URLs and trust.
  *
- * Its server needs the optional peer dependencies listed in `SANDBOX_PEER_DEPENDENCIES`
+ * Its server needs the packages listed in `SANDBOX_PACKAGES`
  * (express, @peculiar/x509, reflect-metadata): this entry point loads the emulators only when
  * a function is called, after checking those packages are installed.
  */
@@ -14,7 +14,7 @@ import type { SandboxTls } from "./tls";
 
 export { type Sandbox, type SandboxOptions } from "./server";
 export { type ProviderStackConfig } from "./stackConfig";
-export { SANDBOX_PEER_DEPENDENCIES, SandboxDependenciesMissingError, missingSandboxDependencies } from "./dependencies";
+export { SANDBOX_PACKAGES, SandboxDependenciesMissingError, missingSandboxDependencies, outdatedSandboxDependencies } from "./dependencies";
 export { type GoogleTenant, type GoogleTenantSeed, type SandboxGoogleGroup, type SandboxGoogleMember, type SandboxGoogleUser } from "./google/tenant";
 export { type GoogleBehaviour, type SandboxGoogle } from "./google/googleSandbox";
 export { type GroupSettings } from "./google/settingsSchema";

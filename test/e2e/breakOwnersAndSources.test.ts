@@ -279,17 +279,15 @@ describe("Breaking the sandbox's optional packages: the packed package in a fres
     expect(bin.stderr, "no stack trace").to.not.match(/\n\s+at /);
   });
 
-  // DEFECT (left for the lead): a project that already uses express 4 (most Express apps today)
-  // cannot install the package at all: npm checks optional peer dependencies that are present,
-  // so `npm install pulumi-group-export` fails with ERESOLVE (express@"^5.3.0" peer vs the
-  // project's express@4), though such a user never runs the sandbox. Fix needs a decision:
-  // widen the peer range to express 4 (the sandbox would have to be tested on it), or move the
-  // sandbox to its own package. Removing the peers is no fix: pnpm's strict layout would then
-  // hide express from the sandbox.
-  it.skip("a project with express 4 installs the package (it only exports groups)", () => {
+  // Found here: with the sandbox's packages as optional peers, npm refused to install the package
+  // into a project on express 4 (ERESOLVE). They are now dev dependencies only, checked at start.
+  it("a project with express 4 installs the package (it only exports groups); the sandbox names the version it needs", () => {
     const other = mkdtempSync(join(tmpdir(), "group-export-user-express4-"));
     writeFileSync(join(other, "package.json"), JSON.stringify({ name: "express4-app", version: "1.0.0", private: true, dependencies: { express: "^4.21.0" } }));
     const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", packPackage(), `@pulumi/pulumi@${PULUMI_SDK_VERSION}`], { cwd: other, encoding: "utf8" });
     expect(install.status, install.stderr).to.equal(0);
+    const loaded = spawnSync(process.execPath, ["-e", "require('pulumi-group-export'); require('pulumi-group-export/sandbox').startSandbox().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })"], { cwd: other, encoding: "utf8" });
+    expect(loaded.status, loaded.stderr).to.equal(3);
+    expect(loaded.stderr).to.match(/the sandbox needs newer versions of: express \(found 4\.\d+\.\d+, needs \^5\.3\.0\)/);
   });
 });

@@ -102,8 +102,8 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
       },
     });
     const preview = await stack.workspace.preview();
-    // The adoption also names the group settings the apply will change (the distribution-list default).
-    expect(preview.stdout, "preview says the group will be adopted").to.match(/adoption\s+: "adopt existing group 0adopted01; settings to change: /);
+    // No settings are declared: an adopted group keeps its own (nothing to name).
+    expect(preview.stdout, "preview says the group will be adopted").to.match(/adoption\s+: "adopt existing group 0adopted01"/);
     const up = await stack.workspace.up();
     expect(up.code, up.output).to.equal(0);
     const sales = sandbox.google.tenant.groups.filter((g) => g.email === "sales@example.com");

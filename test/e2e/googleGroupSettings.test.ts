@@ -173,7 +173,7 @@ describe("GoogleDistributionGroup settings and aliases through the real Pulumi C
     expect(up.code, up.output).to.equal(0);
     const outputs = JSON.parse((await stack.workspace.ok(["stack", "output", "--json"])).stdout);
     expect(outputs.legacy.adoption, "no settings are managed on an adopted group by default").to.match(/^adopt existing group \S+$/);
-    expect(await settingsOf("legacy@example.com"), "taking the group over changed no setting").to.deep.equal(before);
+    expect(await settingsOf("legacy@example.com"), "taking the group over changed no setting (nor its name)").to.deep.equal(before);
     expect(before).to.include({ whoCanJoin: "ANYONE_CAN_JOIN" });
     const clean = await stack.workspace.run(["preview", "--refresh", "--expect-no-changes"]);
     expect(clean.code, clean.output).to.equal(0);

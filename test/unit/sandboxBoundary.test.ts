@@ -4,7 +4,8 @@ import { expect } from "chai";
 import { ESLint } from "eslint";
 import {
   missingSandboxDependencies,
-  SANDBOX_PEER_DEPENDENCIES,
+  outdatedSandboxDependencies,
+  SANDBOX_PACKAGES,
   SandboxDependenciesMissingError,
   startSandbox,
 } from "../../provider/sandbox";
@@ -49,19 +50,25 @@ describe("sandbox boundary", () => {
   });
 
   describe("optional server packages", () => {
-    it("declares exactly the checked packages as optional peer dependencies (and dev dependencies), none as dependencies", () => {
+    it("declares the checked packages as dev dependencies only: neither dependencies nor peers (a project on express 4 must install the package)", () => {
       const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
         dependencies: Record<string, string>;
         devDependencies: Record<string, string>;
-        peerDependencies: Record<string, string>;
-        peerDependenciesMeta: Record<string, { optional?: boolean }>;
+        peerDependencies?: Record<string, string>;
       };
-      for (const [name, range] of Object.entries(SANDBOX_PEER_DEPENDENCIES)) {
-        expect(pkg.peerDependencies[name], name).to.equal(range);
-        expect(pkg.peerDependenciesMeta[name]?.optional, name).to.equal(true);
+      for (const [name, range] of Object.entries(SANDBOX_PACKAGES)) {
         expect(pkg.devDependencies[name], name).to.equal(range);
         expect(pkg.dependencies[name], name).to.equal(undefined);
+        expect(pkg.peerDependencies?.[name], name).to.equal(undefined);
       }
+    });
+
+    it("names a package of another major version than the sandbox needs (a project's express 4)", () => {
+      const versions: Record<string, string> = { express: "4.21.2", "@peculiar/x509": "2.2.1", "reflect-metadata": "0.2.2" };
+      expect(outdatedSandboxDependencies((name) => versions[name])).to.deep.equal(["express (found 4.21.2, needs ^5.3.0)"]);
+      expect(outdatedSandboxDependencies((name) => (name === "reflect-metadata" ? "0.1.14" : undefined))).to.deep.equal(["reflect-metadata (found 0.1.14, needs ^0.2.2)"]);
+      const error = new SandboxDependenciesMissingError([], ["express (found 4.21.2, needs ^5.3.0)"]);
+      expect(error.message).to.match(/^the sandbox needs newer versions of: express \(found 4\.21\.2, needs \^5\.3\.0\)\. Install them/);
     });
 
     it("names every missing package and the command that installs them", () => {

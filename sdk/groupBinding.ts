@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GroupBindingArgs as PlainArgs, GroupBindingState } from "../provider/membership/bindingSchema";
+import { decodeMemberTable, type MemberMaps } from "../provider/membership/memberTable";
 import { managementInput } from "./directoryGroupManagement";
 import type { EntraSecurityGroup } from "./entraSecurityGroup";
 import type { GoogleDistributionGroup } from "./googleDistributionGroup";
@@ -52,11 +53,16 @@ export class GroupBinding extends pulumi.dynamic.Resource {
    * program wrote, others under their primary address); additive: the users of the user group
    * that are members. Members in `kept` are not in it.
    */
-  declare public readonly members: pulumi.Output<GroupBindingState["members"]>;
+  public readonly members: pulumi.Output<GroupBindingState["members"]>;
   /** Each user's directory id (Google member id, Entra object id), keyed by the address the program wrote. */
-  declare public readonly userIds: pulumi.Output<GroupBindingState["userIds"]>;
+  public readonly userIds: pulumi.Output<GroupBindingState["userIds"]>;
   /** Members this binding added (address -> id): deleting the binding removes these, and additive mode never removes others. */
-  declare public readonly managedMembers: pulumi.Output<GroupBindingState["managedMembers"]>;
+  public readonly managedMembers: pulumi.Output<GroupBindingState["managedMembers"]>;
+  /**
+   * The stored form of `members`, `userIds` and `managedMembers` (each address and id once,
+   * packed: provider/membership/memberTable.ts); read those three instead.
+   */
+  declare public readonly memberTable: pulumi.Output<string>;
   /** Members left alone on purpose (label -> why): owners and managers, non-user members kept by `nonUserMembers`. */
   declare public readonly kept: pulumi.Output<GroupBindingState["kept"]>;
   /** Direct members of the group at the last apply or refresh (the mass-removal guard's base). */
@@ -75,14 +81,17 @@ export class GroupBinding extends pulumi.dynamic.Resource {
       __bindingName: name,
       // Users given as a secret: the provider returns every member list as a secret.
       __secretUsers: pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)),
-      members: undefined,
-      userIds: undefined,
-      managedMembers: undefined,
+      memberTable: undefined,
       kept: undefined,
       memberCount: undefined,
       pending: undefined,
     };
     super(providerStub("GroupBinding"), name, props, opts, TYPE_MODULE, "GroupBinding");
+    // Decoded in the program: state stores each address once (in the inputs' `members` and the table).
+    const maps = this.memberTable.apply((table): MemberMaps => (typeof table === "string" ? decodeMemberTable(table) : { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {} }));
+    this.members = maps.apply((m) => m.members);
+    this.userIds = maps.apply((m) => m.userIds);
+    this.managedMembers = maps.apply((m) => m.managedMembers);
     managementInput(management, this, `GroupBinding ${name}`);
   }
 }

@@ -10,6 +10,7 @@ import {
   GROUP_BINDING_STATE_VERSION,
   groupBindingArgsSchema,
   groupBindingInputsSchema,
+  toStoredBindingState,
   upgradeBindingState,
   type BindingTarget,
   type GroupBindingInputs,
@@ -20,6 +21,8 @@ import { memberDirectoryFor } from "../membership/directories";
 import type { MemberDirectory, MemberFailure, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
 import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../membership/membershipPlan";
 import { checkFields, containsUnknown, isUnknown, UNKNOWN, withProvider, type CheckFailure } from "./checkInputs";
+import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
+import { decodeKeySet, encodeKeySet } from "../membership/memberTable";
 import { secretIf } from "./secrets";
 
 export const GROUP_BINDING_TYPE = "GroupBinding";
@@ -35,6 +38,13 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
 }
 
 function loadState(props: Record<string, unknown>): GroupBindingState {
+  if (props[INTERRUPTED_CREATE_KEY] === true) {
+    // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
+    throw new Error(
+      `${GROUP_BINDING_TYPE}${typeof props.__bindingName === "string" ? ` ${props.__bindingName}` : ""}: this state entry stands for an interrupted create and has not been refreshed yet: ` +
+        `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
+    );
+  }
   try {
     return upgradeBindingState(props);
   } catch (error) {
@@ -161,6 +171,8 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
   const oldGroupId = previous?.target && isKnownId(previous.target.groupId) && previous.target.groupId !== groupId ? previous.target.groupId : undefined;
   const oldMembers = oldGroupId ? await directory.listMembers(oldGroupId) : undefined;
   const moveFrom = oldGroupId && oldMembers ? { label: previous!.target!.label, members: oldMembers.filter((m) => m.role === "MEMBER" && previous!.members?.[m.label] !== undefined) } : undefined;
+  // A create: what was already there, so that the recovery of a killed apply can tell what it added.
+  if (!previous?.members) inputs.__membersAtCheck = encodeKeySet(keys, new Set(plan.present.keys()));
   inputs.removals = removalNotes(plan, inputs.target, moveFrom);
   inputs.kept = keptNotes(plan);
   const violation = removalGuardViolation(plan.remove.length, observed.length, inputs.maxRemovalPercent);
@@ -205,7 +217,7 @@ function userGroupName(news: Record<string, unknown>): string {
 }
 
 /** The fields that carry members: returned as secrets when the program gave the users as one. */
-const MEMBER_FIELDS = ["members", "userIds", "otherMemberIds", "managedMembers", "removals", "kept"] as const;
+const MEMBER_FIELDS = ["members", "memberTable", "removals", "kept"] as const;
 
 function withSecrets<T extends Partial<Record<(typeof MEMBER_FIELDS)[number], unknown>>>(outs: T, secret: boolean | undefined): T {
   if (!secret) return outs;
@@ -305,7 +317,7 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
   if (problems.length > 0) {
     // What was done is recorded (init-failed state); the next `pulumi up` finishes the job.
     const partial = moveFailures.length > 0 ? { ...state, target: previous!.target, managedMembers: { ...previous!.managedMembers, ...state.managedMembers } } : state;
-    throw new PartialApplyError(`${label}: ${problems.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, withSecrets(partial, desired.__secretUsers), inputs);
+    throw new PartialApplyError(`${label}: ${problems.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, withSecrets(toStoredBindingState(partial), desired.__secretUsers), inputs);
   }
   return state;
 }
@@ -372,6 +384,56 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
     otherMemberIds: sortedRecord(others),
     kept: sortedRecord(kept),
     memberCount: observed.length,
+  };
+}
+
+/**
+ * Refresh of a state entry made from the pending CREATE of a killed run (group-export-recover).
+ * That run's check recorded which users were already members (`__membersAtCheck`); every
+ * other user of the user group that is a member now was added by the killed run (or, in the
+ * seconds between its check and the kill, by someone else: counted as added by the binding),
+ * so it is recorded as managed: deleting the binding removes it, as if the run had finished.
+ * The next `pulumi up` adds the users still missing. A group that is gone drops the entry.
+ */
+async function readInterruptedCreate(props: Record<string, unknown>) {
+  const { [INTERRUPTED_CREATE_KEY]: _marker, ...inputs } = props;
+  const desired = groupBindingInputsSchema.parse(inputs);
+  const directory = memberDirectoryFor(desired.management);
+  const observed = await directory.listMembers(desired.target.groupId);
+  if (!observed) return {};
+  const keys = Object.keys(desired.members);
+  const before = decodeKeySet(desired.__membersAtCheck ?? "", keys);
+  const resolution = await directory.resolveUsers(keys, desired.target.groupId, observed, new Map());
+  const observedIds = new Set(observed.map((m) => m.id));
+  const userIds = new Map<string, string>();
+  for (const key of keys) {
+    const id = resolution.resolved.get(key)?.id;
+    if (id !== undefined && observedIds.has(id)) userIds.set(key, id);
+  }
+  const state: GroupBindingState = {
+    stateVersion: GROUP_BINDING_STATE_VERSION,
+    management: desired.management,
+    target: desired.target,
+    userGroupName: desired.userGroupName,
+    membershipMode: desired.membershipMode,
+    maxRemovalPercent: desired.maxRemovalPercent,
+    allowEmpty: desired.allowEmpty,
+    nonUserMembers: desired.nonUserMembers,
+    ...(desired.__bindingName ? { __bindingName: desired.__bindingName } : {}),
+    ...(desired.__secretUsers ? { __secretUsers: true } : {}),
+    members: memberMap(userIds.keys()),
+    userIds: sortedRecord(userIds),
+    otherMemberIds: {},
+    managedMembers: sortedRecord([...userIds].filter(([key]) => !before.has(key))),
+    kept: {},
+    memberCount: observed.length,
+    pending: false,
+  };
+  const now = refreshed(state, observed);
+  return {
+    id: `binding-${randomUUID()}`,
+    props: withProvider(withSecrets(toStoredBindingState(now), now.__secretUsers), props),
+    inputs: withProvider(withSecrets(inputsOf(now), now.__secretUsers), props),
   };
 }
 
@@ -443,22 +505,23 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
     const id = `binding-${randomUUID()}`;
     const desired = groupBindingInputsSchema.parse(inputs);
     const state = await apply(id, desired, undefined, inputs);
-    return { id, outs: withProvider(withSecrets(state, desired.__secretUsers), inputs) };
+    return { id, outs: withProvider(withSecrets(toStoredBindingState(state), desired.__secretUsers), inputs) };
   },
 
   async read(id: string, props: Record<string, unknown>) {
+    if (props[INTERRUPTED_CREATE_KEY] === true) return readInterruptedCreate(props);
     const state = loadState(props);
-    if (!managementEnabled(state.management) || state.pending) return { id, props, inputs: withProvider(withSecrets(inputsOf(state), state.__secretUsers), props) };
+    if (!managementEnabled(state.management) || state.pending) return { id, props: withProvider(withSecrets(toStoredBindingState(state), state.__secretUsers), props), inputs: withProvider(withSecrets(inputsOf(state), state.__secretUsers), props) };
     const directory = memberDirectoryFor(state.management);
     const observed = await directory.listMembers(state.target.groupId);
     const now = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
-    return { id, props: withProvider(withSecrets(now, now.__secretUsers), props), inputs: withProvider(withSecrets(inputsOf(now), now.__secretUsers), props) };
+    return { id, props: withProvider(withSecrets(toStoredBindingState(now), now.__secretUsers), props), inputs: withProvider(withSecrets(inputsOf(now), now.__secretUsers), props) };
   },
 
   async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const desired = groupBindingInputsSchema.parse(news);
     const state = await apply(id, desired, loadState(olds), news);
-    return { outs: withProvider(withSecrets(state, desired.__secretUsers), news) };
+    return { outs: withProvider(withSecrets(toStoredBindingState(state), desired.__secretUsers), news) };
   },
 
   async delete(_id: string, props: Record<string, unknown>) {

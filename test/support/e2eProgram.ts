@@ -25,6 +25,8 @@ export interface ProgramSpec {
   entraGroups?: Record<string, Record<string, unknown>>;
   /** Each: { target: <group name>, ...GroupBinding args }. */
   bindings?: Record<string, Record<string, unknown>>;
+  /** Benchmarks: this many dynamic resources that do nothing (the baseline for program cost). */
+  trivial?: number;
 }
 
 /** A stack of the e2e program pointed at a sandbox; `declare` rewrites what the program declares. */

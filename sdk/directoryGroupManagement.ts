@@ -5,7 +5,7 @@ import {
   type DirectoryGroupManagementArgs as PlainArgs,
   type ManagementRef,
 } from "../provider/management/managementSchema";
-import { providerStub, TYPE_MODULE } from "./providerStub";
+import { plainStackTraces, providerStub, TYPE_MODULE } from "./providerStub";
 
 /** Inputs of {@link DirectoryGroupManagement}; field docs in provider/management/managementSchema.ts. */
 export interface DirectoryGroupManagementArgs {
@@ -40,7 +40,12 @@ export class DirectoryGroupManagement extends pulumi.dynamic.Resource {
   public readonly ref: pulumi.Output<ManagementRef>;
 
   constructor(name: string, args: DirectoryGroupManagementArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerStub("DirectoryGroupManagement"), name, { enabled: true, ...args, directoryKey: undefined, principal: undefined }, opts, TYPE_MODULE, "DirectoryGroupManagement");
+    const restore = plainStackTraces();
+    try {
+      super(providerStub("DirectoryGroupManagement"), name, { enabled: true, ...args, directoryKey: undefined, principal: undefined }, opts, TYPE_MODULE, "DirectoryGroupManagement");
+    } finally {
+      restore();
+    }
     this.ref = pulumi.output({ google: args.google, entra: args.entra, enabled: args.enabled ?? true }).apply((plain) => {
       const parsed = directoryGroupManagementArgsSchema.safeParse(plain);
       // Invalid arguments are reported by the provider's check, naming the field; keep a usable ref meanwhile.

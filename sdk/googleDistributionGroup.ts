@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/groupSchema";
 import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
-import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
+import { plainStackTraces, providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 /** Inputs of {@link GoogleDistributionGroup}; see the fields' docs in provider/google/groupSchema.ts. */
 type PlainFields = Omit<PlainArgs, "management">;
@@ -77,14 +77,19 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
       primaryEmail: undefined,
       aliases: undefined,
     };
-    super(
-      providerStub("GoogleDistributionGroup"),
-      name,
-      { ...props, management: groupManagementRef(management, enabled, `GoogleDistributionGroup ${name}`) },
-      withDependency(opts, management),
-      TYPE_MODULE,
-      "GoogleDistributionGroup",
-    );
+    const restore = plainStackTraces();
+    try {
+      super(
+        providerStub("GoogleDistributionGroup"),
+        name,
+        { ...props, management: groupManagementRef(management, enabled, `GoogleDistributionGroup ${name}`) },
+        withDependency(opts, management),
+        TYPE_MODULE,
+        "GoogleDistributionGroup",
+      );
+    } finally {
+      restore();
+    }
     this.directoryKey = management.ref.directoryKey;
     this.directoryManagement = management;
     this.label = pulumi.output(args.email);

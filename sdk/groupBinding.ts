@@ -4,7 +4,7 @@ import { decodeMemberTable, type MemberMaps } from "../provider/membership/membe
 import { managementInput } from "./directoryGroupManagement";
 import type { EntraSecurityGroup } from "./entraSecurityGroup";
 import type { GoogleDistributionGroup } from "./googleDistributionGroup";
-import { providerStub, TYPE_MODULE } from "./providerStub";
+import { plainStackTraces, providerStub, TYPE_MODULE } from "./providerStub";
 
 /** A group a user group can be bound to. */
 export type BindableGroup = GoogleDistributionGroup | EntraSecurityGroup;
@@ -86,7 +86,12 @@ export class GroupBinding extends pulumi.dynamic.Resource {
       memberCount: undefined,
       pending: undefined,
     };
-    super(providerStub("GroupBinding"), name, props, opts, TYPE_MODULE, "GroupBinding");
+    const restore = plainStackTraces();
+    try {
+      super(providerStub("GroupBinding"), name, props, opts, TYPE_MODULE, "GroupBinding");
+    } finally {
+      restore();
+    }
     // Decoded in the program: state stores each address once (in the inputs' `members` and the table).
     const maps = this.memberTable.apply((table): MemberMaps => (typeof table === "string" ? decodeMemberTable(table) : { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {} }));
     this.members = maps.apply((m) => m.members);

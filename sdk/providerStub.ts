@@ -54,3 +54,22 @@ export function refuseImport(kind: string, name: string, opts: pulumi.CustomReso
       `To manage the existing group ${String(opts.import)}, remove import and ${supported}; see the README section "Moving an existing group under management"`,
   );
 }
+
+/**
+ * Switches stack traces to V8's own formatting until the returned function is called; a
+ * resource constructor wraps its `super(...)` in it. While registering a resource,
+ * @pulumi/pulumi records a stack trace for each of four promises per property (for its
+ * promise-leak report, `debuggablePromise`), and a program runs under source-map-support,
+ * which maps every frame of every such trace through source maps. Measured in a preview of 300
+ * groups with bindings: 40% of the program's CPU. Only the text of those recorded traces
+ * changes (positions in compiled JavaScript instead of the sources); errors thrown by the
+ * program are formatted as before.
+ */
+export function plainStackTraces(): () => void {
+  const saved = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
+  // Deleted rather than set to undefined: Node's types declare the hook as always present.
+  Reflect.deleteProperty(Error, "prepareStackTrace");
+  return () => {
+    if (saved) Object.defineProperty(Error, "prepareStackTrace", saved);
+  };
+}

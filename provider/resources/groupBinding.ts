@@ -475,6 +475,8 @@ export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
       }
     }
     const previous = previousInputsSchema.safeParse(olds).data;
+    // Kept as the create recorded it, so that later previews do not show it going away (only a pending create reads it).
+    if (previous?.members && previous.__membersAtCheck !== undefined) inputs.__membersAtCheck = previous.__membersAtCheck;
     if (located && failures.length === 0 && members !== UNKNOWN && managementEnabled(management) && Object.keys(members).length > 0) {
       if (sameAsBefore(inputs, previous)) inputs.kept = previous?.kept ?? {};
       else await previewPlan(inputs, previous, failures);

@@ -17,13 +17,14 @@
  *
  * BENCH_ONLY=noop,refresh,quota,scale runs a subset. Defaults finish in about 10 minutes on 2 cores.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as sinon from "sinon";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { Quota } from "../../provider/sandbox/google/quota";
 import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
+import { ensureEngine } from "../support/pulumiCli";
 import { googleMembers } from "../support/sandboxViews";
 
 const BIG = Number(process.env.BENCH_BIG_MEMBERS ?? 7000);
@@ -199,20 +200,36 @@ interface ProgramStats {
   seconds: number;
   maxRssKb: number;
   cpuMs: number;
+  /** CPU seconds of the CLI process itself (the engine), when /usr/bin/time is there to count it. */
+  engineCpu?: number;
+}
+
+/** A `pulumi` first on PATH that runs the real one under /usr/bin/time, appending "user system" CPU seconds to `file`. */
+function timedCli(file: string): string | undefined {
+  if (!existsSync("/usr/bin/time")) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), "group-export-timed-cli-"));
+  writeFileSync(join(dir, "pulumi"), `#!/bin/sh\nexec /usr/bin/time -a -o '${file}' -f '%U %S' '${join(ensureEngine(), "pulumi")}' "$@"\n`);
+  chmodSync(join(dir, "pulumi"), 0o755);
+  return dir;
 }
 
 /** Runs `pulumi preview`, returning its wall time and the program process's peak memory and CPU. */
-async function previewStats(stack: E2eStack, statsFile: string): Promise<ProgramStats> {
+async function previewStats(stack: E2eStack, statsFile: string, cliFile: string): Promise<ProgramStats> {
   writeFileSync(statsFile, "");
+  writeFileSync(cliFile, "");
   const run = await timed(() => ok("preview", stack.workspace.preview("--expect-no-changes")));
   const lines = readFileSync(statsFile, "utf8").trim().split("\n").filter(Boolean);
   if (lines.length === 0) throw new Error("the program wrote no stats");
   const stats = JSON.parse(lines[lines.length - 1]) as { maxRssKb: number; cpuMs: number };
-  return { seconds: run.seconds, ...stats };
+  const cli = /([\d.]+) ([\d.]+)\s*$/.exec(readFileSync(cliFile, "utf8"));
+  return { seconds: run.seconds, ...stats, ...(cli ? { engineCpu: Number(cli[1]) + Number(cli[2]) } : {}) };
 }
 
 async function programScale(): Promise<void> {
-  const statsFile = join(mkdtempSync(join(tmpdir(), "group-export-bench-")), "stats.jsonl");
+  const statsDir = mkdtempSync(join(tmpdir(), "group-export-bench-"));
+  const statsFile = join(statsDir, "stats.jsonl");
+  const cliFile = join(statsDir, "cli.txt");
+  const cliDir = timedCli(cliFile);
   const list = users(1);
   const sandbox = await startSandbox({ google: { domains: ["example.com"], users: list.map((primaryEmail) => ({ primaryEmail })) }, googleBehaviour: { quotaPerMinute: UNLIMITED } });
   try {
@@ -225,14 +242,21 @@ async function programScale(): Promise<void> {
         stack.workspace.setEnv("GROUP_EXPORT_PROGRAM_STATS", statsFile);
         await ok(`up of ${n}`, stack.workspace.up());
       }
+      if (process.env.BENCH_PROFILE_HOOK) {
+        // Diagnosis: BENCH_PROFILE_HOOK=<a --require script> loads it into every node process of the previews (program, provider).
+        for (const stack of [groups, trivial]) stack.workspace.setEnv("NODE_OPTIONS", `--require ${process.env.BENCH_PROFILE_HOOK}`);
+        for (const [stack, dir] of [[groups, "groups"], [trivial, "trivial"]] as const) stack.workspace.setEnv("PROFHOOK_DIR", `${process.env.BENCH_PROFILE_DIR}/${dir}`);
+      }
+      if (cliDir) for (const stack of [groups, trivial]) stack.workspace.setEnv("PATH", `${cliDir}:${stack.workspace.environment().PATH}`);
       // Alternated, the median of three: the machine is shared.
       const runs: { groups: ProgramStats; trivial: ProgramStats }[] = [];
-      for (let i = 0; i < 3; i++) runs.push({ groups: await previewStats(groups, statsFile), trivial: await previewStats(trivial, statsFile) });
+      for (let i = 0; i < 3; i++) runs.push({ groups: await previewStats(groups, statsFile, cliFile), trivial: await previewStats(trivial, statsFile, cliFile) });
       const median = (pick: (s: ProgramStats) => number, side: "groups" | "trivial") => runs.map((r) => pick(r[side])).sort((a, b) => a - b)[1];
       for (const [label, pick, unit] of [
         ["wall time", (s: ProgramStats) => s.seconds, "s"],
         ["program peak memory", (s: ProgramStats) => s.maxRssKb / 1024, "MB"],
         ["program CPU", (s: ProgramStats) => s.cpuMs / 1000, "s"],
+        ...(cliDir ? ([["CLI (engine) CPU", (s: ProgramStats) => s.engineCpu ?? 0, "s"]] as const) : []),
       ] as const) {
         const value = median(pick, "groups");
         const baseline = median(pick, "trivial");

@@ -5,7 +5,7 @@ import {
   type DirectoryGroupManagementArgs as PlainArgs,
   type ManagementRef,
 } from "../provider/management/managementSchema";
-import { plainStackTraces, providerStub, TYPE_MODULE } from "./providerStub";
+import { withoutRecordedStackTraces, providerStub, TYPE_MODULE } from "./providerStub";
 
 /** Inputs of {@link DirectoryGroupManagement}; field docs in provider/management/managementSchema.ts. */
 export interface DirectoryGroupManagementArgs {
@@ -40,7 +40,7 @@ export class DirectoryGroupManagement extends pulumi.dynamic.Resource {
   public readonly ref: pulumi.Output<ManagementRef>;
 
   constructor(name: string, args: DirectoryGroupManagementArgs, opts?: pulumi.CustomResourceOptions) {
-    const restore = plainStackTraces();
+    const restore = withoutRecordedStackTraces();
     try {
       super(providerStub("DirectoryGroupManagement"), name, { enabled: true, ...args, directoryKey: undefined, principal: undefined }, opts, TYPE_MODULE, "DirectoryGroupManagement");
     } finally {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EntraSecurityGroupArgs as PlainArgs, EntraSecurityGroupState } from "../provider/entra/securityGroupSchema";
 import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
-import { plainStackTraces, providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
+import { withoutRecordedStackTraces, providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 type PlainFields = Omit<PlainArgs, "management">;
 /** Inputs of {@link EntraSecurityGroup}; field docs in provider/entra/securityGroupSchema.ts. */
@@ -49,7 +49,7 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
     refuseImport("EntraSecurityGroup", name, opts, 'declare the group with adoptId: "<its object id>" (or by its exact display name, which takes it over)');
     const { management, enabled, ...rest } = args;
     const props = { description: undefined, mailNickname: undefined, ...rest, pulumiName: name, management: groupManagementRef(management, enabled, `EntraSecurityGroup ${name}`), groupId: undefined, origin: undefined, adoption: undefined };
-    const restore = plainStackTraces();
+    const restore = withoutRecordedStackTraces();
     try {
       super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
     } finally {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/groupSchema";
 import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
-import { plainStackTraces, providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
+import { withoutRecordedStackTraces, providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 /** Inputs of {@link GoogleDistributionGroup}; see the fields' docs in provider/google/groupSchema.ts. */
 type PlainFields = Omit<PlainArgs, "management">;
@@ -77,7 +77,7 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
       primaryEmail: undefined,
       aliases: undefined,
     };
-    const restore = plainStackTraces();
+    const restore = withoutRecordedStackTraces();
     try {
       super(
         providerStub("GoogleDistributionGroup"),

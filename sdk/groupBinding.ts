@@ -4,7 +4,7 @@ import { decodeMemberTable, type MemberMaps } from "../provider/membership/membe
 import { managementInput } from "./directoryGroupManagement";
 import type { EntraSecurityGroup } from "./entraSecurityGroup";
 import type { GoogleDistributionGroup } from "./googleDistributionGroup";
-import { plainStackTraces, providerStub, TYPE_MODULE } from "./providerStub";
+import { withoutRecordedStackTraces, providerStub, TYPE_MODULE } from "./providerStub";
 
 /** A group a user group can be bound to. */
 export type BindableGroup = GoogleDistributionGroup | EntraSecurityGroup;
@@ -86,7 +86,7 @@ export class GroupBinding extends pulumi.dynamic.Resource {
       memberCount: undefined,
       pending: undefined,
     };
-    const restore = plainStackTraces();
+    const restore = withoutRecordedStackTraces();
     try {
       super(providerStub("GroupBinding"), name, props, opts, TYPE_MODULE, "GroupBinding");
     } finally {

@@ -6,6 +6,13 @@
 //   group-export:googleDomains     the Workspace customer's domains, comma-separated (exports to Google)
 //   group-export:googleCustomerId  optional: the customer id (default: that of the admin)
 //   group-export:entraTenantId     the Entra tenant id (exports to Entra ID)
+//   group-export:source            groupsFile (default) or jumpcloud: the user groups JumpCloud binds
+//                                  to its Google Workspace / Microsoft 365 directories (README.md,
+//                                  "JumpCloud as the source"; its key: groupExport:jumpcloudApiKeyFile)
+//   group-export:jumpcloudGoogleDirectory / jumpcloudOffice365Directory
+//                                  which JumpCloud directory (id or name), when it has several
+//   group-export:jumpcloudOnMissingEmail
+//                                  fail (default) or skip: a group bound to Google without an email
 //
 // Credentials are NOT configured here: see README.md, "Credentials" (groupExport:* settings).
 "use strict";
@@ -30,19 +37,41 @@ if (domains.length === 0 && !tenantId) {
   throw new Error("no directory configured: set group-export:googleDomains (Google Workspace) and/or group-export:entraTenantId (Entra ID), e.g. `pulumi config set googleDomains example.com`");
 }
 
-let groups;
-try {
-  groups = sdk.UserGroupExport.fromGroupsFile("groups", {
-    groupsFile,
-    google: domains.length > 0 ? { domains, ...(customerId ? { customerId } : {}) } : undefined,
-    entra: tenantId ? { tenantId } : undefined,
-  });
-} catch (error) {
-  // A bad groups file: show only its problems (file:line:column: field: message. Fix: ...), not a stack trace.
-  if (error instanceof sdk.GroupsFileError) throw new pulumi.RunError(error.message);
-  throw error;
+const source = config.get("source") || "groupsFile";
+if (source !== "groupsFile" && source !== "jumpcloud") {
+  throw new Error(`group-export:source is "${source}": use groupsFile (the default) or jumpcloud`);
+}
+const directories = {
+  google: domains.length > 0 ? { domains, ...(customerId ? { customerId } : {}) } : undefined,
+  entra: tenantId ? { tenantId } : undefined,
+};
+
+function outputs(groups) {
+  return {
+    googleGroups: Object.fromEntries(Object.entries(groups.googleGroups).map(([name, g]) => [name, { email: g.email, origin: g.origin }])),
+    entraGroups: Object.fromEntries(Object.entries(groups.entraGroups).map(([name, g]) => [name, { id: g.groupId, origin: g.origin }])),
+    memberCounts: Object.fromEntries(Object.entries(groups.bindings).map(([name, b]) => [name, b.memberCount])),
+  };
 }
 
-exports.googleGroups = Object.fromEntries(Object.entries(groups.googleGroups).map(([name, g]) => [name, { email: g.email, origin: g.origin }]));
-exports.entraGroups = Object.fromEntries(Object.entries(groups.entraGroups).map(([name, g]) => [name, { id: g.groupId, origin: g.origin }]));
-exports.memberCounts = Object.fromEntries(Object.entries(groups.bindings).map(([name, b]) => [name, b.memberCount]));
+// The program is an async function: JumpCloud is read (read-only) when it runs.
+module.exports = async () => {
+  try {
+    if (source === "jumpcloud") {
+      const onMissingEmail = config.get("jumpcloudOnMissingEmail");
+      return outputs(await sdk.UserGroupExport.fromJumpCloud("groups", {
+        ...directories,
+        jumpcloud: {
+          googleDirectory: config.get("jumpcloudGoogleDirectory"),
+          office365Directory: config.get("jumpcloudOffice365Directory"),
+          ...(onMissingEmail ? { onMissingEmail } : {}),
+        },
+      }));
+    }
+    return outputs(sdk.UserGroupExport.fromGroupsFile("groups", { groupsFile, ...directories }));
+  } catch (error) {
+    // A bad groups file or a JumpCloud problem: show only the problems and their fixes, not a stack trace.
+    if (error instanceof sdk.GroupsFileError || error instanceof sdk.JumpCloudSourceError || error instanceof sdk.JumpCloudApiError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+};

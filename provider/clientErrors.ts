@@ -40,7 +40,7 @@ export class PermissionError extends Error {
 /** Throttling that outlasted every retry: a rate limit, not a missing permission. */
 export class RateLimitError extends Error {
   constructor(
-    readonly service: "Google" | "Entra",
+    readonly service: "Google" | "Entra" | "JumpCloud",
     operation: string,
     detail: string,
     advice: string,

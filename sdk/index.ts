@@ -11,3 +11,7 @@ export {
   readGroupsFile, parseGroupsYaml, parseGroupsCsv, groupsForDirectories, formatProblem, GroupsFileError,
   type GroupsFileProblem, type ParsedGroupsFile, type GroupsFileGroup,
 } from "./groupsFile";
+export {
+  readJumpCloudGroups, jumpCloudSettings, JumpCloudSourceError, JumpCloudApiError, JumpCloudClient, type JumpCloudSettings,
+  type JumpCloudSourceArgs, type JumpCloudGroups,
+} from "./jumpcloudSource";

@@ -4,6 +4,7 @@ import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
 import { GroupBinding } from "./groupBinding";
 import { groupsForDirectories, readGroupsFile } from "./groupsFile";
+import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource";
 
 /** One source user group and where it goes. */
 export interface ExportedUserGroup {
@@ -113,5 +114,25 @@ export class UserGroupExport extends pulumi.ComponentResource {
     const { groupsFile, ...directories } = args;
     const userGroups = groupsForDirectories(readGroupsFile(groupsFile), { google: directories.google !== undefined, entra: directories.entra !== undefined });
     return new UserGroupExport(name, { ...directories, userGroups }, opts);
+  }
+
+  /**
+   * The user groups JumpCloud binds to the directories given (read-only, when the program
+   * runs; see readJumpCloudGroups), exported to them. Groups left out are said as warnings at
+   * preview; a group bound to Google Workspace without an email fails the preview unless
+   * `jumpcloud.onMissingEmail` is "skip".
+   *
+   * @example
+   * export = async () => {
+   *   const groups = await UserGroupExport.fromJumpCloud("groups", { google: { domains: ["example.com"] }, jumpcloud: { apiKeyFile: "/secure/jumpcloud.key" } });
+   *   return { groups: Object.keys(groups.bindings) };
+   * };
+   */
+  static async fromJumpCloud(name: string, args: Omit<UserGroupExportArgs, "userGroups"> & { jumpcloud?: JumpCloudSourceArgs }, opts?: pulumi.ComponentResourceOptions): Promise<UserGroupExport> {
+    const { jumpcloud, ...directories } = args;
+    const source = await readJumpCloudGroups(jumpcloud ?? {}, { google: directories.google !== undefined, entra: directories.entra !== undefined });
+    for (const warning of source.warnings) void pulumi.log.warn(warning);
+    for (const note of source.notes) void pulumi.log.info(note);
+    return new UserGroupExport(name, { ...directories, userGroups: source.userGroups }, opts);
   }
 }

@@ -3,7 +3,7 @@ import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors"
 import { directoryLimiter, type QuotaLimiter } from "../limiter";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
 import { recentlyCreated, recordCreated } from "../management/runRegistry";
-import { decodeBatch, encodeBatch, GOOGLE_BATCH_MAX, type BatchCall, type BatchReply } from "./batch";
+import { decodeBatch, encodeBatch, GOOGLE_BATCH_MAX, type BatchCall, type BatchReply } from "./batchClient";
 import { delegatedAuth, type DelegatedAuthClient } from "./delegatedAuth";
 import { describeGoogleRequest, guardGoogleWrites, googlePermissionError } from "./requestPolicy";
 import type { GoogleSettings } from "../settings";

@@ -7,13 +7,13 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { startSandbox, type SandboxOptions } from "./server";
+import { startSandbox, type SandboxOptions } from "./index";
 
 const USAGE = `Usage: group-export-sandbox [--port N] [--seed FILE] [--state FILE]
 
   --port N      port on 127.0.0.1 (default: a free one)
   --seed FILE   JSON seed: { "google": { "domains": [...], "users": [...], "groups": [...] },
-                "entra": { ... } } (the format of the state file and of GET /__sandbox/google)
+                "entra": { ... }, "jumpcloud": { ... } } (the format of the state file and of GET /__sandbox/google)
   --state FILE  keep the directories in FILE: loaded at start if it exists (it wins over
                 --seed), written back after every change and on exit
 `;
@@ -33,8 +33,8 @@ async function main(): Promise<void> {
   }
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}\n\n${USAGE}`);
-  const seed = values.seed ? (JSON.parse(readFileSync(values.seed, "utf8")) as Pick<SandboxOptions, "google" | "entra">) : {};
-  const sandbox = await startSandbox({ port, google: seed.google, entra: seed.entra, stateFile: values.state });
+  const seed = values.seed ? (JSON.parse(readFileSync(values.seed, "utf8")) as Pick<SandboxOptions, "google" | "entra" | "jumpcloud">) : {};
+  const sandbox = await startSandbox({ port, google: seed.google, entra: seed.entra, jumpcloud: seed.jumpcloud, stateFile: values.state });
 
   const lines = [
     `Sandbox listening on ${sandbox.url} (Ctrl-C to stop).`,
@@ -45,6 +45,9 @@ async function main(): Promise<void> {
     "",
     "# In the stack's directory:",
     ...Object.entries(sandbox.providerConfig()).map(([key, { value, secret }]) => `pulumi config set ${secret ? "--secret " : ""}${key} ${shellQuote(value)}`),
+    "",
+    "# To read user groups from the sandbox's JumpCloud (the root project: pulumi config set source jumpcloud):",
+    ...Object.entries(sandbox.jumpcloud.programConfig()).map(([key, { value }]) => `pulumi config set ${key} ${shellQuote(value)}`),
     "",
   ];
   process.stdout.write(lines.join("\n"));

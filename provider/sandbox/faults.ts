@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 
 /** Which emulated service a request belongs to. */
-export type SandboxApi = "google" | "entra";
+export type SandboxApi = "google" | "entra" | "jumpcloud";
 
 /**
  * A fault injected on demand: the next `count` matching requests (default: all, until

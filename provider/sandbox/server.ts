@@ -8,9 +8,12 @@ import { EntraSandbox, type EntraBehaviour, type SandboxEntra } from "./entra/en
 import type { EntraTenant, EntraTenantSeed } from "./entra/tenant";
 import { Faults, type FaultRule } from "./faults";
 import { GoogleSandbox, type GoogleBehaviour, type SandboxGoogle } from "./google/googleSandbox";
+import { JumpCloudSandbox, type SandboxJumpCloud } from "./jumpcloud/jumpcloudSandbox";
+import type { JumpCloudOrg, JumpCloudOrgSeed } from "./jumpcloud/org";
 import type { GoogleTenant, GoogleTenantSeed } from "./google/tenant";
 import { Loopback } from "./loopback";
 import { SandboxStateFile } from "./stateFile";
+import type { ProviderStackConfig } from "./stackConfig";
 import { generateSandboxTls, type SandboxTls } from "./tls";
 
 export interface SandboxOptions {
@@ -29,12 +32,12 @@ export interface SandboxOptions {
   entra?: EntraTenantSeed;
   /** Replication lag of the Entra emulator (adjustable later through `sandbox.entra`). */
   entraBehaviour?: Partial<EntraBehaviour>;
+  /** The JumpCloud organisation to start with (default: none of anything, a random API key). */
+  jumpcloud?: JumpCloudOrgSeed;
   /** A JSON file of the directories: loaded at start if it exists (it wins over the seeds), written back on change and on close. */
   stateFile?: string;
 }
 
-/** Stack configuration (key -> value, secret) that points the provider at this sandbox. */
-export type ProviderStackConfig = Record<string, { value: string; secret: boolean }>;
 
 /** A running sandbox: its address, trust material, tenants and request counters. */
 export interface Sandbox {
@@ -48,6 +51,10 @@ export interface Sandbox {
   entra: SandboxEntra;
   /** Replaces the Entra tenant (seeding); returns the parsed tenant. */
   seedEntra(seed: EntraTenantSeed): EntraTenant;
+  /** The JumpCloud organisation (a source of user groups). */
+  jumpcloud: SandboxJumpCloud;
+  /** Replaces the JumpCloud organisation (seeding); returns the parsed organisation. */
+  seedJumpCloud(seed: JumpCloudOrgSeed): JumpCloudOrg;
   /** Fault injection: throttling, quota errors, 5xx, connection resets, latency. */
   faults: Faults;
   /** Requests served, keyed by "METHOD /route/pattern"; inner calls of a batch by "BATCH-ITEM METHOD /route/pattern". */
@@ -77,6 +84,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const entra = new EntraSandbox(options.entra, options.entraBehaviour);
   stateFile?.register("entra", { dump: () => entra.tenant, load: (saved) => entra.seed(saved as EntraTenantSeed) });
   entra.onSeed = () => stateFile?.scheduleSave();
+  const jumpcloud = new JumpCloudSandbox(options.jumpcloud);
+  stateFile?.register("jumpcloud", { dump: () => jumpcloud.org, load: (saved) => jumpcloud.seed(saved as JumpCloudOrgSeed) });
+  jumpcloud.onSeed = () => stateFile?.scheduleSave();
 
   const app = express();
   app.use(express.json({ limit: "10mb" }));
@@ -93,6 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (stateFile) app.use(stateFile.middleware());
   google.mount(app, faults, loopback);
   entra.mount(app, faults, loopback);
+  jumpcloud.mount(app, faults);
   app.post("/__sandbox/faults", (req, res) => {
     faults.add(req.body as FaultRule);
     res.json(faults.list());
@@ -117,6 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   loopback.listening(port);
   const googleHandle = google.handle(url, dir);
   const entraHandle = entra.handle(url, dir);
+  const jumpcloudHandle = jumpcloud.handle(url, dir);
 
   const sandbox: Sandbox = {
     url,
@@ -127,6 +139,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     seedGoogle: (seed) => google.seed(seed),
     entra: entraHandle,
     seedEntra: (seed) => entra.seed(seed),
+    jumpcloud: jumpcloudHandle,
+    seedJumpCloud: (seed) => jumpcloud.seed(seed),
     requestCounts: () => Object.fromEntries(counts),
     resetRequestCounts: () => counts.clear(),
     providerConfig: () => ({

@@ -3,11 +3,35 @@
  * runs the repository's root project (Pulumi.yaml: export groups.yaml to the configured
  * directories) with a real `pulumi up`, and shows what the sandbox's directories hold
  * afterwards. No credentials, no network, nothing written outside temporary folders.
+ * `SOURCE=jumpcloud npm run demo`: the same groups, held by the sandbox's JumpCloud
+ * organisation (bound to its Google Workspace and Microsoft 365 directories), are read from
+ * there instead (`group-export:source jumpcloud`).
  */
 import { join } from "node:path";
 import { startSandbox } from "../../provider/sandbox";
 import { REPO_ROOT } from "../support/pulumiCli";
+import { readGroupsFile } from "../../sdk/groupsFile";
 import { RootProjectStack, usersOf } from "../support/rootProject";
+
+const jumpcloud = process.env.SOURCE === "jumpcloud";
+
+/** A JumpCloud organisation holding a groups file's groups, each bound to the directories it is exported to. */
+function jumpCloudOrgOf(groupsFile: string, users: string[]) {
+  return {
+    directories: [
+      { name: "Google Workspace", type: "g_suite" as const },
+      { name: "Microsoft 365", type: "office_365" as const },
+    ],
+    users: users.map((email) => ({ email })),
+    userGroups: readGroupsFile(groupsFile).groups.map(({ group }) => ({
+      name: group.name,
+      description: group.description,
+      email: group.email,
+      members: group.users as string[],
+      boundTo: (group.exportTo ?? ["google", "entra"]).map((d) => (d === "google" ? "Google Workspace" : "Microsoft 365")),
+    })),
+  };
+}
 
 async function main(): Promise<void> {
   const groupsFile = process.env.GROUPS_FILE ?? join(REPO_ROOT, "groups.yaml");
@@ -16,10 +40,12 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({
     google: { domains, admins: [`admin@${domains[0]}`], users: users.map((primaryEmail) => ({ primaryEmail })) },
     entra: { users: users.map((userPrincipalName) => ({ userPrincipalName })) },
+    ...(jumpcloud ? { jumpcloud: jumpCloudOrgOf(groupsFile, users) } : {}),
   });
   const stack = await RootProjectStack.create(sandbox, "demo", { groupsFile, googleDomains: domains.join(","), entraTenantId: sandbox.entra.tenantId });
+  if (jumpcloud) await stack.workspace.setConfig({ "group-export:source": { value: "jumpcloud", secret: false }, ...sandbox.jumpcloud.programConfig() });
   try {
-    console.log(`sandbox listening on ${sandbox.url}; exporting ${groupsFile}`);
+    console.log(`sandbox listening on ${sandbox.url}; exporting ${jumpcloud ? `the user groups of its JumpCloud organisation (seeded from ${groupsFile})` : groupsFile}`);
     const up = await stack.workspace.up();
     process.stdout.write(up.output);
     if (up.code !== 0) throw new Error(`pulumi up failed (exit ${up.code})`);

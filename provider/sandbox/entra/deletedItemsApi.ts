@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from "express";
 import type { EntraDirectory } from "./directory";
-import { sendGraphJson } from "./errors";
+import { sendGraphJson } from "./graphErrorResponses";
 import { requestOrigin } from "./identity";
 import { project, sendCollection, sendEntity } from "./odata";
 import { allow, ALLOWED_ROLES } from "./permissions";

@@ -1,5 +1,5 @@
-import { Propagation } from "../google/propagation";
-import { GraphError, GRAPH_MESSAGES } from "./errors";
+import { Propagation } from "../propagation";
+import { GraphError, GRAPH_MESSAGES } from "./graphErrorResponses";
 import { entraTenantSchema, type EntraContact, type EntraDevice, type EntraGroup, type EntraServicePrincipal, type EntraTenant, type EntraTenantSeed, type EntraUser } from "./tenant";
 
 /** A directory object with its kind: what `members`, `owners` and `@odata.id` references point at. */

@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler } from "express";
 import { deletedItemsApi } from "./deletedItemsApi";
 import type { EntraDirectory } from "./directory";
-import { GraphError, graphErrorHandler, graphRequestIds } from "./errors";
+import { GraphError, graphErrorHandler, graphRequestIds } from "./graphErrorResponses";
 import { groupsApi } from "./groupsApi";
 import type { EntraIdentity } from "./identity";
 import { membersApi } from "./membersApi";

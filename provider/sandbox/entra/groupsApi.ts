@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Router, type Request, type Response } from "express";
 import type { EntraDirectory } from "./directory";
-import { GraphError, GRAPH_MESSAGES } from "./errors";
+import { GraphError, GRAPH_MESSAGES } from "./graphErrorResponses";
 import { requestOrigin } from "./identity";
 import { isExchangeManaged, MAX_LINK_CHANGES, resolveNewLinks } from "./membersApi";
 import { sendCollection, sendCount, sendEntity } from "./odata";

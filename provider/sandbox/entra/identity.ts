@@ -2,7 +2,7 @@ import { createHash, createPublicKey, generateKeyPair, randomUUID, X509Certifica
 import { promisify } from "node:util";
 import { Router, type NextFunction, type Request, type Response } from "express";
 import { decodeJwt, decodeProtectedHeader, errors, exportJWK, jwtVerify, SignJWT, type JWTPayload } from "jose";
-import { AadError, GraphError, sendAadError } from "./errors";
+import { AadError, GraphError, sendAadError } from "./graphErrorResponses";
 import { SANDBOX_OIDC_ISSUER, SANDBOX_OIDC_SUBJECT, TOKEN_EXCHANGE_AUDIENCE, type EntraApp, type EntraTenant } from "./tenant";
 
 /** Microsoft Graph's resource URI and application id; either may name it in a scope. */

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from "express";
 import type { DirectoryObject, DirectoryObjectKind, EntraDirectory } from "./directory";
-import { GraphError, GRAPH_MESSAGES } from "./errors";
+import { GraphError, GRAPH_MESSAGES } from "./graphErrorResponses";
 import { sendCollection, sendCount } from "./odata";
 import { allow, ALLOWED_ROLES } from "./permissions";
 import { directoryObjectResource, resourceOfKind } from "./resources";

@@ -1,5 +1,5 @@
 import type { Request, Response } from "express";
-import { GraphError, GRAPH_MESSAGES, sendGraphJson } from "./errors";
+import { GraphError, GRAPH_MESSAGES, sendGraphJson } from "./graphErrorResponses";
 import { requestOrigin } from "./identity";
 
 /** A value a filter can compare: scalars, or a collection for `any` lambdas. */

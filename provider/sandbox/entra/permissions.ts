@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { GraphError, GRAPH_MESSAGES } from "./errors";
+import { GraphError, GRAPH_MESSAGES } from "./graphErrorResponses";
 import type { GraphCaller } from "./identity";
 import type { GraphPermission } from "./tenant";
 

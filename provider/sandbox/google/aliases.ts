@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import { lookupGroup, type GoogleContext } from "./context";
-import { googleErrors, sendGoogleError } from "./errors";
+import { googleErrors, sendGoogleError } from "./googleErrorResponses";
 import { allowScopes } from "./oauth";
 import { aliasResource, listResource } from "./resources";
 import { ACCEPTED_SCOPES } from "./scopes";

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
-import { googleErrors } from "./errors";
-import type { Propagation } from "./propagation";
+import { googleErrors } from "./googleErrorResponses";
+import type { Propagation } from "../propagation";
 import { findGoogleGroup, findGoogleUser, inCustomerDomains, type GoogleTenant, type SandboxGoogleGroup, type SandboxGoogleMember, type SandboxGoogleUser } from "./tenant";
 
 /** What every Google route needs: the current tenant (reseeding replaces it) and its read lag. */

@@ -4,10 +4,10 @@ import type { Express, Response } from "express";
 import { z } from "zod";
 import type { Faults } from "../faults";
 import type { Loopback } from "../loopback";
-import { directoryBatch } from "./batch";
+import { directoryBatch } from "./batchEndpoint";
 import type { GoogleContext } from "./context";
 import { directoryApi } from "./directoryApi";
-import { renderGoogleFault } from "./errors";
+import { renderGoogleFault } from "./googleErrorResponses";
 import {
   defaultIamPolicy,
   federatedPrincipal,
@@ -19,10 +19,10 @@ import {
 } from "./federation";
 import { groupsSettingsApi } from "./groupsSettingsApi";
 import { GoogleOAuth, type GoogleServiceAccountKey } from "./oauth";
-import { Propagation } from "./propagation";
+import { Propagation } from "../propagation";
 import { DEFAULT_QUERIES_PER_MINUTE, Quota } from "./quota";
 import { deleteGoogleGroup, deleteGoogleUser, findGoogleGroup, findGoogleUser, googleTenantSchema, type GoogleTenant, type GoogleTenantSeed } from "./tenant";
-import type { ProviderStackConfig } from "../server";
+import type { ProviderStackConfig } from "../stackConfig";
 
 /** Run-time behaviours of the Google emulator; also the body of /__sandbox/google/behaviour. */
 export const googleBehaviourSchema = z.object({

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from "express";
 import { listDomain, lookupGroup, pageOf, queryMatcher, queryOf, sendResource, visibleMembers, type GoogleContext } from "./context";
-import { googleErrors, sendGoogleError } from "./errors";
+import { googleErrors, sendGoogleError } from "./googleErrorResponses";
 import { allowScopes } from "./oauth";
 import { groupResource, listResource } from "./resources";
 import { ACCEPTED_SCOPES } from "./scopes";

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { lookupGroup, queryOf, type GoogleContext } from "./context";
-import { sendGoogleError } from "./errors";
+import { sendGoogleError } from "./googleErrorResponses";
 import { allowScopes } from "./oauth";
 import { ACCEPTED_SCOPES } from "./scopes";
 import { GROUP_SETTINGS_DEFAULTS, groupSettingsPatchSchema, type GroupSettings } from "./settingsSchema";

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from "express";
 import { lookupGroup, pageOf, queryOf, sendResource, visibleMembers, type GoogleContext } from "./context";
-import { googleErrors, sendGoogleError } from "./errors";
+import { googleErrors, sendGoogleError } from "./googleErrorResponses";
 import { allowScopes } from "./oauth";
 import { listResource, memberResource, suspendedUserIds } from "./resources";
 import { ACCEPTED_SCOPES } from "./scopes";

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:cry
 import type { NextFunction, Request, Response } from "express";
 import { compactVerify, decodeJwt, decodeProtectedHeader } from "jose";
 import { findGoogleUser, type GoogleTenant } from "./tenant";
-import { sendGoogleError } from "./errors";
+import { sendGoogleError } from "./googleErrorResponses";
 
 /** The audience google-auth-library puts in every service-account assertion. */
 const GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token";

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { googleErrors } from "./errors";
+import { googleErrors } from "./googleErrorResponses";
 import { grantOf } from "./oauth";
 
 /** Google's documented default for the Directory API: queries per minute per user. */

@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import { listDomain, lookupUser, pageOf, queryMatcher, queryOf, sendResource, type GoogleContext } from "./context";
-import { googleErrors } from "./errors";
+import { googleErrors } from "./googleErrorResponses";
 import { allowScopes } from "./oauth";
 import { listResource, userResource } from "./resources";
 import { ACCEPTED_SCOPES } from "./scopes";

@@ -3,7 +3,7 @@ import { STATUS_CODES } from "node:http";
 import express, { type Request, type RequestHandler, type Response } from "express";
 import type { InnerReply, Loopback } from "../loopback";
 import { boundaryOf, formatHttpResponse, formatMultipart, parseHttpRequest, parseMultipart, type MimePart } from "../multipart";
-import { googleErrorBody, sendGoogleError } from "./errors";
+import { googleErrorBody, sendGoogleError } from "./googleErrorResponses";
 
 /** Google's limit on calls in one batch request. */
 export const MAX_BATCH_CALLS = 1000;

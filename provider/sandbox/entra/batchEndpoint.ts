@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import type { Loopback } from "../loopback";
-import { GraphError, sendGraphJson } from "./errors";
+import { GraphError, sendGraphJson } from "./graphErrorResponses";
 
 /** Most requests one JSON batch may hold. */
 export const MAX_BATCH_REQUESTS = 20;

@@ -15,7 +15,7 @@
  *   "100,300"; the issue's sizes are "100,300,1000"): wall time and the program process's
  *   peak memory and CPU.
  *
- * BENCH_ONLY=noop,refresh,quota,scale runs a subset. Defaults finish in about 10 minutes on 2 cores.
+ * BENCH_PARTS=noop,refresh,quota,scale runs a subset. Defaults finish in about 10 minutes on 2 cores.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,7 +31,7 @@ const BIG = Number(process.env.BENCH_BIG_MEMBERS ?? 7000);
 const QUOTA_GROUPS = Number(process.env.BENCH_QUOTA_GROUPS ?? 30);
 const QUOTA = Number(process.env.BENCH_QUOTA ?? 300);
 const SCALE = (process.env.BENCH_SCALE ?? "100,300").split(",").map(Number);
-const ONLY = new Set((process.env.BENCH_ONLY ?? "noop,refresh,quota,scale").split(","));
+const ONLY = new Set((process.env.BENCH_PARTS ?? "noop,refresh,quota,scale").split(","));
 /** The provider's and the sandbox's Google quota where a part does not measure the quota. */
 const UNLIMITED = 1_000_000;
 

@@ -1,10 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { configureContext } from "./context";
+import { watchEngineOnce } from "./engineWatchdog";
 import { directoryGroupManagementProvider } from "./resources/directoryGroupManagement";
 import { entraSecurityGroupProvider } from "./resources/entraSecurityGroup";
 import { googleDistributionGroupProvider } from "./resources/googleDistributionGroup";
 import { groupBindingProvider } from "./resources/groupBinding";
-import { watchEngineOnce } from "./engineWatchdog";
-import { setStackConfig } from "./settings";
 
 /**
  * Entry point of the code that runs inside Pulumi's dynamic-provider process. The SDK's
@@ -25,9 +25,9 @@ export function resourceProvider(kind: ResourceKind): pulumi.dynamic.ResourcePro
   return providers[kind];
 }
 
-/** Receives the stack config (credentials, endpoints) from the dynamic-provider host. */
+/** Receives the stack config (credentials, endpoints) from the dynamic-provider host: builds (or re-reads) the provider context. */
 export function configure(req: pulumi.dynamic.ConfigureRequest): void {
   // Once per process: a provider whose engine was killed stops instead of writing on.
   watchEngineOnce();
-  setStackConfig(req.config);
+  configureContext(req.config);
 }

@@ -256,19 +256,22 @@ export class QuotaLimiter {
   }
 }
 
-const limiters = new Map<string, QuotaLimiter>();
-
 /**
- * The limiter of one directory and principal (e.g. `google:<service account> as <admin>`),
- * made on first use; later settings change its budgets, not what it already spent.
+ * The limiters of one provider process, one per directory and principal (e.g. `google:<service
+ * account> as <admin>`), made on first use; later settings change a limiter's budgets, not
+ * what it already spent. Held by the provider context.
  */
-export function directoryLimiter(key: string, options: LimiterOptions): QuotaLimiter {
-  let limiter = limiters.get(key);
-  if (!limiter) {
-    limiter = new QuotaLimiter(options);
-    limiters.set(key, limiter);
-  } else {
-    limiter.configure(options.budgets, options.maxConcurrent);
+export class Limiters {
+  private readonly byKey = new Map<string, QuotaLimiter>();
+
+  get(key: string, options: LimiterOptions): QuotaLimiter {
+    let limiter = this.byKey.get(key);
+    if (!limiter) {
+      limiter = new QuotaLimiter(options);
+      this.byKey.set(key, limiter);
+    } else {
+      limiter.configure(options.budgets, options.maxConcurrent);
+    }
+    return limiter;
   }
-  return limiter;
 }

@@ -51,7 +51,7 @@ export interface GoogleSettings {
   /**
    * Root URL of the Google APIs (the sandbox's, in tests); undefined means Google's. For an
    * external account it also stands in for https://sts.googleapis.com/ and
-   * https://iamcredentials.googleapis.com/ (see provider/google/delegatedAuth.ts).
+   * https://iamcredentials.googleapis.com/ (see provider/google/auth.ts).
    */
   apiRootUrl?: string;
   /** Token endpoint to send the JWT grant to instead of https://oauth2.googleapis.com/token. */
@@ -101,28 +101,35 @@ export const GOOGLE_DEFAULT_QUOTA_PER_MINUTE = 2400;
 export const GRAPH_DEFAULT_RESOURCE_UNITS_PER_10_SECONDS = 3500;
 export const GRAPH_DEFAULT_WRITES_PER_150_SECONDS = 3000;
 
-let stackConfig: StackConfig = { get: () => undefined };
-let cachedGoogle: GoogleSettings | undefined;
-let cachedEntra: EntraSettings | undefined;
-
-/** Called from the dynamic provider's `configure`. */
-export function setStackConfig(config: StackConfig): void {
-  stackConfig = config;
-  cachedGoogle = undefined;
-  cachedEntra = undefined;
-}
-
 /**
- * The Entra settings, read once per configuration. Secrets come from files or the
- * environment (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE),
- * never from stack-config values.
+ * The settings of one provider configuration, each read on first use and then kept, so that
+ * every resource in the provider process shares one client per directory (and so one rate
+ * limit); a setting that is wrong fails only the resources of the service that needs it.
  */
-export function entraSettings(): EntraSettings {
-  cachedEntra ??= readEntraSettings();
-  return cachedEntra;
+export class ProviderSettings {
+  private cachedGoogle: GoogleSettings | undefined;
+  private cachedEntra: EntraSettings | undefined;
+
+  constructor(private readonly config: StackConfig = { get: () => undefined }) {}
+
+  /** The Google settings; throws SettingsError naming the fix. */
+  google(): GoogleSettings {
+    this.cachedGoogle ??= readGoogleSettings(this.config);
+    return this.cachedGoogle;
+  }
+
+  /**
+   * The Entra settings. Secrets come from files or the environment (AZURE_CLIENT_SECRET,
+   * AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE), never from stack-config values.
+   */
+  entra(): EntraSettings {
+    this.cachedEntra ??= readEntraSettings(this.config);
+    return this.cachedEntra;
+  }
 }
 
-function readEntraSettings(): EntraSettings {
+export function readEntraSettings(config: StackConfig): EntraSettings {
+  const setting = settingOf(config);
   const clientId = setting("entraClientId", "AZURE_CLIENT_ID");
   const secretFile = setting("entraClientSecretFile", "GROUP_EXPORT_ENTRA_CLIENT_SECRET_FILE");
   const clientSecret = secretFile !== undefined ? readSecretFile(secretFile, "groupExport:entraClientSecretFile") : process.env.AZURE_CLIENT_SECRET || undefined;
@@ -151,9 +158,9 @@ function readEntraSettings(): EntraSettings {
     federatedTokenFile,
     authorityHost: setting("entraAuthorityHost", "AZURE_AUTHORITY_HOST"),
     graphBaseUrl: setting("graphBaseUrl", "GROUP_EXPORT_GRAPH_BASE_URL"),
-    readOnly: readOnlySetting(),
-    resourceUnitsPer10Seconds: positiveInteger("graphResourceUnitsPer10Seconds", "GROUP_EXPORT_GRAPH_RESOURCE_UNITS_PER_10_SECONDS", GRAPH_DEFAULT_RESOURCE_UNITS_PER_10_SECONDS),
-    writesPer150Seconds: positiveInteger("graphWritesPer150Seconds", "GROUP_EXPORT_GRAPH_WRITES_PER_150_SECONDS", GRAPH_DEFAULT_WRITES_PER_150_SECONDS),
+    readOnly: readOnlySetting(setting),
+    resourceUnitsPer10Seconds: positiveInteger(setting, "graphResourceUnitsPer10Seconds", "GROUP_EXPORT_GRAPH_RESOURCE_UNITS_PER_10_SECONDS", GRAPH_DEFAULT_RESOURCE_UNITS_PER_10_SECONDS),
+    writesPer150Seconds: positiveInteger(setting, "graphWritesPer150Seconds", "GROUP_EXPORT_GRAPH_WRITES_PER_150_SECONDS", GRAPH_DEFAULT_WRITES_PER_150_SECONDS),
   };
 }
 
@@ -162,7 +169,7 @@ function readEntraSettings(): EntraSettings {
  * refreshes. Both clients refuse every write before sending it, and Google is asked for
  * read-only scopes, which read-only delegation grants.
  */
-function readOnlySetting(): boolean {
+function readOnlySetting(setting: Setting): boolean {
   const value = setting("readOnly", "GROUP_EXPORT_READ_ONLY")?.trim().toLowerCase();
   if (value !== undefined && value !== "true" && value !== "false") {
     throw new SettingsError(`groupExport:readOnly (or GROUP_EXPORT_READ_ONLY) is "${value}": use "true" or "false" (${README_READ_ONLY})`);
@@ -171,7 +178,7 @@ function readOnlySetting(): boolean {
 }
 
 /** A positive whole number from stack config or the environment, or the default. */
-function positiveInteger(configKey: string, envKey: string, fallback: number): number {
+function positiveInteger(setting: Setting, configKey: string, envKey: string, fallback: number): number {
   const value = setting(configKey, envKey);
   if (value === undefined) return fallback;
   const parsed = z.coerce.number().int().positive().safeParse(value.trim());
@@ -195,11 +202,16 @@ function readKeyFile(path: string): string {
   }
 }
 
-function setting(configKey: string, envKey: string): string | undefined {
-  const fromConfig = stackConfig.get(`groupExport:${configKey}`);
-  if (fromConfig !== undefined && fromConfig !== "") return fromConfig;
-  const fromEnv = process.env[envKey];
-  return fromEnv === "" ? undefined : fromEnv;
+/** A setting by its stack-config key (namespace groupExport:) or else its environment variable; empty counts as unset. */
+type Setting = (configKey: string, envKey: string) => string | undefined;
+
+function settingOf(config: StackConfig): Setting {
+  return (configKey, envKey) => {
+    const fromConfig = config.get(`groupExport:${configKey}`);
+    if (fromConfig !== undefined && fromConfig !== "") return fromConfig;
+    const fromEnv = process.env[envKey];
+    return fromEnv === "" ? undefined : fromEnv;
+  };
 }
 
 /** Why Google settings are unusable, phrased as a fix; undefined when they are fine. */
@@ -209,16 +221,8 @@ export const README_CREDENTIALS = "see README.md, section \"Credentials\"";
 export const README_READ_ONLY = "see README.md, section \"Read-only mode\"";
 export const README_LOAD = "see README.md, section \"How it behaves under load and faults\"";
 
-/**
- * The Google settings, read once per configuration so that every resource in the provider
- * process shares one client (and so one rate limit); throws SettingsError naming the fix.
- */
-export function googleSettings(): GoogleSettings {
-  cachedGoogle ??= readGoogleSettings();
-  return cachedGoogle;
-}
-
-function readGoogleSettings(): GoogleSettings {
+export function readGoogleSettings(config: StackConfig): GoogleSettings {
+  const setting = settingOf(config);
   // Key material is read from a file or the environment, never from a stack-config value:
   // the engine copies every stack-config value into the state of the dynamic provider.
   const file = setting("googleCredentialsFile", "GOOGLE_APPLICATION_CREDENTIALS");
@@ -245,12 +249,12 @@ function readGoogleSettings(): GoogleSettings {
   }
   return {
     credentials,
-    serviceAccountEmail: credentials.type === "service_account" ? credentials.client_email : impersonatedServiceAccount(credentials),
+    serviceAccountEmail: credentials.type === "service_account" ? credentials.client_email : impersonatedServiceAccount(credentials, setting),
     adminEmail,
     apiRootUrl: setting("googleApiRootUrl", "GROUP_EXPORT_GOOGLE_API_ROOT_URL"),
     tokenUrl: setting("googleTokenUrl", "GROUP_EXPORT_GOOGLE_TOKEN_URL"),
-    readOnly: readOnlySetting(),
-    quotaPerMinute: positiveInteger("googleQuotaPerMinute", "GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE", GOOGLE_DEFAULT_QUOTA_PER_MINUTE),
+    readOnly: readOnlySetting(setting),
+    quotaPerMinute: positiveInteger(setting, "googleQuotaPerMinute", "GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE", GOOGLE_DEFAULT_QUOTA_PER_MINUTE),
   };
 }
 
@@ -281,7 +285,7 @@ const IMPERSONATION_URL = /\/serviceAccounts\/([^/:]+):generateAccessToken$/;
  * service_account_impersonation_url, or groupExport:googleServiceAccountEmail. Domain-wide
  * delegation belongs to a service account, so one of the two is required.
  */
-function impersonatedServiceAccount(credentials: ExternalAccountConfig): string {
+function impersonatedServiceAccount(credentials: ExternalAccountConfig, setting: Setting): string {
   const impersonationUrl = credentials.service_account_impersonation_url;
   const fromFile = impersonationUrl ? IMPERSONATION_URL.exec(impersonationUrl)?.[1] : undefined;
   if (impersonationUrl && !fromFile) {

@@ -4,10 +4,10 @@ import {
   managementRef,
   type DirectoryGroupManagementArgs as PlainArgs,
   type ManagementRef,
-} from "../provider/management/managementSchema";
+} from "../provider/groups/management";
 import { withoutRecordedStackTraces, providerStub, TYPE_MODULE } from "./providerStub";
 
-/** Inputs of {@link DirectoryGroupManagement}; field docs in provider/management/managementSchema.ts. */
+/** Inputs of {@link DirectoryGroupManagement}; field docs in provider/groups/management.ts. */
 export interface DirectoryGroupManagementArgs {
   /** A Google Workspace customer: its domains (primary first) and customer id (default "my_customer"). */
   google?: PlainArgs["google"];

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { EntraSecurityGroupArgs as PlainArgs, EntraSecurityGroupState } from "../provider/entra/securityGroupSchema";
+import type { EntraSecurityGroupArgs as PlainArgs, EntraSecurityGroupState } from "../provider/entra/schema";
 import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
 import { withoutRecordedStackTraces, providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
 type PlainFields = Omit<PlainArgs, "management">;
-/** Inputs of {@link EntraSecurityGroup}; field docs in provider/entra/securityGroupSchema.ts. */
+/** Inputs of {@link EntraSecurityGroup}; field docs in provider/entra/schema.ts. */
 export type EntraSecurityGroupArgs = { [K in keyof PlainFields]: pulumi.Input<NonNullable<PlainFields[K]>> } & {
   /** The Entra ID directory's management; the group is created in that tenant. */
   management: DirectoryGroupManagement;

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/groupSchema";
+import type { GoogleDistributionGroupArgs as PlainArgs, GoogleDistributionGroupState } from "../provider/google/schema";
 import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
 import { withoutRecordedStackTraces, providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
 
-/** Inputs of {@link GoogleDistributionGroup}; see the fields' docs in provider/google/groupSchema.ts. */
+/** Inputs of {@link GoogleDistributionGroup}; see the fields' docs in provider/google/schema.ts. */
 type PlainFields = Omit<PlainArgs, "management">;
 export type GoogleDistributionGroupArgs = { [K in keyof PlainFields]: pulumi.Input<NonNullable<PlainFields[K]>> } & {
   /** The Google Workspace directory's management; the group is created in that directory. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { GroupBindingArgs as PlainArgs, GroupBindingState } from "../provider/membership/bindingSchema";
-import { decodeMemberTable, type MemberMaps } from "../provider/membership/memberTable";
+import type { GroupBindingArgs as PlainArgs, GroupBindingState } from "../provider/groups/bindingSchema";
+import { decodeMemberTable, type MemberMaps } from "../provider/groups/memberTable";
 import { managementInput } from "./directoryGroupManagement";
 import type { EntraSecurityGroup } from "./entraSecurityGroup";
 import type { GoogleDistributionGroup } from "./googleDistributionGroup";
@@ -15,7 +15,7 @@ export interface UserGroup {
   users: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** Inputs of {@link GroupBinding}; field docs in provider/membership/bindingSchema.ts. */
+/** Inputs of {@link GroupBinding}; field docs in provider/groups/bindingSchema.ts. */
 export interface GroupBindingArgs {
   /** The directory group the users are exported into. */
   target: BindableGroup;
@@ -33,6 +33,39 @@ export interface GroupBindingArgs {
    * Changing it updates in place.
    */
   nonUserMembers?: pulumi.Input<NonNullable<PlainArgs["nonUserMembers"]>>;
+  /**
+   * The group's owners, as emails (Google) or user principal names / mails (Entra). Absent
+   * (default): owners are not managed, and an owner is never demoted or removed by the binding.
+   * - Google: members with role OWNER. A listed user who is not yet a member is added as OWNER; a
+   *   member is promoted in place (members.patch: same member id, never removed and added again);
+   *   a user in both `users` and `owners` is one member with role OWNER. An OWNER not listed is
+   *   demoted to MEMBER in place (and then, in authoritative mode, removed if it is not a user of
+   *   the user group: listed in `removals` at preview).
+   * - Entra: the group's owners relation (not membership), set exactly: listed users are added,
+   *   others removed (shown in `removals` at preview as `owner <upn>`). The calling application is
+   *   never made an owner unless listed, and an owner the directory gave it (as a group's creator)
+   *   is left alone and listed in `kept`. Removing every owner is refused at preview (Entra
+   *   refuses to remove a group's last owner).
+   * Changing it updates in place; removals count toward `maxRemovalPercent`. Deleting the binding
+   * leaves owners as they are. Only one binding of a group may declare owners or managers.
+   */
+  owners?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Google only: members with role MANAGER, promoted and demoted in place like owners. Absent
+   * (default): managers are not managed. An address in both `owners` and `managers` fails at
+   * preview (one member, one role); set on an Entra group it fails at preview.
+   */
+  managers?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Exported groups of the same directory that are members of this group: Google adds each as a
+   * GROUP member by its address, Entra as a group member (`members/$ref`). Shown in `members` as
+   * `group:<address>` (Google) or `group:<display name>` (Entra); counted as members (never
+   * removed as non-user members). A cycle among the program's bindings (A contains B contains A)
+   * fails at preview naming the bindings; a cycle through a group no binding of this program
+   * declares cannot be seen there (Google refuses it at apply; Entra accepts it). Default: none.
+   * Removing a group from the list removes it from this group at the next `up`.
+   */
+  memberGroups?: BindableGroup[];
 }
 
 /**
@@ -60,29 +93,38 @@ export class GroupBinding extends pulumi.dynamic.Resource {
   public readonly managedMembers: pulumi.Output<GroupBindingState["managedMembers"]>;
   /**
    * The stored form of `members`, `userIds` and `managedMembers` (each address and id once,
-   * packed: provider/membership/memberTable.ts); read those three instead.
+   * packed: provider/groups/memberTable.ts); read those three instead.
    */
   declare public readonly memberTable: pulumi.Output<string>;
   /** Members left alone on purpose (label -> why): owners and managers, non-user members kept by `nonUserMembers`. */
   declare public readonly kept: pulumi.Output<GroupBindingState["kept"]>;
   /** Direct members of the group at the last apply or refresh (the mass-removal guard's base). */
   declare public readonly memberCount: pulumi.Output<number>;
+  /** Declared owners as last applied or refreshed (address -> "owner"); absent when `owners` is not given. */
+  declare public readonly owners: pulumi.Output<GroupBindingState["owners"]>;
+  /** Declared managers (Google) as last applied or refreshed; absent when `managers` is not given. */
+  declare public readonly managers: pulumi.Output<GroupBindingState["managers"]>;
   /** True while nothing can be applied (empty user group with allowEmpty, or management disabled). */
   declare public readonly pending: pulumi.Output<boolean>;
 
   constructor(name: string, args: GroupBindingArgs, opts?: pulumi.CustomResourceOptions) {
-    const { target, ...rest } = args;
+    const { target, memberGroups, ...rest } = args;
     const management = target.directoryManagement;
     const props = {
       ...rest,
+      ...(memberGroups ? { memberGroups: memberGroups.map((g) => ({ directoryKey: g.directoryKey, service: g.directoryManagement.ref.service, groupId: g.groupId, label: g.label })) } : {}),
       management: management.ref,
       target: { directoryKey: target.directoryKey, service: management.ref.service, groupId: target.groupId, label: target.label },
       // The resource's name, so that the provider can name both bindings of one group in an error.
       __bindingName: name,
       // Users given as a secret: the provider returns every member list as a secret.
-      __secretUsers: pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)),
+      // Owners and managers given as a secret count too: for Google they are members as well.
+      __secretUsers: pulumi
+        .all([pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)), pulumi.isSecret(pulumi.output(args.owners)), pulumi.isSecret(pulumi.output(args.managers))])
+        .apply((flags) => flags.some(Boolean)),
       memberTable: undefined,
       kept: undefined,
+      // owners and managers are inputs and outputs alike: the inputs above carry them.
       memberCount: undefined,
       pending: undefined,
     };

@@ -7,7 +7,7 @@ import { basename, extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
-import type { ExportedUserGroup } from "./userGroupExport";
+import type { ExportedUserGroup } from "./exportedUserGroup";
 
 const directoryKinds = ["google", "entra"] as const;
 
@@ -33,6 +33,12 @@ export const groupsFileGroupSchema = z.strictObject({
   entraDisplayName: z.string().trim().min(1).max(256).optional(),
   /** The Entra group's mail alias; default derived from the display name. */
   entraMailNickname: z.string().trim().min(1).max(64).optional(),
+  /** Owners of its groups (GroupBinding `owners`). */
+  owners: z.array(address).optional(),
+  /** Managers of its Google group (GroupBinding `managers`). */
+  managers: z.array(address).optional(),
+  /** Names of other groups of the file whose groups are members of this one's (GroupBinding `memberGroups`). */
+  memberGroups: z.array(z.string().trim().min(1)).optional(),
   ...overrideShape,
 });
 
@@ -107,6 +113,9 @@ const fieldHelp: Record<string, string> = {
   allowEmpty: "true or false",
   nonUserMembers: 'use "keep" or "remove"',
   exportTo: "a non-empty list of google and/or entra, e.g. exportTo: [google]",
+  owners: "a list of the owners' addresses, e.g. owners: [carol@example.com]",
+  managers: "a list of the managers' addresses (Google), e.g. managers: [erin@example.com]",
+  memberGroups: "a list of names of other groups of this file, e.g. memberGroups: [Platform]",
   version: "write version: 1, or leave it out",
   groups: "a list of groups, each with at least name and users",
   defaults: "a map of options every group gets: membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, exportTo",
@@ -214,6 +223,9 @@ function toExported(g: GroupsFileGroup, defaults: z.infer<typeof groupsFileSchem
     maxRemovalPercent: pick("maxRemovalPercent"),
     allowEmpty: pick("allowEmpty"),
     nonUserMembers: pick("nonUserMembers"),
+    ...(g.owners ? { owners: g.owners.map((o) => o.trim()) } : {}),
+    ...(g.managers ? { managers: g.managers.map((m) => m.trim()) } : {}),
+    ...(g.memberGroups ? { memberGroups: g.memberGroups } : {}),
   };
 }
 

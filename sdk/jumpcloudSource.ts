@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { JumpCloudClient, JUMPCLOUD_DEFAULT_BASE_URL, type JumpCloudSettings } from "../provider/jumpcloud/client";
 import { JumpCloudSourceError, readJumpCloudBindings, type JumpCloudRead } from "../provider/jumpcloud/readGroups";
-import type { ExportedUserGroup } from "./userGroupExport";
+import type { ExportedUserGroup } from "./exportedUserGroup";
 
 export { JumpCloudSourceError } from "../provider/jumpcloud/readGroups";
 export { JumpCloudApiError, JumpCloudClient, type JumpCloudSettings } from "../provider/jumpcloud/client";

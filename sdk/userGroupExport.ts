@@ -2,39 +2,35 @@ import * as pulumi from "@pulumi/pulumi";
 import { DirectoryGroupManagement, type DirectoryGroupManagementArgs } from "./directoryGroupManagement";
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
-import { GroupBinding } from "./groupBinding";
+import { GroupBinding, type BindableGroup } from "./groupBinding";
+import type { ExportedUserGroup } from "./exportedUserGroup";
 import { groupsForDirectories, readGroupsFile } from "./groupsFile";
 import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource";
 
-/** One source user group and where it goes. */
-export interface ExportedUserGroup {
-  name: string;
-  /** The distribution group's address; required to export to Google Workspace. */
-  email?: string;
-  description?: string;
-  users: pulumi.Input<pulumi.Input<string>[]>;
-  /** Directories to export to; default every directory given. */
-  exportTo?: ("google" | "entra")[];
-  membershipMode?: "authoritative" | "additive";
-  /** The Entra security group's display name; default `name`. */
-  entraDisplayName?: string;
-  /** The Entra security group's mail alias; default derived from the display name. */
-  entraMailNickname?: string;
-  /** Per-group overrides of the bindings' options (see GroupBinding). */
-  maxRemovalPercent?: number;
-  /**
-   * A user group that may have no users: its groups are not made (nothing is exported, no
-   * empty group is created) and its bindings wait until it has one. Without it, an empty user
-   * group fails at preview. Default false.
-   */
-  allowEmpty?: boolean;
-  nonUserMembers?: "keep" | "remove";
-}
+export type { ExportedUserGroup };
 
 export interface UserGroupExportArgs {
   google?: NonNullable<DirectoryGroupManagementArgs["google"]> & { enabled?: pulumi.Input<boolean> };
   entra?: NonNullable<DirectoryGroupManagementArgs["entra"]> & { enabled?: pulumi.Input<boolean> };
   userGroups: ExportedUserGroup[];
+}
+
+/** Unknown names and cycles among `memberGroups`, found when the program runs (so at preview). */
+function checkNesting(name: string, userGroups: ExportedUserGroup[]): void {
+  const byName = new Map(userGroups.map((g) => [g.name, g]));
+  for (const g of userGroups) {
+    for (const member of g.memberGroups ?? []) {
+      if (!byName.has(member)) throw new Error(`UserGroupExport ${name}: user group "${g.name}" lists memberGroups "${member}", which is no user group of this export: give the name of one of ${[...byName.keys()].map((n) => `"${n}"`).join(", ")}`);
+    }
+  }
+  const visit = (path: string[]): void => {
+    for (const member of byName.get(path[path.length - 1])?.memberGroups ?? []) {
+      const at = path.indexOf(member);
+      if (at >= 0) throw new Error(`UserGroupExport ${name}: memberGroups form a cycle: ${[...path.slice(at), member].map((n) => `"${n}"`).join(" contains ")}; a group cannot contain itself: remove one of these memberGroups`);
+      visit([...path, member]);
+    }
+  };
+  for (const g of userGroups) visit([g.name]);
 }
 
 function slug(name: string): string {
@@ -71,6 +67,9 @@ export class UserGroupExport extends pulumi.ComponentResource {
       const { enabled, ...entra } = args.entra;
       this.entraManagement = new DirectoryGroupManagement(`${name}-entra`, { entra, enabled }, parent);
     }
+    checkNesting(name, args.userGroups);
+    // Groups first, so that a binding can name any other user group's group as a member.
+    const pendingBindings: (() => void)[] = [];
     for (const userGroup of args.userGroups) {
       const base = `${name}-${slug(userGroup.name)}`;
       const targets = userGroup.exportTo ?? (["google", "entra"] as const).filter((d) => args[d] !== undefined);
@@ -80,7 +79,9 @@ export class UserGroupExport extends pulumi.ComponentResource {
         maxRemovalPercent: userGroup.maxRemovalPercent,
         allowEmpty: userGroup.allowEmpty,
         nonUserMembers: userGroup.nonUserMembers,
+        ...(userGroup.owners !== undefined ? { owners: userGroup.owners } : {}),
       };
+      const nestedIn = (groups: Record<string, BindableGroup>) => (userGroup.memberGroups ? { memberGroups: userGroup.memberGroups.flatMap((n) => (groups[n] ? [groups[n]] : [])) } : {});
       // The seed: a group is not exported until its user group has a user.
       const enabled = userGroup.allowEmpty ? pulumi.output(userGroup.users).apply((users) => users.length > 0) : undefined;
       for (const directory of targets) {
@@ -90,15 +91,17 @@ export class UserGroupExport extends pulumi.ComponentResource {
           if (!userGroup.email) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" has no email: set email (the distribution group's address) to export it to Google Workspace, or exportTo: ["entra"]`);
           const group = new GoogleDistributionGroup(`${base}-google`, { management: this.googleManagement, email: userGroup.email, name: userGroup.name, description: userGroup.description ?? "", enabled }, parent);
           this.googleGroups[userGroup.name] = group;
-          this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding }, parent);
+          const managers = userGroup.managers !== undefined ? { managers: userGroup.managers } : {};
+          pendingBindings.push(() => (this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding, ...managers, ...nestedIn(this.googleGroups) }, parent)));
         } else {
           if (!this.entraManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Entra ID, but no entra directory is given: add entra: { tenantId: "..." }`);
           const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.entraDisplayName ?? userGroup.name, description: userGroup.description ?? "", enabled, ...(userGroup.entraMailNickname ? { mailNickname: userGroup.entraMailNickname } : {}) }, parent);
           this.entraGroups[userGroup.name] = group;
-          this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding }, parent);
+          pendingBindings.push(() => (this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding, ...nestedIn(this.entraGroups) }, parent)));
         }
       }
     }
+    for (const bind of pendingBindings) bind();
     this.registerOutputs({});
   }
 

@@ -9,7 +9,7 @@
  * --setting for any groupExport:* stack setting (e.g. the sandbox's URLs).
  */
 import { writeFileSync } from "node:fs";
-import { setStackConfig } from "../settings";
+import { ProviderSettings } from "../settings";
 import { readExistingGroups, toGroupsYaml } from "./readDirectories";
 
 async function main(argv: string[]): Promise<void> {
@@ -31,10 +31,9 @@ async function main(argv: string[]): Promise<void> {
     } else throw new Error(`unknown option ${flag}: use --google-customer, --entra-tenant, --out or --setting`);
   }
   if (!googleCustomer && !entraTenant) throw new Error("nothing to read: give --google-customer (e.g. my_customer) and/or --entra-tenant <tenant id>");
-  setStackConfig({ get: (key) => settings.get(key) });
   // Read-only, whatever the credentials could do.
   process.env.GROUP_EXPORT_READ_ONLY = "true";
-  const result = await readExistingGroups({ google: googleCustomer ? { customerId: googleCustomer } : undefined, entra: entraTenant ? { tenantId: entraTenant } : undefined });
+  const result = await readExistingGroups(new ProviderSettings({ get: (key) => settings.get(key) }), { google: googleCustomer ? { customerId: googleCustomer } : undefined, entra: entraTenant ? { tenantId: entraTenant } : undefined });
   writeFileSync(out, toGroupsYaml(result));
   console.log(`wrote ${out}: ${result.groups.length} user group(s)${result.notes.length ? `; notes:\n  ${result.notes.join("\n  ")}` : ""}`);
 }

@@ -8,11 +8,11 @@ import { admin } from "@googleapis/admin";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { stringify } from "yaml";
-import { entraCredential } from "../entra/credentials";
-import { deriveMailNickname } from "../entra/securityGroupSchema";
-import { delegatedAuth } from "../google/delegatedAuth";
-import { DIRECTORY_GROUP_READONLY_SCOPE, googleDirectoryClient } from "../google/directoryClient";
-import { entraSettings, googleSettings } from "../settings";
+import { entraCredential } from "../entra/auth";
+import { deriveMailNickname } from "../entra/schema";
+import { delegatedAuth } from "../google/auth";
+import { DIRECTORY_GROUP_READONLY_SCOPE, GoogleDirectoryClient } from "../google/client";
+import type { ProviderSettings } from "../settings";
 
 export interface ExistingGroup {
   name: string;
@@ -33,10 +33,10 @@ export interface BootstrapResult {
 
 interface Found { name: string; description: string; users: string[]; email?: string; mailNickname?: string }
 
-async function readGoogle(customerId: string, notes: string[]): Promise<Found[]> {
-  const settings = { ...googleSettings(), readOnly: true };
+async function readGoogle(configured: ProviderSettings, customerId: string, notes: string[]): Promise<Found[]> {
+  const settings = { ...configured.google(), readOnly: true };
   const api = admin({ version: "directory_v1", auth: delegatedAuth(settings, [DIRECTORY_GROUP_READONLY_SCOPE]), rootUrl: settings.apiRootUrl ?? "https://admin.googleapis.com/" });
-  const client = googleDirectoryClient(settings);
+  const client = new GoogleDirectoryClient(settings);
   const found: Found[] = [];
   let pageToken: string | undefined;
   do {
@@ -52,8 +52,8 @@ async function readGoogle(customerId: string, notes: string[]): Promise<Found[]>
   return found;
 }
 
-async function readEntra(tenantId: string, notes: string[]): Promise<Found[]> {
-  const settings = entraSettings();
+async function readEntra(configured: ProviderSettings, tenantId: string, notes: string[]): Promise<Found[]> {
+  const settings = configured.entra();
   const baseUrl = settings.graphBaseUrl?.replace(/\/$/, "") ?? "https://graph.microsoft.com";
   const client = Client.initWithMiddleware({
     baseUrl,
@@ -95,10 +95,10 @@ async function readEntra(tenantId: string, notes: string[]): Promise<Found[]> {
 }
 
 /** Reads the directories and pairs a Google group and an Entra group of the same name and members into one user group. */
-export async function readExistingGroups(options: { google?: { customerId?: string }; entra?: { tenantId: string } }): Promise<BootstrapResult> {
+export async function readExistingGroups(settings: ProviderSettings, options: { google?: { customerId?: string }; entra?: { tenantId: string } }): Promise<BootstrapResult> {
   const notes: string[] = [];
-  const google = options.google ? await readGoogle(options.google.customerId ?? "my_customer", notes) : [];
-  const entra = options.entra ? await readEntra(options.entra.tenantId, notes) : [];
+  const google = options.google ? await readGoogle(settings, options.google.customerId ?? "my_customer", notes) : [];
+  const entra = options.entra ? await readEntra(settings, options.entra.tenantId, notes) : [];
   const both = options.google !== undefined && options.entra !== undefined;
   const groups: ExistingGroup[] = [];
   const entraLeft = new Map(entra.map((e) => [e.name.toLowerCase(), e]));

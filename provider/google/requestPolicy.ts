@@ -1,5 +1,5 @@
 import { isWriteMethod, PermissionError, ReadOnlyError } from "../clientErrors";
-import type { DelegatedAuthClient } from "./delegatedAuth";
+import type { DelegatedAuthClient } from "./auth";
 
 /**
  * Rules applied to every Google request at the transport: read-only mode refuses writes before

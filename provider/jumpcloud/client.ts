@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RateLimitError } from "../clientErrors";
-import { directoryLimiter, type QuotaLimiter } from "../limiter";
+import { QuotaLimiter } from "../limiter";
 import { defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryPolicy, type RetryVerdict } from "../retry";
 import {
   graphObjectWithPathsSchema,
@@ -103,7 +103,8 @@ export class JumpCloudClient {
     if (!settings.apiKey) throw new Error(`no JumpCloud API key (${README_JUMPCLOUD})`);
     this.baseUrl = (settings.baseUrl ?? JUMPCLOUD_DEFAULT_BASE_URL).replace(/\/+$/, "");
     this.retry = settings.retry ?? defaultRetryPolicy;
-    this.limiter = directoryLimiter(`jumpcloud:${this.baseUrl} org ${settings.orgId ?? "(own)"}`, {
+    // One client per console and organisation in a program run: its own pace (the provider's context is not in the program's process).
+    this.limiter = new QuotaLimiter({
       budgets: { requests: { units: settings.requestsPerMinute ?? JUMPCLOUD_DEFAULT_REQUESTS_PER_MINUTE, windowMs: 60_000 } },
       maxConcurrent: 4,
       isThrottled: (error) => error instanceof JumpCloudApiError && error.status === 429,

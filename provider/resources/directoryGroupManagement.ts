@@ -1,63 +1,96 @@
-import type * as pulumi from "@pulumi/pulumi";
-import { verifyAuthorization } from "../management/authorization";
-import { directoryGroupManagementArgsSchema, managementRef, recordManagementSwitch, type DirectoryGroupManagementArgs } from "../management/managementSchema";
-import { checkFields, isUnknown, PROVIDER_KEY, withProvider } from "./checkInputs";
+import { z } from "zod";
+import { defineResource, type Document } from "../contract/defineResource";
+import { resourceLabel } from "../contract/resourceName";
+import { readStoredState } from "../contract/storedState";
+import { checkFields, isUnknown } from "../contract/checkInputs";
+import { authorizeEntra } from "../entra/authorize";
+import { authorizeGoogle } from "../google/authorize";
+import { directoryGroupManagementArgsSchema, managementRef, type DirectoryGroupManagementArgs } from "../groups/management";
+import { providerContext, type ProviderContext } from "../context";
 
 export const DIRECTORY_GROUP_MANAGEMENT_TYPE = "DirectoryGroupManagement";
 
-type Inputs = ReturnType<typeof directoryGroupManagementArgsSchema.parse>;
+/** Inputs after check: `enabled` defaulted; also the stored state, with what the apply proved. */
+const inputsSchema = directoryGroupManagementArgsSchema;
+type Inputs = z.output<typeof inputsSchema>;
+const stateSchema = inputsSchema.extend({ directoryKey: z.string(), principal: z.string() });
+type State = z.output<typeof stateSchema>;
 
+/** The directory a management's inputs or state name, for messages (the state stores it; inputs imply it). */
+function directoryKeyOf(document: Document): string {
+  if (typeof document.directoryKey === "string") return document.directoryKey;
+  const parsed = directoryGroupManagementArgsSchema.safeParse({ google: document.google, entra: document.entra });
+  return parsed.success && (parsed.data.google || parsed.data.entra) ? managementRef(parsed.data).directoryKey : "(directory not known yet)";
+}
 
-async function applied(inputs: Inputs, raw: Record<string, unknown>) {
+/** The seed's "authorize sync first" for the directory, with the context's client for it. */
+function authorize(context: ProviderContext, inputs: Inputs): Promise<{ principal: string }> {
+  const ref = managementRef(inputs);
+  switch (ref.service) {
+    case "google":
+      return authorizeGoogle(ref, inputs.google?.customerId ?? "my_customer", context.settings.google(), () => context.google());
+    case "entra":
+      return authorizeEntra(ref, context.settings.entra(), () => context.graph(ref.tenantId ?? ""));
+  }
+}
+
+async function applied(context: ProviderContext, inputs: Inputs): Promise<State> {
   const ref = managementRef(inputs);
   // Verification proves authorization; while disabled nothing is written, so nothing to prove.
-  const { principal } = inputs.enabled ? await verifyAuthorization(ref, inputs.google?.customerId) : { principal: "" };
-  return withProvider({ ...inputs, directoryKey: ref.directoryKey, principal }, raw);
+  const { principal } = inputs.enabled ? await authorize(context, inputs) : { principal: "" };
+  return { ...inputs, directoryKey: ref.directoryKey, principal };
 }
 
 /** The "enable management of groups and memberships" switch of one directory. */
-export const directoryGroupManagementProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { values, failures } = checkFields(DIRECTORY_GROUP_MANAGEMENT_TYPE, directoryGroupManagementArgsSchema, news);
-    const google = news.google !== undefined;
-    const entra = news.entra !== undefined;
-    if (google === entra) {
-      failures.push({ property: google ? "entra" : "google", reason: "exactly one of google and entra must be set: one DirectoryGroupManagement per directory" });
-    }
-    if (values.enabled === undefined) values.enabled = true;
-    if (failures.length === 0 && !Object.values(values).some(isUnknown)) {
-      recordManagementSwitch(managementRef(values as Inputs).directoryKey, values.enabled as boolean);
-    }
-    return { inputs: { ...values, [PROVIDER_KEY]: news[PROVIDER_KEY] }, failures };
-  },
+export const directoryGroupManagementProvider = defineResource<ProviderContext, Inputs, State>(
+  {
+    type: DIRECTORY_GROUP_MANAGEMENT_TYPE,
+    label: (document) => resourceLabel(DIRECTORY_GROUP_MANAGEMENT_TYPE, undefined, directoryKeyOf(document)),
+    inputs: inputsSchema,
+    // Nothing to upgrade: the state is the inputs and what the apply proved, unchanged since the first release.
+    loadState: (props) => readStoredState(resourceLabel(DIRECTORY_GROUP_MANAGEMENT_TYPE, undefined, directoryKeyOf(props)), props, (p) => stateSchema.parse(p), "manage the directory again"),
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const keys = ["google", "entra", "enabled"] as const;
-    const changes = keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-    // Another directory is another management (its id is the directory key).
-    const key = (v: Record<string, unknown>) => managementRef(directoryGroupManagementArgsSchema.parse({ google: v.google, entra: v.entra, enabled: true })).directoryKey;
-    return { changes, replaces: key(olds) !== key(news) ? ["google", "entra"] : [] };
-  },
+    async check(context, _olds, news) {
+      const { values, failures } = checkFields(DIRECTORY_GROUP_MANAGEMENT_TYPE, directoryGroupManagementArgsSchema, news);
+      const google = news.google !== undefined;
+      const entra = news.entra !== undefined;
+      if (google === entra) {
+        failures.push({ property: google ? "entra" : "google", reason: "exactly one of google and entra must be set: one DirectoryGroupManagement per directory" });
+      }
+      if (values.enabled === undefined) values.enabled = true;
+      const known = inputsSchema.safeParse(values);
+      if (failures.length === 0 && !Object.values(values).some(isUnknown) && known.success) {
+        context.switches.record(managementRef(known.data).directoryKey, known.data.enabled);
+      }
+      return { inputs: values, failures };
+    },
 
-  async create(inputs: Record<string, unknown>) {
-    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
-    const parsed = inputs as unknown as Inputs;
-    const outs = await applied(parsed, inputs);
-    return { id: outs.directoryKey, outs };
-  },
+    async diff(_context, _id, olds, news) {
+      const keys = ["google", "entra", "enabled"] as const;
+      const changes = keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+      // Another directory is another management (its id is the directory key).
+      const key = (v: Inputs) => managementRef(directoryGroupManagementArgsSchema.parse({ google: v.google, entra: v.entra, enabled: true })).directoryKey;
+      return { changes, replaces: key(olds) !== key(news) ? ["google", "entra"] : [] };
+    },
 
-  async update(_id: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
-    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
-    return { outs: await applied(news as unknown as Inputs, news) };
-  },
+    async create(context, inputs) {
+      const outs = await applied(context, inputs);
+      return { id: outs.directoryKey, outs };
+    },
 
-  // Nothing remote to read: the switch lives in the program, the proof in the last apply.
-  async read(id: string, props: Record<string, unknown>) {
-    return { id, props };
-  },
+    async update(context, _id, _state, news) {
+      return { outs: await applied(context, news) };
+    },
 
-  // Deleting releases management: nothing remote is deleted.
-  async delete() {},
-};
+    // Nothing remote to read: the switch lives in the program, the proof in the last apply.
+    async read(_context, id) {
+      return { id };
+    },
+
+    // Deleting releases management: nothing remote is deleted.
+    async delete() {},
+  },
+  providerContext,
+);
 
 export type { DirectoryGroupManagementArgs };

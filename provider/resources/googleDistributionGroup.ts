@@ -1,36 +1,29 @@
-import type * as pulumi from "@pulumi/pulumi";
-import { googleDirectoryClient, type DirectoryGroup } from "../google/directoryClient";
-import { decideAdoption, diffGroup, effectiveDeletionPolicy, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/groupPlan";
+import { checkFields, isUnknown, type CheckFailure } from "../contract/checkInputs";
+import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
+import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
+import { readStoredState } from "../contract/storedState";
+import type { DirectoryGroup } from "../google/client";
+import { decideAdoption, diffGroup, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
 import {
   emailLocalPart,
   GOOGLE_GROUP_STATE_VERSION,
   googleDistributionGroupArgsSchema,
-  googleDistributionGroupStateSchema,
+  googleDistributionGroupInputsSchema,
+  upgradeGoogleGroupState,
   type GoogleDistributionGroupInputs,
   type GoogleDistributionGroupState,
-} from "../google/groupSchema";
-import { isDormant, refreshedGroup, pendingId } from "../management/managedLifecycle";
-import { managementEnabled, type ManagementRef } from "../management/managementSchema";
-import {
-  claimKeys,
-  forgetPlannedCreate,
-  groupConflictMessage,
-  otherHolders,
-  plannedCreate,
-  recordedMove,
-  recordMove,
-  recordPlannedCreate,
-  registerClaims,
-  type Claim,
-} from "../management/runRegistry";
+} from "../google/schema";
+import { effectiveDeletionPolicy, isDormant, pendingId, refreshedGroup } from "../groups/lifecycle";
+import { managementRefSchema, type ManagementRef } from "../groups/management";
+import { claimKeys, groupConflictMessage, type Claim } from "../groups/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
-import { googleSettings, SettingsError } from "../settings";
-import { checkFields, isUnknown, PROVIDER_KEY, type CheckFailure, withProvider } from "./checkInputs";
-import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "./pulumiName";
+import { SettingsError } from "../settings";
+import { providerContext, type ProviderContext } from "../context";
 
 export const GOOGLE_DISTRIBUTION_GROUP_TYPE = "GoogleDistributionGroup";
 
-type Inputs = GoogleDistributionGroupInputs & { management: ManagementRef; adoption?: string; pulumiName?: string };
+type Inputs = GoogleDistributionGroupInputs;
+type State = GoogleDistributionGroupState;
 
 /** Outputs the provider computes; a refresh must not turn them into inputs. */
 const COMPUTED = ["primaryEmail", "aliases"];
@@ -38,12 +31,8 @@ const COMPUTED = ["primaryEmail", "aliases"];
 const UNIQUENESS_FIX =
   "declare each Google group once: remove one of the resources (bind both user groups' users through one binding), or give them different addresses";
 
-function client() {
-  return googleDirectoryClient(googleSettings());
-}
-
-/** Older stored states are upgraded here: version 1 stored the primary address as `email`. */
-function loadState(props: Record<string, unknown>): GoogleDistributionGroupState {
+/** A stored state of any released version (`upgradeGoogleGroupState`), or an error naming the resource and what to do. */
+function loadState(props: Document): State {
   if (props[INTERRUPTED_CREATE_KEY] === true) {
     // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
     throw new Error(
@@ -51,7 +40,7 @@ function loadState(props: Record<string, unknown>): GoogleDistributionGroupState
         `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
     );
   }
-  return googleDistributionGroupStateSchema.parse({ stateVersion: GOOGLE_GROUP_STATE_VERSION, ...props });
+  return readStoredState(owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.email), props, upgradeGoogleGroupState, "manage the group again");
 }
 
 function owner(name: string | undefined, email: unknown): string {
@@ -78,13 +67,25 @@ function stateOf(inputs: Inputs, group: DirectoryGroup, origin: GoogleDistributi
 }
 
 /** The email must be in one of the directory's domains, and the directory a Google one. */
-function checkDirectory(values: Record<string, unknown>, failures: CheckFailure[]): void {
-  const management = values.management as ManagementRef | undefined;
-  const email = values.email;
+function checkDirectory(values: Document, failures: CheckFailure[]): void {
+  const management = values.management;
   if (values.adoptId !== undefined && values.onExisting !== undefined) {
     failures.push({ property: "onExisting", reason: "has no effect with adoptId (the pinned group is taken over): remove one of them" });
   }
-  if (!management || isUnknown(management)) return;
+  if (!isManagementRef(management)) return;
+  checkDomains(management, values.email, failures);
+}
+
+/** The checked management reference among check's values, unless it is unknown until apply. */
+function managementOf(values: Document): ManagementRef | undefined {
+  return isManagementRef(values.management) ? values.management : undefined;
+}
+
+function isManagementRef(value: unknown): value is ManagementRef {
+  return managementRefSchema.safeParse(value).success;
+}
+
+function checkDomains(management: ManagementRef, email: unknown, failures: CheckFailure[]): void {
   if (management.service !== "google") {
     failures.push({ property: "management", reason: `is the Entra ID directory ${management.directoryKey}: a GoogleDistributionGroup needs a Google Workspace DirectoryGroupManagement` });
     return;
@@ -108,9 +109,9 @@ function claimsOf(directoryKey: string, email: string | undefined, adoptId: stri
 }
 
 /** At apply: no other resource of this run claims the address (re-checked before the first write). */
-function assertSoleOwner(who: string, desired: Inputs): void {
+function assertSoleOwner(context: ProviderContext, who: string, desired: Inputs): void {
   const key = claimKeys.address(desired.management.directoryKey, desired.email);
-  const others = otherHolders(who, key);
+  const others = context.run.otherHolders(who, key);
   if (others.length > 0) throw new Error(groupConflictMessage(who, others.map((holder) => ({ holder, label: `address ${desired.email}` })), desired.management.directoryKey, UNIQUENESS_FIX));
 }
 
@@ -119,10 +120,10 @@ function assertSoleOwner(who: string, desired: Inputs): void {
  * A group found where this run's check found none (and no other resource claims it) is this
  * stack's own earlier attempt landing late, so it counts as created (see runRegistry).
  */
-async function findOrCreate(who: string, desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
-  const directory = client();
+async function findOrCreate(context: ProviderContext, who: string, desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
+  const directory = context.google();
   const addressKey = claimKeys.address(desired.management.directoryKey, desired.email);
-  const ours = (group: DirectoryGroup) => plannedCreate(who, addressKey) && otherHolders(who, claimKeys.group(desired.management.directoryKey, group.id)).length === 0;
+  const ours = (group: DirectoryGroup) => context.run.plannedCreate(who, addressKey) && context.run.otherHolders(who, claimKeys.group(desired.management.directoryKey, group.id)).length === 0;
   const adopt = async (existing: DirectoryGroup, origin: "created" | "adopted") => {
     const patch = groupFieldChanges(desired, existing);
     const group = Object.keys(patch).length > 0 ? { ...existing, ...(await directory.patchGroup(existing.id, patch)), aliases: existing.aliases } : existing;
@@ -141,106 +142,106 @@ async function findOrCreate(who: string, desired: Inputs): Promise<{ group: Dire
 }
 
 /** Lifecycle of a Google Workspace distribution group, identified by its email. */
-export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = {
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { [PULUMI_NAME_KEY]: pulumiName, ...given } = news;
-    const name = typeof pulumiName === "string" ? pulumiName : undefined;
-    const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, given);
-    checkDirectory(values, failures);
-    const email = values.email;
-    const who = owner(name, email);
-    if (values.name === undefined && typeof email === "string" && !isUnknown(email)) values.name = emailLocalPart(email);
-    if (values.description === undefined) values.description = "";
-    const management = values.management as ManagementRef | undefined;
-    if (failures.length === 0 && management && !isUnknown(management)) {
-      try {
-        googleSettings();
-      } catch (error) {
-        if (error instanceof SettingsError) throw new Error(`${who}: ${error.message}`);
-        throw error;
+export const googleDistributionGroupProvider = defineResource<ProviderContext, Inputs, State>(
+  {
+    type: GOOGLE_DISTRIBUTION_GROUP_TYPE,
+    label: (document) => owner(typeof document.pulumiName === "string" ? document.pulumiName : undefined, document.email),
+    inputs: googleDistributionGroupInputsSchema,
+    loadState,
+
+    async check(context, olds, news) {
+      const { [PULUMI_NAME_KEY]: pulumiName, ...given } = news;
+      const name = typeof pulumiName === "string" ? pulumiName : undefined;
+      const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, given);
+      checkDirectory(values, failures);
+      const email = values.email;
+      const who = owner(name, email);
+      if (values.name === undefined && typeof email === "string" && !isUnknown(email)) values.name = emailLocalPart(email);
+      if (values.description === undefined) values.description = "";
+      const management = managementOf(values);
+      if (failures.length === 0 && management) {
+        try {
+          context.settings.google();
+        } catch (error) {
+          if (error instanceof SettingsError) throw new Error(`${who}: ${error.message}`);
+          throw error;
+        }
+        const knownEmail = typeof email === "string" && !isUnknown(email) ? email : undefined;
+        const adoptId = typeof values.adoptId === "string" && !isUnknown(values.adoptId) ? values.adoptId : undefined;
+        const onExisting = values.onExisting === "adopt" || values.onExisting === "fail" ? values.onExisting : undefined;
+        let found: DirectoryGroup | undefined;
+        // Say at preview whether create will adopt or create (read-only lookup, only when the address or pin changed).
+        const unchanged = typeof olds.adoption === "string" && olds.email === email && olds.adoptId === values.adoptId && olds.onExisting === values.onExisting;
+        if (unchanged) values.adoption = olds.adoption;
+        else if (knownEmail && !isUnknown(values.adoptId) && context.switches.enabled(management)) {
+          found = await withResourceContext(who, `group ${adoptId ?? knownEmail}`, () => context.google().getGroup(adoptId ?? knownEmail));
+          const decision = decideAdoption({ email: knownEmail, adoptId, onExisting }, found);
+          if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
+          else values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption);
+          const addressKey = claimKeys.address(management.directoryKey, knownEmail);
+          if (!found) context.run.recordPlannedCreate(who, addressKey);
+          else context.run.forgetPlannedCreate(who);
+        }
+        const conflicts = context.run.registerClaims(who, claimsOf(management.directoryKey, knownEmail, adoptId, found));
+        if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
-      const knownEmail = typeof email === "string" && !isUnknown(email) ? email : undefined;
-      const adoptId = typeof values.adoptId === "string" && !isUnknown(values.adoptId) ? values.adoptId : undefined;
-      let found: DirectoryGroup | undefined;
-      // Say at preview whether create will adopt or create (read-only lookup, only when the address or pin changed).
-      const unchanged = typeof olds.adoption === "string" && olds.email === email && olds.adoptId === values.adoptId && olds.onExisting === values.onExisting;
-      if (unchanged) values.adoption = olds.adoption;
-      else if (knownEmail && !isUnknown(values.adoptId) && managementEnabled(management)) {
-        found = await withResourceContext(who, `group ${adoptId ?? knownEmail}`, () => client().getGroup(adoptId ?? knownEmail));
-        const decision = decideAdoption({ email: knownEmail, adoptId, onExisting: values.onExisting as Inputs["onExisting"] }, found);
-        if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
-        else values.adoption = movedFrom(who, olds, knownEmail, decision.adoption);
-        const addressKey = claimKeys.address(management.directoryKey, knownEmail);
-        if (!found) recordPlannedCreate(who, addressKey);
-        else forgetPlannedCreate(who);
+      return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
+    },
+
+    async diff(context, _id, state, desired) {
+      return diffGroup(state, desired, context.switches.enabled(desired.management));
+    },
+
+    async create(context, desired) {
+      if (!context.switches.enabled(desired.management)) {
+        const pending = { id: "", email: desired.email, name: desired.name, description: desired.description };
+        return { id: pendingId(), outs: stateOf(desired, pending, "pending") };
       }
-      const conflicts = registerClaims(who, claimsOf(management.directoryKey, knownEmail, adoptId, found));
-      if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
-    }
-    return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}), [PROVIDER_KEY]: news[PROVIDER_KEY] }, failures };
-  },
+      const who = owner(desired.pulumiName, desired.email);
+      return withResourceContext(who, `group ${desired.email}`, async () => {
+        assertSoleOwner(context, who, desired);
+        const { group, origin } = await findOrCreate(context, who, desired);
+        return { id: group.id, outs: stateOf(desired, group, origin) };
+      });
+    },
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
-    const desired = news as unknown as Inputs;
-    return diffGroup(loadState(olds), desired);
-  },
+    readEntry: async (context, _id, props) => (props[INTERRUPTED_CREATE_KEY] === true ? readInterruptedCreate(context, props) : false),
 
-  async create(inputs: Record<string, unknown>) {
-    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
-    const desired = inputs as unknown as Inputs;
-    if (!managementEnabled(desired.management)) {
-      const pending = { id: "", email: desired.email, name: desired.name, description: desired.description };
-      return { id: pendingId(), outs: withProvider(stateOf(desired, pending, "pending"), inputs) };
-    }
-    const who = owner(desired.pulumiName, desired.email);
-    return withResourceContext(who, `group ${desired.email}`, async () => {
-      assertSoleOwner(who, desired);
-      const { group, origin } = await findOrCreate(who, desired);
-      return { id: group.id, outs: withProvider(stateOf(desired, group, origin), inputs) };
-    });
-  },
+    async read(context, id, state) {
+      if (isDormant(state, context.switches.enabled(state.management))) return { id };
+      const observed = await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => context.google().getGroup(state.groupId));
+      // A 404 is the answer: the group is gone (refresh drops it; the next up makes it again).
+      if (!observed) return undefined;
+      return refreshedGroup(id, observedState(state, observed), COMPUTED);
+    },
 
-  async read(id: string, props: Record<string, unknown>) {
-    if (props[INTERRUPTED_CREATE_KEY] === true) return readInterruptedCreate(props);
-    const state = loadState(props);
-    if (isDormant(state)) return { id, props };
-    const observed = await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => client().getGroup(state.groupId));
-    // A 404 is the answer: the group is gone (refresh drops it; the next up makes it again).
-    if (!observed) return {};
-    const refreshed = withProvider(observedState(state, observed), props);
-    return refreshedGroup(id, refreshed, COMPUTED);
-  },
+    async update(context, _id, state, desired) {
+      if (!context.switches.enabled(desired.management)) return { outs: { ...state, management: desired.management } };
+      const who = owner(desired.pulumiName, desired.email);
+      return withResourceContext(who, `group ${state.email} (${state.groupId})`, async () => {
+        // Another group is a replacement (diff); an update only ever concerns the managed group.
+        if (!isAddressOfState(desired.email, state)) throw new Error(`email ${desired.email} is not an address of the managed group; this change must replace the resource (run pulumi up again)`);
+        assertSoleOwner(context, who, desired);
+        const patch = groupFieldChanges(desired, state);
+        const current: DirectoryGroup = { id: state.groupId, email: state.primaryEmail ?? state.email, name: state.name, description: state.description, aliases: state.aliases ?? [] };
+        const group = Object.keys(patch).length > 0 ? { ...current, ...(await context.google().patchGroup(state.groupId, patch)), aliases: current.aliases } : current;
+        return { outs: stateOf(desired, group, state.origin) };
+      });
+    },
 
-  async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const state = loadState(olds);
-    // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
-    const desired = news as unknown as Inputs;
-    if (!managementEnabled(desired.management)) return { outs: withProvider({ ...state, management: desired.management }, news) };
-    const who = owner(desired.pulumiName, desired.email);
-    return withResourceContext(who, `group ${state.email} (${state.groupId})`, async () => {
-      // Another group is a replacement (diff); an update only ever concerns the managed group.
-      if (!isAddressOfState(desired.email, state)) throw new Error(`email ${desired.email} is not an address of the managed group; this change must replace the resource (run pulumi up again)`);
-      assertSoleOwner(who, desired);
-      const patch = groupFieldChanges(desired, state);
-      const current: DirectoryGroup = { id: state.groupId, email: state.primaryEmail ?? state.email, name: state.name, description: state.description, aliases: state.aliases ?? [] };
-      const group = Object.keys(patch).length > 0 ? { ...current, ...(await client().patchGroup(state.groupId, patch)), aliases: current.aliases } : current;
-      return { outs: withProvider(stateOf(desired, group, state.origin), news) };
-    });
+    async delete(context, _id, state) {
+      if (isDormant(state, context.switches.enabled(state.management))) return;
+      if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) !== "delete") return;
+      const who = owner(state.pulumiName, state.email);
+      // Another resource of this run took the group over (e.g. the resource was renamed without an alias): release it, do not delete it under that resource.
+      const dir = state.management.directoryKey;
+      const keys = [claimKeys.group(dir, state.groupId), ...[state.email, state.primaryEmail ?? state.email].map((a) => claimKeys.address(dir, a))];
+      if (keys.some((k) => context.run.otherHolders(who, k).length > 0)) return;
+      await withResourceContext(who, `group ${state.email} (${state.groupId})`, () => context.google().deleteGroup(state.groupId));
+    },
   },
-
-  async delete(_id: string, props: Record<string, unknown>) {
-    const state = loadState(props);
-    if (isDormant(state)) return;
-    if (effectiveDeletionPolicy(state.origin, state.deletionPolicy) !== "delete") return;
-    const who = owner(state.pulumiName, state.email);
-    // Another resource of this run took the group over (e.g. the resource was renamed without an alias): release it, do not delete it under that resource.
-    const dir = state.management.directoryKey;
-    const keys = [claimKeys.group(dir, state.groupId), ...[state.email, state.primaryEmail ?? state.email].map((a) => claimKeys.address(dir, a))];
-    if (keys.some((k) => otherHolders(who, k).length > 0)) return;
-    await withResourceContext(who, `group ${state.email} (${state.groupId})`, () => client().deleteGroup(state.groupId));
-  },
-};
+  providerContext,
+);
 
 /**
  * Refresh of a state entry made from the pending CREATE of a killed run (group-export-recover):
@@ -248,22 +249,21 @@ export const googleDistributionGroupProvider: pulumi.dynamic.ResourceProvider = 
  * address is the one its insert made: recorded as created, under its real id. No group: the
  * insert never landed, the entry is dropped and the next up creates the group.
  */
-async function readInterruptedCreate(props: Record<string, unknown>) {
+async function readInterruptedCreate(context: ProviderContext, props: Document): Promise<ReadOutcome<State>> {
   const { [INTERRUPTED_CREATE_KEY]: _marker, ...inputs } = props;
-  // Cast: these are the inputs this resource's own check validated and normalized; the engine hands them back untyped. Issue 10's typed resource definitions replace the cast with a parse.
-  const desired = inputs as unknown as Inputs;
+  // The entry holds the inputs of the killed run's check (group-export-recover copied them).
+  const desired = googleDistributionGroupInputsSchema.parse(inputs);
   const who = owner(desired.pulumiName, desired.email);
-  const found = await withResourceContext(who, `group ${desired.email}`, () => client().getGroup(desired.email));
-  if (!found) return {};
-  const state = withProvider(stateOf(desired, found, "created"), props);
-  return refreshedGroup(found.id, state, COMPUTED);
+  const found = await withResourceContext(who, `group ${desired.email}`, () => context.google().getGroup(desired.email));
+  if (!found) return undefined;
+  return refreshedGroup(found.id, stateOf(desired, found, "created"), COMPUTED);
 }
 
 /** An address change is a replacement; the preview's `adoption` says what becomes of the old group. */
-function movedFrom(who: string, olds: Record<string, unknown>, email: string, adoption: string): string {
-  if (typeof olds.email === "string" && olds.email !== email && typeof olds.adoption === "string") recordMove(who, `${olds.email}>${email}`);
+function movedFrom(context: ProviderContext, who: string, olds: Document, email: string, adoption: string): string {
+  if (typeof olds.email === "string" && olds.email !== email && typeof olds.adoption === "string") context.run.recordMove(who, `${olds.email}>${email}`);
   // The engine checks a replacement again without old inputs: the first check of this run recorded the move.
-  const [previous, to] = (recordedMove(who) ?? "").split(">");
+  const [previous, to] = (context.run.recordedMove(who) ?? "").split(">");
   if (!previous || to !== email) return adoption;
   return `${adoption}; replaces the group of ${previous}, which is deleted after the members move if this stack created it, else released (deletionPolicy overrides)`;
 }

@@ -1,29 +1,48 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import type * as pulumi from "@pulumi/pulumi";
-import { PartialApplyError } from "../errors";
-import { managementEnabled, type ManagementRef } from "../management/managementSchema";
-import { plannedAdoption } from "../management/runRegistry";
-import { claimGroupMembership } from "../membership/bindingClaims";
+import { checkFields, containsUnknown, isUnknown, UNKNOWN, type CheckFailure } from "../contract/checkInputs";
+import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
+import { PartialApplyError } from "../contract/partialApply";
+import { readStoredState } from "../contract/storedState";
+import { secretIf } from "../contract/secrets";
+import { managementRefSchema } from "../groups/management";
 import {
   DEFAULT_MAX_REMOVAL_PERCENT,
   GROUP_BINDING_STATE_VERSION,
   groupBindingArgsSchema,
   groupBindingInputsSchema,
   toStoredBindingState,
+  bindingTargetSchema,
+  membershipModeSchema,
   upgradeBindingState,
+  userGroupSchema,
   type BindingTarget,
   type GroupBindingInputs,
   type GroupBindingState,
   type MemberMap,
-} from "../membership/bindingSchema";
-import { memberDirectoryFor } from "../membership/directories";
-import type { MemberDirectory, MemberFailure, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
-import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../membership/membershipPlan";
-import { checkFields, containsUnknown, isUnknown, UNKNOWN, withProvider, type CheckFailure } from "./checkInputs";
+} from "../groups/bindingSchema";
+import type { MemberDirectory, MemberFailure, MemberRole, ObservedMember, ResolvedUser } from "../groups/memberDirectory";
+import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../groups/membershipPlan";
+import {
+  applyEntraOwners,
+  applyGoogleRoles,
+  checkRolesAndNesting,
+  declaredRoles,
+  desiredIds,
+  desiredRolesById,
+  entraOwnersPlan,
+  extraMemberKeys,
+  keysToResolve,
+  ownerId,
+  refreshEntraOwners,
+  refreshGoogleRoles,
+  roleOfKey,
+} from "../groups/ownersAndNesting";
+import type { OwnersPlan } from "../groups/ownersPlan";
+import { planRoles, type RoleChange } from "../groups/rolePlan";
+import { providerContext, type ProviderContext } from "../context";
+import { decodeKeySet, encodeKeySet } from "../groups/memberTable";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
-import { decodeKeySet, encodeKeySet } from "../membership/memberTable";
-import { secretIf } from "./secrets";
 
 export const GROUP_BINDING_TYPE = "GroupBinding";
 
@@ -37,7 +56,7 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
   return Object.fromEntries([...entries].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function loadState(props: Record<string, unknown>): GroupBindingState {
+function loadState(props: Document): GroupBindingState {
   if (props[INTERRUPTED_CREATE_KEY] === true) {
     // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
     throw new Error(
@@ -45,18 +64,20 @@ function loadState(props: Record<string, unknown>): GroupBindingState {
         `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
     );
   }
-  try {
-    return upgradeBindingState(props);
-  } catch (error) {
-    throw new Error(
-      `${GROUP_BINDING_TYPE}: its stored state cannot be read (${(error as Error).message.split("\n")[0]}): ` +
-        "run `pulumi refresh`; if that fails too, remove it from the stack with `pulumi state delete <urn>` and run `pulumi up` to bind again",
-    );
-  }
+  return readStoredState(label(props), props, upgradeBindingState, "bind again");
 }
 
 function describe(inputs: Pick<GroupBindingInputs, "userGroupName" | "target" | "__bindingName">): string {
   return `${GROUP_BINDING_TYPE}${inputs.__bindingName ? ` ${inputs.__bindingName}` : ""} (user group "${inputs.userGroupName}" to ${inputs.target.label})`;
+}
+
+/** How messages name a binding from its inputs or state, as far as they tell (see `describe`). */
+function label(document: Document): string {
+  const name = typeof document.__bindingName === "string" ? ` ${document.__bindingName}` : "";
+  const userGroup = typeof document.userGroupName === "string" && !isUnknown(document.userGroupName) ? document.userGroupName : known(userGroupSchema, document.userGroup)?.name;
+  const target = bindingTargetSchema.safeParse(document.target).data;
+  const to = target && !isUnknown(target.label) ? ` to ${target.label}` : "";
+  return `${GROUP_BINDING_TYPE}${name}${userGroup ? ` (user group "${userGroup}"${to})` : ""}`;
 }
 
 function failureText(verb: string, list: MemberFailure[], secret?: boolean): string {
@@ -90,11 +111,11 @@ function managedIds(state: GroupBindingState | undefined, observed: readonly Obs
  * the same update): Google's address; for Entra, the id its group resource plans to take
  * over. `undefined`: nothing to read (a group made by this update has no members to remove).
  */
-function lookupTargetId(target: BindingTarget): string | undefined {
+function lookupTargetId(context: ProviderContext, target: BindingTarget): string | undefined {
   if (isKnownId(target.groupId)) return target.groupId;
   if (isUnknown(target.label) || target.label === "") return undefined;
   // Google takes a group's address as its key; an Entra group is the one its resource's check plans to take over.
-  return target.service === "google" ? target.label.toLowerCase() : plannedAdoption(target.directoryKey, target.label);
+  return target.service === "google" ? target.label.toLowerCase() : context.run.plannedAdoption(target.directoryKey, target.label);
 }
 
 /** The previous inputs of a binding, as `check` receives them (not its state: that only `diff`, `update`, `read` and `delete` see). */
@@ -113,7 +134,10 @@ function sameAsBefore(inputs: GroupBindingInputs, previous: z.infer<typeof previ
     previous.target.label === inputs.target.label &&
     previous.membershipMode === inputs.membershipMode &&
     previous.nonUserMembers === inputs.nonUserMembers &&
-    previous.maxRemovalPercent === inputs.maxRemovalPercent
+    previous.maxRemovalPercent === inputs.maxRemovalPercent &&
+    JSON.stringify(previous.owners) === JSON.stringify(inputs.owners) &&
+    JSON.stringify(previous.managers) === JSON.stringify(inputs.managers) &&
+    JSON.stringify(previous.memberGroupIds) === JSON.stringify(inputs.memberGroupIds)
   );
 }
 
@@ -125,6 +149,19 @@ function removalNotes(plan: MembershipPlan, target: BindingTarget, moveFrom: { l
 
 function keptNotes(plan: MembershipPlan): Record<string, string> {
   return sortedRecord(plan.kept.map((k) => [k.member.label, k.why]));
+}
+
+/** Role changes and owner removals for the preview's `removals` (a demotion takes rights away, so it is shown like a removal). */
+function roleNotes(changes: RoleChange[], owners: OwnersPlan | undefined, target: BindingTarget): Record<string, string> {
+  const notes: [string, string][] = changes.filter((c) => ROLE_RANK[c.to] < ROLE_RANK[c.from]).map((c) => [`${c.member.label} (${c.from})`, `demote to ${c.to} in ${target.label} (stays a member)`]);
+  for (const m of owners?.remove ?? []) notes.push([`owner ${m.label}`, `remove as owner of ${target.label}`]);
+  return sortedRecord(notes);
+}
+
+const ROLE_RANK: Record<MemberRole, number> = { MEMBER: 0, MANAGER: 1, OWNER: 2 };
+
+function ownerKeptNotes(owners: OwnersPlan | undefined): Record<string, string> {
+  return sortedRecord((owners?.kept ?? []).map((k) => [`owner ${k.member.label}`, k.why]));
 }
 
 /** Two users of the user group that are one person (an address and its alias): an input error. */
@@ -139,12 +176,14 @@ function sameUserTwice(resolved: Map<string, ResolvedUser>): string[][] {
  * reports what the apply will remove and keep, with the mass-removal guard evaluated on the
  * same figures as at apply. Only called when the binding asks for something new.
  */
-async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined, failures: CheckFailure[]): Promise<void> {
-  const directory = memberDirectoryFor(inputs.management);
-  const keys = Object.keys(inputs.members);
-  const groupId = lookupTargetId(inputs.target);
+async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined, failures: CheckFailure[]): Promise<void> {
+  const directory = context.memberDirectory(inputs.management);
+  const keys = keysToResolve(inputs);
+  const groupId = lookupTargetId(context, inputs.target);
   const observed = groupId ? await directory.listMembers(groupId) : undefined;
   const resolution = await directory.resolveUsers(keys, observed ? groupId : undefined, observed, new Map());
+  const owners = await entraOwnersPlan(directory, observed ? groupId : undefined, inputs, resolution.resolved);
+  if (owners?.plan.lastOwnerProblem) failures.push({ property: "owners", reason: owners.plan.lastOwnerProblem });
   const name = inputs.userGroupName;
   if (resolution.unresolved.length > 0) {
     failures.push({
@@ -159,9 +198,11 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
     failures.push({ property: "userGroup", reason: `user group "${name}" lists ${addresses(keysOfOne, inputs.__secretUsers)}, which are one user (an address and its alias): keep one` });
   }
   if (!observed) return;
+  const desired = desiredIds(Object.keys(inputs.members), inputs.memberGroupIds, resolution.resolved);
   const plan = planMembership({
-    desired: new Map(keys.map((k) => [k, resolution.resolved.get(k)?.id])),
+    desired,
     observed,
+    managedRoles: declaredRoles(inputs),
     // Which members the binding added is in its state, which check does not see: a member
     // that was among its users before counts as its own here (additive mode may remove it).
     managed: new Set(observed.filter((m) => previous?.members?.[m.label] !== undefined && previous.target?.groupId === groupId).map((m) => m.id)),
@@ -171,25 +212,27 @@ async function previewPlan(inputs: GroupBindingInputs, previous: z.infer<typeof 
   const oldGroupId = previous?.target && isKnownId(previous.target.groupId) && previous.target.groupId !== groupId ? previous.target.groupId : undefined;
   const oldMembers = oldGroupId ? await directory.listMembers(oldGroupId) : undefined;
   const moveFrom = oldGroupId && oldMembers ? { label: previous!.target!.label, members: oldMembers.filter((m) => m.role === "MEMBER" && previous!.members?.[m.label] !== undefined) } : undefined;
+  const roleChanges = planRoles({ desiredRoles: desiredRolesById(desired, inputs), observed, ownersDeclared: declaredRoles(inputs).OWNER, managersDeclared: inputs.managers !== undefined, removedIds: new Set(plan.remove.map((m) => m.id)) });
   // A create: what was already there, so that the recovery of a killed apply can tell what it added.
   if (!previous?.members) inputs.__membersAtCheck = encodeKeySet(keys, new Set(plan.present.keys()));
-  inputs.removals = removalNotes(plan, inputs.target, moveFrom);
-  inputs.kept = keptNotes(plan);
-  const violation = removalGuardViolation(plan.remove.length, observed.length, inputs.maxRemovalPercent);
-  if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses(plan.remove.map((m) => m.label), inputs.__secretUsers)})` });
+  inputs.removals = { ...removalNotes(plan, inputs.target, moveFrom), ...roleNotes(roleChanges, owners?.plan, inputs.target) };
+  inputs.kept = { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) };
+  const ownerRemovals = owners?.plan.remove.length ?? 0;
+  const violation = removalGuardViolation(plan.remove.length + ownerRemovals, observed.length + (owners?.observed.length ?? 0), inputs.maxRemovalPercent);
+  if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], inputs.__secretUsers)})` });
 }
 
 /** Cross-field checks: the user group's users, the target's directory. Returns the desired members, or UNKNOWN. */
-function checkUsers(values: Record<string, unknown>, news: Record<string, unknown>, failures: CheckFailure[]): MemberMap | typeof UNKNOWN {
-  const management = values.management as ManagementRef | undefined;
-  const target = values.target as BindingTarget | undefined;
-  if (management && target && !containsUnknown(management) && !isUnknown(target.directoryKey) && target.directoryKey !== management.directoryKey) {
+function checkUsers(values: Document, news: Document, failures: CheckFailure[]): MemberMap | typeof UNKNOWN {
+  const management = known(managementRefSchema, values.management);
+  const target = known(bindingTargetSchema.partial(), values.target);
+  if (management && target?.directoryKey !== undefined && !isUnknown(target.directoryKey) && target.directoryKey !== management.directoryKey) {
     failures.push({
       property: "target",
       reason: `group ${target.label} is in directory ${target.directoryKey}, but this binding's management is ${management.directoryKey}: bind a group of ${management.directoryKey}, or use ${target.directoryKey}'s DirectoryGroupManagement`,
     });
   }
-  const userGroup = values.userGroup as { name: string; users: string[] } | undefined;
+  const userGroup = known(userGroupSchema, values.userGroup);
   if (!userGroup || containsUnknown(news.userGroup)) return UNKNOWN;
   const { members, caseDuplicates } = normalizeUsers(userGroup.users);
   for (const spellings of caseDuplicates) {
@@ -208,16 +251,32 @@ function checkUsers(values: Record<string, unknown>, news: Record<string, unknow
   return memberMap(members);
 }
 
+/** A checked value as its schema's type; undefined while it is (or holds) a value unknown until apply. */
+function known<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  if (containsUnknown(value)) return undefined;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** The user group's name even when its users are not known yet (a value from another resource). */
-function userGroupName(news: Record<string, unknown>): string {
+function userGroupName(news: Document): string {
   const userGroup = news.userGroup;
   if (isUnknown(userGroup) || typeof userGroup !== "object" || userGroup === null) return UNKNOWN;
-  const name = (userGroup as { name?: unknown }).name;
+  const name = "name" in userGroup ? userGroup.name : undefined;
   return typeof name === "string" ? name.trim() : UNKNOWN;
 }
 
 /** The fields that carry members: returned as secrets when the program gave the users as one. */
-const MEMBER_FIELDS = ["members", "memberTable", "removals", "kept"] as const;
+const MEMBER_FIELDS = ["members", "memberTable", "removals", "kept", "owners", "managers", "ownerIds"] as const;
+
+/**
+ * The state as the engine stores it: the member maps packed into `memberTable` (bindingSchema.ts).
+ * Cast: the resource definition has one State type for what is stored and what the handlers work
+ * with; `loadState` (upgradeBindingState) unpacks this form again.
+ */
+function stored(state: GroupBindingState): GroupBindingState {
+  return toStoredBindingState(state) as unknown as GroupBindingState;
+}
 
 function withSecrets<T extends Partial<Record<(typeof MEMBER_FIELDS)[number], unknown>>>(outs: T, secret: boolean | undefined): T {
   if (!secret) return outs;
@@ -227,7 +286,7 @@ function withSecrets<T extends Partial<Record<(typeof MEMBER_FIELDS)[number], un
 }
 
 /** Applies desired memberships; `previous` is the stored state (undefined on create). */
-async function apply(id: string, desired: GroupBindingInputs, previous: GroupBindingState | undefined, inputs: Record<string, unknown>): Promise<GroupBindingState> {
+async function apply(context: ProviderContext, id: string, desired: GroupBindingInputs, previous: GroupBindingState | undefined): Promise<GroupBindingState> {
   const base = {
     stateVersion: GROUP_BINDING_STATE_VERSION,
     management: desired.management,
@@ -237,45 +296,61 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
     maxRemovalPercent: desired.maxRemovalPercent,
     allowEmpty: desired.allowEmpty,
     nonUserMembers: desired.nonUserMembers,
+    ...(desired.owners !== undefined ? { owners: desired.owners } : {}),
+    ...(desired.managers !== undefined ? { managers: desired.managers } : {}),
+    ...(desired.memberGroupIds !== undefined ? { memberGroupIds: desired.memberGroupIds } : {}),
     ...(desired.__bindingName ? { __bindingName: desired.__bindingName } : {}),
     ...(desired.__secretUsers ? { __secretUsers: true } : {}),
   } as const;
   const desiredKeys = Object.keys(desired.members);
   const moved = previous !== undefined && !previous.pending && previous.target.groupId !== desired.target.groupId;
   const carried = previous && !moved ? previous : undefined;
-  if (!managementEnabled(desired.management) || desiredKeys.length === 0) {
+  if (!context.switches.enabled(desired.management) || desiredKeys.length === 0) {
     // Management disabled, or an empty group waiting (allowEmpty): nothing changes remotely.
     const empty = { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {}, kept: {}, memberCount: 0 };
     return { ...base, ...(carried ?? empty), ...base, pending: true };
   }
-  const directory = memberDirectoryFor(desired.management);
+  const directory = context.memberDirectory(desired.management);
   const label = describe(desired);
   const groupId = desired.target.groupId;
 
   // Every precondition first: the group, the users, the guard; nothing is written before.
   const observed = await directory.listMembers(groupId);
   if (!observed) throw new Error(`${label}: the group ${desired.target.label} (${groupId}) does not exist: run \`pulumi refresh\` so that it is made again by the next \`pulumi up\``);
-  const known = new Map(Object.entries(carried?.userIds ?? {}));
-  const resolution = await directory.resolveUsers(desiredKeys, groupId, observed, known);
+  const known = new Map(Object.entries({ ...(carried?.ownerIds ?? {}), ...(carried?.userIds ?? {}) }).filter(([key]) => !key.startsWith("group:")));
+  const resolution = await directory.resolveUsers(keysToResolve(desired), groupId, observed, known);
   if (resolution.unresolved.length > 0) {
     throw new Error(`${label}: ${resolution.unresolved.length} user(s) not found in ${desired.management.directoryKey}: ${addresses(resolution.unresolved, desired.__secretUsers)}; fix the user group or create the users`);
   }
   if (resolution.ambiguous.size > 0) throw new Error(`${label}: ${ambiguityText(resolution.ambiguous, desired.__secretUsers)}; give each user's own user principal name instead`);
+  const desiredById = desiredIds(desiredKeys, desired.memberGroupIds, resolution.resolved);
+  const missingGroups = [...desiredById].filter(([key, id]) => key.startsWith("group:") && id === undefined).map(([key]) => key);
+  if (missingGroups.length > 0) throw new Error(`${label}: nested group(s) ${missingGroups.join(", ")} have no id yet: run pulumi up again once they exist`);
   const plan = planMembership({
-    desired: new Map(desiredKeys.map((k) => [k, resolution.resolved.get(k)?.id])),
+    desired: desiredById,
     observed,
     managed: managedIds(carried, observed),
     mode: desired.membershipMode,
     nonUserMembers: desired.nonUserMembers,
+    managedRoles: declaredRoles(desired),
   });
-  const violation = removalGuardViolation(plan.remove.length, observed.length, desired.maxRemovalPercent);
-  if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${addresses(plan.remove.map((m) => m.label), desired.__secretUsers)})`);
+  const owners = await entraOwnersPlan(directory, groupId, desired, resolution.resolved);
+  if (owners?.plan.lastOwnerProblem) throw new Error(`${label}: owners: ${owners.plan.lastOwnerProblem}`);
+  const violation = removalGuardViolation(plan.remove.length + (owners?.plan.remove.length ?? 0), observed.length + (owners?.observed.length ?? 0), desired.maxRemovalPercent);
+  if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], desired.__secretUsers)})`);
   const oldGroup = moved ? await directory.listMembers(previous.target.groupId) : undefined;
 
   // Add before removing anything, so an interruption leaves members in both groups, never in neither.
-  const added = await directory.addMembers(groupId, plan.add.map((key) => ({ key, id: resolution.resolved.get(key)?.id })));
+  const google = desired.target.service === "google";
+  // Google: a declared owner or manager is added with its role (one call, no promotion after).
+  const added = await directory.addMembers(groupId, plan.add.map((key) => ({ key, id: desiredById.get(key), ...(google ? { role: roleOfKey(key, desired) } : {}) })));
   const removeFailures = await directory.removeMembers(groupId, plan.remove.map((m) => ({ key: m.label, id: m.id })));
   const removedIds = new Set(plan.remove.filter((m) => !removeFailures.some((f) => f.key === m.label)).map((m) => m.id));
+  // Roles change in place (members.patch): a promoted or demoted member never leaves the group.
+  const roleChanges = google ? planRoles({ desiredRoles: desiredRolesById(desiredById, desired), observed, ownersDeclared: declaredRoles(desired).OWNER, managersDeclared: desired.managers !== undefined, removedIds: new Set(plan.remove.map((m) => m.id)) }) : [];
+  const keyOfObserved = new Map([...plan.present].map(([key, id]) => [id, key]));
+  const roleFailures = await applyGoogleRoles(directory, groupId, roleChanges.map((c) => ({ key: keyOfObserved.get(c.member.id) ?? c.member.label, id: c.member.id, role: c.to })));
+  const ownerFailures = owners ? await applyEntraOwners(directory, groupId, owners.plan, resolution.resolved) : [];
 
   const userIds = new Map<string, string>();
   for (const [key, id] of plan.present) userIds.set(key, id);
@@ -290,13 +365,22 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
   const keptIds = new Set(plan.kept.map((k) => k.member.id));
   const userIdSet = new Set(userIds.values());
   const others = observed.filter((m) => !userIdSet.has(m.id) && !keptIds.has(m.id) && !removedIds.has(m.id));
+  const ownerIds = owners
+    ? Object.fromEntries(
+        Object.keys(desired.owners ?? {}).flatMap((k) => {
+          const oid = ownerId(k, resolution.resolved);
+          return oid ? [[k, oid] as const] : [];
+        }),
+      )
+    : undefined;
   const state: GroupBindingState = {
     ...base,
     members: memberMap([...userIds.keys(), ...(desired.membershipMode === "authoritative" ? others.map((m) => m.label) : [])]),
     userIds: sortedRecord(userIds),
     otherMemberIds: desired.membershipMode === "authoritative" ? sortedRecord(others.map((m) => [m.label, m.id])) : {},
     managedMembers: sortedRecord(managedMembers),
-    kept: keptNotes(plan),
+    kept: { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) },
+    ...(ownerIds ? { ownerIds: sortedRecord(Object.entries(ownerIds)) } : {}),
     memberCount: observed.length + new Set([...added.added.values()].map((u) => u.id).filter((id) => !observedIds.has(id))).size - removedIds.size,
     pending: false,
   };
@@ -312,20 +396,22 @@ async function apply(id: string, desired: GroupBindingInputs, previous: GroupBin
     added.unknown.length ? `${added.unknown.length} user(s) not found in ${desired.management.directoryKey}: ${addresses(added.unknown, desired.__secretUsers)}; fix the user group or create the users` : "",
     added.failures.length ? failureText("add", added.failures, desired.__secretUsers) : "",
     removeFailures.length ? failureText("remove", removeFailures, desired.__secretUsers) : "",
+    roleFailures.length ? failureText("change the role of", roleFailures, desired.__secretUsers) : "",
+    ownerFailures.length ? failureText("set as owner (or remove as owner)", ownerFailures, desired.__secretUsers) : "",
     moveFailures.length ? `moving away from ${previous!.target.label}: ${failureText("remove", moveFailures, desired.__secretUsers)}` : "",
   ].filter(Boolean);
   if (problems.length > 0) {
     // What was done is recorded (init-failed state); the next `pulumi up` finishes the job.
     const partial = moveFailures.length > 0 ? { ...state, target: previous!.target, managedMembers: { ...previous!.managedMembers, ...state.managedMembers } } : state;
-    throw new PartialApplyError(`${label}: ${problems.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, withSecrets(toStoredBindingState(partial), desired.__secretUsers), inputs);
+    throw new PartialApplyError(`${label}: ${problems.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, withSecrets(stored(partial), desired.__secretUsers));
   }
   return state;
 }
 
 /** The inputs a refreshed state stands for, so that drift shows in the next diff. */
-function inputsOf(state: GroupBindingState): GroupBindingInputs {
-  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, __bindingName, __secretUsers } = state;
-  return defined(groupBindingInputsSchema.parse({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, __bindingName, __secretUsers }));
+function inputsOf(state: GroupBindingState): Document {
+  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers } = state;
+  return defined(groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers })));
 }
 
 /**
@@ -337,7 +423,8 @@ function inputsOf(state: GroupBindingState): GroupBindingInputs {
  */
 async function reresolveAddresses(state: GroupBindingState, observed: ObservedMember[], directory: MemberDirectory): Promise<GroupBindingState> {
   const labelOf = new Map(observed.map((m) => [m.id, m.label]));
-  const keys = Object.entries(state.userIds).filter(([key, id]) => labelOf.get(id) !== key).map(([key]) => key);
+  // Nested groups are known by id, not by an address that could move.
+  const keys = Object.entries(state.userIds).filter(([key, id]) => labelOf.get(id) !== key && !key.startsWith("group:")).map(([key]) => key);
   if (keys.length === 0) return state;
   const resolution = await directory.resolveUsers(keys, state.target.groupId, observed, new Map());
   const userIds = { ...state.userIds };
@@ -371,9 +458,10 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
   const userIdSet = new Set(userIds.values());
   const kept: [string, string][] = [];
   const others: [string, string][] = [];
+  const rolesManaged = declaredRoles(state);
   for (const m of observed) {
     if (userIdSet.has(m.id)) continue;
-    if (m.role !== "MEMBER") kept.push([m.label, `${m.role}: kept (a binding manages plain membership)`]);
+    if (m.role !== "MEMBER" && !rolesManaged[m.role]) kept.push([m.label, `${m.role}: kept (a binding manages plain membership)`]);
     else if (m.kind !== "user" && state.nonUserMembers === "keep") kept.push([m.label, `${m.kind} member: kept (nonUserMembers: "keep")`]);
     else if (state.membershipMode === "authoritative") others.push([m.label, m.id]);
   }
@@ -384,6 +472,7 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
     otherMemberIds: sortedRecord(others),
     kept: sortedRecord(kept),
     memberCount: observed.length,
+    ...refreshGoogleRoles({ ...state, userIds: sortedRecord(userIds) }, observed),
   };
 }
 
@@ -395,12 +484,12 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
  * so it is recorded as managed: deleting the binding removes it, as if the run had finished.
  * The next `pulumi up` adds the users still missing. A group that is gone drops the entry.
  */
-async function readInterruptedCreate(props: Record<string, unknown>) {
+async function readInterruptedCreate(context: ProviderContext, props: Document): Promise<ReadOutcome<GroupBindingState>> {
   const { [INTERRUPTED_CREATE_KEY]: _marker, ...inputs } = props;
   const desired = groupBindingInputsSchema.parse(inputs);
-  const directory = memberDirectoryFor(desired.management);
+  const directory = context.memberDirectory(desired.management);
   const observed = await directory.listMembers(desired.target.groupId);
-  if (!observed) return {};
+  if (!observed) return undefined;
   const keys = Object.keys(desired.members);
   const before = decodeKeySet(desired.__membersAtCheck ?? "", keys);
   const resolution = await directory.resolveUsers(keys, desired.target.groupId, observed, new Map());
@@ -430,112 +519,130 @@ async function readInterruptedCreate(props: Record<string, unknown>) {
     pending: false,
   };
   const now = refreshed(state, observed);
-  return {
-    id: `binding-${randomUUID()}`,
-    props: withProvider(withSecrets(toStoredBindingState(now), now.__secretUsers), props),
-    inputs: withProvider(withSecrets(inputsOf(now), now.__secretUsers), props),
-  };
+  return { id: `binding-${randomUUID()}`, props: withSecrets(stored(now), now.__secretUsers), inputs: withSecrets(inputsOf(now), now.__secretUsers) };
 }
 
 /** Drops undefined values: the engine cannot carry them (it fails with "Unexpected struct type"). */
-function defined<T extends Record<string, unknown>>(values: T): T {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as T;
+function defined(values: Document): Document {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
 
 /** Lifecycle of the memberships one user group exports into one directory group. */
-export const groupBindingProvider: pulumi.dynamic.ResourceProvider = {
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { values, failures } = checkFields(GROUP_BINDING_TYPE, groupBindingArgsSchema, news);
-    const members = checkUsers(values, news, failures);
-    const inputs = defined({
-      management: values.management ?? news.management,
-      target: values.target ?? news.target,
-      userGroupName: userGroupName(news),
-      members,
-      membershipMode: values.membershipMode ?? "authoritative",
-      maxRemovalPercent: values.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
-      allowEmpty: values.allowEmpty ?? false,
-      nonUserMembers: values.nonUserMembers ?? "keep",
-      removals: {},
-      kept: {},
-      __bindingName: values.__bindingName,
-      __secretUsers: values.__secretUsers,
-    }) as GroupBindingInputs;
-    const management = inputs.management;
-    const target = inputs.target;
-    const located = failures.length === 0 && management && !containsUnknown(management) && target && !isUnknown(target.directoryKey) && !isUnknown(target.label);
-    if (located) {
-      const groupKeys = [isKnownId(target.groupId) ? `id:${target.groupId}` : "", !isUnknown(target.label) ? `${target.directoryKey}:${target.label.toLowerCase()}` : ""].filter(Boolean);
-      const other = claimGroupMembership(inputs.__bindingName ?? "(unnamed)", inputs.membershipMode, groupKeys);
-      if (other) {
-        failures.push({
-          property: "target",
-          reason: `${target.label} is also bound by GroupBinding ${other.name} (${other.mode}); with ${inputs.membershipMode} here, each would remove the other's members: bind each user group to its own group, or make both bindings additive`,
-        });
+export const groupBindingProvider = defineResource<ProviderContext, GroupBindingInputs, GroupBindingState>(
+  {
+    type: GROUP_BINDING_TYPE,
+    label,
+    inputs: groupBindingInputsSchema,
+    loadState,
+    readEntry: async (context, _id, props) => (props[INTERRUPTED_CREATE_KEY] === true ? readInterruptedCreate(context, props) : false),
+
+    async check(context, olds, news) {
+      const { values, failures } = checkFields(GROUP_BINDING_TYPE, groupBindingArgsSchema, news);
+      const userMembers = checkUsers(values, news, failures);
+      // The target as far as it is known at preview (an unknown service leaves the nesting checks to the apply).
+      const target0 = bindingTargetSchema.safeParse(values.target ?? news.target).data;
+      const nested = checkRolesAndNesting(values, target0, typeof values.__bindingName === "string" ? values.__bindingName : "(unnamed)", failures, context);
+      // Owners and managers (Google) and nested groups are members too; unknown until apply if any of them is.
+      const members = userMembers === UNKNOWN || nested === UNKNOWN ? UNKNOWN : memberMap([...Object.keys(userMembers), ...(target0 ? extraMemberKeys(target0.service, nested) : [])]);
+      const inputs: Document = defined({
+        management: values.management ?? news.management,
+        target: values.target ?? news.target,
+        userGroupName: userGroupName(news),
+        members,
+        membershipMode: values.membershipMode ?? "authoritative",
+        maxRemovalPercent: values.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
+        allowEmpty: values.allowEmpty ?? false,
+        nonUserMembers: values.nonUserMembers ?? "keep",
+        removals: {},
+        kept: {},
+        ...(nested !== UNKNOWN ? nested : {}),
+        __bindingName: values.__bindingName,
+        __secretUsers: values.__secretUsers,
+      });
+      const secret = inputs.__secretUsers === true;
+      const management = known(managementRefSchema, inputs.management);
+      const target = bindingTargetSchema.safeParse(inputs.target).data;
+      const located = failures.length === 0 && management !== undefined && target !== undefined && !isUnknown(target.directoryKey) && !isUnknown(target.label);
+      if (located) {
+        const groupKeys = [isKnownId(target.groupId) ? `id:${target.groupId}` : "", !isUnknown(target.label) ? `${target.directoryKey}:${target.label.toLowerCase()}` : ""].filter(Boolean);
+        // A mode unknown until apply claims like an additive one: it conflicts only with an authoritative binding.
+        const mode = membershipModeSchema.safeParse(inputs.membershipMode).data ?? "additive";
+        const other = context.bindings.claimGroupMembership(typeof inputs.__bindingName === "string" ? inputs.__bindingName : "(unnamed)", mode, groupKeys);
+        if (other) {
+          failures.push({
+            property: "target",
+            reason: `${target.label} is also bound by GroupBinding ${other.name} (${other.mode}); with ${String(inputs.membershipMode)} here, each would remove the other's members: bind each user group to its own group, or make both bindings additive`,
+          });
+        }
       }
-    }
-    const previous = previousInputsSchema.safeParse(olds).data;
-    // Kept as the create recorded it, so that later previews do not show it going away (only a pending create reads it).
-    if (previous?.members && previous.__membersAtCheck !== undefined) inputs.__membersAtCheck = previous.__membersAtCheck;
-    if (located && failures.length === 0 && members !== UNKNOWN && managementEnabled(management) && Object.keys(members).length > 0) {
-      if (sameAsBefore(inputs, previous)) inputs.kept = previous?.kept ?? {};
-      else await previewPlan(inputs, previous, failures);
-    }
-    return { inputs: withProvider(withSecrets(inputs, inputs.__secretUsers), news), failures };
-  },
+      const previous = previousInputsSchema.safeParse(olds).data;
+      // Kept as the create recorded it, so that later previews do not show it going away (only a pending create reads it).
+      if (previous?.members && previous.__membersAtCheck !== undefined) inputs.__membersAtCheck = previous.__membersAtCheck;
+      // Everything known (members too): the preview can say what the apply will remove and keep.
+      const desired = members !== UNKNOWN ? groupBindingInputsSchema.safeParse(inputs).data : undefined;
+      if (located && failures.length === 0 && desired && context.switches.enabled(management) && Object.keys(desired.members).length > 0) {
+        if (sameAsBefore(desired, previous)) inputs.kept = previous?.kept ?? {};
+        else {
+          await previewPlan(context, desired, previous, failures);
+          inputs.removals = desired.removals;
+          inputs.kept = desired.kept;
+        }
+      }
+      return { inputs: withSecrets(inputs, secret), failures };
+    },
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const state = loadState(olds);
-    const desired = news as GroupBindingInputs;
-    const switchFlipped = state.management.enabled !== desired.management.enabled;
-    if (!managementEnabled(desired.management)) return { changes: switchFlipped };
-    const sameMembers = JSON.stringify(state.members) === JSON.stringify(desired.members);
-    const changes =
-      switchFlipped ||
-      state.pending ||
-      !sameMembers ||
-      state.target.groupId !== desired.target.groupId ||
-      state.membershipMode !== desired.membershipMode ||
-      state.maxRemovalPercent !== desired.maxRemovalPercent ||
-      state.allowEmpty !== desired.allowEmpty ||
-      state.nonUserMembers !== desired.nonUserMembers ||
-      Object.keys(desired.removals ?? {}).length > 0;
-    return { changes };
-  },
+    async diff(context, _id, state, desired) {
+      const switchFlipped = state.management.enabled !== desired.management.enabled;
+      if (!context.switches.enabled(desired.management)) return { changes: switchFlipped };
+      const sameMembers = JSON.stringify(state.members) === JSON.stringify(desired.members);
+      const changes =
+        switchFlipped ||
+        state.pending ||
+        !sameMembers ||
+        state.target.groupId !== desired.target.groupId ||
+        state.membershipMode !== desired.membershipMode ||
+        state.maxRemovalPercent !== desired.maxRemovalPercent ||
+        state.allowEmpty !== desired.allowEmpty ||
+        state.nonUserMembers !== desired.nonUserMembers ||
+        JSON.stringify(state.owners) !== JSON.stringify(desired.owners) ||
+        JSON.stringify(state.managers) !== JSON.stringify(desired.managers) ||
+        JSON.stringify(state.memberGroupIds) !== JSON.stringify(desired.memberGroupIds) ||
+        Object.keys(desired.removals ?? {}).length > 0;
+      return { changes };
+    },
 
-  async create(inputs: Record<string, unknown>) {
-    const id = `binding-${randomUUID()}`;
-    const desired = groupBindingInputsSchema.parse(inputs);
-    const state = await apply(id, desired, undefined, inputs);
-    return { id, outs: withProvider(withSecrets(toStoredBindingState(state), desired.__secretUsers), inputs) };
-  },
+    async create(context, desired) {
+      const id = `binding-${randomUUID()}`;
+      const state = await apply(context, id, desired, undefined);
+      return { id, outs: withSecrets(stored(state), desired.__secretUsers) };
+    },
 
-  async read(id: string, props: Record<string, unknown>) {
-    if (props[INTERRUPTED_CREATE_KEY] === true) return readInterruptedCreate(props);
-    const state = loadState(props);
-    if (!managementEnabled(state.management) || state.pending) return { id, props: withProvider(withSecrets(toStoredBindingState(state), state.__secretUsers), props), inputs: withProvider(withSecrets(inputsOf(state), state.__secretUsers), props) };
-    const directory = memberDirectoryFor(state.management);
-    const observed = await directory.listMembers(state.target.groupId);
-    const now = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
-    return { id, props: withProvider(withSecrets(toStoredBindingState(now), now.__secretUsers), props), inputs: withProvider(withSecrets(inputsOf(now), now.__secretUsers), props) };
-  },
+    async read(context, id, state) {
+      if (!context.switches.enabled(state.management) || state.pending) return { id, inputs: withSecrets(inputsOf(state), state.__secretUsers) };
+      const directory = context.memberDirectory(state.management);
+      const observed = await directory.listMembers(state.target.groupId);
+      const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
+      const { callerKept, ...owners } = observed ? await refreshEntraOwners(directory, members) : {};
+      const now: GroupBindingState = { ...members, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept };
+      return { id, props: withSecrets(stored(now), now.__secretUsers), inputs: withSecrets(inputsOf(now), now.__secretUsers) };
+    },
 
-  async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const desired = groupBindingInputsSchema.parse(news);
-    const state = await apply(id, desired, loadState(olds), news);
-    return { outs: withProvider(withSecrets(toStoredBindingState(state), desired.__secretUsers), news) };
-  },
+    async update(context, id, state, desired) {
+      const outs = await apply(context, id, desired, state);
+      return { outs: withSecrets(stored(outs), desired.__secretUsers) };
+    },
 
-  async delete(_id: string, props: Record<string, unknown>) {
-    const state = loadState(props);
-    if (!managementEnabled(state.management) || state.pending) return;
-    const directory = memberDirectoryFor(state.management);
-    const observed = await directory.listMembers(state.target.groupId);
-    if (!observed) return; // The group is gone, and its members with it.
-    // Only members this binding added, and never one promoted since (a higher role is not ours to remove).
-    const managed = managedIds(state, observed);
-    const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER");
-    const failed = await directory.removeMembers(state.target.groupId, removable.map((m) => ({ key: m.label, id: m.id })));
-    if (failed.length > 0) throw new Error(`${describe(state)}: ${failureText("remove", failed, state.__secretUsers)}; run pulumi destroy (or up) again once the cause is fixed`);
+    async delete(context, _id, state) {
+      if (!context.switches.enabled(state.management) || state.pending) return;
+      const directory = context.memberDirectory(state.management);
+      const observed = await directory.listMembers(state.target.groupId);
+      if (!observed) return; // The group is gone, and its members with it.
+      // Only members this binding added, and never one promoted since (a higher role is not ours to remove).
+      const managed = managedIds(state, observed);
+      const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER");
+      const failed = await directory.removeMembers(state.target.groupId, removable.map((m) => ({ key: m.label, id: m.id })));
+      if (failed.length > 0) throw new Error(`${describe(state)}: ${failureText("remove", failed, state.__secretUsers)}; run pulumi destroy (or up) again once the cause is fixed`);
+    },
   },
-};
+  providerContext,
+);

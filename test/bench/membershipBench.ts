@@ -11,12 +11,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { graphDirectoryClient } from "../../provider/entra/graphClient";
-import { entraMemberDirectory } from "../../provider/entra/memberDirectory";
-import { googleDirectoryClient } from "../../provider/google/directoryClient";
-import { googleMemberDirectory } from "../../provider/google/memberDirectory";
+import { entraMemberDirectory } from "../../provider/entra/members";
+import { googleMemberDirectory } from "../../provider/google/members";
 import { generateSandboxTls, startSandbox, type Sandbox, type SandboxTls } from "../../provider/sandbox";
-import { entraSettings, googleSettings, setStackConfig } from "../../provider/settings";
+import { ProviderContext } from "../../provider/context";
 import { graphClient } from "../support/entraClients";
 import { directoryClient } from "../support/googleClients";
 
@@ -55,11 +53,11 @@ async function child(tls: SandboxTls): Promise<Row[]> {
   });
   try {
     const config = sandbox.providerConfig();
-    setStackConfig({ get: (key) => config[key]?.value });
+    const context = new ProviderContext({ get: (key) => config[key]?.value });
     const rows: Row[] = [];
 
     // Google: one batch request carries up to 1,000 inserts.
-    const google = googleDirectoryClient(googleSettings());
+    const google = context.google();
     const ours = (await google.insertGroup({ email: "bench-batched@example.com", name: "Batched", description: "" })).group;
     const add = await measure(sandbox, () => googleMemberDirectory(google).addMembers(ours.id, names.map((key) => ({ key }))));
     if (add.result.failures.length > 0) throw new Error(`Google adds failed: ${add.result.failures.slice(0, 3).map((f) => f.reason).join("; ")}`);
@@ -73,7 +71,7 @@ async function child(tls: SandboxTls): Promise<Row[]> {
     rows.push({ operation: `Google: read ${MEMBERS} members (refresh)`, trips: list.trips, minimum: Math.ceil(MEMBERS / 200), ms: list.ms });
 
     // Entra: resolve users, then bind 20 per PATCH, 20 PATCHes per $batch.
-    const graph = graphDirectoryClient(sandbox.entra.tenantId, entraSettings());
+    const graph = context.graph(sandbox.entra.tenantId);
     const directory = entraMemberDirectory(graph);
     const group = await graph.createSecurityGroup({ displayName: "Bench batched", description: "", mailNickname: "bench-batched" });
     const resolve = await measure(sandbox, () => directory.resolveUsers(names, group.id, [], new Map()));

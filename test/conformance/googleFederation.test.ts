@@ -17,7 +17,7 @@ import {
   TOKEN_CREATOR_ROLE,
   WORKLOAD_IDENTITY_USER_ROLE,
 } from "../../provider/sandbox/google/federation";
-import { googleSettings, setStackConfig, SettingsError } from "../../provider/settings";
+import { ProviderSettings, SettingsError } from "../../provider/settings";
 import { GOOGLE_SCOPES, outcome, rejection } from "../support/googleClients";
 
 const CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
@@ -259,8 +259,7 @@ describe("provider settings: external_account credentials", function () {
     const file = join(dir, `credentials-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, JSON.stringify(credentials));
     const config: Record<string, string> = { "groupExport:googleCredentialsFile": file, "groupExport:googleAdminEmail": "admin@example.com", ...extra };
-    setStackConfig({ get: (key) => config[key] });
-    return googleSettings();
+    return new ProviderSettings({ get: (key) => config[key] }).google();
   }
   const settingsError = (credentials: object, extra?: Record<string, string>) => {
     try {
@@ -271,7 +270,6 @@ describe("provider settings: external_account credentials", function () {
     }
     throw new Error("expected a SettingsError");
   };
-  after(() => setStackConfig({ get: () => undefined }));
 
   it("takes the service account from service_account_impersonation_url, or from groupExport:googleServiceAccountEmail", () => {
     expect(settingsFor(impersonating).serviceAccountEmail).to.equal(SERVICE_ACCOUNT);

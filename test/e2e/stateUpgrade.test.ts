@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
-import { decodeMemberTable } from "../../provider/membership/memberTable";
+import { decodeMemberTable } from "../../provider/groups/memberTable";
 import { E2eStack } from "../support/e2eProgram";
 import { entraMembers, googleMembers, writeRequests } from "../support/sandboxViews";
 

@@ -19,7 +19,7 @@ export { GOOGLE_SCOPES };
  *
  * Token endpoint: `https://oauth2.googleapis.com/token` is a constant inside gtoken, so it is
  * redirected with a request interceptor on the transporter, exactly as
- * provider/google/directoryClient.ts does.
+ * provider/google/client.ts does.
  */
 export function sandboxJwt(sandbox: Sandbox, scopes: string[], subject: string = sandbox.google.adminEmail): InstanceType<typeof auth.JWT> {
   const key = sandbox.google.serviceAccountKey;

@@ -6,18 +6,17 @@
  * GROUP_EXPORT_PROBE_MODE: "directory" (default) reads a group and its members and adds one
  * member through the batch endpoint; "authorize" runs the "authorize sync" check.
  */
-import { verifyAuthorization } from "../../provider/management/authorization";
-import { googleDirectoryClient } from "../../provider/google/directoryClient";
-import { googleSettings, setStackConfig } from "../../provider/settings";
+import { ProviderContext } from "../../provider/context";
+import { authorizeGoogle } from "../../provider/google/authorize";
 
 async function probe(): Promise<unknown> {
   const config = JSON.parse(process.env.GROUP_EXPORT_PROBE_CONFIG ?? "{}") as Record<string, string>;
-  setStackConfig({ get: (key) => config[key] });
+  const context = new ProviderContext({ get: (key) => config[key] });
   if (process.env.GROUP_EXPORT_PROBE_MODE === "authorize") {
-    return verifyAuthorization({ directoryKey: "google:my_customer", service: "google", enabled: true, domains: ["example.com"] }, "my_customer");
+    return authorizeGoogle({ directoryKey: "google:my_customer", service: "google", enabled: true, domains: ["example.com"] }, "my_customer", context.settings.google(), () => context.google());
   }
-  const settings = googleSettings();
-  const client = googleDirectoryClient(settings);
+  const settings = context.settings.google();
+  const client = context.google();
   await client.verifyAccess("my_customer");
   const group = await client.getGroup("eng@example.com");
   const members = await client.listMembers("eng@example.com");

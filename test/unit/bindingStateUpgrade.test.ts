@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
-import { GROUP_BINDING_STATE_VERSION, toStoredBindingState, upgradeBindingState } from "../../provider/membership/bindingSchema";
-import { decodeMemberTable, encodeMemberTable } from "../../provider/membership/memberTable";
+import { GROUP_BINDING_STATE_VERSION, toStoredBindingState, upgradeBindingState } from "../../provider/groups/bindingSchema";
+import { decodeMemberTable, encodeMemberTable } from "../../provider/groups/memberTable";
 
 /** Saved state documents of release 0.1.0 (state version 1), as its GroupBinding wrote them. */
 const v1 = JSON.parse(readFileSync(join(__dirname, "../fixtures/state/groupBinding-v1.json"), "utf8")) as Record<string, Record<string, unknown>>;
@@ -37,7 +37,7 @@ describe("GroupBinding state upgrade", () => {
 });
 
 /** Saved state documents of state version 2 (the member maps stored unpacked), as GroupBinding wrote them before version 3. */
-const v2 = JSON.parse(readFileSync(join(__dirname, "../fixtures/state/groupBinding-v2.json"), "utf8")) as Record<string, Record<string, unknown>>;
+const v2 = JSON.parse(readFileSync(join(__dirname, "../fixtures/state/groupBinding-v2-maps.json"), "utf8")) as Record<string, Record<string, unknown>>;
 
 describe("GroupBinding state version 3 (member table)", () => {
   for (const name of ["google", "entraSecret"]) {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { googleDistributionGroupArgsSchema } from "../../provider/google/groupSchema";
-import { checkFields, UNKNOWN } from "../../provider/resources/checkInputs";
+import { googleDistributionGroupArgsSchema } from "../../provider/google/schema";
+import { checkFields, UNKNOWN } from "../../provider/contract/checkInputs";
 
 const management = { directoryKey: "google:my_customer", service: "google", enabled: true, domains: ["example.com"] };
 const check = (news: Record<string, unknown>) => checkFields("GoogleDistributionGroup", googleDistributionGroupArgsSchema, { management, ...news });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
-import { decideAdoption, diffGroup, effectiveDeletionPolicy, groupFieldChanges, observedState, planGroupCreate } from "../../provider/google/groupPlan";
-import type { GoogleDistributionGroupState } from "../../provider/google/groupSchema";
+import { decideAdoption, diffGroup, groupFieldChanges, observedState, planGroupCreate } from "../../provider/google/plan";
+import { effectiveDeletionPolicy } from "../../provider/groups/lifecycle";
+import type { GoogleDistributionGroupState } from "../../provider/google/schema";
 
 const management = { directoryKey: "google:my_customer", service: "google" as const, enabled: true, domains: ["example.com"] };
 const desired = { management, email: "team@example.com", name: "Team", description: "The team" };

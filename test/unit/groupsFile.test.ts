@@ -61,7 +61,7 @@ describe("groups file (YAML and CSV)", () => {
       [
         "3 problems in groups.yaml:",
         'groups.yaml:4:32: groups[0].users[1]: "bob@" is not an email address. Fix: write the user\'s full address, e.g. bob@example.com, one per list item',
-        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, description, users, email, entraDisplayName, entraMailNickname, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, exportTo',
+        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, description, users, email, entraDisplayName, entraMailNickname, owners, managers, memberGroups, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, exportTo',
         'groups.yaml:7:21: groups[1].membershipMode: "authoritive" is not one of "authoritative", "additive". Fix: use "authoritative" (members added by hand are removed) or "additive"',
       ].join("\n"),
     );
@@ -101,6 +101,16 @@ describe("groups file (YAML and CSV)", () => {
     expect(address).to.equal("1 problem in groups.csv:\ngroups.csv:3:2: Engineering.user: \"bob\" is not an email address. Fix: write the user's full address, e.g. alice@example.com, one per list item");
     const syntax = problemsOf(() => parseGroupsCsv(["group,user,email", "Engineering,alice@example.com"].join("\n"), "groups.csv"));
     expect(syntax).to.match(/^1 problem in groups\.csv:\ngroups\.csv:2:1: CSV syntax: Invalid Record Length: .*Fix: give every line as many comma-separated fields as the header/);
+  });
+
+  it("carries owners, managers and memberGroups to the export", () => {
+    const parsed = parseGroupsYaml(
+      ["groups:", "  - name: All", "    email: all@example.com", "    users: [a@example.com]", "    owners: [ b@example.com ]", "    managers: [c@example.com]", "    memberGroups: [Eng]", "  - name: Eng", "    email: eng@example.com", "    users: [d@example.com]"].join("\n"),
+      "groups.yaml",
+    );
+    const [all, eng] = groupsForDirectories(parsed, { google: true, entra: false });
+    expect(all).to.deep.include({ owners: ["b@example.com"], managers: ["c@example.com"], memberGroups: ["Eng"] });
+    expect(eng).to.not.have.any.keys("owners", "managers", "memberGroups");
   });
 
   it("a group exported to Google without an address fails naming its line (the seed's suspension warning)", () => {

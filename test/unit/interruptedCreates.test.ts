@@ -1,7 +1,9 @@
 import { expect } from "chai";
-import { googleDistributionGroupProvider } from "../../provider/resources/googleDistributionGroup";
-import { decodeKeySet, encodeKeySet } from "../../provider/membership/memberTable";
+import { resourceProvider } from "../../provider";
+import { decodeKeySet, encodeKeySet } from "../../provider/groups/memberTable";
 import { GOOGLE_GROUP_TOKEN, INTERRUPTED_CREATE_KEY, planInterruptedCreates, type ExportedStack } from "../../provider/recovery/interruptedCreates";
+
+const googleDistributionGroupProvider = resourceProvider("GoogleDistributionGroup");
 
 const STACK = "urn:pulumi:prod::people::";
 const urn = (type: string, name: string) => `${STACK}${type}::${name}`;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import type { ObservedMember } from "../../provider/membership/memberDirectory";
-import { normalizeUsers, planMembership, removalGuardViolation } from "../../provider/membership/membershipPlan";
+import type { ObservedMember } from "../../provider/groups/memberDirectory";
+import { normalizeUsers, planMembership, removalGuardViolation } from "../../provider/groups/membershipPlan";
 
 const user = (id: string, label: string, role: ObservedMember["role"] = "MEMBER"): ObservedMember => ({ id, label, kind: "user", role });
 const other = (id: string, label: string, kind: ObservedMember["kind"]): ObservedMember => ({ id, label, kind, role: "MEMBER" });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as sinon from "sinon";
-import { classifyGoogleError } from "../../provider/google/directoryClient";
+import { classifyGoogleError } from "../../provider/google/client";
 import { backoffDelay, defaultRetryPolicy, parseRetryAfter, withRetry } from "../../provider/retry";
 
 function googleError(status: number, reason?: string, retryAfter?: string) {

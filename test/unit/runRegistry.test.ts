@@ -1,5 +1,15 @@
 import { expect } from "chai";
-import { claimBindingTarget, claimKeys, groupConflictMessage, otherHolders, recentlyCreated, recordCreated, registerClaims, releaseClaims } from "../../provider/management/runRegistry";
+import { claimKeys, groupConflictMessage, RunRegistry } from "../../provider/groups/runRegistry";
+
+const registry = new RunRegistry();
+const { claimBindingTarget, otherHolders, recentlyCreated, recordCreated, registerClaims, releaseClaims } = {
+  claimBindingTarget: registry.claimBindingTarget.bind(registry),
+  otherHolders: registry.otherHolders.bind(registry),
+  recentlyCreated: registry.recentlyCreated.bind(registry),
+  recordCreated: registry.recordCreated.bind(registry),
+  registerClaims: registry.registerClaims.bind(registry),
+  releaseClaims: registry.releaseClaims.bind(registry),
+};
 
 const DIR = "google:my_customer";
 

@@ -2,14 +2,18 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { entraSettings, googleSettings, setStackConfig } from "../../provider/settings";
+import { ProviderSettings } from "../../provider/settings";
 
 const dir = mkdtempSync(join(tmpdir(), "group-export-settings-"));
 const secretFile = join(dir, "secret");
 writeFileSync(secretFile, "s3cret\n");
 
+let settings = new ProviderSettings();
+const entraSettings = () => settings.entra();
+const googleSettings = () => settings.google();
+
 function configure(values: Record<string, string>): void {
-  setStackConfig({ get: (key) => values[key] });
+  settings = new ProviderSettings({ get: (key) => values[key] });
 }
 
 /** Settings read the environment too; each test starts from an environment without them. */

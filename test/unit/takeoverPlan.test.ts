@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import type { GraphGroup } from "../../provider/entra/graphClient";
-import { deriveMailNickname } from "../../provider/entra/securityGroupSchema";
-import { describeTakeover, groupKind, planTakeover } from "../../provider/entra/takeoverPlan";
+import type { GraphGroup } from "../../provider/entra/client";
+import { deriveMailNickname } from "../../provider/entra/schema";
+import { describeTakeover, groupKind, planTakeover } from "../../provider/entra/plan";
 
 function group(id: string, kind: "security" | "m365" | "mailSecurity" | "distribution"): GraphGroup {
   return {

@@ -31,6 +31,31 @@ describe("UserGroupExport (the common case in a few lines)", () => {
     );
   });
 
+  it("nests other user groups' groups, and refuses an unknown name or a cycle when the program runs", () => {
+    const google = { domains: ["example.com"] };
+    const nested = new UserGroupExport("nested", {
+      google,
+      userGroups: [
+        { name: "All", email: "all@example.com", users: ["a@example.com"], memberGroups: ["Eng"], owners: ["b@example.com"] },
+        { name: "Eng", email: "eng@example.com", users: ["c@example.com"] },
+      ],
+    });
+    expect(Object.keys(nested.bindings)).to.deep.equal(["All:google", "Eng:google"]);
+    expect(() => new UserGroupExport("unknown", { google, userGroups: [{ name: "All", email: "all@example.com", users: ["a@example.com"], memberGroups: ["Nope"] }] })).to.throw(
+      'UserGroupExport unknown: user group "All" lists memberGroups "Nope", which is no user group of this export: give the name of one of "All"',
+    );
+    expect(
+      () =>
+        new UserGroupExport("cycle", {
+          google,
+          userGroups: [
+            { name: "A", email: "a@example.com", users: ["a@example.com"], memberGroups: ["B"] },
+            { name: "B", email: "b@example.com", users: ["b@example.com"], memberGroups: ["A"] },
+          ],
+        }),
+    ).to.throw('UserGroupExport cycle: memberGroups form a cycle: "A" contains "B" contains "A"; a group cannot contain itself: remove one of these memberGroups');
+  });
+
   it("refuses an export to a directory that is not given", () => {
     expect(() => new UserGroupExport("bad2", { userGroups: [{ name: "Sales", email: "s@example.com", users: ["c@example.com"], exportTo: ["entra"] }] })).to.throw(/no entra directory is given: add entra/);
   });

@@ -5,7 +5,7 @@ import { GraphError, GRAPH_MESSAGES } from "./graphErrorResponses";
 import { requestOrigin } from "./identity";
 import { isExchangeManaged, MAX_LINK_CHANGES, resolveNewLinks } from "./membersApi";
 import { sendCollection, sendCount, sendEntity } from "./odata";
-import { allow, ALLOWED_ROLES, demandRole } from "./permissions";
+import { allow, ALLOWED_ROLES, callerOf, demandRole } from "./permissions";
 import { groupResource } from "./resources";
 import { graphTimestamp, groupKind, isValidMailNickname, type EntraGroup } from "./tenant";
 
@@ -102,6 +102,11 @@ export function groupsApi(directory: EntraDirectory): Router {
     if (links > MAX_LINK_CHANGES) throw new GraphError(400, "Request_BadRequest", GRAPH_MESSAGES.tooManyLinks);
     if (body[BIND] !== undefined) group.members = resolveNewLinks(directory, group, body[BIND], "members");
     if (body[OWNERS_BIND] !== undefined) group.owners = resolveNewLinks(directory, group, body[OWNERS_BIND], "owners");
+    else if (directory.tenant.groupCreatorBecomesOwner) {
+      // The tenant variant where the creating principal becomes the group's owner (see the tenant schema).
+      const app = directory.tenant.apps.find((a) => a.clientId === callerOf(res).appId.toLowerCase());
+      if (app) group.owners = [app.servicePrincipalId];
+    }
     directory.tenant.groups.push(group);
     directory.changed();
     directory.replication.inserted(group);

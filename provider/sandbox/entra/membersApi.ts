@@ -130,5 +130,30 @@ export function membersApi(directory: EntraDirectory): Router {
     });
   }
 
+  // Members of nested groups too, each object once, nested groups included (group-list-transitivemembers page).
+  r.get("/groups/:id/transitiveMembers", allow(ALLOWED_ROLES.readGroups), (req: Request, res: Response) => {
+    sendCollection(req, res, directoryObjects, transitiveMembers(directory, groupOf(req)), "directoryObjects");
+  });
+
+  r.get("/groups/:id/transitiveMembers/$count", allow(ALLOWED_ROLES.readGroups), (req: Request, res: Response) => {
+    sendCount(req, res, directoryObjects, transitiveMembers(directory, groupOf(req)));
+  });
+
   return r;
+}
+
+/** Direct members, then (depth first) the members of nested groups, each object once; a cycle is walked once. */
+export function transitiveMembers(directory: EntraDirectory, group: EntraGroup): DirectoryObject[] {
+  const seen = new Set<string>([group.id]);
+  const out: DirectoryObject[] = [];
+  const walk = (g: EntraGroup) => {
+    for (const o of directory.members(g)) {
+      if (seen.has(o.o.id)) continue;
+      seen.add(o.o.id);
+      out.push(o);
+      if (o.kind === "group") walk(o.o);
+    }
+  };
+  walk(group);
+  return out;
 }

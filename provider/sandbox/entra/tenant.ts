@@ -165,6 +165,24 @@ export const entraTenantSchema = z
     contacts: z.array(entraContactSchema).default([]),
     /** Soft-deleted groups (`/directory/deletedItems`). */
     deletedItems: z.array(entraGroupSchema).default([]),
+    /**
+     * Whether a group created without `owners@odata.bind` gets the creating app's service
+     * principal as its owner. Default false: Graph's create page says a group created with
+     * application permissions and no owners is created without one; true models the tenants and
+     * flows where the creator becomes owner (delegated creation makes the signed-in user owner,
+     * and an app holding only Group.Create must own what it creates to manage it), which a
+     * program must tolerate without a diff.
+     */
+    groupCreatorBecomesOwner: z.boolean().default(false),
+  })
+  .transform((t) => {
+    // Each app's service principal is a directory object (it can be an owner or a member).
+    for (const app of t.apps) {
+      if (!t.servicePrincipals.some((sp) => sp.id === app.servicePrincipalId)) {
+        t.servicePrincipals.push(entraServicePrincipalSchema.parse({ id: app.servicePrincipalId, appId: app.clientId, displayName: app.displayName }));
+      }
+    }
+    return t;
   })
   .superRefine((t, ctx) => {
     const ids = new Set<string>();

@@ -25,12 +25,14 @@ for (const [name, { management, ...args }] of Object.entries(spec.entraGroups ||
 }
 // A binding may say `secretUsers: true` (its users become a Pulumi secret) or `usersFrom: <group name>`
 // (its users come from that group's outputs, so they are unknown at preview).
-for (const [name, { target, secretUsers, usersFrom, ...args }] of Object.entries(spec.bindings || {})) {
+// `memberGroups` lists group names of this spec (nested groups).
+for (const [name, { target, secretUsers, usersFrom, memberGroups, ...args }] of Object.entries(spec.bindings || {})) {
   let users = args.userGroup.users;
   if (usersFrom) users = groups[usersFrom].groupId.apply(() => args.userGroup.users);
   if (secretUsers) users = pulumi.secret(users);
-  const binding = new GroupBinding(name, { ...args, userGroup: { ...args.userGroup, users }, target: groups[target] });
-  outputs[name] = { members: binding.members, pending: binding.pending, kept: binding.kept, managedMembers: binding.managedMembers };
+  const nested = memberGroups ? { memberGroups: memberGroups.map((g) => groups[g]) } : {};
+  const binding = new GroupBinding(name, { ...args, ...nested, userGroup: { ...args.userGroup, users }, target: groups[target] });
+  outputs[name] = { members: binding.members, pending: binding.pending, kept: binding.kept, managedMembers: binding.managedMembers, owners: binding.owners, managers: binding.managers };
 }
 // Benchmarks only: `trivial: N` adds N dynamic resources that do nothing (one provider object,
 // as a program of one kind would have), the baseline a program of groups is compared with.

@@ -1,5 +1,5 @@
 import type { MembershipMode, NonUserMembersPolicy } from "./bindingSchema";
-import type { ObservedMember } from "./memberDirectory";
+import type { MemberRole, ObservedMember } from "./memberDirectory";
 
 /**
  * Pure membership reconciliation, by identity: desired users (resolved to directory ids
@@ -25,6 +25,11 @@ export interface MembershipPlanInput {
   managed: ReadonlySet<string>;
   mode: MembershipMode;
   nonUserMembers: NonUserMembersPolicy;
+  /**
+   * Roles the binding manages (declared `owners` / `managers`): a member holding such a role is
+   * not kept for it, so an undeclared owner is handled like any member. Default: none.
+   */
+  managedRoles?: Partial<Record<MemberRole, boolean>>;
 }
 
 export interface KeptMember {
@@ -46,7 +51,7 @@ export interface MembershipPlan {
 
 const byLabel = (a: { label: string }, b: { label: string }) => a.label.localeCompare(b.label);
 
-export function planMembership({ desired, observed, managed, mode, nonUserMembers }: MembershipPlanInput): MembershipPlan {
+export function planMembership({ desired, observed, managed, mode, nonUserMembers, managedRoles }: MembershipPlanInput): MembershipPlan {
   const observedById = new Map(observed.map((m) => [m.id, m]));
   const wantedIds = new Set([...desired.values()].filter((id): id is string => id !== undefined));
   const present = new Map<string, string>();
@@ -60,7 +65,7 @@ export function planMembership({ desired, observed, managed, mode, nonUserMember
   for (const member of observed) {
     if (wantedIds.has(member.id)) continue;
     if (mode === "additive" && !managed.has(member.id)) continue;
-    if (member.role !== "MEMBER") kept.push({ member, why: `${member.role}: kept (a binding manages plain membership)` });
+    if (member.role !== "MEMBER" && !managedRoles?.[member.role]) kept.push({ member, why: `${member.role}: kept (a binding manages plain membership)` });
     else if (member.kind !== "user" && nonUserMembers === "keep") kept.push({ member, why: `${member.kind} member: kept (nonUserMembers: "keep")` });
     else remove.push(member);
   }

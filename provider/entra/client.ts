@@ -1,11 +1,11 @@
 import { Client, GraphError } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
-import { directoryLimiter, type QuotaLimiter } from "../limiter";
-import { recentlyCreated, recordCreated } from "../management/runRegistry";
+import { Limiters, type QuotaLimiter } from "../limiter";
+import { RunRegistry, type CreatedGroups } from "../groups/runRegistry";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
 import type { EntraSettings } from "../settings";
-import { entraCredential } from "./credentials";
+import { entraCredential } from "./auth";
 import { describeGraphRequest, graphCostWithBatch, graphMiddleware, graphPermissionError, graphRequestCost, unwrapGraphError } from "./requestPolicy";
 
 const GRAPH_ROOT = "https://graph.microsoft.com";
@@ -95,10 +95,19 @@ export class GraphDirectoryClient {
   /** The application's budget in the tenant: resource units per 10 s and writes per 150 s. */
   private readonly limiter: QuotaLimiter;
 
+  /** The groups this run created: only their 404s may be replication lag. */
+  private readonly created: CreatedGroups;
+
+  /**
+   * `run` holds what the client shares with the rest of the provider process (the provider
+   * context passes its own): the limiters, and the groups this run created.
+   */
   constructor(
     tenantId: string,
     private readonly settings: EntraSettings,
+    run: { limiters: Limiters; created: CreatedGroups } = { limiters: new Limiters(), created: new RunRegistry() },
   ) {
+    this.created = run.created;
     const baseUrl = settings.graphBaseUrl?.replace(/\/$/, "") ?? GRAPH_ROOT;
     const principal = `application ${settings.clientId ?? "(default credential)"} in tenant ${tenantId}`;
     const authProvider = new TokenCredentialAuthenticationProvider(entraCredential(tenantId, settings), { scopes: [GRAPH_SCOPE] });
@@ -110,7 +119,7 @@ export class GraphDirectoryClient {
       // Our chain: no SDK retries under ours, read-only refusals, permission messages, network causes kept.
       middleware: graphMiddleware(authProvider, settings.readOnly, principal),
     });
-    this.limiter = directoryLimiter(`entra:${tenantId} app ${settings.clientId ?? "default"}`, {
+    this.limiter = run.limiters.get(`entra:${tenantId} app ${settings.clientId ?? "default"}`, {
       budgets: {
         units: { units: settings.resourceUnitsPer10Seconds, windowMs: 10_000 },
         writes: { units: settings.writesPer150Seconds, windowMs: 150_000 },
@@ -167,7 +176,7 @@ export class GraphDirectoryClient {
   async getGroup(id: string): Promise<GraphGroup | undefined> {
     try {
       const get = () => this.client.api(`/groups/${id}`).select(GROUP_FIELDS).get() as Promise<GraphGroup>;
-      return await (recentlyCreated(id) ? this.callReplicated(get) : this.call(get));
+      return await (this.created.recentlyCreated(id) ? this.callReplicated(get) : this.call(get));
     } catch (error) {
       if (graphStatus(error) === 404) return undefined;
       throw error;
@@ -178,14 +187,14 @@ export class GraphDirectoryClient {
   async createSecurityGroup(fields: { displayName: string; description: string; mailNickname: string }): Promise<GraphGroup> {
     const body = { ...fields, description: fields.description || null, securityEnabled: true, mailEnabled: false, groupTypes: [] };
     const created = await this.call(() => this.client.api("/groups").post(body) as Promise<GraphGroup>, classifyGraphError, WRITE_COST);
-    recordCreated(created.id);
+    this.created.recordCreated(created.id);
     return created;
   }
 
   /** A 404 is retried only for a group this run created (replication); otherwise the group is gone. */
   async patchGroup(id: string, fields: Partial<Pick<GraphGroup, "displayName" | "description" | "mailNickname">>): Promise<void> {
     const patch = () => this.client.api(`/groups/${id}`).patch(fields) as Promise<unknown>;
-    await (recentlyCreated(id) ? this.callReplicated(patch, WRITE_COST) : this.call(patch, classifyGraphError, WRITE_COST));
+    await (this.created.recentlyCreated(id) ? this.callReplicated(patch, WRITE_COST) : this.call(patch, classifyGraphError, WRITE_COST));
   }
 
   /** Deletes a group; false if it was already gone. */
@@ -206,7 +215,7 @@ export class GraphDirectoryClient {
    */
   async listMembers(groupId: string): Promise<GraphMember[] | undefined> {
     try {
-      return await this.pages<GraphMember>(`/groups/${groupId}/members?$select=${MEMBER_FIELDS}&$top=${GRAPH_PAGE_MAX}`, recentlyCreated(groupId));
+      return await this.pages<GraphMember>(`/groups/${groupId}/members?$select=${MEMBER_FIELDS}&$top=${GRAPH_PAGE_MAX}`, this.created.recentlyCreated(groupId));
     } catch (error) {
       if (graphStatus(error) === 404) return undefined;
       throw error;
@@ -277,14 +286,4 @@ export class GraphDirectoryClient {
   private principalName(): string {
     return `application ${this.settings.clientId ?? "(default credential)"}`;
   }
-}
-
-/** One client per tenant and settings, shared by every resource in the provider process. */
-const clients = new Map<string, { settings: EntraSettings; client: GraphDirectoryClient }>();
-export function graphDirectoryClient(tenantId: string, settings: EntraSettings): GraphDirectoryClient {
-  const cached = clients.get(tenantId);
-  if (cached && cached.settings === settings) return cached.client;
-  const client = new GraphDirectoryClient(tenantId, settings);
-  clients.set(tenantId, { settings, client });
-  return client;
 }

@@ -70,18 +70,28 @@ export function managementRef(args: z.output<typeof directoryGroupManagementArgs
 }
 
 /**
- * Management switches seen in this provider process (from DirectoryGroupManagement's
- * check). A group removed in the same update that disables management was last stored
- * with management enabled; this is how its delete learns it must not touch the directory.
+ * The management switch rule. A DirectoryGroupManagement's `check` records its switch here;
+ * every group and binding of the directory obeys the newest switch seen in this provider
+ * process, else the one stored with it. Why: a group removed in the same update that disables
+ * management was last stored with management enabled; this is how its delete learns it must
+ * not touch the directory. A reference that is `waitingFor` something is never enabled.
+ * One instance per provider process, held by the provider context.
  */
-const currentSwitches = new Map<string, boolean>();
+export class ManagementSwitches {
+  private readonly current = new Map<string, boolean>();
 
-export function recordManagementSwitch(directoryKey: string, enabled: boolean): void {
-  currentSwitches.set(directoryKey, enabled);
+  record(directoryKey: string, enabled: boolean): void {
+    this.current.set(directoryKey, enabled);
+  }
+
+  /** Whether remote changes are allowed in `ref`'s directory now. */
+  enabled(ref: ManagementRef): boolean {
+    return managementEnabled(ref, this.current.get(ref.directoryKey));
+  }
 }
 
-/** Whether remote changes are allowed: the newest switch seen, else the stored one. */
-export function managementEnabled(ref: ManagementRef): boolean {
+/** The rule itself: never while waiting; else the newest switch seen (`newest`), else the stored one. */
+export function managementEnabled(ref: ManagementRef, newest?: boolean): boolean {
   if (ref.waitingFor) return false;
-  return currentSwitches.get(ref.directoryKey) ?? ref.enabled;
+  return newest ?? ref.enabled;
 }

@@ -1,4 +1,5 @@
-import type { GraphGroup } from "./graphClient";
+import type { GraphGroup } from "./client";
+import type { EntraSecurityGroupInputs } from "./schema";
 
 /**
  * Pure takeover rules for an Entra security group, identified by display name:
@@ -63,4 +64,24 @@ export function describeTakeover(plan: TakeoverPlan): string {
   if (plan.action === "adopt") return plan.note ? `adopt existing group ${plan.groupId} (${plan.note})` : `adopt existing group ${plan.groupId}`;
   if (plan.action === "create") return plan.note ? `create (${plan.note})` : "create";
   return "fail";
+}
+
+type ManagedField = "displayName" | "description" | "mailNickname";
+
+/** Fields of an existing group that differ from the desired ones (one-way sync); mailNickname only if the program set one. */
+export function groupFieldChanges(desired: Pick<EntraSecurityGroupInputs, ManagedField>, current: Record<ManagedField, string>): Partial<Record<ManagedField, string>> {
+  const patch: Partial<Record<ManagedField, string>> = {};
+  if (desired.displayName !== current.displayName) patch.displayName = desired.displayName;
+  if (desired.description !== current.description) patch.description = desired.description;
+  if (desired.mailNickname && desired.mailNickname !== current.mailNickname) patch.mailNickname = desired.mailNickname;
+  return patch;
+}
+
+/**
+ * Whether a group taken over at create was made by this package: one carrying the alias this
+ * package gives it (the program's mailNickname, else the derived one) was made by an earlier,
+ * interrupted create, so it counts as created (deleted with the resource); any other is adopted.
+ */
+export function takeoverOrigin(existingMailNickname: string, desired: Pick<EntraSecurityGroupInputs, "mailNickname">, derived: string): "created" | "adopted" {
+  return existingMailNickname === (desired.mailNickname ?? derived) ? "created" : "adopted";
 }

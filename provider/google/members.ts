@@ -1,6 +1,6 @@
-import type { MemberDirectory, MemberFailure, MemberKind, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
-import { recentlyCreated } from "../management/runRegistry";
-import type { BatchOutcome, DirectoryMember, GoogleDirectoryClient } from "./directoryClient";
+import { GROUP_KEY_PREFIX, type MemberDirectory, type MemberFailure, type MemberKind, type ObservedMember, type ResolvedUser } from "../groups/memberDirectory";
+import type { BatchOutcome, DirectoryMember, GoogleDirectoryClient } from "./client";
+import { patchMemberRoles } from "./memberRoles";
 
 const KINDS: Record<DirectoryMember["type"], MemberKind> = { USER: "user", EXTERNAL: "user", GROUP: "group", CUSTOMER: "customer" };
 
@@ -28,8 +28,10 @@ function isUnknownAddress(outcome: BatchOutcome | undefined): boolean {
  */
 export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDirectory {
   return {
+    setRoles: (groupId, changes) => patchMemberRoles(client, groupId, changes),
+
     async listMembers(groupId) {
-      const members = await client.listMembers(groupId, recentlyCreated(groupId));
+      const members = await client.listMembers(groupId, client.created.recentlyCreated(groupId));
       return members?.map(observedGoogleMember);
     },
 
@@ -57,7 +59,9 @@ export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDire
 
     async addMembers(groupId, members) {
       const keys = members.map((m) => m.key);
-      const outcomes = await client.insertMembers(groupId, keys, recentlyCreated(groupId));
+      // A nested group's key is `group:<its address>`: Google adds it by that address (type GROUP).
+      const addresses = keys.map((key) => (key.startsWith(GROUP_KEY_PREFIX) ? key.slice(GROUP_KEY_PREFIX.length) : key));
+      const outcomes = await client.insertMembers(groupId, addresses, client.created.recentlyCreated(groupId), members.map((m) => m.role));
       const added = new Map<string, ResolvedUser>();
       const failures: MemberFailure[] = [];
       const unknown: string[] = [];
@@ -72,7 +76,7 @@ export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDire
       });
       // 409: already a member (under this or another address): the group says who it is.
       if (already.length > 0) {
-        const found = await client.getMembers(groupId, already);
+        const found = await client.getMembers(groupId, already.map((key) => (key.startsWith(GROUP_KEY_PREFIX) ? key.slice(GROUP_KEY_PREFIX.length) : key)));
         already.forEach((key, i) => {
           const m = found[i];
           if (m) added.set(key, { id: m.id, primary: m.email || key });

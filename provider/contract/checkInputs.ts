@@ -32,7 +32,7 @@ export function checkFields<S extends z.ZodObject>(
   schema: S,
   news: Record<string, unknown>,
 ): { values: Record<string, unknown>; failures: CheckFailure[] } {
-  const shape = schema.shape as Record<string, z.ZodType>;
+  const shape: Record<string, z.ZodType> = schema.shape;
   const values: Record<string, unknown> = {};
   const failures: CheckFailure[] = [];
   for (const [property, value] of Object.entries(news)) {

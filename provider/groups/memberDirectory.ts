@@ -14,6 +14,9 @@
  */
 export type MemberKind = "user" | "group" | "customer" | "servicePrincipal" | "device" | "contact" | "other";
 
+/** Desired keys of nested groups start with this, then the group's address (Google) or display name (Entra). */
+export const GROUP_KEY_PREFIX = "group:";
+
 /** A member's role in the group. Only Google has roles; Entra members are all "MEMBER". */
 export type MemberRole = "MEMBER" | "MANAGER" | "OWNER";
 
@@ -76,8 +79,28 @@ export interface MemberDirectory {
    * identities resolved at an earlier apply, reused without a call.
    */
   resolveUsers(keys: string[], groupId: string | undefined, observed: ObservedMember[] | undefined, known: ReadonlyMap<string, string>): Promise<Resolution>;
-  /** Adds members by key (and id where known); reports the identity each one got. */
-  addMembers(groupId: string, members: { key: string; id?: string }[]): Promise<AddOutcome>;
+  /**
+   * Adds members by key (and id where known), with a role where the directory has roles
+   * (Google; default MEMBER); reports the identity each one got. A nested group's key is
+   * `group:<address or display name>` and carries its id.
+   */
+  addMembers(groupId: string, members: { key: string; id?: string; role?: MemberRole }[]): Promise<AddOutcome>;
   /** Removes members by id; a member already gone counts as removed. */
   removeMembers(groupId: string, members: { key: string; id: string }[]): Promise<MemberFailure[]>;
+  /** Google: changes members' roles in place (members.patch: promote or demote, never remove and add). Absent where members have no roles. */
+  setRoles?(groupId: string, changes: { key: string; id: string; role: MemberRole }[]): Promise<MemberFailure[]>;
+  /** Entra: the group's owners, a relation apart from its members (`/groups/{id}/owners/$ref`). Absent where owners are members with a role. */
+  owners?: OwnerRelation;
+}
+
+/** A directory's owners relation (Entra). */
+export interface OwnerRelation {
+  /** The group's owners; undefined when the group does not exist. */
+  list(groupId: string): Promise<ObservedMember[] | undefined>;
+  /** Adds owners by id; one already an owner counts as added. */
+  add(groupId: string, owners: { key: string; id: string }[]): Promise<MemberFailure[]>;
+  /** Removes owners by id; one already gone counts as removed. */
+  remove(groupId: string, owners: { key: string; id: string }[]): Promise<MemberFailure[]>;
+  /** The calling application's object id (the directory may make a group's creator its owner), when known. */
+  callerId(): Promise<string | undefined>;
 }

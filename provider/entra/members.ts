@@ -1,5 +1,5 @@
-import type { MemberDirectory, MemberFailure, MemberKind, ObservedMember, ResolvedUser } from "../membership/memberDirectory";
-import { GRAPH_BIND_MAX, odataString, type BatchRequest, type BatchResponse, type GraphDirectoryClient, type GraphMember } from "./graphClient";
+import type { MemberDirectory, MemberFailure, MemberKind, ObservedMember, ResolvedUser } from "../groups/memberDirectory";
+import { GRAPH_BIND_MAX, odataString, type BatchRequest, type BatchResponse, type GraphDirectoryClient, type GraphMember } from "./client";
 
 /** members@odata.bind takes references in Graph's own URL form. */
 const DIRECTORY_OBJECT_URL = "https://graph.microsoft.com/v1.0/directoryObjects/";
@@ -48,11 +48,6 @@ interface GraphUser {
   proxyAddresses?: string[] | null;
 }
 
-/**
- * Users resolved in this provider process, per tenant client: `pulumi up` checks a binding
- * (resolving its users) and then applies it in the same process, so the apply reuses them.
- */
-const resolvedUsers = new WeakMap<GraphDirectoryClient, Map<string, ResolvedUser>>();
 
 /**
  * The address forms a user is found by, in order: user principal name, mail (guests: their
@@ -109,35 +104,44 @@ async function lookupUsers(client: GraphDirectoryClient, keys: string[]): Promis
   return { resolved, ambiguous };
 }
 
-/**
- * Lookups that many bindings ask for in one run share batches: keys asked for within one
- * tick are looked up together (300 users a $batch round trip, whoever asked), per client.
- */
 type Lookup = Awaited<ReturnType<typeof lookupUsers>>;
-const pendingLookups = new WeakMap<GraphDirectoryClient, { keys: Set<string>; result: Promise<Lookup> }>();
 
-function sharedLookup(client: GraphDirectoryClient, keys: string[]): Promise<Lookup> {
-  let pending = pendingLookups.get(client);
-  if (!pending) {
-    const batch = { keys: new Set<string>(), result: Promise.resolve<Lookup>({ resolved: new Map(), ambiguous: new Map() }) };
-    batch.result = new Promise<void>((resolve) => setTimeout(resolve, LOOKUP_GATHER_MS)).then(() => {
-      pendingLookups.delete(client);
-      return lookupUsers(client, [...batch.keys]);
-    });
-    pendingLookups.set(client, (pending = batch));
+/**
+ * What one tenant's member directory keeps for the provider process (the provider context
+ * holds one per tenant client):
+ * - users resolved so far: `pulumi up` checks a binding (resolving its users) and then applies
+ *   it in the same process, so the apply reuses them;
+ * - the lookup being gathered: lookups that many bindings ask for in one run share batches,
+ *   keys asked for within one tick are looked up together (300 users a $batch round trip,
+ *   whoever asked).
+ */
+export class EntraUserCache {
+  readonly resolved = new Map<string, ResolvedUser>();
+  /** The calling application's object id in this tenant (entra/owners.ts), once asked. */
+  caller: Promise<string | undefined> | undefined;
+  private pending: { keys: Set<string>; result: Promise<Lookup> } | undefined;
+
+  lookup(client: GraphDirectoryClient, keys: string[]): Promise<Lookup> {
+    let pending = this.pending;
+    if (!pending) {
+      const batch = { keys: new Set<string>(), result: Promise.resolve<Lookup>({ resolved: new Map(), ambiguous: new Map() }) };
+      batch.result = new Promise<void>((resolve) => setTimeout(resolve, LOOKUP_GATHER_MS)).then(() => {
+        this.pending = undefined;
+        return lookupUsers(client, [...batch.keys]);
+      });
+      this.pending = pending = batch;
+    }
+    for (const key of keys) pending.keys.add(key);
+    return pending.result;
   }
-  for (const key of keys) pending.keys.add(key);
-  return pending.result;
 }
 
 /** How long a lookup waits for others to join it: long enough for the engine's parallel checks, short next to a round trip. */
 const LOOKUP_GATHER_MS = 25;
 
 /** Entra members are directory objects: users are resolved to ids, then bound 20 at a time. */
-export function entraMemberDirectory(client: GraphDirectoryClient): MemberDirectory {
-  let known = resolvedUsers.get(client);
-  if (!known) resolvedUsers.set(client, (known = new Map()));
-  const cache = known;
+export function entraMemberDirectory(client: GraphDirectoryClient, users: EntraUserCache = new EntraUserCache()): MemberDirectory {
+  const cache = users.resolved;
   return {
     async listMembers(groupId) {
       return (await client.listMembers(groupId))?.map(observedGraphMember);
@@ -159,7 +163,7 @@ export function entraMemberDirectory(client: GraphDirectoryClient): MemberDirect
       }
       const ambiguous = new Map<string, string[]>();
       if (ask.length > 0) {
-        const found = await sharedLookup(client, ask);
+        const found = await users.lookup(client, ask);
         for (const key of ask) {
           const user = found.resolved.get(key);
           if (user) resolved.set(key, user);

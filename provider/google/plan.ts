@@ -1,6 +1,7 @@
-import { managedDiff } from "../management/managedLifecycle";
-import type { DirectoryGroup } from "./directoryClient";
-import type { DeletionPolicy, GoogleDistributionGroupInputs, GoogleDistributionGroupState, GroupOrigin } from "./groupSchema";
+import { managedDiff } from "../groups/lifecycle";
+import { managementEnabled } from "../groups/management";
+import type { DirectoryGroup } from "./client";
+import type { GoogleDistributionGroupInputs, GoogleDistributionGroupState } from "./schema";
 
 /**
  * Pure reconciliation of a Google group object: desired inputs vs what the directory
@@ -78,9 +79,10 @@ export interface GroupDiff {
  * created it, released if it adopted it, or as `deletionPolicy` says). An address of the
  * same group (its primary address or an alias) is no move. Other fields update in place.
  * While management is disabled only the switch itself is recorded; a group that was never
- * made (pending) is made by a replacement once it is enabled.
+ * made (pending) is made by a replacement once it is enabled. `enabled`: the switch rule's
+ * verdict for the desired directory (the provider passes ManagementSwitches' answer).
  */
-export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDistributionGroupInputs): GroupDiff {
+export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDistributionGroupInputs, enabled = managementEnabled(desired.management)): GroupDiff {
   const emailChanged = state.email !== desired.email;
   const otherGroup = emailChanged && !isAddressOfState(desired.email, state);
   const otherPin = (desired.adoptId ?? "") !== (state.adoptId ?? "") && desired.adoptId !== undefined && desired.adoptId !== state.groupId;
@@ -91,7 +93,7 @@ export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDi
     state.deletionPolicy !== desired.deletionPolicy ||
     state.onExisting !== desired.onExisting ||
     state.adoptId !== desired.adoptId;
-  const diff = managedDiff(state, desired, changed);
+  const diff = managedDiff(state, desired, changed, enabled);
   if (diff.changes && diff.replaces.length === 0 && state.origin !== "pending" && (otherGroup || otherPin)) return { changes: true, replaces: otherGroup ? ["email"] : ["adoptId"] };
   return diff;
 }
@@ -99,11 +101,6 @@ export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDi
 /** The preview's word on what create will do, from a read-only lookup. */
 export function describeAdoption(existing: DirectoryGroup | undefined): string {
   return existing ? `adopt existing group ${existing.id}` : "create";
-}
-
-/** Deleting the resource: delete what we created, release what we adopted, unless overridden. */
-export function effectiveDeletionPolicy(origin: GroupOrigin, override: DeletionPolicy | undefined): DeletionPolicy {
-  return override ?? (origin === "created" ? "delete" : "release");
 }
 
 /**

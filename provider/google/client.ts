@@ -1,10 +1,10 @@
 import { admin, type admin_directory_v1 } from "@googleapis/admin";
 import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
-import { directoryLimiter, type QuotaLimiter } from "../limiter";
+import { Limiters, type QuotaLimiter } from "../limiter";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
-import { recentlyCreated, recordCreated } from "../management/runRegistry";
+import { RunRegistry, type CreatedGroups } from "../groups/runRegistry";
 import { decodeBatch, encodeBatch, GOOGLE_BATCH_MAX, type BatchCall, type BatchReply } from "./batchClient";
-import { delegatedAuth, type DelegatedAuthClient } from "./delegatedAuth";
+import { delegatedAuth, type DelegatedAuthClient } from "./auth";
 import { describeGoogleRequest, guardGoogleWrites, googlePermissionError } from "./requestPolicy";
 import type { GoogleSettings } from "../settings";
 
@@ -132,8 +132,18 @@ export class GoogleDirectoryClient {
   /** The quota of the impersonated admin, in queries (a batch of N calls is N). */
   private readonly limiter: QuotaLimiter;
   private readonly principal: string;
+  /** The groups this run created: only their 404s may be replication lag. */
+  readonly created: CreatedGroups;
 
-  constructor(readonly settings: GoogleSettings) {
+  /**
+   * `run` holds what the client shares with the rest of the provider process (the provider
+   * context passes its own): the limiters, and the groups this run created.
+   */
+  constructor(
+    readonly settings: GoogleSettings,
+    run: { limiters: Limiters; created: CreatedGroups } = { limiters: new Limiters(), created: new RunRegistry() },
+  ) {
+    this.created = run.created;
     this.auth = delegatedAuth(settings, [settings.readOnly ? DIRECTORY_GROUP_READONLY_SCOPE : DIRECTORY_GROUP_SCOPE]);
     this.rootUrl = settings.apiRootUrl ?? GOOGLE_API_ROOT;
     this.principal = `service account ${settings.serviceAccountEmail} acting as ${settings.adminEmail}`;
@@ -144,7 +154,7 @@ export class GoogleDirectoryClient {
     // otherwise retry 429/5xx inside it, while holding the limiter's slot).
     this.api = admin({ version: "directory_v1", auth: this.auth, rootUrl: this.rootUrl, retry: false });
     // Google's quota is per project (the service account's) and impersonated user.
-    this.limiter = directoryLimiter(`google:${settings.serviceAccountEmail} as ${settings.adminEmail.toLowerCase()}`, {
+    this.limiter = run.limiters.get(`google:${settings.serviceAccountEmail} as ${settings.adminEmail.toLowerCase()}`, {
       budgets: { queries: { units: settings.quotaPerMinute, windowMs: 60_000 } },
       maxConcurrent: 8,
       isThrottled,
@@ -305,12 +315,13 @@ export class GoogleDirectoryClient {
   }
 
   /**
-   * Adds members (role MEMBER) in batches; each successful outcome's `body` is the member
+   * Adds members (role MEMBER unless `roles` says otherwise) in batches; each successful outcome's `body` is the member
    * as Google stored it (its id and primary address). 409 "Member already exists" is
    * success without a body; 404 on a group created moments ago (`justCreated`) is retried.
    */
-  insertMembers(groupKey: string, emails: string[], justCreated = false): Promise<BatchOutcome[]> {
-    const calls: BatchCall[] = emails.map((email) => ({ method: "POST", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members`, body: { email, role: "MEMBER" } }));
+  insertMembers(groupKey: string, emails: string[], justCreated = false, roles: readonly (DirectoryMember["role"] | undefined)[] = []): Promise<BatchOutcome[]> {
+    // A declared owner or manager is inserted with its role: one call, no promotion after.
+    const calls: BatchCall[] = emails.map((email, i) => ({ method: "POST", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members`, body: { email, role: roles[i] ?? "MEMBER" } }));
     return this.batch(calls, (reply) => {
       if ((reply.status >= 200 && reply.status < 300) || reply.status === 409) return "ok";
       return justCreated && reply.status === 404 && /groupKey/.test(batchMessage(reply) ?? "") ? "retry" : "fail";
@@ -332,7 +343,7 @@ export class GoogleDirectoryClient {
    * be propagating, so its 404 is retried.
    */
   async getGroup(groupKey: string): Promise<DirectoryGroup | undefined> {
-    const propagating = recentlyCreated(groupKey);
+    const propagating = this.created.recentlyCreated(groupKey);
     try {
       const res = await this.call(() => this.api.groups.get({ groupKey }), 1, propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
       return toDirectoryGroup(res.data);
@@ -347,7 +358,7 @@ export class GoogleDirectoryClient {
     try {
       const res = await this.call(() => this.api.groups.insert({ requestBody: group }));
       const inserted = toDirectoryGroup(res.data);
-      recordCreated(inserted.id);
+      this.created.recordCreated(inserted.id);
       return { group: inserted, existed: false };
     } catch (error) {
       if (googleStatus(error) !== 409) throw error;
@@ -359,7 +370,7 @@ export class GoogleDirectoryClient {
   }
 
   async patchGroup(groupKey: string, fields: Partial<Pick<DirectoryGroup, "name" | "description">>): Promise<DirectoryGroup> {
-    const propagating = recentlyCreated(groupKey);
+    const propagating = this.created.recentlyCreated(groupKey);
     const res = await this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }), 1, propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
     return toDirectoryGroup(res.data);
   }
@@ -374,15 +385,4 @@ export class GoogleDirectoryClient {
       throw error;
     }
   }
-}
-
-/** One client per settings object, shared by every resource in the provider process. */
-const clients = new WeakMap<GoogleSettings, GoogleDirectoryClient>();
-export function googleDirectoryClient(settings: GoogleSettings): GoogleDirectoryClient {
-  let client = clients.get(settings);
-  if (!client) {
-    client = new GoogleDirectoryClient(settings);
-    clients.set(settings, client);
-  }
-  return client;
 }

@@ -1,6 +1,19 @@
 import { randomUUID } from "node:crypto";
-import type { GroupOrigin } from "../google/groupSchema";
-import { managementEnabled, type ManagementRef } from "./managementSchema";
+import { z } from "zod";
+import type { ManagementRef } from "./management";
+
+/** Whether the group existed before this package managed it ("pending": not yet made, management disabled). */
+export const groupOriginSchema = z.enum(["created", "adopted", "pending"]);
+export type GroupOrigin = z.infer<typeof groupOriginSchema>;
+
+/** What removing a group resource does: "delete" the group or "release" it (leave it as it is). */
+export const deletionPolicySchema = z.enum(["delete", "release"]);
+export type DeletionPolicy = z.infer<typeof deletionPolicySchema>;
+
+/** Deleting the resource: delete what we created, release what we adopted, unless overridden. */
+export function effectiveDeletionPolicy(origin: GroupOrigin, override: DeletionPolicy | undefined): DeletionPolicy {
+  return override ?? (origin === "created" ? "delete" : "release");
+}
 
 /**
  * The part of a group's lifecycle that the management switch decides, shared by every
@@ -12,9 +25,12 @@ interface ManagedState {
   management: ManagementRef;
 }
 
-/** Nothing remote to read, write or delete: management is off, or the group was never made. */
-export function isDormant(state: ManagedState): boolean {
-  return state.origin === "pending" || !managementEnabled(state.management);
+/**
+ * Nothing remote to read, write or delete: management is off (`enabled`: the switch rule's
+ * verdict for the state's directory, ManagementSwitches), or the group was never made.
+ */
+export function isDormant(state: ManagedState, enabled: boolean): boolean {
+  return state.origin === "pending" || !enabled;
 }
 
 /** The id of a group recorded while management was disabled (replaced once it is enabled). */
@@ -25,10 +41,11 @@ export function pendingId(): string {
 /**
  * The diff of a group: while disabled only the switch itself is recorded; a pending group
  * is replaced (made for real) once enabled; otherwise `changed` says whether fields differ.
+ * `enabled` is the switch rule's verdict for the desired directory (ManagementSwitches).
  */
-export function managedDiff(state: ManagedState, desired: { management: ManagementRef }, changed: boolean): { changes: boolean; replaces: string[] } {
+export function managedDiff(state: ManagedState, desired: { management: ManagementRef }, changed: boolean, enabled: boolean): { changes: boolean; replaces: string[] } {
   const switchFlipped = state.management.enabled !== desired.management.enabled;
-  if (!managementEnabled(desired.management)) return { changes: switchFlipped, replaces: [] };
+  if (!enabled) return { changes: switchFlipped, replaces: [] };
   if (state.origin === "pending") return { changes: true, replaces: ["management"] };
   return { changes: changed || switchFlipped, replaces: [] };
 }

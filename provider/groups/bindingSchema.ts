@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { directoryServiceSchema, managementRefSchema } from "../management/managementSchema";
+import { storedVersion } from "../contract/storedState";
+import { directoryServiceSchema, managementRefSchema } from "./management";
 import { decodeMemberTable, encodeMemberTable } from "./memberTable";
 
 /** The directory group a binding exports into (a GoogleDistributionGroup or EntraSecurityGroup). */
@@ -59,6 +60,22 @@ export const groupBindingArgsSchema = z.object({
   allowEmpty: z.boolean().optional(),
   /** Authoritative mode and non-user members: "keep" (default) or "remove". */
   nonUserMembers: nonUserMembersPolicySchema.optional(),
+  /**
+   * The group's owners (emails / user principal names). Google: members with role OWNER (added
+   * with that role, or promoted in place; a user also in `users` is one OWNER member). Entra: the
+   * group's owners relation, set exactly (the calling application is never added unless listed,
+   * and an owner the directory gave the creating application is left alone). Absent (default):
+   * owners are not managed, and an OWNER is never demoted or removed by the binding.
+   */
+  owners: z.array(z.string({ error: "must be an email address or user principal name (a string)" }), { error: "must be a list of email addresses/user principal names" }).optional(),
+  /** Google only: members with role MANAGER, promoted and demoted in place. Absent (default): managers are not managed. */
+  managers: z.array(z.string({ error: "must be an email address (a string)" }), { error: "must be a list of email addresses" }).optional(),
+  /**
+   * Exported groups of the same directory that are members of this one (Google: a GROUP
+   * member; Entra: a group in `members`). Declared nested groups count as members (never
+   * removed as non-user members); a cycle among the program's bindings fails at preview.
+   */
+  memberGroups: z.array(bindingTargetSchema, { error: "must be a list of groups (GoogleDistributionGroup or EntraSecurityGroup)" }).optional(),
   /** The resource's name, so that messages about two bindings on one group can name both (set by the SDK). */
   __bindingName: z.string().optional(),
   /** True when the program gave the users as a secret: member lists are then returned as secrets (set by the SDK). */
@@ -75,6 +92,20 @@ export type MemberMap = z.infer<typeof memberMapSchema>;
 /** Readable member label -> a short text (why it is kept, or what removes it). */
 export const memberNotesSchema = z.record(z.string(), z.string());
 
+/** Declared owners as a map keyed by lowercased address, so a preview reads `+ "carol@example.com": "owner"`. */
+export const ownerMapSchema = z.record(z.string(), z.literal("owner"));
+/** Declared managers (Google), keyed like owners. */
+export const managerMapSchema = z.record(z.string(), z.literal("manager"));
+/** Nested groups: member key (`group:<address or display name>`) -> the group's id. */
+export const memberGroupIdsSchema = z.record(z.string(), z.string());
+
+/** The fields owners, managers and nested groups add to the checked inputs and to the state (absent: not managed). */
+const rolesAndNestingFields = {
+  owners: ownerMapSchema.optional(),
+  managers: managerMapSchema.optional(),
+  memberGroupIds: memberGroupIdsSchema.optional(),
+};
+
 /** Inputs after check: users became a member map; defaults applied; what the apply will remove, read at preview. */
 export const groupBindingInputsSchema = z.object({
   management: managementRefSchema,
@@ -89,11 +120,12 @@ export const groupBindingInputsSchema = z.object({
   removals: memberNotesSchema,
   /** Members the binding leaves alone on purpose (label -> why). */
   kept: memberNotesSchema,
+  ...rolesAndNestingFields,
   __bindingName: z.string().optional(),
   __secretUsers: z.boolean().optional(),
   /**
    * On a create only: which users of `members` were already members of the group when check
-   * ran (`encodeKeySet` over the sorted keys, provider/membership/memberTable.ts). The engine
+   * ran (`encodeKeySet` over the sorted keys, provider/groups/memberTable.ts). The engine
    * keeps these inputs in the pending CREATE of a killed `pulumi up`, so the recovery can tell
    * the members the killed run added (this binding's own) from those that were there before
    * (README: "If an apply is interrupted").
@@ -140,6 +172,13 @@ export const groupBindingStateSchema = z.object({
   nonUserMembers: nonUserMembersPolicySchema,
   /** True while the user group is empty and the binding waits (allowEmpty) or management is disabled. */
   pending: z.boolean(),
+  /**
+   * Declared owners / managers as last applied or refreshed (Google: members holding the role;
+   * Entra: the owners relation, the calling application excepted); absent when not declared.
+   */
+  ...rolesAndNestingFields,
+  /** Entra owners' object ids (address -> id), so that refresh tells owners apart by identity. */
+  ownerIds: z.record(z.string(), z.string()).optional(),
   __bindingName: z.string().optional(),
   __secretUsers: z.boolean().optional(),
 });
@@ -149,7 +188,7 @@ const MEMBER_MAP_FIELDS = { members: true, userIds: true, otherMemberIds: true, 
 
 /**
  * Outputs (stored state) of a GroupBinding, version 3: the state with its member maps packed
- * into `memberTable` (provider/membership/memberTable.ts: each address and id once, deflated),
+ * into `memberTable` (provider/groups/memberTable.ts: each address and id once, deflated),
  * ~20 bytes per member instead of ~120. The members stay readable by address in the binding's
  * inputs (`members`, which previews show) and in the SDK's outputs, which decode the table.
  */
@@ -188,13 +227,12 @@ const groupBindingStateV1Schema = z.object({
  * as managed (it cannot be told afterwards) — README, "Upgrading".
  */
 export function upgradeBindingState(props: Record<string, unknown>): GroupBindingState {
-  const version = props.stateVersion ?? 1;
+  const version = storedVersion(props, GROUP_BINDING_STATE_VERSION, 1);
   if (version === GROUP_BINDING_STATE_VERSION) {
     const { memberTable, ...stored } = storedBindingStateSchema.parse(props);
     return groupBindingStateSchema.parse({ ...stored, ...decodeMemberTable(memberTable) });
   }
   if (version === 2) return { ...groupBindingStateV2Schema.parse(props), stateVersion: GROUP_BINDING_STATE_VERSION };
-  if (version !== 1) throw new Error(`stored state version ${String(version)} is newer than this package understands (${GROUP_BINDING_STATE_VERSION}): upgrade pulumi-group-export`);
   const v1 = groupBindingStateV1Schema.parse(props);
   const isId = (value: string) => !value.includes("@");
   const userIds = Object.fromEntries(Object.entries(v1.managedMembers).filter(([, id]) => isId(id)));

@@ -1,3 +1,5 @@
+import { explainFailure } from "./failures";
+
 /**
  * The resource's name in the program. Pulumi's dynamic-provider calls do not carry the URN,
  * so the SDK passes the name as this extra input; messages use it to name the resource.
@@ -19,7 +21,7 @@ export async function withResourceContext<T>(resource: string, group: string, st
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (message.startsWith(resource)) throw error;
-    const named = new Error(`${resource} (${group}): ${message}`);
+    const named = new Error(`${resource} (${group}): ${explainFailure(error)}`);
     // Keep what callers inspect (HTTP status, partial-apply properties) on the named error.
     throw Object.assign(named, error instanceof Error ? { cause: error } : {});
   }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { deletionPolicySchema, groupOriginSchema } from "../google/groupSchema";
-import { managementRefSchema } from "../management/managementSchema";
+import { deletionPolicySchema, groupOriginSchema } from "../groups/lifecycle";
+import { storedVersion } from "../contract/storedState";
+import { managementRefSchema } from "../groups/management";
 
 /** Entra limits: display names up to 256 characters, mail nicknames up to 64 of a restricted set. */
 export const ENTRA_DISPLAY_NAME_MAX = 256;
@@ -42,7 +43,17 @@ export const entraSecurityGroupArgsSchema = z.object({
   deletionPolicy: deletionPolicySchema.optional(),
 });
 export type EntraSecurityGroupArgs = z.input<typeof entraSecurityGroupArgsSchema>;
-export type EntraSecurityGroupInputs = z.output<typeof entraSecurityGroupArgsSchema> & { mailNickname: string; description: string; adoption?: string; pulumiName?: string };
+/**
+ * Inputs after check: description defaulted; with what the preview found (`adoption`) and the
+ * resource's name in the program (`pulumiName`, set by the SDK). `mailNickname` stays optional:
+ * absent, it is derived from the display name when the group is made.
+ */
+export const entraSecurityGroupInputsSchema = entraSecurityGroupArgsSchema.extend({
+  description: z.string(),
+  adoption: z.string().optional(),
+  pulumiName: z.string().optional(),
+});
+export type EntraSecurityGroupInputs = z.output<typeof entraSecurityGroupInputsSchema>;
 
 export const ENTRA_GROUP_STATE_VERSION = 1;
 
@@ -64,6 +75,15 @@ export const entraSecurityGroupStateSchema = z.object({
   origin: groupOriginSchema,
 });
 export type EntraSecurityGroupState = z.infer<typeof entraSecurityGroupStateSchema>;
+
+/**
+ * Reads a stored state of any released version; version 1 (release 0.1.0) is the current one.
+ * A document without `stateVersion` is taken as version 1 (as every release did).
+ */
+export function upgradeEntraGroupState(props: Record<string, unknown>): EntraSecurityGroupState {
+  const version = storedVersion(props, ENTRA_GROUP_STATE_VERSION, ENTRA_GROUP_STATE_VERSION);
+  return entraSecurityGroupStateSchema.parse({ ...props, stateVersion: version });
+}
 
 /** A stable, legal, very likely unique alias: the name's letters plus a short hash of it. */
 export function deriveMailNickname(displayName: string): string {

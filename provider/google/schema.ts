@@ -1,12 +1,11 @@
 import { z } from "zod";
-import { managementRefSchema } from "../management/managementSchema";
+import { deletionPolicySchema, groupOriginSchema } from "../groups/lifecycle";
+import { storedVersion } from "../contract/storedState";
+import { managementRefSchema } from "../groups/management";
 
 /** Google caps group names at 75 characters and descriptions at 4,096. */
 export const GOOGLE_GROUP_NAME_MAX = 75;
 export const GOOGLE_GROUP_DESCRIPTION_MAX = 4096;
-
-export const deletionPolicySchema = z.enum(["delete", "release"]);
-export type DeletionPolicy = z.infer<typeof deletionPolicySchema>;
 
 /** Inputs of a GoogleDistributionGroup: the single source of its SDK types and checks. */
 export const googleDistributionGroupArgsSchema = z.object({
@@ -52,14 +51,17 @@ export const googleDistributionGroupArgsSchema = z.object({
 });
 export type GoogleDistributionGroupArgs = z.input<typeof googleDistributionGroupArgsSchema>;
 
-/** Inputs after check: defaults applied, so every managed field is explicit. */
-type OptionalInputs = "deletionPolicy" | "onExisting" | "adoptId";
-export type GoogleDistributionGroupInputs = Required<Omit<z.output<typeof googleDistributionGroupArgsSchema>, OptionalInputs>> &
-  Pick<z.output<typeof googleDistributionGroupArgsSchema>, OptionalInputs>;
-
-/** Whether the group existed before this package managed it ("pending": not yet made, management disabled). */
-export const groupOriginSchema = z.enum(["created", "adopted", "pending"]);
-export type GroupOrigin = z.infer<typeof groupOriginSchema>;
+/**
+ * Inputs after check: defaults applied, so every managed field is explicit; with what the
+ * preview found (`adoption`) and the resource's name in the program (`pulumiName`, set by the SDK).
+ */
+export const googleDistributionGroupInputsSchema = googleDistributionGroupArgsSchema.extend({
+  name: z.string(),
+  description: z.string(),
+  adoption: z.string().optional(),
+  pulumiName: z.string().optional(),
+});
+export type GoogleDistributionGroupInputs = z.output<typeof googleDistributionGroupInputsSchema>;
 
 /** The current version of the stored state; older versions are upgraded on read. */
 export const GOOGLE_GROUP_STATE_VERSION = 2;
@@ -92,6 +94,32 @@ export const googleDistributionGroupStateSchema = z.object({
   origin: groupOriginSchema,
 });
 export type GoogleDistributionGroupState = z.infer<typeof googleDistributionGroupStateSchema>;
+
+/**
+ * State version 1 (release 0.1.0): no primary address or aliases (`email` was the group's
+ * address), no resource name, onExisting or adoptId.
+ */
+const googleDistributionGroupStateV1Schema = googleDistributionGroupStateSchema.pick({
+  management: true,
+  adoption: true,
+  email: true,
+  name: true,
+  description: true,
+  deletionPolicy: true,
+  groupId: true,
+  origin: true,
+});
+
+/**
+ * Reads a stored state of any released version. Version 1 knew one address, `email`: it is
+ * kept as the declared address, and the next refresh learns the primary address and aliases.
+ * A document without `stateVersion` is taken as the current version (as every release did).
+ */
+export function upgradeGoogleGroupState(props: Record<string, unknown>): GoogleDistributionGroupState {
+  const version = storedVersion(props, GOOGLE_GROUP_STATE_VERSION, GOOGLE_GROUP_STATE_VERSION);
+  if (version === GOOGLE_GROUP_STATE_VERSION) return googleDistributionGroupStateSchema.parse({ ...props, stateVersion: version });
+  return { ...googleDistributionGroupStateV1Schema.parse(props), stateVersion: GOOGLE_GROUP_STATE_VERSION };
+}
 
 export function emailLocalPart(email: string): string {
   return email.split("@")[0];

@@ -1,0 +1,185 @@
+/**
+ * State shared by every resource within ONE run of the dynamic-provider process.
+ *
+ * Pulumi starts one dynamic-provider process per CLI run (`preview`, `up`, `refresh`,
+ * `destroy`) and sends it the `check`/`diff`/`create`/... calls of every dynamic resource of
+ * the program. That makes two things possible that no single resource could know alone:
+ *
+ * - **Claims** ("one remote group, one owner"): each group resource, in `check`, claims the
+ *   keys that identify the remote group it would manage (address, adopted id, takeover
+ *   display name); bindings claim the members of their target group. A second resource
+ *   claiming a key another resource already holds gets a conflict naming both, whichever
+ *   order the engine checks them in (the second one checked fails). `check` runs again at
+ *   apply with values that were unknown at preview, so the same rule holds before the first
+ *   write of that resource.
+ * - **Objects this run created**: a 404 right after a create is plausibly replication lag
+ *   and worth a retry; a 404 on anything else means the object is gone.
+ *
+ * One RunRegistry lives as long as the process (one CLI run): the provider context holds it.
+ */
+
+/** One key a resource claims. `shared` claims (additive bindings) coexist with each other. */
+export interface Claim {
+  key: string;
+  /** How messages describe what the key identifies, e.g. `address eng@example.com`. */
+  label: string;
+  shared?: boolean;
+}
+
+/** Another resource already holds a key this resource claims. */
+export interface ClaimConflict {
+  label: string;
+  /** The resource that claimed it first, e.g. `GoogleDistributionGroup "eng"`. */
+  holder: string;
+}
+
+interface Holding {
+  owner: string;
+  shared: boolean;
+}
+
+/** Keys of remote groups, one spelling per kind, so groups and bindings compare alike. */
+export const claimKeys = {
+  /** A Google address (primary or alias), lowercased. */
+  address: (directoryKey: string, email: string) => `${directoryKey}|address|${email.toLowerCase()}`,
+  /** A group's immutable id (Google id or Entra object id). */
+  group: (directoryKey: string, groupId: string) => `${directoryKey}|group|${groupId.toLowerCase()}`,
+  /** An Entra display name that decides a takeover (exact, case and whitespace included). */
+  displayName: (directoryKey: string, displayName: string) => `${directoryKey}|displayName|${displayName}`,
+  /** The members of a group, as a binding manages them (`group` is its id, or its label while the id is unknown). */
+  members: (directoryKey: string, group: string) => `${directoryKey}|members|${group}`,
+};
+
+/** What a directory client needs of the run: which groups it created (their 404s may be replication lag). */
+export interface CreatedGroups {
+  recordCreated(groupId: string): void;
+  recentlyCreated(groupId: string): boolean;
+}
+
+/** The text of a group conflict: both resources, the remote group, and the fix. */
+export function groupConflictMessage(owner: string, conflicts: ClaimConflict[], directoryKey: string, fix: string): string {
+  const others = [...new Set(conflicts.map((c) => c.holder))];
+  const labels = [...new Set(conflicts.map((c) => c.label))];
+  return `${owner} and ${others.join(", ")} would both manage one remote group (${labels.join(", ")} in ${directoryKey}): a remote group has one owner. Fix: ${fix}`;
+}
+
+/** The run's shared knowledge: claims, groups created, planned creates, moves and takeovers. */
+export class RunRegistry implements CreatedGroups {
+  private readonly holdings = new Map<string, Holding[]>();
+  private readonly keysByOwner = new Map<string, string[]>();
+  /** Group ids this process created (a 404 on them is plausibly replication lag). */
+  private readonly createdIds = new Set<string>();
+  private readonly plannedCreates = new Map<string, string>();
+  private readonly moves = new Map<string, string>();
+  private readonly plannedAdoptions = new Map<string, string>();
+
+  /**
+   * Records `owner`'s claims (replacing any it made before in this run) and returns the
+   * conflicts with other owners' claims. `owner` names the resource as messages should,
+   * e.g. `GoogleDistributionGroup "engineering"`.
+   */
+  registerClaims(owner: string, claims: Claim[]): ClaimConflict[] {
+    this.releaseClaims(owner);
+    const conflicts: ClaimConflict[] = [];
+    const seen = new Set<string>();
+    for (const claim of claims) {
+      if (seen.has(claim.key)) continue;
+      seen.add(claim.key);
+      const holders = this.holdings.get(claim.key) ?? [];
+      for (const h of holders) {
+        const clash = h.owner !== owner && !(h.shared && claim.shared);
+        if (clash && !conflicts.some((c) => c.holder === h.owner && c.label === claim.label)) conflicts.push({ label: claim.label, holder: h.owner });
+      }
+      holders.push({ owner, shared: claim.shared === true });
+      this.holdings.set(claim.key, holders);
+    }
+    this.keysByOwner.set(owner, [...seen]);
+    return conflicts;
+  }
+
+  /** Drops every claim of `owner` (e.g. before it claims again with newer values). */
+  releaseClaims(owner: string): void {
+    for (const key of this.keysByOwner.get(owner) ?? []) {
+      const rest = (this.holdings.get(key) ?? []).filter((h) => h.owner !== owner);
+      if (rest.length > 0) this.holdings.set(key, rest);
+      else this.holdings.delete(key);
+    }
+    this.keysByOwner.delete(owner);
+  }
+
+  /** The owners other than `owner` holding `key` (used at apply to re-verify a claim). */
+  otherHolders(owner: string, key: string): string[] {
+    return (this.holdings.get(key) ?? []).map((h) => h.owner).filter((o) => o !== owner);
+  }
+
+  /**
+   * For GroupBinding: claims the members of its target group. Authoritative bindings claim
+   * them exclusively; additive ones share with other additive ones. Returns the check
+   * failure reason (naming both resources and the fix) or undefined.
+   *
+   * `group` identifies the target: its group id when known, else the target group's label
+   * (its address or display name) so two bindings on one not-yet-created group still meet.
+   */
+  claimBindingTarget(binding: string, directoryKey: string, group: string, mode: "authoritative" | "additive"): string | undefined {
+    const conflicts = this.registerClaims(binding, [{ key: claimKeys.members(directoryKey, group), label: `the members of group ${group}`, shared: mode === "additive" }]);
+    if (conflicts.length === 0) return undefined;
+    return (
+      `${binding} and ${conflicts.map((c) => c.holder).join(", ")} both manage ${conflicts[0].label} in ${directoryKey}` +
+      `${mode === "authoritative" ? " and this one is authoritative (it would remove the other's members on every up)" : " and the other is authoritative"}. ` +
+      `Fix: bind one user group that lists all the users (one binding per group), or make every binding of the group membershipMode: "additive"`
+    );
+  }
+
+  recordCreated(groupId: string): void {
+    this.createdIds.add(groupId.toLowerCase());
+  }
+
+  /** True when this run created the object: only then is a 404 "still propagating" rather than "gone". */
+  recentlyCreated(groupId: string): boolean {
+    return this.createdIds.has(groupId.toLowerCase());
+  }
+
+  /**
+   * Addresses whose `check` in this run found no group (Google, per owner). A create that then
+   * finds the address taken moments later, with no other resource claiming it, is this stack's
+   * own earlier attempt landing late (a lost insert response retried, or the provider process of
+   * an interrupted run still writing), not someone else's group: it is recorded as created.
+   */
+  recordPlannedCreate(owner: string, key: string): void {
+    this.plannedCreates.set(owner, key);
+  }
+
+  forgetPlannedCreate(owner: string): void {
+    this.plannedCreates.delete(owner);
+  }
+
+  plannedCreate(owner: string, key: string): boolean {
+    return this.plannedCreates.get(owner) === key;
+  }
+
+  /**
+   * What a resource moves away from (e.g. "the group of eng@example.com"). When a change needs a
+   * replacement, the engine checks the resource a second time WITHOUT its old inputs; the
+   * first check records the move here so the second can still say it in the preview.
+   */
+  recordMove(owner: string, from: string): void {
+    this.moves.set(owner, from);
+  }
+
+  recordedMove(owner: string): string | undefined {
+    return this.moves.get(owner);
+  }
+
+  /**
+   * Groups a group resource's check plans to take over, by directory and label (Entra display
+   * name): a binding of that group learns its id at preview (the group's `groupId` output is
+   * unknown until it is applied) and can list the members the apply would remove.
+   */
+  recordPlannedAdoption(directoryKey: string, label: string, groupId: string): void {
+    this.plannedAdoptions.set(`${directoryKey}\n${label}`, groupId);
+  }
+
+  plannedAdoption(directoryKey: string, label: string): string | undefined {
+    return this.plannedAdoptions.get(`${directoryKey}\n${label}`);
+  }
+}

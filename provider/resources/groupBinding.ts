@@ -586,6 +586,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
           await previewPlan(context, desired, previous, failures);
           inputs.removals = desired.removals;
           inputs.kept = desired.kept;
+          if (desired.__membersAtCheck !== undefined) inputs.__membersAtCheck = desired.__membersAtCheck;
         }
       }
       return { inputs: withSecrets(inputs, secret), failures };

@@ -5,6 +5,7 @@ import { directoryGroupManagementProvider } from "./resources/directoryGroupMana
 import { entraSecurityGroupProvider } from "./resources/entraSecurityGroup";
 import { googleDistributionGroupProvider } from "./resources/googleDistributionGroup";
 import { groupBindingProvider } from "./resources/groupBinding";
+import { withManagementReference } from "./resources/referenceText";
 
 /**
  * Entry point of the code that runs inside Pulumi's dynamic-provider process. The SDK's
@@ -21,8 +22,13 @@ const providers = {
 
 export type ResourceKind = keyof typeof providers;
 
+const wrapped = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+
+/** A resource's provider; groups and bindings carry their management, bindings also their target, as one line of text each (see resources/referenceText.ts). */
 export function resourceProvider(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  return providers[kind];
+  let provider = wrapped.get(kind);
+  if (!provider) wrapped.set(kind, (provider = withManagementReference(providers[kind])));
+  return provider;
 }
 
 /** Receives the stack config (credentials, endpoints) from the dynamic-provider host: builds (or re-reads) the provider context. */

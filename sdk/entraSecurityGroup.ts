@@ -1,21 +1,77 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { EntraSecurityGroupArgs as PlainArgs, EntraSecurityGroupState } from "../provider/entra/schema";
-import { type DirectoryGroupManagement, groupManagementRef, managementInput } from "./directoryGroupManagement";
-import { withoutRecordedStackTraces, providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
+import { ENTRA_GROUP_STATE_VERSION } from "../provider/entra/schema";
+import { type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
+import { providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
-type PlainFields = Omit<PlainArgs, "management">;
-/** Inputs of {@link EntraSecurityGroup}; field docs in provider/entra/schema.ts. */
-export type EntraSecurityGroupArgs = { [K in keyof PlainFields]: pulumi.Input<NonNullable<PlainFields[K]>> } & {
-  /** The Entra ID directory's management; the group is created in that tenant. */
-  management: DirectoryGroupManagement;
+/**
+ * The set of arguments for constructing an {@link EntraSecurityGroup}. Checked at preview by
+ * the provider against `entraSecurityGroupArgsSchema` (provider/entra/schema.ts);
+ * test/unit/sdkContract.test.ts keeps the two equal. Every error names the resource and the field.
+ */
+export interface EntraSecurityGroupArgs {
   /**
-   * While false, the group is not made: nothing is written and it stays pending (as while its
-   * directory's management is disabled); the first `pulumi up` after it turns true makes it.
-   * A group already made is left as it is. Default true. `UserGroupExport` sets it to whether
-   * the user group has users, as the seed says: groups are not exported until they have one.
+   * The Entra ID tenant's {@link DirectoryGroupManagement}: the group is created in that
+   * tenant, and while its switch is off the group changes nothing. Error at preview: a
+   * Google Workspace management (`management is the Google Workspace directory …`).
    */
-  enabled?: pulumi.Input<boolean>;
-};
+  readonly management: DirectoryGroupManagement;
+  /**
+   * The group's name, 1 to 256 characters, trimmed. Exactly one existing security group with
+   * exactly this name (case and spacing included) is taken over, unless `onExisting` or
+   * `adoptId` says otherwise. Changing it renames the group in place (update); a rename made
+   * by hand is reverted. Errors: missing, empty, longer than 256 characters, several security
+   * groups of this name (preview lists their ids; see `onAmbiguousName`).
+   */
+  readonly displayName: pulumi.Input<string>;
+  /** Free text, at most 1,024 characters. Default: empty. Changing it updates in place. Error: longer than 1,024 characters. */
+  readonly description?: pulumi.Input<string>;
+  /**
+   * The mail alias, unique in the tenant: at most 64 characters of letters, digits and
+   * `! # $ % & ' * + - / = ? ^ _ \` { | } ~ .` (no spaces or `@ ( ) \ [ ] " ; : < > ,`).
+   * Default: derived from `displayName` (its letters plus a short hash). Changing it updates
+   * in place. Errors: too long, characters Entra does not allow.
+   */
+  readonly mailNickname?: pulumi.Input<string>;
+  /**
+   * When more than one security group already has this display name: `"fail"` (default)
+   * stops at preview listing the candidates' ids; `"create"` makes yet another group (what
+   * the seed's product does silently). Changing it updates in place.
+   */
+  readonly onAmbiguousName?: pulumi.Input<"fail" | "create">;
+  /**
+   * When a security group already has exactly this display name: `"adopt"` it (default, the
+   * seed's takeover), `"create"` a new group of the same name and never take one over, or
+   * `"fail"` at preview naming it. Near matches (other case or spacing) and groups of other
+   * kinds (distribution, mail-enabled, Microsoft 365) are never taken over. Changing it updates in place.
+   */
+  readonly onExisting?: pulumi.Input<"adopt" | "create" | "fail">;
+  /**
+   * Take over this exact group, whatever its name: its object id (a GUID, Entra admin center),
+   * lowercased. Default: none (found by `displayName`). Changing it updates in place.
+   * Errors: not a GUID (`adoptId is not an object id`), no such group.
+   */
+  readonly adoptId?: pulumi.Input<string>;
+  /**
+   * What removing the resource does: `"delete"` the group or `"release"` it (leave it as it
+   * is). Default: delete a group this stack created, release one it adopted (`origin`).
+   * Changing it updates in place (nothing remote changes).
+   */
+  readonly deletionPolicy?: pulumi.Input<"delete" | "release">;
+  /**
+   * While `false`, the group is not made: nothing is written and it stays pending (as while
+   * its directory's management is disabled); the first `pulumi up` after it turns `true`
+   * makes it. A group already made is left as it is. Default `true`. `UserGroupExport` sets
+   * it to whether the user group has users, as the seed says: groups are not exported until
+   * they have one. Changing it updates in place.
+   */
+  readonly enabled?: pulumi.Input<boolean>;
+}
+
+/** What {@link EntraSecurityGroup.get} needs besides the id: the tenant the group is in. */
+export interface EntraSecurityGroupLookup {
+  /** The Entra ID tenant's management in this program (its credentials read the group). */
+  readonly management: DirectoryGroupManagement;
+}
 
 /**
  * A Microsoft Entra ID security group (never mail-enabled, never Microsoft 365).
@@ -31,33 +87,79 @@ export type EntraSecurityGroupArgs = { [K in keyof PlainFields]: pulumi.Input<No
  * const eng = new EntraSecurityGroup("engineering", { management: tenant, displayName: "Engineering" });
  */
 export class EntraSecurityGroup extends pulumi.dynamic.Resource {
+  /** The group's name as applied (trimmed). */
   declare public readonly displayName: pulumi.Output<string>;
+  /** The description as applied (empty when not set). */
   declare public readonly description: pulumi.Output<string>;
+  /** The mail alias as applied (derived from `displayName` when not set). */
   declare public readonly mailNickname: pulumi.Output<string>;
-  /** Entra's object id of the group. */
+  /** Entra's object id of the group (a `pending-…` id while the group is not made yet). */
   declare public readonly groupId: pulumi.Output<string>;
-  /** "created" or "adopted" ("pending" while management is disabled). */
-  declare public readonly origin: pulumi.Output<EntraSecurityGroupState["origin"]>;
-  /** What preview found: "create", "adopt existing group <id>", with why if others were skipped. */
+  /** `"created"` if this package made the group, `"adopted"` if it took an existing one over, `"pending"` while not made (management disabled or `enabled: false`). */
+  declare public readonly origin: pulumi.Output<"created" | "adopted" | "pending">;
+  /** What preview found: `"create"` or `"adopt existing group <id>"`, with why others of that name were skipped. */
   declare public readonly adoption: pulumi.Output<string>;
+  /** The directory this group is in, `"entra:<tenant id>"` (bindings check they target the same one). */
   public readonly directoryKey: pulumi.Output<string>;
+  /** The management of the group's tenant (bindings to this group use it). */
   public readonly directoryManagement: DirectoryGroupManagement;
-  /** How bindings name this group in messages. */
+  /** How bindings name this group in messages: its `displayName`. */
   public readonly label: pulumi.Output<string>;
 
+  /**
+   * Reads an existing Entra security group into this program without managing it: nothing is
+   * ever written or deleted; `pulumi refresh` reads it again. A group got this way can be
+   * the `target` of a {@link GroupBinding} (e.g. a group another stack manages).
+   *
+   * @param name The unique name of the resulting resource.
+   * @param id The group's object id (the `groupId` output of the stack that manages it).
+   * @param lookup The tenant the group is in.
+   * @param opts Options for the resource (`id` is set from `id`).
+   */
+  public static get(name: string, id: pulumi.Input<pulumi.ID>, lookup: EntraSecurityGroupLookup, opts?: pulumi.CustomResourceOptions): EntraSecurityGroup {
+    return new EntraSecurityGroup(name, { management: lookup.management, displayName: "" }, { ...opts, id });
+  }
+
+  /**
+   * Creates an EntraSecurityGroup (or takes over the group of that display name).
+   * @param name The unique name of the resource.
+   * @param args The group's arguments.
+   * @param opts Options for the resource. `import` is refused: use `adoptId` (README "Moving an existing group under management").
+   */
   constructor(name: string, args: EntraSecurityGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    refuseImport("EntraSecurityGroup", name, opts, 'declare the group with adoptId: "<its object id>" (or by its exact display name, which takes it over)');
     const { management, enabled, ...rest } = args;
-    const props = { description: undefined, mailNickname: undefined, ...rest, pulumiName: name, management: groupManagementRef(management, enabled, `EntraSecurityGroup ${name}`), groupId: undefined, origin: undefined, adoption: undefined };
-    const restore = withoutRecordedStackTraces();
-    try {
-      super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
-    } finally {
-      restore();
+    if (opts?.id === undefined) {
+      refuseImport("EntraSecurityGroup", name, opts, 'declare the group with adoptId: "<its object id>" (or by its exact display name, which takes it over)');
+      const props = {
+        description: undefined,
+        mailNickname: undefined,
+        ...rest,
+        pulumiName: name,
+        management: groupManagementReference(management, enabled, `EntraSecurityGroup ${name}`),
+        groupId: undefined,
+        origin: undefined,
+        adoption: undefined,
+      };
+      const restore = withoutRecordedStackTraces();
+      try {
+        super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
+      } finally {
+        restore();
+      }
+      this.label = pulumi.output(args.displayName);
+    } else {
+      // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
+      const seed = { stateVersion: ENTRA_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, displayName: "", description: "", mailNickname: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", adoption: undefined };
+      const restore = withoutRecordedStackTraces();
+      try {
+        super(providerStub("EntraSecurityGroup"), name, seed, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
+      } finally {
+        restore();
+      }
+      this.label = this.displayName;
     }
     this.directoryKey = management.ref.directoryKey;
     this.directoryManagement = management;
-    this.label = pulumi.output(args.displayName);
-    managementInput(management, this, `EntraSecurityGroup ${name}`);
+    warnWhileDisabled(management, this, `EntraSecurityGroup ${name}`);
   }
 }

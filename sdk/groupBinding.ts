@@ -1,38 +1,113 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { GroupBindingArgs as PlainArgs, GroupBindingState } from "../provider/groups/bindingSchema";
-import { decodeMemberTable, type MemberMaps } from "../provider/groups/memberTable";
-import { managementInput } from "./directoryGroupManagement";
-import type { EntraSecurityGroup } from "./entraSecurityGroup";
-import type { GoogleDistributionGroup } from "./googleDistributionGroup";
-import { withoutRecordedStackTraces, providerStub, TYPE_MODULE } from "./providerStub";
+import { managementReference, warnWhileDisabled, type DirectoryGroupManagement } from "./directoryGroupManagement";
+import { EntraSecurityGroup } from "./entraSecurityGroup";
+import { GoogleDistributionGroup } from "./googleDistributionGroup";
+import { DEFAULT_MAX_REMOVAL_PERCENT, GROUP_BINDING_STATE_VERSION } from "../provider/groups/bindingSchema";
+import { decodeMemberTable, encodeMemberTable, type MemberMaps } from "../provider/groups/memberTable";
+import { providerStub, TYPE_MODULE, withoutRecordedStackTraces } from "./providerStub";
 
-/** A group a user group can be bound to. */
-export type BindableGroup = GoogleDistributionGroup | EntraSecurityGroup;
+const NO_MEMBERS: MemberMaps = { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {} };
 
-/** A source user group: its name and its users (emails for Google, user principal names for Entra). */
-export interface UserGroup {
-  name: pulumi.Input<string>;
-  users: pulumi.Input<pulumi.Input<string>[]>;
+/** `members`, `userIds` and `managedMembers`, decoded in the program from the stored `memberTable` (state version 3). */
+function memberOutputs(table: pulumi.Output<string>) {
+  const maps = table.apply((t): MemberMaps => (typeof t === "string" ? decodeMemberTable(t) : NO_MEMBERS));
+  return { members: maps.apply((m) => m.members), userIds: maps.apply((m) => m.userIds), managedMembers: maps.apply((m) => m.managedMembers) };
 }
 
-/** Inputs of {@link GroupBinding}; field docs in provider/groups/bindingSchema.ts. */
+/** A group resource of this program a user group can be bound to. */
+export type BindableGroup = GoogleDistributionGroup | EntraSecurityGroup;
+
+/**
+ * A Google Workspace group that is not a resource of this program (e.g. made by another
+ * stack), named by its id or address, and the management of its directory in this program.
+ */
+export interface GoogleGroupReference {
+  /**
+   * Google's group id (the other stack's `groupId` output), or one of the group's addresses.
+   * Prefer the id: the one-authoritative-binding-per-group check compares what is written,
+   * so two bindings naming one group by id and by address are not recognised as one.
+   */
+  readonly google: pulumi.Input<string>;
+  /** The {@link DirectoryGroupManagement} of the group's Google Workspace customer: its switch and credentials apply. */
+  readonly management: DirectoryGroupManagement;
+}
+
+/** An Entra ID security group that is not a resource of this program, named by its object id, and its tenant's management in this program. */
+export interface EntraGroupReference {
+  /** The group's object id (a GUID; the other stack's `groupId` output). Display names are not unique, so not accepted. */
+  readonly entra: pulumi.Input<string>;
+  /** The {@link DirectoryGroupManagement} of the group's Entra ID tenant: its switch and credentials apply. */
+  readonly management: DirectoryGroupManagement;
+}
+
+/** A group made elsewhere, by id: `{ google: "<id or address>", management }` or `{ entra: "<object id>", management }`. */
+export type GroupReference = GoogleGroupReference | EntraGroupReference;
+
+/** What {@link GroupBinding.get} reads: the group whose members to read. */
+export interface GroupBindingLookup {
+  /** A group resource of this program (or one got with its `get`), or a group made elsewhere by id. */
+  readonly target: BindableGroup | GroupReference;
+}
+
+/** A source user group: its name and its users. */
+export interface UserGroup {
+  /** The user group's name (in messages and the binding's `userGroupName`), trimmed; required, not empty. */
+  readonly name: pulumi.Input<string>;
+  /**
+   * Its users: email addresses (Google) or user principal names / mail addresses (Entra),
+   * compared case-insensitively; an alias of a user is that user. Give it as a secret
+   * (`pulumi.secret([...])`) to keep the member lists secret in previews, state and outputs.
+   * Errors at preview: an entry that is no address, one user twice in different case,
+   * users not found in the directory (all listed), none at all (unless `allowEmpty`).
+   */
+  readonly users: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * The set of arguments for constructing a {@link GroupBinding}. Checked at preview by the
+ * provider against `groupBindingArgsSchema` (provider/groups/bindingSchema.ts);
+ * test/unit/sdkContract.test.ts keeps the two equal. Every error names the resource and the field.
+ */
 export interface GroupBindingArgs {
-  /** The directory group the users are exported into. */
-  target: BindableGroup;
-  userGroup: UserGroup;
-  /** "authoritative" (default) reverts members added by hand; "additive" only ever removes members it added. */
-  membershipMode?: pulumi.Input<NonNullable<PlainArgs["membershipMode"]>>;
-  /** Mass-removal guard, percent of the group's members one apply may remove (default 50). */
-  maxRemovalPercent?: pulumi.Input<number>;
-  /** Keep a binding of an empty user group pending instead of failing at preview. */
-  allowEmpty?: pulumi.Input<boolean>;
+  /**
+   * The directory group the users are exported into: a {@link GoogleDistributionGroup} or
+   * {@link EntraSecurityGroup} of this program (or one read with its `get`), or a group made
+   * elsewhere given by id with its directory's management ({@link GroupReference}, e.g.
+   * `{ google: "032fb8a6e6cda7e", management: workspace }`). The binding follows the target's
+   * management switch. Changing it to another group updates in place: the members this
+   * binding added move to the new group. Errors at preview: a group of another directory than
+   * its management, a group another authoritative binding already fills (both named), a
+   * reference whose management is of the other service.
+   */
+  readonly target: BindableGroup | GroupReference;
+  /** The user group whose users become the target group's members. See {@link UserGroup}. */
+  readonly userGroup: UserGroup;
+  /**
+   * `"authoritative"` (default): members not in the user group are removed, so changes made
+   * by hand are reverted. `"additive"`: only members this binding added are ever removed;
+   * members present before the binding are never its own. Changing it updates in place.
+   */
+  readonly membershipMode?: pulumi.Input<"authoritative" | "additive">;
+  /**
+   * Mass-removal guard, in percent (0 to 100) of the group's current direct members: an
+   * apply that would remove more stops with an error at preview and at apply (the same
+   * figures), listing the members. Default 50; raise it to allow more. Changing it updates
+   * in place. Error: outside 0–100.
+   */
+  readonly maxRemovalPercent?: pulumi.Input<number>;
+  /**
+   * `true`: a binding of an empty user group stays pending (no change) until it has users.
+   * Default `false`: an empty user group fails at preview (the seed: groups must have at
+   * least one user). Changing it updates in place.
+   */
+  readonly allowEmpty?: pulumi.Input<boolean>;
   /**
    * Authoritative mode and members that are not users (Google GROUP and CUSTOMER members; Entra
-   * groups, service principals, devices, contacts): "keep" (default) leaves them alone and lists
-   * them in `kept`; "remove" removes them like any other member not in the user group.
+   * groups, service principals, devices, contacts): `"keep"` (default) leaves them alone and lists
+   * them in `kept`; `"remove"` removes them like any other member not in the user group.
    * Changing it updates in place.
    */
-  nonUserMembers?: pulumi.Input<NonNullable<PlainArgs["nonUserMembers"]>>;
+  readonly nonUserMembers?: pulumi.Input<"keep" | "remove">;
   /**
    * The group's owners, as emails (Google) or user principal names / mails (Entra). Absent
    * (default): owners are not managed, and an owner is never demoted or removed by the binding.
@@ -48,14 +123,15 @@ export interface GroupBindingArgs {
    *   refuses to remove a group's last owner).
    * Changing it updates in place; removals count toward `maxRemovalPercent`. Deleting the binding
    * leaves owners as they are. Only one binding of a group may declare owners or managers.
+   * Errors at preview: an entry that is no address, users not found in the directory.
    */
-  owners?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly owners?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Google only: members with role MANAGER, promoted and demoted in place like owners. Absent
-   * (default): managers are not managed. An address in both `owners` and `managers` fails at
-   * preview (one member, one role); set on an Entra group it fails at preview.
+   * (default): managers are not managed. Changing it updates in place. Errors at preview: an
+   * address in both `owners` and `managers` (one member, one role); set on an Entra group.
    */
-  managers?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly managers?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Exported groups of the same directory that are members of this group: Google adds each as a
    * GROUP member by its address, Entra as a group member (`members/$ref`). Shown in `members` as
@@ -63,9 +139,30 @@ export interface GroupBindingArgs {
    * removed as non-user members). A cycle among the program's bindings (A contains B contains A)
    * fails at preview naming the bindings; a cycle through a group no binding of this program
    * declares cannot be seen there (Google refuses it at apply; Entra accepts it). Default: none.
-   * Removing a group from the list removes it from this group at the next `up`.
+   * Removing a group from the list removes it from this group at the next `up` (an update in place).
    */
-  memberGroups?: BindableGroup[];
+  readonly memberGroups?: BindableGroup[];
+}
+
+/** What the binding sends of its target: the group's id and label, in the directory of its management. */
+function targetOf(target: BindableGroup | GroupReference, binding: string) {
+  if (target instanceof GoogleDistributionGroup || target instanceof EntraSecurityGroup) {
+    const management = target.directoryManagement;
+    return { management, target: { directoryKey: target.directoryKey, service: management.ref.service, groupId: target.groupId, label: target.label } };
+  }
+  const service = "google" in target ? ("google" as const) : ("entra" as const);
+  const id = "google" in target ? target.google : target.entra;
+  const { management } = target;
+  if (management.service !== undefined && management.service !== service) {
+    const kind = (s: "google" | "entra") => (s === "google" ? "a Google Workspace" : "an Entra ID");
+    throw new Error(
+      `GroupBinding ${binding}: target { ${service}: … } is ${kind(service)} group, but its management is ${kind(management.service)} DirectoryGroupManagement: ` +
+        `give the management of the group's ${service === "google" ? "Google Workspace customer" : "Entra ID tenant"}`,
+    );
+  }
+  const directoryKey = management.ref.directoryKey;
+  // Google takes an address wherever it takes a group id; the label names the group in messages.
+  return { management, target: { directoryKey, service, groupId: id, label: id } };
 }
 
 /**
@@ -79,42 +176,97 @@ export interface GroupBindingArgs {
  *   target: engineeringGroup,
  *   userGroup: { name: "Engineering", users: ["alice@example.com", "bob@example.com"] },
  * });
+ * // A group another stack manages, by id:
+ * new GroupBinding("eng-contractors", {
+ *   target: { google: other.getOutput("engineeringGroupId"), management: workspace },
+ *   userGroup: { name: "Contractors", users: ["carol@example.com"] },
+ *   membershipMode: "additive",
+ * });
  */
 export class GroupBinding extends pulumi.dynamic.Resource {
   /**
    * authoritative: the group's plain members (users of the user group under the address the
    * program wrote, others under their primary address); additive: the users of the user group
-   * that are members. Members in `kept` are not in it.
+   * that are members. Keys are lowercased addresses, values `"member"`. Members in `kept` are not in it.
    */
-  public readonly members: pulumi.Output<GroupBindingState["members"]>;
+  declare public readonly members: pulumi.Output<Record<string, "member">>;
   /** Each user's directory id (Google member id, Entra object id), keyed by the address the program wrote. */
-  public readonly userIds: pulumi.Output<GroupBindingState["userIds"]>;
+  declare public readonly userIds: pulumi.Output<Record<string, string>>;
   /** Members this binding added (address -> id): deleting the binding removes these, and additive mode never removes others. */
-  public readonly managedMembers: pulumi.Output<GroupBindingState["managedMembers"]>;
+  declare public readonly managedMembers: pulumi.Output<Record<string, string>>;
   /**
    * The stored form of `members`, `userIds` and `managedMembers` (each address and id once,
    * packed: provider/groups/memberTable.ts); read those three instead.
    */
   declare public readonly memberTable: pulumi.Output<string>;
   /** Members left alone on purpose (label -> why): owners and managers, non-user members kept by `nonUserMembers`. */
-  declare public readonly kept: pulumi.Output<GroupBindingState["kept"]>;
+  declare public readonly kept: pulumi.Output<Record<string, string>>;
   /** Direct members of the group at the last apply or refresh (the mass-removal guard's base). */
   declare public readonly memberCount: pulumi.Output<number>;
   /** Declared owners as last applied or refreshed (address -> "owner"); absent when `owners` is not given. */
-  declare public readonly owners: pulumi.Output<GroupBindingState["owners"]>;
-  /** Declared managers (Google) as last applied or refreshed; absent when `managers` is not given. */
-  declare public readonly managers: pulumi.Output<GroupBindingState["managers"]>;
+  declare public readonly owners: pulumi.Output<Record<string, "owner"> | undefined>;
+  /** Declared managers (Google) as last applied or refreshed (address -> "manager"); absent when `managers` is not given. */
+  declare public readonly managers: pulumi.Output<Record<string, "manager"> | undefined>;
   /** True while nothing can be applied (empty user group with allowEmpty, or management disabled). */
   declare public readonly pending: pulumi.Output<boolean>;
 
+  /**
+   * Reads the members of a group into this program without managing anything: the outputs
+   * are those of an authoritative binding after a refresh (`members`: the group's plain
+   * members; `kept`: owners, managers and non-user members; `memberCount`). Nothing is ever
+   * written or removed, and `pulumi refresh` reads them again. A binding's own id is
+   * `binding-<uuid>` and it has no remote object of its own, so the id here only names the read.
+   *
+   * @param name The unique name of the resulting resource.
+   * @param id Any id for the read (e.g. the group's id).
+   * @param lookup The group whose members to read: a group resource or a {@link GroupReference}.
+   * @param opts Options for the resource (`id` is set from `id`).
+   */
+  public static get(name: string, id: pulumi.Input<pulumi.ID>, lookup: GroupBindingLookup, opts?: pulumi.CustomResourceOptions): GroupBinding {
+    return new GroupBinding(name, { target: lookup.target, userGroup: { name: "", users: [] } }, { ...opts, id });
+  }
+
+  /**
+   * Creates a GroupBinding.
+   * @param name The unique name of the resource.
+   * @param args The target group, the user group and the options.
+   * @param opts Options for the resource.
+   */
   constructor(name: string, args: GroupBindingArgs, opts?: pulumi.CustomResourceOptions) {
-    const { target, memberGroups, ...rest } = args;
-    const management = target.directoryManagement;
+    if (opts?.id !== undefined) {
+      // get: the read refreshes a stored state; this is the least one naming the group, authoritative so that every plain member shows.
+      const { management, target } = targetOf(args.target, name);
+      const seed = {
+        stateVersion: GROUP_BINDING_STATE_VERSION,
+        management: managementReference(management),
+        target,
+        userGroupName: "",
+        memberTable: encodeMemberTable(NO_MEMBERS),
+        memberCount: 0,
+        kept: {},
+        membershipMode: "authoritative",
+        maxRemovalPercent: DEFAULT_MAX_REMOVAL_PERCENT,
+        allowEmpty: true,
+        nonUserMembers: "keep",
+        pending: false,
+        __bindingName: name,
+      };
+      const restore = withoutRecordedStackTraces();
+      try {
+        super(providerStub("GroupBinding"), name, seed, opts, TYPE_MODULE, "GroupBinding");
+      } finally {
+        restore();
+      }
+      Object.assign(this, memberOutputs(this.memberTable));
+      return;
+    }
+    const { target: given, memberGroups, ...rest } = args;
+    const { management, target } = targetOf(given, name);
     const props = {
       ...rest,
-      ...(memberGroups ? { memberGroups: memberGroups.map((g) => ({ directoryKey: g.directoryKey, service: g.directoryManagement.ref.service, groupId: g.groupId, label: g.label })) } : {}),
-      management: management.ref,
-      target: { directoryKey: target.directoryKey, service: management.ref.service, groupId: target.groupId, label: target.label },
+      ...(memberGroups ? { memberGroups: memberGroups.map((g) => targetOf(g, name).target) } : {}),
+      management: managementReference(management),
+      target,
       // The resource's name, so that the provider can name both bindings of one group in an error.
       __bindingName: name,
       // Users given as a secret: the provider returns every member list as a secret.
@@ -124,7 +276,6 @@ export class GroupBinding extends pulumi.dynamic.Resource {
         .apply((flags) => flags.some(Boolean)),
       memberTable: undefined,
       kept: undefined,
-      // owners and managers are inputs and outputs alike: the inputs above carry them.
       memberCount: undefined,
       pending: undefined,
     };
@@ -134,11 +285,8 @@ export class GroupBinding extends pulumi.dynamic.Resource {
     } finally {
       restore();
     }
-    // Decoded in the program: state stores each address once (in the inputs' `members` and the table).
-    const maps = this.memberTable.apply((table): MemberMaps => (typeof table === "string" ? decodeMemberTable(table) : { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {} }));
-    this.members = maps.apply((m) => m.members);
-    this.userIds = maps.apply((m) => m.userIds);
-    this.managedMembers = maps.apply((m) => m.managedMembers);
-    managementInput(management, this, `GroupBinding ${name}`);
+    // Decoded in the program: the state stores each address once in the inputs and once in the table.
+    Object.assign(this, memberOutputs(this.memberTable));
+    warnWhileDisabled(management, this, `GroupBinding ${name}`);
   }
 }

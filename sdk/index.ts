@@ -2,10 +2,15 @@
  * Pulumi resources that export user groups to Google Workspace distribution groups and
  * Microsoft Entra ID security groups.
  */
-export { DirectoryGroupManagement, type DirectoryGroupManagementArgs } from "./directoryGroupManagement";
-export { EntraSecurityGroup, type EntraSecurityGroupArgs } from "./entraSecurityGroup";
-export { GoogleDistributionGroup, type GoogleDistributionGroupArgs } from "./googleDistributionGroup";
-export { GroupBinding, type GroupBindingArgs, type UserGroup, type BindableGroup } from "./groupBinding";
+export { DirectoryGroupManagement, type DirectoryGroupManagementArgs, type GoogleDirectoryArgs, type EntraDirectoryArgs } from "./directoryGroupManagement";
+export { EntraSecurityGroup, type EntraSecurityGroupArgs, type EntraSecurityGroupLookup } from "./entraSecurityGroup";
+export { GoogleDistributionGroup, type GoogleDistributionGroupArgs, type GoogleDistributionGroupLookup } from "./googleDistributionGroup";
+/** The distribution-list default of Google group settings, and the settings' types (values as the Groups Settings API takes them). */
+export { DISTRIBUTION_LIST_SETTINGS, type GroupSettings, type GroupSettingsArgs } from "../provider/google/settingsSchema";
+export {
+  GroupBinding, type GroupBindingArgs, type GroupBindingLookup, type UserGroup, type BindableGroup,
+  type GroupReference, type GoogleGroupReference, type EntraGroupReference,
+} from "./groupBinding";
 export { UserGroupExport, type UserGroupExportArgs, type ExportedUserGroup } from "./userGroupExport";
 export {
   readGroupsFile, parseGroupsYaml, parseGroupsCsv, groupsForDirectories, formatProblem, GroupsFileError,

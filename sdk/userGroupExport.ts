@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DirectoryGroupManagement, type DirectoryGroupManagementArgs } from "./directoryGroupManagement";
+import { DirectoryGroupManagement, type EntraDirectoryArgs, type GoogleDirectoryArgs } from "./directoryGroupManagement";
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
 import { GroupBinding, type BindableGroup } from "./groupBinding";
@@ -10,8 +10,11 @@ import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource
 export type { ExportedUserGroup };
 
 export interface UserGroupExportArgs {
-  google?: NonNullable<DirectoryGroupManagementArgs["google"]> & { enabled?: pulumi.Input<boolean> };
-  entra?: NonNullable<DirectoryGroupManagementArgs["entra"]> & { enabled?: pulumi.Input<boolean> };
+  /** The Google Workspace customer to export to, and its management switch (`enabled`, default true). */
+  google?: GoogleDirectoryArgs & { enabled?: pulumi.Input<boolean> };
+  /** The Entra ID tenant to export to, and its management switch (`enabled`, default true). */
+  entra?: EntraDirectoryArgs & { enabled?: pulumi.Input<boolean> };
+  /** The user groups and where each goes. */
   userGroups: ExportedUserGroup[];
 }
 

@@ -21,6 +21,8 @@ export interface DirectoryGroup {
   description: string;
   /** The group's other addresses (aliases and non-editable aliases), lowercased; reads only. */
   aliases?: string[];
+  /** Which of `aliases` Google made itself (e.g. the test-google-a.com address) and that cannot be removed; reads only. */
+  nonEditableAliases?: string[];
 }
 
 const GOOGLE_API_ROOT = "https://admin.googleapis.com/";
@@ -121,7 +123,8 @@ function quotaAdvice(settings: GoogleSettings): string {
 
 function toDirectoryGroup(g: admin_directory_v1.Schema$Group): DirectoryGroup {
   const aliases = [...(g.aliases ?? []), ...(g.nonEditableAliases ?? [])].map((a) => a.toLowerCase());
-  return { id: g.id ?? "", email: (g.email ?? "").toLowerCase(), name: g.name ?? "", description: g.description ?? "", aliases };
+  const nonEditableAliases = (g.nonEditableAliases ?? []).map((a) => a.toLowerCase());
+  return { id: g.id ?? "", email: (g.email ?? "").toLowerCase(), name: g.name ?? "", description: g.description ?? "", aliases, nonEditableAliases };
 }
 
 /** The Directory API operations the reconcilers need, each retried per the shared policy. */
@@ -373,6 +376,24 @@ export class GoogleDirectoryClient {
     const propagating = this.created.recentlyCreated(groupKey);
     const res = await this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }), 1, propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
     return toDirectoryGroup(res.data);
+  }
+
+  /**
+   * Adds an alias to a group (groups.aliases.insert). 409 `duplicate` (the address is taken
+   * by another group or user) is thrown; a 404 on a group this run created moments ago is
+   * propagation and retried.
+   */
+  async insertAlias(groupKey: string, alias: string, justCreated = false): Promise<void> {
+    await this.call(() => this.api.groups.aliases.insert({ groupKey, requestBody: { alias } }), 1, justCreated ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
+  }
+
+  /** Removes an alias from a group (groups.aliases.delete); an alias already gone is success. */
+  async deleteAlias(groupKey: string, alias: string): Promise<void> {
+    try {
+      await this.call(() => this.api.groups.aliases.delete({ groupKey, alias }));
+    } catch (error) {
+      if (googleStatus(error) !== 404) throw error;
+    }
   }
 
   /** Deletes a group; false if it was already gone. */

@@ -26,8 +26,8 @@ export function groupAddresses(group: Pick<DirectoryGroup, "email" | "aliases">)
 }
 
 /** Whether `email` is one of the addresses the stored state knows for its group. */
-export function isAddressOfState(email: string, state: Pick<GoogleDistributionGroupState, "email" | "primaryEmail" | "aliases">): boolean {
-  const known = [state.email, state.primaryEmail ?? state.email, ...(state.aliases ?? [])];
+export function isAddressOfState(email: string, state: Pick<GoogleDistributionGroupState, "email" | "primaryEmail" | "aliases" | "nonEditableAliases">): boolean {
+  const known = [state.email, state.primaryEmail ?? state.email, ...(state.aliases ?? []), ...(state.nonEditableAliases ?? [])];
   return known.includes(email.toLowerCase());
 }
 

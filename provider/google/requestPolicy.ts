@@ -99,18 +99,25 @@ function answerOf(error: unknown): GoogleAnswer {
  * The PermissionError for an answer that says the principal lacks a scope or privilege, or
  * undefined. `subject` is a gaxios error, or `{ response, request }` for a call inside a batch.
  */
-export function googlePermissionError(subject: unknown, principal: string, readOnly: boolean, request?: GoogleRequestShape): PermissionError | undefined {
+export function googlePermissionError(
+  subject: unknown,
+  principal: string,
+  readOnly: boolean,
+  request?: GoogleRequestShape,
+  /** The scopes of the API called (default: the Directory API's group scopes). */
+  scopes: { write: string; read: string } = { write: WRITE_SCOPE, read: READ_SCOPE },
+): PermissionError | undefined {
   const answer = answerOf(subject);
   const text = `${answer.reason ?? ""} ${answer.message ?? ""} ${(subject as Error | undefined)?.message ?? ""}`;
   const operation = describeGoogleRequest(request ?? subject) ?? "call the Directory API";
-  const scope = readOnly ? READ_SCOPE : WRITE_SCOPE;
+  const scope = readOnly ? scopes.read : scopes.write;
   if (/unauthorized_client/.test(text)) {
     return new PermissionError(
       "Google",
       operation,
       principal,
       `domain-wide delegation does not grant the scope ${scope} to this service account's client id (or the admin is not a super admin). Fix: in the Google Admin console, Security > API controls > Domain-wide delegation, allow that scope` +
-        (readOnly ? "" : `; a pipeline that only previews needs just ${READ_SCOPE} and GROUP_EXPORT_READ_ONLY=true`),
+        (readOnly || scopes.read === scopes.write ? "" : `; a pipeline that only previews needs just ${scopes.read} and GROUP_EXPORT_READ_ONLY=true`),
       answer.message ?? answer.reason ?? "unauthorized_client",
     );
   }
@@ -120,7 +127,7 @@ export function googlePermissionError(subject: unknown, principal: string, readO
       "Google",
       operation,
       principal,
-      `the access token lacks the scope ${WRITE_SCOPE}${readOnly ? " (read-only mode asks only for the read-only scope)" : ""}. Fix: allow that scope in the Google Admin console, Security > API controls > Domain-wide delegation`,
+      `the access token lacks the scope ${scopes.write}${readOnly && scopes.read !== scopes.write ? " (read-only mode asks only for the read-only scope)" : ""}. Fix: allow that scope in the Google Admin console, Security > API controls > Domain-wide delegation`,
       `403 ${answer.reason ?? ""} ${answer.message ?? ""}`.trim(),
     );
   }

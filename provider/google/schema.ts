@@ -2,6 +2,8 @@ import { z } from "zod";
 import { deletionPolicySchema, groupOriginSchema } from "../groups/lifecycle";
 import { storedVersion } from "../contract/storedState";
 import { managementRefSchema } from "../groups/management";
+import { aliasesSchema } from "./aliasPlan";
+import { groupSettingsSchema, settingsDefaultSchema } from "./settingsSchema";
 
 /** Google caps group names at 75 characters and descriptions at 4,096. */
 export const GOOGLE_GROUP_NAME_MAX = 75;
@@ -48,6 +50,25 @@ export const googleDistributionGroupArgsSchema = z.object({
    * The supported way to move an existing group under management (the `import` option is not).
    */
   adoptId: z.string().trim().min(1, { error: "is empty: give the group's id, or leave adoptId out" }).optional(),
+  /**
+   * Group settings (Groups Settings API), field by field over `settingsDefault`; see
+   * provider/google/settingsSchema.ts for every field, its values and the API's rules
+   * (archiveOnly, replyTo/customReplyTo, the footer). Only these fields (and the default's)
+   * are managed: read at refresh, drift reverted by `up` with a PATCH of the changed fields.
+   */
+  settings: groupSettingsSchema.optional(),
+  /**
+   * What `settings` is laid over: "distributionList" (default: the documented
+   * distribution-list settings, DISTRIBUTION_LIST_SETTINGS) or "none" (only the fields in
+   * `settings` are managed; with no `settings`, none are).
+   */
+  settingsDefault: settingsDefaultSchema.optional(),
+  /**
+   * The group's aliases (other addresses), exactly: added and removed in place. Each a full
+   * address in one of the directory's domains, not another group's or user's address.
+   * Undefined (default): aliases are not managed (left as they are).
+   */
+  aliases: aliasesSchema.optional(),
 });
 export type GoogleDistributionGroupArgs = z.input<typeof googleDistributionGroupArgsSchema>;
 
@@ -82,8 +103,18 @@ export const googleDistributionGroupStateSchema = z.object({
   email: z.string(),
   /** Google's primary address of the group (absent in states stored before version 2). */
   primaryEmail: z.string().optional(),
-  /** The group's other addresses (editable and non-editable aliases), lowercased. */
+  /**
+   * The group's aliases other than the declared `email`, lowercased (states stored before
+   * the non-editable ones were split off hold those too).
+   */
   aliases: z.array(z.string()).optional(),
+  /** The aliases Google made itself and keeps (e.g. the test-google-a.com address). */
+  nonEditableAliases: z.array(z.string()).optional(),
+  /** Whether `aliases` is declared (managed), so refresh records it as an input. */
+  aliasesManaged: z.boolean().optional(),
+  /** The managed settings as the group holds them (only the managed fields). */
+  settings: z.record(z.string(), z.string()).optional(),
+  settingsDefault: settingsDefaultSchema.optional(),
   name: z.string(),
   description: z.string(),
   deletionPolicy: deletionPolicySchema.optional(),

@@ -1,5 +1,5 @@
 import { containsUnknown, isUnknown, UNKNOWN, type CheckFailure } from "../contract/checkInputs";
-import type { BindingTarget, GroupBindingInputs, GroupBindingState } from "./bindingSchema";
+import { bindingTargetSchema, type BindingTarget, type GroupBindingInputs, type GroupBindingState } from "./bindingSchema";
 import { GROUP_KEY_PREFIX, type MemberDirectory, type MemberFailure, type MemberRole, type ObservedMember } from "./memberDirectory";
 import { normalizeUsers } from "./membershipPlan";
 import { nestingKey, type NestingGraph } from "./nesting";
@@ -37,6 +37,10 @@ export interface RolesAndNesting {
   memberGroupIds?: Record<string, string>;
 }
 
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
 function addressList(field: "owners" | "managers", list: string[], failures: CheckFailure[], objectIds: boolean): string[] {
   const { members, caseDuplicates } = normalizeUsers(list);
   for (const spellings of caseDuplicates) failures.push({ property: field, reason: `lists ${spellings.map((s) => `"${s}"`).join(" and ")}: the same user in different case; keep one` });
@@ -63,16 +67,17 @@ export function checkRolesAndNesting(
   const out: RolesAndNesting = {};
   let unknown = false;
   const service = target && !isUnknown(target.service) ? target.service : undefined;
-  const owners = values.owners as string[] | undefined;
-  const managers = values.managers as string[] | undefined;
+  // Checked against the schema by checkFields: a list of strings, unless unknown until apply.
+  const owners = values.owners;
+  const managers = values.managers;
   if (owners !== undefined) {
     if (containsUnknown(owners)) unknown = true;
-    else out.owners = Object.fromEntries(addressList("owners", owners, failures, service === "entra").map((o) => [o, "owner" as const]));
+    else out.owners = Object.fromEntries(addressList("owners", stringList(owners), failures, service === "entra").map((o) => [o, "owner" as const]));
   }
   if (managers !== undefined) {
     if (service === "entra") failures.push({ property: "managers", reason: "is for Google groups only: Entra groups have owners and members, no managers; use owners, or remove managers" });
     if (containsUnknown(managers)) unknown = true;
-    else out.managers = Object.fromEntries(addressList("managers", managers, failures, false).map((m) => [m, "manager" as const]));
+    else out.managers = Object.fromEntries(addressList("managers", stringList(managers), failures, false).map((m) => [m, "manager" as const]));
   }
   if ((owners !== undefined || managers !== undefined) && target && !isUnknown(target.label) && !isUnknown(target.directoryKey)) {
     // Several additive bindings may share a group, but only one can say who its owners are.
@@ -83,14 +88,16 @@ export function checkRolesAndNesting(
     const both = inBothRoles(Object.keys(out.owners), Object.keys(out.managers));
     if (both.length > 0) failures.push({ property: "managers", reason: `${both.join(", ")} listed in both owners and managers: a member has exactly one role; keep each in one list` });
   }
-  const groups = values.memberGroups as BindingTarget[] | undefined;
+  const groups = values.memberGroups;
   if (groups !== undefined) {
     if (!Array.isArray(groups)) return UNKNOWN;
     const ids: Record<string, string> = {};
     const children: { key: string; label: string }[] = [];
     let labelsKnown = true;
-    for (const [i, g] of groups.entries()) {
-      if (isUnknown(g) || isUnknown(g.label) || isUnknown(g.directoryKey)) {
+    for (const [i, entry] of groups.entries()) {
+      // Each entry was checked as a target; one that is (or holds) a value unknown until apply is skipped.
+      const g = bindingTargetSchema.safeParse(entry).data;
+      if (!g || isUnknown(g.label) || isUnknown(g.directoryKey)) {
         labelsKnown = false;
         unknown = true;
         continue;

@@ -3,6 +3,8 @@ import { defineResource, type Document, type ReadOutcome } from "../contract/def
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
+import { adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, extrasChanged, readExtras, refreshedInputs } from "../google/groupExtras";
+import { PartialApplyError } from "../contract/partialApply";
 import { decideAdoption, diffGroup, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
 import {
   emailLocalPart,
@@ -26,7 +28,7 @@ type Inputs = GoogleDistributionGroupInputs;
 type State = GoogleDistributionGroupState;
 
 /** Outputs the provider computes; a refresh must not turn them into inputs. */
-const COMPUTED = ["primaryEmail", "aliases"];
+const COMPUTED = ["primaryEmail", "aliases", "nonEditableAliases", "aliasesManaged"];
 
 const UNIQUENESS_FIX =
   "declare each Google group once: remove one of the resources (bind both user groups' users through one binding), or give them different addresses";
@@ -154,6 +156,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const name = typeof pulumiName === "string" ? pulumiName : undefined;
       const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, given);
       checkDirectory(values, failures);
+      checkExtras(values, failures, managementOf(values));
       const email = values.email;
       const who = owner(name, email);
       if (values.name === undefined && typeof email === "string" && !isUnknown(email)) values.name = emailLocalPart(email);
@@ -177,19 +180,31 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
           found = await withResourceContext(who, `group ${adoptId ?? knownEmail}`, () => context.google().getGroup(adoptId ?? knownEmail));
           const decision = decideAdoption({ email: knownEmail, adoptId, onExisting }, found);
           if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
-          else values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption);
+          else {
+            // Taking a group over must not change its settings unseen: the preview names those that change.
+            const note = found && failures.length === 0 ? await withResourceContext(who, `settings of group ${found.email}`, () => adoptionSettingsNote(context, found!.email, values.settings)) : "";
+            values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption + note);
+          }
           const addressKey = claimKeys.address(management.directoryKey, knownEmail);
           if (!found) context.run.recordPlannedCreate(who, addressKey);
           else context.run.forgetPlannedCreate(who);
         }
-        const conflicts = context.run.registerClaims(who, claimsOf(management.directoryKey, knownEmail, adoptId, found));
+        // Aliases to add that another group already answers to: refused now, not at apply.
+        if (knownEmail && context.switches.enabled(management) && !failures.some((f) => f.property === "aliases")) {
+          failures.push(...(await withResourceContext(who, `aliases of ${knownEmail}`, () => aliasConflictsAtPreview(context, knownEmail, values.aliases, olds.aliases))));
+        }
+        const conflicts = context.run.registerClaims(who, [...claimsOf(management.directoryKey, knownEmail, adoptId, found), ...aliasClaims(management.directoryKey, values.aliases)]);
         if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
     },
 
     async diff(context, _id, state, desired) {
-      return diffGroup(state, desired, context.switches.enabled(desired.management));
+      const enabled = context.switches.enabled(desired.management);
+      const diff = diffGroup(state, desired, enabled);
+      // Settings and aliases change in place; while management is off or the group is pending, the group's own diff decides.
+      if (!diff.changes && enabled && state.origin !== "pending" && extrasChanged(state, desired)) return { changes: true, replaces: [] };
+      return diff;
     },
 
     async create(context, desired) {
@@ -201,7 +216,15 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       return withResourceContext(who, `group ${desired.email}`, async () => {
         assertSoleOwner(context, who, desired);
         const { group, origin } = await findOrCreate(context, who, desired);
-        return { id: group.id, outs: stateOf(desired, group, origin) };
+        const made = stateOf(desired, group, origin);
+        try {
+          const extras = await applyExtras(context, desired, group, context.run.recentlyCreated(group.id));
+          return { id: group.id, outs: { ...made, ...extras } };
+        } catch (error) {
+          // The group exists: record it, so the next up finishes its settings and aliases instead of orphaning it.
+          const message = error instanceof Error ? error.message : String(error);
+          throw new PartialApplyError(`${who} (group ${desired.email}): ${message}. The group was ${origin}; run pulumi up again to finish`, group.id, made);
+        }
       });
     },
 
@@ -212,7 +235,11 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const observed = await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => context.google().getGroup(state.groupId));
       // A 404 is the answer: the group is gone (refresh drops it; the next up makes it again).
       if (!observed) return undefined;
-      return refreshedGroup(id, observedState(state, observed), COMPUTED);
+      const base = observedState(state, observed);
+      const extras = await withResourceContext(owner(state.pulumiName, state.email), `settings of group ${observed.email}`, () => readExtras(context, { ...state, email: base.email }, observed));
+      const refreshed = { ...base, ...extras };
+      const result = refreshedGroup(id, refreshed, COMPUTED);
+      return { ...result, inputs: refreshedInputs(result.inputs, refreshed) };
     },
 
     async update(context, _id, state, desired) {
@@ -224,8 +251,10 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         assertSoleOwner(context, who, desired);
         const patch = groupFieldChanges(desired, state);
         const current: DirectoryGroup = { id: state.groupId, email: state.primaryEmail ?? state.email, name: state.name, description: state.description, aliases: state.aliases ?? [] };
-        const group = Object.keys(patch).length > 0 ? { ...current, ...(await context.google().patchGroup(state.groupId, patch)), aliases: current.aliases } : current;
-        return { outs: stateOf(desired, group, state.origin) };
+        const patched = Object.keys(patch).length > 0 ? { ...current, ...(await context.google().patchGroup(state.groupId, patch)), aliases: current.aliases, nonEditableAliases: state.nonEditableAliases } : { ...current, nonEditableAliases: state.nonEditableAliases };
+        const group = await currentGroup(context, desired, patched);
+        const extras = await applyExtras(context, desired, group, false);
+        return { outs: { ...stateOf(desired, group, state.origin), ...extras } };
       });
     },
 

@@ -7,7 +7,15 @@
 export class Propagation {
   private readonly insertedAt = new WeakMap<object, number>();
 
-  constructor(public delayMs = 0) {}
+  /**
+   * @param delayMs How long a new object is invisible to Directory API reads.
+   * @param settingsDelayMs How long a new group is invisible to the Groups Settings API, which
+   *   lags the Directory API on its own (a settings call right after a create can 404).
+   */
+  constructor(
+    public delayMs = 0,
+    public settingsDelayMs = 0,
+  ) {}
 
   inserted(o: object): void {
     this.insertedAt.set(o, Date.now());
@@ -18,5 +26,13 @@ export class Propagation {
     if (this.delayMs === 0) return true;
     const at = this.insertedAt.get(o);
     return at === undefined || Date.now() >= at + this.delayMs;
+  }
+
+  /** Whether the Groups Settings API sees a group yet: after both delays. */
+  visibleToSettings(o: object): boolean {
+    const delay = Math.max(this.delayMs, this.settingsDelayMs);
+    if (delay === 0) return true;
+    const at = this.insertedAt.get(o);
+    return at === undefined || Date.now() >= at + delay;
   }
 }

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
-import { directoryClient, groupsSettingsClient, NO_RETRY, outcome, headerOf } from "../support/googleClients";
+import { directoryClient, GOOGLE_SCOPES, groupsSettingsClient, headerOf, NO_RETRY, outcome, sandboxJwt } from "../support/googleClients";
 
 /** The Groups Settings API through googleapis' groupssettings client (googleapis@178, the newest for Node 20). */
 describe("Google sandbox conformance: Groups Settings API (googleapis)", function () {
@@ -82,6 +82,37 @@ describe("Google sandbox conformance: Groups Settings API (googleapis)", functio
   it("writes name and description through to the group", async () => {
     await settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { description: "via settings" } });
     expect((await directoryClient(sandbox).groups.get({ groupKey: "new@example.com" })).data.description).to.equal("via settings");
+  });
+
+  it("refuses REPLY_TO_CUSTOM without customReplyTo and a footer over 1,000 characters (400)", async () => {
+    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { replyTo: "REPLY_TO_CUSTOM" } }, NO_RETRY))).to.include({ status: 400, reason: "invalid" });
+    const custom = await settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { replyTo: "REPLY_TO_CUSTOM", customReplyTo: "replies@example.com" } });
+    expect(custom.data).to.include({ replyTo: "REPLY_TO_CUSTOM", customReplyTo: "replies@example.com" });
+    expect(await outcome(settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { customFooterText: "x".repeat(1001) } }, NO_RETRY))).to.include({ status: 400, reason: "invalid" });
+    expect((await settings.groups.patch({ groupUniqueId: "new@example.com", requestBody: { includeCustomFooter: "true", customFooterText: "x".repeat(1000) } })).data).to.include({ includeCustomFooter: "true" });
+  });
+
+  it("keys groups by address only: the Directory id is no groupUniqueId (404)", async () => {
+    const id = (await directoryClient(sandbox).groups.get({ groupKey: "new@example.com" })).data.id!;
+    expect(await outcome(settings.groups.get({ groupUniqueId: id, alt: "json" }, NO_RETRY))).to.include({ status: 404, reason: "notFound", message: "Resource Not Found: groupUniqueId" });
+  });
+
+  it("lags the Directory API after an insert: the group is readable there while its settings still 404", async () => {
+    sandbox.google.setSettingsPropagationDelay(1500);
+    try {
+      await directoryClient(sandbox).groups.insert({ requestBody: { email: "lagging@example.com", name: "Lagging" } });
+      expect((await directoryClient(sandbox).groups.get({ groupKey: "lagging@example.com" })).data.email).to.equal("lagging@example.com");
+      expect(await outcome(settings.groups.get({ groupUniqueId: "lagging@example.com", alt: "json" }, NO_RETRY))).to.include({ status: 404, reason: "notFound" });
+      await new Promise((r) => setTimeout(r, 1600));
+      expect((await settings.groups.get({ groupUniqueId: "lagging@example.com", alt: "json" })).data).to.include({ email: "lagging@example.com" });
+    } finally {
+      sandbox.google.setSettingsPropagationDelay(0);
+    }
+  });
+
+  it("needs the apps.groups.settings scope: a Directory-only token gets 403 insufficientPermissions", async () => {
+    const directoryOnly = groupsSettingsClient(sandbox, sandboxJwt(sandbox, [GOOGLE_SCOPES.group]));
+    expect(await outcome(directoryOnly.groups.get({ groupUniqueId: "new@example.com", alt: "json" }, NO_RETRY))).to.include({ status: 403, reason: "insufficientPermissions" });
   });
 
   it("answers 404 for an unknown group, 403 outside the customer", async () => {

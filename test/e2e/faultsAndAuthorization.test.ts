@@ -75,6 +75,11 @@ describe("Applying under faults, and authorization, through the real Pulumi CLI"
     sandbox.entra.tenant.apps[0].roles = ["Group.Read.All", "GroupMember.Read.All", "User.Read.All"];
     // Through the environment: refresh runs the provider with the config stored at the last up.
     stack.workspace.setEnv("GROUP_EXPORT_READ_ONLY", "true");
+    // Group settings are read at refresh, and their API has one scope only: without it, one message names it.
+    const noSettingsScope = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(noSettingsScope.code).to.not.equal(0);
+    expect(noSettingsScope.output).to.include("may not read the settings of group eng@example.com").and.to.include("does not grant the scope https://www.googleapis.com/auth/apps.groups.settings");
+    sandbox.google.tenant.delegatedScopes.push("https://www.googleapis.com/auth/apps.groups.settings");
     const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
     expect(clean.code, clean.output).to.equal(0);
     const changed = bothDirectories(sandbox);

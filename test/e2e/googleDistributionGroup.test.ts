@@ -102,7 +102,8 @@ describe("GoogleDistributionGroup through the real Pulumi CLI", function () {
       },
     });
     const preview = await stack.workspace.preview();
-    expect(preview.stdout, "preview says the group will be adopted").to.include('adoption   : "adopt existing group 0adopted01"');
+    // The adoption also names the group settings the apply will change (the distribution-list default).
+    expect(preview.stdout, "preview says the group will be adopted").to.match(/adoption\s+: "adopt existing group 0adopted01; settings to change: /);
     const up = await stack.workspace.up();
     expect(up.code, up.output).to.equal(0);
     const sales = sandbox.google.tenant.groups.filter((g) => g.email === "sales@example.com");

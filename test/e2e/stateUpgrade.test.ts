@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { decodeBindingTarget, decodeManagementRef } from "../../provider/resources/referenceText";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { decodeMemberTable } from "../../provider/groups/memberTable";
 import { E2eStack } from "../support/e2eProgram";
@@ -29,8 +30,9 @@ function asVersion1(resource: StateResource, service: "google" | "entra"): void 
   const managedMembers = Object.fromEntries(Object.keys(members).map((key) => [key, service === "google" ? key : userIds[key]]));
   resource.outputs = {
     stateVersion: 1,
-    management: o.management,
-    target: o.target,
+    // 0.1.0 stored the management and the target as objects (today: one line each).
+    management: decodeManagementRef(o.management),
+    target: decodeBindingTarget(o.target),
     userGroupName: o.userGroupName,
     members,
     managedMembers,
@@ -42,8 +44,8 @@ function asVersion1(resource: StateResource, service: "google" | "entra"): void 
   };
   const i = resource.inputs;
   resource.inputs = {
-    management: i.management,
-    target: i.target,
+    management: decodeManagementRef(i.management),
+    target: decodeBindingTarget(i.target),
     userGroupName: i.userGroupName,
     members: i.members,
     membershipMode: i.membershipMode,

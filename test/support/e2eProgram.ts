@@ -23,10 +23,17 @@ export interface ProgramSpec {
   googleGroups?: Record<string, Record<string, unknown>>;
   /** Each: { management: <management name>, ...EntraSecurityGroup args }. */
   entraGroups?: Record<string, Record<string, unknown>>;
-  /** Each: { target: <group name>, ...GroupBinding args }. */
+  /** Each: { target: <group name> | { google|entra: <id>, management: <management name> }, ...GroupBinding args }. */
   bindings?: Record<string, Record<string, unknown>>;
   /** Benchmarks: this many dynamic resources that do nothing (the baseline for program cost). */
   trivial?: number;
+  /** Management switches read with get: name -> directory key. */
+  gotManagements?: Record<string, string>;
+  /** Groups read with get (not managed): each { management: <management name>, id }. */
+  gotGoogleGroups?: Record<string, { management: string; id: string }>;
+  gotEntraGroups?: Record<string, { management: string; id: string }>;
+  /** Members read with GroupBinding.get: each { target: <group name> | reference, id }. */
+  gotBindings?: Record<string, { target: string | Record<string, string>; id: string }>;
 }
 
 /** A stack of the e2e program pointed at a sandbox; `declare` rewrites what the program declares. */

@@ -28,6 +28,8 @@ import type { ProviderStackConfig } from "../stackConfig";
 export const googleBehaviourSchema = z.object({
   /** Eventual consistency: for this long a just-inserted group or member is invisible to reads. */
   propagationDelayMs: z.number().int().min(0).default(0),
+  /** For this long a just-inserted group is invisible to the Groups Settings API (404), which lags the Directory API. */
+  settingsPropagationDelayMs: z.number().int().min(0).default(0),
   /** Directory API queries per minute per impersonated user (Google's default: 2,400). */
   quotaPerMinute: z.number().int().positive().default(DEFAULT_QUERIES_PER_MINUTE),
 });
@@ -53,6 +55,8 @@ export interface SandboxGoogle {
   deleteUser(userKey: string): void;
   /** Eventual consistency on demand (0: none); applies to earlier inserts too. */
   setPropagationDelay(ms: number): void;
+  /** The Groups Settings API's own lag after a group is inserted (0: none); applies to earlier inserts too. */
+  setSettingsPropagationDelay(ms: number): void;
   /** The Directory API quota; the calls counted so far are forgotten. */
   setQuota(quota: { perMinute: number }): void;
   behaviour(): GoogleBehaviour;
@@ -107,7 +111,7 @@ export class GoogleSandbox {
   constructor(seed: GoogleTenantSeed = {}, behaviour: Partial<GoogleBehaviour> = {}) {
     this.current = googleTenantSchema.parse(seed);
     const b = googleBehaviourSchema.parse(behaviour);
-    this.propagation = new Propagation(b.propagationDelayMs);
+    this.propagation = new Propagation(b.propagationDelayMs, b.settingsPropagationDelayMs);
     this.quota = new Quota(b.quotaPerMinute);
   }
 
@@ -123,11 +127,12 @@ export class GoogleSandbox {
   }
 
   behaviour(): GoogleBehaviour {
-    return { propagationDelayMs: this.propagation.delayMs, quotaPerMinute: this.quota.perMinute };
+    return { propagationDelayMs: this.propagation.delayMs, settingsPropagationDelayMs: this.propagation.settingsDelayMs, quotaPerMinute: this.quota.perMinute };
   }
 
   setBehaviour(change: Partial<GoogleBehaviour>): void {
     if (change.propagationDelayMs !== undefined) this.propagation.delayMs = change.propagationDelayMs;
+    if (change.settingsPropagationDelayMs !== undefined) this.propagation.settingsDelayMs = change.settingsPropagationDelayMs;
     if (change.quotaPerMinute !== undefined) this.quota.set(change.quotaPerMinute);
   }
 
@@ -207,6 +212,7 @@ export class GoogleSandbox {
         this.onSeed();
       },
       setPropagationDelay: (ms) => this.setBehaviour({ propagationDelayMs: ms }),
+      setSettingsPropagationDelay: (ms) => this.setBehaviour({ settingsPropagationDelayMs: ms }),
       setQuota: ({ perMinute }) => this.setBehaviour({ quotaPerMinute: perMinute }),
       behaviour: () => this.behaviour(),
       externalAccountPath,

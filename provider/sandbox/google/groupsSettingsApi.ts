@@ -1,11 +1,25 @@
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
-import { lookupGroup, queryOf, type GoogleContext } from "./context";
-import { sendGoogleError } from "./googleErrorResponses";
+import { queryOf, type GoogleContext } from "./context";
+import { googleErrors, sendGoogleError } from "./googleErrorResponses";
 import { allowScopes } from "./oauth";
 import { ACCEPTED_SCOPES } from "./scopes";
 import { GROUP_SETTINGS_DEFAULTS, groupSettingsPatchSchema, type GroupSettings } from "./settingsSchema";
-import type { SandboxGoogleGroup } from "./tenant";
+import { findGoogleGroup, inCustomerDomains, type SandboxGoogleGroup } from "./tenant";
+
+/**
+ * The group a settings call names. The API keys groups by address (`groupUniqueId` is "the
+ * group's email address"), so a Directory id finds nothing; a group the Settings API does not
+ * see yet (its own lag after an insert) is a 404, and an address outside the customer a 403,
+ * as on the Directory API.
+ */
+function lookupSettingsGroup(ctx: GoogleContext, res: Response, key: string): SandboxGoogleGroup | undefined {
+  const group = key.includes("@") ? findGoogleGroup(ctx.tenant(), key) : undefined;
+  if (group && ctx.propagation.visibleToSettings(group)) return group;
+  if (key.includes("@") && !inCustomerDomains(ctx.tenant(), key)) googleErrors.forbidden(res);
+  else googleErrors.notFound(res, "groupUniqueId");
+  return undefined;
+}
 
 /** Name and description travel with the settings and write through to the group. */
 const groupFieldsSchema = z.object({ name: z.string().max(75).optional(), description: z.string().max(300).optional() });
@@ -70,7 +84,7 @@ export function groupsSettingsApi(ctx: GoogleContext): Router {
   r.use(allowScopes(ACCEPTED_SCOPES.groupsSettings));
 
   r.get("/groups/:groupUniqueId", (req, res) => {
-    const g = lookupGroup(ctx, res, String(req.params.groupUniqueId), "groupUniqueId");
+    const g = lookupSettingsGroup(ctx, res, String(req.params.groupUniqueId));
     if (!g) return;
     const resource = settingsResource(g);
     if (queryOf(req).alt === "json") res.json(resource);
@@ -79,7 +93,7 @@ export function groupsSettingsApi(ctx: GoogleContext): Router {
 
   // The API documents PUT as a full update but keeps omitted fields; the sandbox does too.
   const update = (req: Request, res: Response) => {
-    const g = lookupGroup(ctx, res, String(req.params.groupUniqueId), "groupUniqueId");
+    const g = lookupSettingsGroup(ctx, res, String(req.params.groupUniqueId));
     if (!g) return;
     const patch = groupSettingsPatchSchema.safeParse(req.body ?? {});
     const groupFields = groupFieldsSchema.safeParse(req.body ?? {});

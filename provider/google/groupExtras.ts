@@ -1,0 +1,210 @@
+import type { ProviderContext } from "../context";
+import { containsUnknown, type CheckFailure } from "../contract/checkInputs";
+import type { ManagementRef } from "../groups/management";
+import { claimKeys, type Claim } from "../groups/runRegistry";
+import { aliasChanges, aliasFields, checkAliases, type AliasFields } from "./aliasPlan";
+import { googleStatus, type DirectoryGroup } from "./client";
+import { groupAddresses } from "./plan";
+import { googleGroupsSettingsClient, type GoogleGroupsSettingsClient } from "./settingsClient";
+import { managedNames, observedManaged, sameSettings, settingsPatch, type SettingsMap } from "./settingsPlan";
+import { resolveSettings, type GroupSettings, type SettingsDefault } from "./settingsSchema";
+
+/**
+ * A GoogleDistributionGroup's settings (Groups Settings API) and aliases (Directory API):
+ * checked at preview, applied after the group itself is found or made, read at refresh.
+ * Kept apart from the group's own lifecycle (provider/resources/googleDistributionGroup.ts
+ * calls these at its check, diff, create, update and read).
+ */
+
+/** The settings client of the context's Google principal (its own token and limiter). */
+function settingsClient(context: ProviderContext): GoogleGroupsSettingsClient {
+  return googleGroupsSettingsClient(context.settings.google(), context.limiters);
+}
+
+/** The inputs these parts read (after check). */
+export interface ExtrasInputs {
+  email: string;
+  /** The managed settings: the default laid under the declared ones (check resolves them). */
+  settings?: GroupSettings;
+  settingsDefault?: SettingsDefault;
+  /** The declared aliases (sorted); undefined: aliases are not managed. */
+  aliases?: string[];
+}
+
+/** The state these parts keep, as stored (older states may lack any of it). */
+export interface StoredExtras {
+  settings?: SettingsMap;
+  settingsDefault?: SettingsDefault;
+  aliases?: string[];
+  aliasesManaged?: boolean;
+}
+
+/** The state these parts keep. */
+export interface ExtrasState extends AliasFields {
+  /** The managed settings as the group holds them (only the managed fields). */
+  settings?: SettingsMap;
+  settingsDefault?: SettingsDefault;
+  /** Whether `aliases` is declared (then refresh makes it an input, so drift shows). */
+  aliasesManaged?: boolean;
+}
+
+/**
+ * At check (preview): resolves `settings` (the default under the declared fields, with the
+ * API's cross-field rules) into the inputs, and checks declared aliases against the email
+ * and the directory's domains. Values not known until apply are left for then.
+ */
+export function checkExtras(values: Record<string, unknown>, failures: CheckFailure[], management: ManagementRef | undefined): void {
+  const settingsFailed = failures.some((f) => f.property === "settings" || f.property === "settingsDefault");
+  if (!settingsFailed && !containsUnknown(values.settings) && !containsUnknown(values.settingsDefault)) {
+    // Cast: checkFields parsed both with their zod schemas (settingsSchema.ts).
+    const resolved = resolveSettings(values.settings as GroupSettings | undefined, values.settingsDefault as SettingsDefault | undefined);
+    values.settings = resolved.settings;
+    for (const f of resolved.failures) failures.push({ property: "settings", reason: `${f.field} ${f.reason}` });
+  }
+  const aliases = values.aliases;
+  if (Array.isArray(aliases) && !containsUnknown(aliases) && !failures.some((f) => f.property === "aliases")) {
+    const email = typeof values.email === "string" && !containsUnknown(values.email) ? values.email : undefined;
+    const domains = management && !containsUnknown(management) && management.service === "google" ? (management.domains ?? []) : [];
+    for (const f of checkAliases(aliases as string[], email, domains)) failures.push({ property: "aliases", reason: `${f.index} ${f.reason}` });
+  }
+}
+
+/** Claims on the declared aliases: another resource declaring one of them as its address is a conflict. */
+export function aliasClaims(directoryKey: string, aliases: unknown): Claim[] {
+  if (!Array.isArray(aliases) || containsUnknown(aliases)) return [];
+  return (aliases as string[]).map((alias) => ({ key: claimKeys.address(directoryKey, alias), label: `address ${alias} (an alias)` }));
+}
+
+/**
+ * At preview, read-only: an alias to add that is already an address of another group fails
+ * here, naming that group (Google would refuse it at apply with 409). Only aliases not
+ * declared before are looked up. Another user's address cannot be seen with the group
+ * scopes: Google's 409 at apply names it then.
+ */
+export async function aliasConflictsAtPreview(context: ProviderContext, email: string, aliases: unknown, previous: unknown): Promise<CheckFailure[]> {
+  if (!Array.isArray(aliases) || containsUnknown(aliases)) return [];
+  const before = new Set(Array.isArray(previous) ? (previous as string[]) : []);
+  const client = context.google();
+  const failures: CheckFailure[] = [];
+  for (const [index, alias] of (aliases as string[]).entries()) {
+    if (before.has(alias)) continue;
+    const holder = await client.getGroup(alias);
+    if (holder && !groupAddresses(holder).includes(email)) {
+      failures.push({
+        property: "aliases",
+        reason: `${index} ${alias} is already an address of another group, ${holder.email} (${holder.id}): an address belongs to one group or user; remove it from that group first, or choose another alias`,
+      });
+    }
+  }
+  return failures;
+}
+
+/**
+ * At preview, read-only, for a group that will be adopted: which of its settings the apply
+ * will change, so that taking a group over never changes a setting unseen. Appended to the
+ * preview's `adoption`; "" when none change (or no settings are managed).
+ */
+export async function adoptionSettingsNote(context: ProviderContext, email: string, settings: unknown): Promise<string> {
+  if (!settings || containsUnknown(settings)) return "";
+  // Cast: check resolved the settings (resolveSettings) before this runs.
+  const desired = settings as GroupSettings;
+  if (managedNames(desired).length === 0) return "";
+  const observed = await settingsClient(context).get(email);
+  if (!observed) return "";
+  const changes = Object.keys(settingsPatch(desired, observed));
+  return changes.length === 0 ? "; its settings already match" : `; settings to change: ${changes.map((name) => `${name} ${String(observed[name] ?? "")} -> ${desired[name as keyof GroupSettings]}`).join(", ")}`;
+}
+
+/** Whether the managed settings or aliases differ between the state and the desired inputs. */
+export function extrasChanged(state: StoredExtras, desired: ExtrasInputs): boolean {
+  if (!sameSettings(state.settings, desired.settings) || state.settingsDefault !== desired.settingsDefault) return true;
+  if ((desired.aliases !== undefined) !== (state.aliasesManaged === true)) return true;
+  if (desired.aliases === undefined) return false;
+  const { add, remove } = aliasChanges(desired.aliases, state.aliases ?? []);
+  return add.length + remove.length > 0;
+}
+
+/** Google's answer to an alias insert, worded for the user. */
+function aliasError(alias: string, error: unknown): Error {
+  const status = googleStatus(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  if (status === 409) return new Error(`aliases: ${alias} is already an address of another group or user (Google: ${detail}): remove it there first, or choose another alias`);
+  if (status === 400 || status === 403 || /Domain not found/i.test(detail)) return new Error(`aliases: Google refused ${alias} (${detail}): an alias must be an address in one of the customer's domains (Admin console > Account > Domains)`);
+  return error instanceof Error ? error : new Error(detail);
+}
+
+/**
+ * After the group is found or made (`group`: as last read or as the insert answered): makes
+ * its aliases the declared set (when declared) and its managed settings the desired ones,
+ * PATCHing only the fields that differ. `justCreated`: this run made the group, so a 404 of
+ * the settings endpoint or of an alias insert is propagation and is waited for (bounded).
+ * Returns the state fields, as the group now holds them.
+ */
+export async function applyExtras(context: ProviderContext, desired: ExtrasInputs, group: DirectoryGroup, justCreated: boolean): Promise<ExtrasState> {
+  const directory = context.google();
+  const observedAliases = aliasFields(group, desired.email);
+  let aliases = observedAliases;
+  if (desired.aliases !== undefined) {
+    const { add, remove } = aliasChanges(desired.aliases, observedAliases.aliases);
+    for (const alias of remove) await directory.deleteAlias(group.id, alias);
+    for (const alias of add) {
+      try {
+        await directory.insertAlias(group.id, alias, justCreated);
+      } catch (error) {
+        throw aliasError(alias, error);
+      }
+    }
+    aliases = { ...observedAliases, aliases: [...desired.aliases] };
+  }
+  const managed = managedNames(desired.settings);
+  let held: SettingsMap | undefined;
+  if (managed.length > 0) {
+    const client = settingsClient(context);
+    const observed = await client.get(group.email, justCreated);
+    if (!observed) throw new Error(`the Groups Settings API has no group ${group.email} although the Directory API has it: run pulumi up again in a minute (Google is still propagating)`);
+    const patch = settingsPatch(desired.settings ?? {}, observed);
+    const after = Object.keys(patch).length > 0 ? await client.patch(group.email, patch, justCreated) : observed;
+    held = observedManaged(managed, after);
+  }
+  return {
+    ...aliases,
+    ...(held ? { settings: held } : {}),
+    ...(desired.settingsDefault ? { settingsDefault: desired.settingsDefault } : {}),
+    ...(desired.aliases !== undefined ? { aliasesManaged: true } : {}),
+  };
+}
+
+/**
+ * The current aliases of a group for an update: read again (an alias added by hand since the
+ * last refresh is then removed too), unless aliases are not managed.
+ */
+export async function currentGroup(context: ProviderContext, desired: ExtrasInputs, group: DirectoryGroup): Promise<DirectoryGroup> {
+  if (desired.aliases === undefined) return group;
+  return (await context.google().getGroup(group.id)) ?? group;
+}
+
+/** Refresh: the managed settings and the aliases as the group holds them now. */
+export async function readExtras(context: ProviderContext, state: StoredExtras & { email: string }, observed: DirectoryGroup): Promise<ExtrasState> {
+  const managed = managedNames(state.settings);
+  let settings: SettingsMap | undefined = state.settings;
+  if (managed.length > 0) {
+    const held = await settingsClient(context).get(observed.email);
+    if (held) settings = observedManaged(managed, held);
+  }
+  return {
+    ...aliasFields(observed, state.email),
+    ...(settings ? { settings } : {}),
+    ...(state.settingsDefault ? { settingsDefault: state.settingsDefault } : {}),
+    ...(state.aliasesManaged ? { aliasesManaged: true } : {}),
+  };
+}
+
+/**
+ * The inputs a refresh records: the observed managed settings and, when declared, the
+ * observed aliases, so that drift shows in the next preview as a change of `settings` or
+ * `aliases`; the bookkeeping fields are outputs only.
+ */
+export function refreshedInputs(inputs: Record<string, unknown>, state: StoredExtras): Record<string, unknown> {
+  const { nonEditableAliases: _n, aliasesManaged: _m, aliases: _a, ...rest } = inputs;
+  return { ...rest, ...(state.aliasesManaged ? { aliases: state.aliases } : {}) };
+}

@@ -1,0 +1,121 @@
+import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
+import { Limiters, type QuotaLimiter } from "../limiter";
+import { defaultRetryPolicy, withRetry, type RetryVerdict } from "../retry";
+import type { GoogleSettings } from "../settings";
+import { delegatedAuth, type DelegatedAuthClient } from "./auth";
+import { classifyGoogleError, googleReason, googleStatus } from "./client";
+import { describeGoogleRequest, googlePermissionError, guardGoogleWrites, type GoogleRequestShape } from "./requestPolicy";
+import type { ObservedSettings } from "./settingsPlan";
+import type { GroupSettings } from "./settingsSchema";
+
+/**
+ * The Groups Settings API (`groupssettings/v1`), keyed by the group's EMAIL (not its id).
+ *
+ * There is no per-API npm package for it (only the whole `googleapis`, about 1 s and 150 MB to
+ * load in every provider process), so the calls go through the same official auth client as
+ * the Directory API (google-auth-library's, re-exported by `@googleapis/admin`): its
+ * `request()` attaches the delegated token, and the transport rules (read-only refusal) apply
+ * as to every other request. Paths and `alt=json` are the reference's (the API answers Atom
+ * XML without it).
+ *
+ * Scope: `apps.groups.settings` is the API's only scope (there is no read-only one), asked for
+ * in a token of its own: a delegation that lacks it fails the settings calls with a message
+ * naming it, and nothing else.
+ */
+export const GROUPS_SETTINGS_SCOPE = "https://www.googleapis.com/auth/apps.groups.settings";
+
+const GOOGLE_SETTINGS_ROOT = "https://www.googleapis.com/";
+
+export class GoogleGroupsSettingsClient {
+  private readonly auth: DelegatedAuthClient;
+  private readonly rootUrl: string;
+  private readonly limiter: QuotaLimiter;
+  private readonly principal: string;
+
+  /** `limiters`: the provider process's (the provider context passes its own). */
+  constructor(
+    readonly settings: GoogleSettings,
+    limiters: Limiters = new Limiters(),
+  ) {
+    this.auth = delegatedAuth(settings, [GROUPS_SETTINGS_SCOPE]);
+    // The sandbox serves every Google API from one root; Google serves this one from www.googleapis.com.
+    this.rootUrl = settings.apiRootUrl ?? GOOGLE_SETTINGS_ROOT;
+    this.principal = `service account ${settings.serviceAccountEmail} acting as ${settings.adminEmail}`;
+    if (settings.readOnly) guardGoogleWrites(this.auth, this.rootUrl);
+    // The Groups Settings API has a quota of its own (per project and user): a limiter of its own.
+    this.limiter = limiters.get(`google-settings:${settings.serviceAccountEmail} as ${settings.adminEmail.toLowerCase()}`, {
+      budgets: { queries: { units: settings.quotaPerMinute, windowMs: 60_000 } },
+      maxConcurrent: 8,
+      isThrottled: (error) => classifyGoogleError(error).throttled === true,
+    });
+  }
+
+  private path(email: string): string {
+    return `groups/v1/groups/${encodeURIComponent(email)}`;
+  }
+
+  private url(email: string): string {
+    return `${this.rootUrl.replace(/\/?$/, "/")}${this.path(email)}`;
+  }
+
+  /**
+   * A 404 right after this run created the group is the settings endpoint's propagation
+   * delay (it lags the Directory API): retried for the shared policy's bounded time. Any
+   * other 404 means the group is gone.
+   */
+  private classify(justCreated: boolean) {
+    return (error: unknown): RetryVerdict => (justCreated && googleStatus(error) === 404 ? { retry: true } : classifyGoogleError(error));
+  }
+
+  /** `request`: the call, so that a refusal of its token still names the operation ("read the settings of group ..."). */
+  private async call<T>(fn: () => Promise<T>, justCreated: boolean, request: GoogleRequestShape): Promise<T> {
+    try {
+      return await withRetry(() => this.limiter.schedule(fn), this.classify(justCreated), defaultRetryPolicy);
+    } catch (error) {
+      throw this.explain(error, request);
+    }
+  }
+
+  private explain(error: unknown, request: GoogleRequestShape): unknown {
+    if (error instanceof ReadOnlyError || error instanceof PermissionError) return error;
+    const permission = googlePermissionError(error, this.principal, this.settings.readOnly, request, { write: GROUPS_SETTINGS_SCOPE, read: GROUPS_SETTINGS_SCOPE });
+    if (permission) return permission;
+    if (classifyGoogleError(error).throttled) {
+      return new RateLimitError(
+        "Google",
+        describeGoogleRequest(request) ?? "call the Groups Settings API",
+        `HTTP ${googleStatus(error)} ${googleReason(error) ?? ""}`.trim(),
+        "The Groups Settings API has its own per-project quota (Google Cloud console, APIs & Services, Quotas)",
+      );
+    }
+    return error;
+  }
+
+  /** The group's settings; undefined if the group is gone (404). */
+  async get(email: string, justCreated = false): Promise<ObservedSettings | undefined> {
+    try {
+      const res = await this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "GET", params: { alt: "json" }, retry: false }), justCreated, { method: "GET", path: this.path(email) });
+      return res.data;
+    } catch (error) {
+      if (googleStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** PATCHes only the given fields; returns the whole resource as the API answers it. */
+  async patch(email: string, fields: GroupSettings, justCreated = false): Promise<ObservedSettings> {
+    const res = await this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "PATCH", params: { alt: "json" }, data: fields, retry: false }), justCreated, { method: "PATCH", path: this.path(email) });
+    return res.data;
+  }
+}
+
+/** One client per settings object and limiters (a provider process's), shared by every resource. */
+const clients = new WeakMap<GoogleSettings, GoogleGroupsSettingsClient>();
+export function googleGroupsSettingsClient(settings: GoogleSettings, limiters: Limiters): GoogleGroupsSettingsClient {
+  let client = clients.get(settings);
+  if (!client) {
+    client = new GoogleGroupsSettingsClient(settings, limiters);
+    clients.set(settings, client);
+  }
+  return client;
+}

@@ -72,8 +72,10 @@ export interface RecoveryPlan {
  */
 function interruptedBinding(r: z.infer<typeof resourceSchema>): z.infer<typeof resourceSchema> | undefined {
   const inputs = r.inputs ?? {};
-  const target = inputs.target as { groupId?: unknown } | undefined;
-  if (typeof inputs.__membersAtCheck !== "string" || typeof target?.groupId !== "string" || target.groupId === "") return undefined;
+  // The SDK may send the target as reference text (resources/referenceText.ts), decoded by the provider; check
+  // records __membersAtCheck only after reading the group, so the record alone says the group was known.
+  const target = inputs.target as { groupId?: unknown } | string | undefined;
+  if (typeof inputs.__membersAtCheck !== "string" || target === undefined || (typeof target === "object" && (typeof target.groupId !== "string" || target.groupId === ""))) return undefined;
   return { ...r, custom: true, id: `${INTERRUPTED_CREATE_ID_PREFIX}${r.urn.split("::").pop() ?? "binding"}`, outputs: { ...inputs, [INTERRUPTED_CREATE_KEY]: true } };
 }
 

@@ -212,7 +212,7 @@ describe("Interrupted applies: a killed pulumi up recovers to a clean state with
     expect(addedByKilledRun, "the killed run added one member").to.have.length(1);
     const pending = (await pendingCreates(stack.workspace)).filter((p) => p.type.endsWith(":GroupBinding"));
     expect(pending, "the binding's create is pending").to.have.length(1);
-    expect(pending[0].inputs.__membersAtCheck, "its check recorded who was there").to.be.a("string");
+    expect(pending[0].inputs.__membersAtCheck, "its check recorded who was there").to.be.a("string")
     sandbox.faults.clear();
     measured.killedBindingAdds = { log: (await recover(stack)).split("\n").filter((l) => /GroupBinding/.test(l) && /members/.test(l)) };
     const outputs = await stack.outputs();

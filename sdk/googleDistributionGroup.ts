@@ -79,9 +79,11 @@ export interface GoogleDistributionGroupArgs {
    */
   readonly settings?: pulumi.Input<GroupSettingsArgs>;
   /**
-   * What `settings` is laid over: `"distributionList"` (default: the documented
-   * distribution-list settings, `DISTRIBUTION_LIST_SETTINGS`) or `"none"` (only the fields in
-   * `settings` are managed; with no `settings`, none are). Changing it updates in place.
+   * What `settings` is laid over: `"distributionList"` (the documented distribution-list
+   * settings, `DISTRIBUTION_LIST_SETTINGS`) or `"none"` (only the fields in `settings` are
+   * managed; with no `settings`, none are). Default: `"distributionList"` for a group this stack
+   * creates; `"none"` for a group it adopts or made before settings were managed (a setting the
+   * program did not ask to change is never changed). Changing it updates in place.
    */
   readonly settingsDefault?: pulumi.Input<SettingsDefault>;
   /**
@@ -111,10 +113,11 @@ export interface GoogleDistributionGroupLookup {
  * this package created and releases (leaves untouched) one it adopted, unless
  * `deletionPolicy` says otherwise.
  *
- * Group settings: every group gets the documented distribution-list default
+ * Group settings: every group this stack creates gets the documented distribution-list default
  * (`DISTRIBUTION_LIST_SETTINGS` in provider/google/settingsSchema.ts: anyone in the
  * organisation may post, members see the members, nobody joins on their own, no external
- * members, listed in the address book, ...) unless `settingsDefault: "none"`; `settings`
+ * members, listed in the address book, ...) unless `settingsDefault: "none"` (an adopted group
+ * keeps its own unless `settingsDefault: "distributionList"` or `settings` says otherwise); `settings`
  * overrides it field by field with the Groups Settings API's values (booleans as `true`/`false`
  * or the API's "true"/"false"). Only those fields are managed; drift is found by refresh and
  * reverted by `up` (one PATCH of the changed fields). Invalid combinations (archiveOnly with a

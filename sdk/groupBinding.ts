@@ -145,7 +145,11 @@ export interface GroupBindingArgs {
 }
 
 /** What the binding sends of its target: the group's id and label, in the directory of its management. */
-function targetOf(target: BindableGroup | GroupReference, binding: string) {
+function targetOf(target: BindableGroup | GroupReference, binding: string, field = "target") {
+  // A mistyped name in a lookup (`groups["platfrom"]`) gives undefined: say so, not a TypeError.
+  if (target === null || typeof target !== "object") {
+    throw new Error(`GroupBinding ${binding}: ${field} is ${String(target)}, not a GoogleDistributionGroup, an EntraSecurityGroup or { google | entra, management }: give the group (a name looked up in a map that has no such key gives undefined)`);
+  }
   if (target instanceof GoogleDistributionGroup || target instanceof EntraSecurityGroup) {
     const management = target.directoryManagement;
     return { management, target: { directoryKey: target.directoryKey, service: management.ref.service, groupId: target.groupId, label: target.label } };
@@ -264,7 +268,7 @@ export class GroupBinding extends pulumi.dynamic.Resource {
     const { management, target } = targetOf(given, name);
     const props = {
       ...rest,
-      ...(memberGroups ? { memberGroups: memberGroups.map((g) => targetOf(g, name).target) } : {}),
+      ...(memberGroups ? { memberGroups: memberGroups.map((g, i) => targetOf(g, name, `memberGroups[${i}]`).target) } : {}),
       management: managementReference(management),
       target,
       // The resource's name, so that the provider can name both bindings of one group in an error.

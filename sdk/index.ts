@@ -6,7 +6,7 @@ export { DirectoryGroupManagement, type DirectoryGroupManagementArgs, type Googl
 export { EntraSecurityGroup, type EntraSecurityGroupArgs, type EntraSecurityGroupLookup } from "./entraSecurityGroup";
 export { GoogleDistributionGroup, type GoogleDistributionGroupArgs, type GoogleDistributionGroupLookup } from "./googleDistributionGroup";
 /** The distribution-list default of Google group settings, and the settings' types (values as the Groups Settings API takes them). */
-export { DISTRIBUTION_LIST_SETTINGS, type GroupSettings, type GroupSettingsArgs } from "../provider/google/settingsSchema";
+export { DISTRIBUTION_LIST_SETTINGS, type GroupSettings, type GroupSettingsArgs, type SettingsDefault } from "../provider/google/settingsSchema";
 export {
   GroupBinding, type GroupBindingArgs, type GroupBindingLookup, type UserGroup, type BindableGroup,
   type GroupReference, type GoogleGroupReference, type EntraGroupReference,

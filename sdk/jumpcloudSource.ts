@@ -62,6 +62,9 @@ export interface JumpCloudGroups {
 // Loose on purpose, as for the groups file: the directories are the judges of addresses.
 const ADDRESS = /^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$/;
 
+/** A JumpCloud API key (40 hex digits today; any long token without a path's `/`, `\\` or `.`). */
+const LOOKS_LIKE_A_KEY = /^[A-Za-z0-9_-]{24,}$/;
+
 function stackSetting(key: string): string | undefined {
   try {
     return new pulumi.Config("groupExport").get(key) || undefined;
@@ -79,13 +82,21 @@ export function jumpCloudSettings(args: JumpCloudSourceArgs = {}): JumpCloudSett
     try {
       apiKey = readFileSync(keyFile, "utf8").trim();
     } catch (error) {
+      // A key pasted where a path belongs must not reach the error (errors end up in CI logs).
+      if (LOOKS_LIKE_A_KEY.test(keyFile)) {
+        throw new JumpCloudSourceError([
+          "groupExport:jumpcloudApiKeyFile or JUMPCLOUD_API_KEY_FILE holds what looks like an API key, not a file path (the value is not shown). Fix: put the key in JUMPCLOUD_API_KEY instead, or write it to a file and give that file's path",
+        ]);
+      }
       throw new JumpCloudSourceError([`cannot read the JumpCloud API key file ${keyFile} (${(error as NodeJS.ErrnoException).code ?? String(error)}). Fix: check groupExport:jumpcloudApiKeyFile or JUMPCLOUD_API_KEY_FILE`]);
     }
   }
   apiKey ??= process.env.JUMPCLOUD_API_KEY || undefined;
   if (!apiKey) {
+    // JumpCloud's PowerShell module reads JCAPIKEY: a key set there for it is not this package's.
+    const elsewhere = process.env.JCAPIKEY ? "JCAPIKEY is set (the variable of JumpCloud's PowerShell module), but this package reads JUMPCLOUD_API_KEY; " : "";
     throw new JumpCloudSourceError([
-      "no JumpCloud API key. Fix: put an administrator's API key (JumpCloud console > your name > API Settings) in a file and run `pulumi config set groupExport:jumpcloudApiKeyFile <path>` (or set JUMPCLOUD_API_KEY_FILE), or set JUMPCLOUD_API_KEY in the environment; a stack-config secret is not accepted (see README.md, \"JumpCloud as the source\")",
+      `no JumpCloud API key. ${elsewhere}Fix: put an administrator's API key (JumpCloud console > your name > API Settings) in a file and run \`pulumi config set groupExport:jumpcloudApiKeyFile <path>\` (or set JUMPCLOUD_API_KEY_FILE), or set JUMPCLOUD_API_KEY in the environment; a stack-config secret is not accepted (see README.md, "JumpCloud as the source")`,
     ]);
   }
   const rawPace = args.requestsPerMinute ?? stackSetting("jumpcloudRequestsPerMinute") ?? (process.env.JUMPCLOUD_REQUESTS_PER_MINUTE || undefined);
@@ -160,6 +171,14 @@ export async function readJumpCloudGroups(
     const bad = g.users.filter((u) => !ADDRESS.test(u));
     if (bad.length > 0) problems.push(`${label} has members whose email is not an address (${bad.join(", ")}). Fix: correct these users' email in JumpCloud`);
     if (exportTo.length === 0) continue;
+    // One name is one Entra display name and one Pulumi resource name: two exported groups of
+    // one name (JumpCloud allows it) would collide there, so both are named with the fix.
+    const sameName = userGroups.find((u) => u.name.toLowerCase() === g.name.toLowerCase());
+    if (sameName) {
+      const other = read.groups.find((o) => o.name.toLowerCase() === g.name.toLowerCase() && o.id !== g.id);
+      problems.push(`${label} has the same name as JumpCloud user group "${sameName.name}"${other ? ` (${other.id})` : ""} (names are compared case-insensitively): both are exported, and one name cannot be two exported groups (the Entra group's name and the Pulumi resources' names come from it). Fix: rename one of the two in JumpCloud, or unbind one from the directories`);
+      continue;
+    }
     if (g.users.length === 0) notes.push(`${label} has no users: it is exported once it has one (JumpCloud's rule: groups must have at least one user)`);
     userGroups.push({
       name: g.name,

@@ -36,6 +36,20 @@ function checkNesting(name: string, userGroups: ExportedUserGroup[]): void {
   for (const g of userGroups) visit([g.name]);
 }
 
+/**
+ * Resource names come from the user groups' names: two names of one slug ("Eng Team",
+ * "eng-team") would make two resources of one name, which Pulumi refuses with a bare
+ * "Duplicate resource URN"; say which user groups and the fix instead.
+ */
+function checkNames(name: string, userGroups: ExportedUserGroup[]): void {
+  const bySlug = new Map<string, string>();
+  for (const g of userGroups) {
+    const other = bySlug.get(slug(g.name));
+    if (other !== undefined) throw new Error(`UserGroupExport ${name}: user groups "${other}" and "${g.name}" have names that differ only in case or punctuation, and the resources' names come from them: rename one of the two`);
+    bySlug.set(slug(g.name), g.name);
+  }
+}
+
 function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "group";
 }
@@ -71,6 +85,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
       this.entraManagement = new DirectoryGroupManagement(`${name}-entra`, { entra, enabled }, parent);
     }
     checkNesting(name, args.userGroups);
+    checkNames(name, args.userGroups);
     // Groups first, so that a binding can name any other user group's group as a member.
     const pendingBindings: (() => void)[] = [];
     for (const userGroup of args.userGroups) {

@@ -69,6 +69,31 @@ export function checkExtras(values: Record<string, unknown>, failures: CheckFail
   }
 }
 
+/**
+ * The distribution-list default is for groups this stack makes. A group taken over (adopted),
+ * or one this stack made before it managed settings (its stored inputs have none), keeps the
+ * settings it has unless the program declares `settings` or `settingsDefault`: a setting the
+ * program did not ask to change is never changed (README, "Google group settings").
+ * `adoption` is the preview's text ("create" / "adopt existing group …"), when known.
+ */
+export function keepsOwnSettings(declaredDefault: unknown, adoption: unknown, olds: Record<string, unknown>): boolean {
+  if (declaredDefault !== undefined) return false;
+  if (typeof adoption === "string" && adoption.startsWith("adopt")) return true;
+  const existed = typeof olds.email === "string";
+  return existed && olds.settings === undefined;
+}
+
+/**
+ * The managed settings of a group that keeps its own: only the declared fields (undefined
+ * when none are declared, so refresh reads no settings and needs no settings scope).
+ */
+export function declaredSettingsOnly(declared: unknown): GroupSettings | undefined {
+  if (declared === undefined || containsUnknown(declared)) return undefined;
+  // Cast: checkFields parsed it with groupSettingsSchema (settingsSchema.ts).
+  const { settings } = resolveSettings(declared as GroupSettings, "none");
+  return Object.keys(settings).length > 0 ? settings : undefined;
+}
+
 /** Claims on the declared aliases: another resource declaring one of them as its address is a conflict. */
 export function aliasClaims(directoryKey: string, aliases: unknown): Claim[] {
   if (!Array.isArray(aliases) || containsUnknown(aliases)) return [];

@@ -58,9 +58,10 @@ export const googleDistributionGroupArgsSchema = z.object({
    */
   settings: groupSettingsSchema.optional(),
   /**
-   * What `settings` is laid over: "distributionList" (default: the documented
-   * distribution-list settings, DISTRIBUTION_LIST_SETTINGS) or "none" (only the fields in
-   * `settings` are managed; with no `settings`, none are).
+   * What `settings` is laid over: "distributionList" (the documented distribution-list
+   * settings, DISTRIBUTION_LIST_SETTINGS) or "none" (only the fields in `settings` are managed;
+   * with no `settings`, none are). Default: "distributionList" for a group the stack creates,
+   * "none" for one it adopts or made before settings were managed (groupExtras.ts keepsOwnSettings).
    */
   settingsDefault: settingsDefaultSchema.optional(),
   /**

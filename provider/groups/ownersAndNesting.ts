@@ -4,7 +4,7 @@ import { GROUP_KEY_PREFIX, type MemberDirectory, type MemberFailure, type Member
 import { normalizeUsers } from "./membershipPlan";
 import { nestingKey, type NestingGraph } from "./nesting";
 import { planOwners, type OwnersPlan } from "./ownersPlan";
-import { inBothRoles, managedRoles, roleOf } from "./rolePlan";
+import { inBothRoles, managedRoles, ROLE_RANK, roleOf } from "./rolePlan";
 
 /**
  * Owners, managers and nested groups of a binding: the checks at preview and the directory
@@ -168,7 +168,14 @@ export function desiredRolesById(desired: ReadonlyMap<string, string | undefined
   const owners = new Set(Object.keys(inputs.owners ?? {}));
   const managers = new Set(Object.keys(inputs.managers ?? {}));
   const roles = new Map<string, MemberRole>();
-  for (const [key, id] of desired) if (id !== undefined) roles.set(id, roleOf(key, owners, managers));
+  // Two keys of one member (an owner given by an alias of a user in users, on a group the
+  // update creates, which only the apply can tell apart): the higher role wins, whatever the order.
+  for (const [key, id] of desired) {
+    if (id === undefined) continue;
+    const role = roleOf(key, owners, managers);
+    const before = roles.get(id);
+    if (before === undefined || ROLE_RANK[role] > ROLE_RANK[before]) roles.set(id, role);
+  }
   return roles;
 }
 

@@ -11,6 +11,8 @@ import type { MemberRole, ObservedMember } from "./memberDirectory";
  * - a role is managed only when its list is declared: without `owners`, an OWNER is never
  *   demoted (the binding then manages plain membership only, as before); with `owners`, an
  *   OWNER not listed is demoted (to MANAGER if listed there, else MEMBER); same for `managers`;
+ *   a member in an undeclared role is still promoted into a declared higher one (a MANAGER
+ *   listed in `owners` becomes OWNER even when `managers` is not declared);
  * - a member the membership plan removes gets no role change.
  */
 export interface RolePlanInput {
@@ -29,6 +31,9 @@ export interface RoleChange {
   to: MemberRole;
 }
 
+/** Google roles from lowest to highest. */
+export const ROLE_RANK: Record<MemberRole, number> = { MEMBER: 0, MANAGER: 1, OWNER: 2 };
+
 /** Whether a role is managed by this binding (declared), so that holding it is not a reason to be kept. */
 export function managedRoles(ownersDeclared: boolean, managersDeclared: boolean): Record<MemberRole, boolean> {
   return { OWNER: ownersDeclared, MANAGER: managersDeclared, MEMBER: true };
@@ -46,8 +51,10 @@ export function planRoles({ desiredRoles, observed, ownersDeclared, managersDecl
     if (removedIds.has(member.id)) continue;
     const wanted = desiredRoles.get(member.id) ?? "MEMBER";
     if (wanted === member.role) continue;
-    // Leaving a role the program does not manage: never (an undeclared OWNER stays OWNER).
-    if (!managed[member.role]) continue;
+    // Leaving a role the program does not manage: never downwards (an undeclared OWNER stays
+    // OWNER); upwards only into a declared role (a MANAGER made by hand whom owners lists becomes
+    // OWNER, else every refresh would show the missing owner again and no apply would fix it).
+    if (!managed[member.role] && !(managed[wanted] && ROLE_RANK[wanted] > ROLE_RANK[member.role])) continue;
     // Taking a role the program does not manage: only what its lists ask for (a listed manager of an unmanaged owner stays owner above).
     if (wanted !== "MEMBER" && !managed[wanted]) continue;
     changes.push({ member, from: member.role, to: wanted });

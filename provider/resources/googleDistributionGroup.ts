@@ -3,7 +3,7 @@ import { defineResource, type Document, type ReadOutcome } from "../contract/def
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
-import { adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, extrasChanged, readExtras, refreshedInputs } from "../google/groupExtras";
+import { adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, readExtras, refreshedInputs } from "../google/groupExtras";
 import { PartialApplyError } from "../contract/partialApply";
 import { decideAdoption, diffGroup, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
 import {
@@ -156,7 +156,18 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const name = typeof pulumiName === "string" ? pulumiName : undefined;
       const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, given);
       checkDirectory(values, failures);
+      const declaredSettings = values.settings;
       checkExtras(values, failures, managementOf(values));
+      // Adopted groups and groups made before settings were managed keep their own (keepsOwnSettings).
+      const withDefault = values.settings;
+      const keepOwn = (adoption: unknown) => {
+        if (failures.some((f) => f.property === "settings")) return;
+        const settings = keepsOwnSettings(values.settingsDefault, adoption, olds) ? declaredSettingsOnly(declaredSettings) : withDefault;
+        // The engine cannot carry an undefined value: no managed settings is no field.
+        if (settings === undefined) delete values.settings;
+        else values.settings = settings;
+      };
+      keepOwn(olds.adoption);
       const email = values.email;
       const who = owner(name, email);
       if (values.name === undefined && typeof email === "string" && !isUnknown(email)) values.name = emailLocalPart(email);
@@ -181,6 +192,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
           const decision = decideAdoption({ email: knownEmail, adoptId, onExisting }, found);
           if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
           else {
+            keepOwn(decision.adoption);
             // Taking a group over must not change its settings unseen: the preview names those that change.
             const note = found && failures.length === 0 ? await withResourceContext(who, `settings of group ${found.email}`, () => adoptionSettingsNote(context, found!.email, values.settings)) : "";
             values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption + note);

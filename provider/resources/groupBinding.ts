@@ -21,7 +21,7 @@ import {
   type GroupBindingState,
   type MemberMap,
 } from "../groups/bindingSchema";
-import type { MemberDirectory, MemberFailure, MemberRole, ObservedMember, ResolvedUser } from "../groups/memberDirectory";
+import type { MemberDirectory, MemberFailure, ObservedMember, ResolvedUser } from "../groups/memberDirectory";
 import { normalizeUsers, planMembership, removalGuardViolation, type MembershipPlan } from "../groups/membershipPlan";
 import {
   applyEntraOwners,
@@ -39,7 +39,7 @@ import {
   roleOfKey,
 } from "../groups/ownersAndNesting";
 import type { OwnersPlan } from "../groups/ownersPlan";
-import { planRoles, type RoleChange } from "../groups/rolePlan";
+import { planRoles, ROLE_RANK, type RoleChange } from "../groups/rolePlan";
 import { providerContext, type ProviderContext } from "../context";
 import { decodeKeySet, encodeKeySet } from "../groups/memberTable";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
@@ -158,8 +158,6 @@ function roleNotes(changes: RoleChange[], owners: OwnersPlan | undefined, target
   return sortedRecord(notes);
 }
 
-const ROLE_RANK: Record<MemberRole, number> = { MEMBER: 0, MANAGER: 1, OWNER: 2 };
-
 function ownerKeptNotes(owners: OwnersPlan | undefined): Record<string, string> {
   return sortedRecord((owners?.kept ?? []).map((k) => [`owner ${k.member.label}`, k.why]));
 }
@@ -185,17 +183,39 @@ async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs,
   const owners = await entraOwnersPlan(directory, observed ? groupId : undefined, inputs, resolution.resolved);
   if (owners?.plan.lastOwnerProblem) failures.push({ property: "owners", reason: owners.plan.lastOwnerProblem });
   const name = inputs.userGroupName;
-  if (resolution.unresolved.length > 0) {
+  // Entra owners are resolved with the users; one not found is the owners list's problem, not the user group's.
+  const isOwnerOnly = (k: string) => inputs.target.service === "entra" && inputs.owners?.[k] !== undefined && inputs.members[k] === undefined;
+  const unresolvedUsers = resolution.unresolved.filter((k) => !isOwnerOnly(k));
+  const unresolvedOwners = resolution.unresolved.filter(isOwnerOnly);
+  if (unresolvedUsers.length > 0) {
     failures.push({
       property: "userGroup",
-      reason: `user group "${name}" has ${resolution.unresolved.length} user(s) not found in ${inputs.management.directoryKey}: ${addresses(resolution.unresolved, inputs.__secretUsers)}; fix the user group or create the users`,
+      reason: `user group "${name}" has ${unresolvedUsers.length} user(s) not found in ${inputs.management.directoryKey}: ${addresses(unresolvedUsers, inputs.__secretUsers)}; fix the user group or create the users`,
+    });
+  }
+  if (unresolvedOwners.length > 0) {
+    failures.push({
+      property: "owners",
+      reason: `owners lists ${unresolvedOwners.length} address(es) not found in ${inputs.management.directoryKey}: ${addresses(unresolvedOwners, inputs.__secretUsers)}; give each owner's user principal name or mail (a service principal by its object id), or create the users`,
     });
   }
   if (resolution.ambiguous.size > 0) {
     failures.push({ property: "userGroup", reason: `user group "${name}": ${ambiguityText(resolution.ambiguous, inputs.__secretUsers)}; give each user's own user principal name instead` });
   }
   for (const keysOfOne of sameUserTwice(resolution.resolved)) {
-    failures.push({ property: "userGroup", reason: `user group "${name}" lists ${addresses(keysOfOne, inputs.__secretUsers)}, which are one user (an address and its alias): keep one` });
+    // An owner or manager given by another address of a user of the user group is the same
+    // person twice too; say which list holds which address, so the fix is obvious.
+    const inRole = keysOfOne.filter((k) => inputs.owners?.[k] !== undefined || inputs.managers?.[k] !== undefined);
+    if (inRole.length > 0 && inRole.length < keysOfOne.length) {
+      const role = inputs.owners?.[inRole[0]!] !== undefined ? "owners" : "managers";
+      const users = keysOfOne.filter((k) => !inRole.includes(k));
+      failures.push({
+        property: role,
+        reason: `${addresses(inRole, inputs.__secretUsers)} (in ${role}) and ${addresses(users, inputs.__secretUsers)} (a user of user group "${name}") are one user (an address and its alias): give the same address in both lists, so that the user is one member with that role`,
+      });
+    } else {
+      failures.push({ property: "userGroup", reason: `user group "${name}" lists ${addresses(keysOfOne, inputs.__secretUsers)}, which are one user (an address and its alias): keep one` });
+    }
   }
   if (!observed) return;
   const desired = desiredIds(Object.keys(inputs.members), inputs.memberGroupIds, resolution.resolved);

@@ -83,6 +83,7 @@ describe("bootstrap: a groups file from the groups that exist, adopted with no c
     const up = await stack.workspace.up();
     expect(up.code, up.output).to.equal(0);
     expect(writeRequests(sandbox).slice(before).filter((w) => /member/i.test(w)), "no member write").to.deep.equal([]);
+    expect(writeRequests(sandbox).slice(before), "adopting changes nothing: no write at all (settings included)").to.deep.equal([]);
     expect(googleMembers(sandbox, "engineering@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
     expect(entraMembers(sandbox, entraGroupsNamed(sandbox, "Sales")[0]!.id)).to.deep.equal(["carol@example.com", "dave@example.com"]);
     const again = await stack.workspace.run(["preview", "--expect-no-changes"]);

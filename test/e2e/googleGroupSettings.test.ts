@@ -161,21 +161,35 @@ describe("GoogleDistributionGroup settings and aliases through the real Pulumi C
     expect((await settingsOf("late@example.com")).whoCanViewMembership).to.equal("ALL_MEMBERS_CAN_VIEW");
   });
 
-  it("adopting a group names at preview the settings the apply will change, and changes only those", async () => {
+  it("an adopted group keeps its own settings unless the program asks; asked, the change shows at preview and only it is applied", async () => {
+    const base = { lists: { ...lists, aliases: ["a2@example.com", "a3@example.com"] }, announce: { ...announce, settings: { archiveOnly: true } }, late: { management: "workspace", email: "late@example.com" } };
     const legacy = { management: "workspace", email: "legacy@example.com" };
-    stack.declare({ management: WORKSPACE, googleGroups: { lists: { ...lists, aliases: ["a2@example.com", "a3@example.com"] }, announce: { ...announce, settings: { archiveOnly: true } }, late: { management: "workspace", email: "late@example.com" }, legacy } });
+    stack.declare({ management: WORKSPACE, googleGroups: { ...base, legacy } });
     const preview = await stack.workspace.preview();
     expect(preview.code, preview.output).to.equal(0);
     expect(preview.stdout).to.include("adopt existing group");
+    const before = await settingsOf("legacy@example.com");
     const up = await stack.workspace.up();
     expect(up.code, up.output).to.equal(0);
     const outputs = JSON.parse((await stack.workspace.ok(["stack", "output", "--json"])).stdout);
-    expect(outputs.legacy.adoption).to.match(/^adopt existing group \S+; settings to change: whoCanJoin ANYONE_CAN_JOIN -> INVITED_CAN_JOIN$/);
-    expect(await settingsOf("legacy@example.com")).to.include({ whoCanJoin: "INVITED_CAN_JOIN", spamModerationLevel: "REJECT" });
+    expect(outputs.legacy.adoption, "no settings are managed on an adopted group by default").to.match(/^adopt existing group \S+$/);
+    expect(await settingsOf("legacy@example.com"), "taking the group over changed no setting").to.deep.equal(before);
+    expect(before).to.include({ whoCanJoin: "ANYONE_CAN_JOIN" });
+    const clean = await stack.workspace.run(["preview", "--refresh", "--expect-no-changes"]);
+    expect(clean.code, clean.output).to.equal(0);
+
+    // Asked for: the distribution-list default on the adopted group, shown at preview as a settings change.
+    stack.declare({ management: WORKSPACE, googleGroups: { ...base, legacy: { ...legacy, settingsDefault: "distributionList" } } });
+    const asked = await stack.workspace.run(["preview", "--diff"]);
+    expect(asked.code, asked.output).to.equal(0);
+    expect(asked.stdout).to.match(/whoCanJoin\s*:\s*"INVITED_CAN_JOIN"/);
+    const applied = await stack.workspace.up();
+    expect(applied.code, applied.output).to.equal(0);
+    expect(await settingsOf("legacy@example.com")).to.include({ whoCanJoin: "INVITED_CAN_JOIN", spamModerationLevel: before.spamModerationLevel });
   });
 
   it("an alias that is a user's address fails the apply naming it; the group made is recorded, not orphaned, and the next up finishes", async () => {
-    const base = { lists: { ...lists, aliases: ["a2@example.com", "a3@example.com"] }, announce: { ...announce, settings: { archiveOnly: true } }, late: { management: "workspace", email: "late@example.com" }, legacy: { management: "workspace", email: "legacy@example.com" } };
+    const base = { lists: { ...lists, aliases: ["a2@example.com", "a3@example.com"] }, announce: { ...announce, settings: { archiveOnly: true } }, late: { management: "workspace", email: "late@example.com" }, legacy: { management: "workspace", email: "legacy@example.com", settingsDefault: "distributionList" } };
     stack.declare({ management: WORKSPACE, googleGroups: { ...base, clash: { management: "workspace", email: "clash@example.com", aliases: ["ali@example.com"] } } });
     const up = await stack.workspace.up();
     expect(up.code).to.not.equal(0);

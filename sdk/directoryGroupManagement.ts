@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { encodeManagementRef } from "../provider/resources/referenceText";
 import { directoryGroupManagementArgsSchema, managementRef, type ManagementRef } from "../provider/groups/management";
-import { providerStub, TYPE_MODULE } from "./providerStub";
+import { providerStub, TYPE_MODULE, withoutRecordedStackTraces } from "./providerStub";
 
 /** A Google Workspace customer, as {@link DirectoryGroupManagementArgs.google} takes it. */
 export interface GoogleDirectoryArgs {
@@ -128,7 +128,12 @@ export class DirectoryGroupManagement extends pulumi.dynamic.Resource {
     const props = reading
       ? { directoryKey: opts?.id, google: undefined, entra: undefined, enabled: undefined, principal: "" }
       : { enabled: true, ...args, directoryKey: undefined, principal: undefined };
-    super(providerStub("DirectoryGroupManagement"), name, props, opts, TYPE_MODULE, "DirectoryGroupManagement");
+    const restore = withoutRecordedStackTraces();
+    try {
+      super(providerStub("DirectoryGroupManagement"), name, props, opts, TYPE_MODULE, "DirectoryGroupManagement");
+    } finally {
+      restore();
+    }
     const idPrefix = typeof opts?.id === "string" ? /^(google|entra):/.exec(opts.id)?.[1] : undefined;
     this.service = reading ? (idPrefix as "google" | "entra" | undefined) : args.google !== undefined ? "google" : args.entra !== undefined ? "entra" : undefined;
     const plainArgs = reading ? { google: undefined, entra: undefined, enabled: false } : { google: args.google, entra: args.entra, enabled: args.enabled ?? true };

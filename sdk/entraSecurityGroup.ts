@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ENTRA_GROUP_STATE_VERSION } from "../provider/entra/schema";
 import { type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
-import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
+import { providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
 /**
  * The set of arguments for constructing an {@link EntraSecurityGroup}. Checked at preview by
@@ -140,12 +140,22 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
         origin: undefined,
         adoption: undefined,
       };
-      super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
+      const restore = withoutRecordedStackTraces();
+      try {
+        super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
+      } finally {
+        restore();
+      }
       this.label = pulumi.output(args.displayName);
     } else {
       // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
       const seed = { stateVersion: ENTRA_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, displayName: "", description: "", mailNickname: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", adoption: undefined };
-      super(providerStub("EntraSecurityGroup"), name, seed, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
+      const restore = withoutRecordedStackTraces();
+      try {
+        super(providerStub("EntraSecurityGroup"), name, seed, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
+      } finally {
+        restore();
+      }
       this.label = this.displayName;
     }
     this.directoryKey = management.ref.directoryKey;

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GOOGLE_GROUP_STATE_VERSION } from "../provider/google/schema";
 import { type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
 import type { GroupSettings, GroupSettingsArgs, SettingsDefault } from "../provider/google/settingsSchema";
-import { providerStub, refuseImport, TYPE_MODULE, withDependency } from "./providerStub";
+import { providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
 /**
  * The set of arguments for constructing a {@link GoogleDistributionGroup}. Checked at preview
@@ -217,12 +217,22 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
         primaryEmail: undefined,
         nonEditableAliases: undefined,
       };
-      super(providerStub("GoogleDistributionGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "GoogleDistributionGroup");
+      const restore = withoutRecordedStackTraces();
+      try {
+        super(providerStub("GoogleDistributionGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "GoogleDistributionGroup");
+      } finally {
+        restore();
+      }
       this.label = pulumi.output(args.email);
     } else {
       // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
       const seed = { stateVersion: GOOGLE_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, email: "", name: "", description: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", primaryEmail: undefined, aliases: undefined, nonEditableAliases: undefined, settings: undefined, adoption: undefined };
-      super(providerStub("GoogleDistributionGroup"), name, seed, withDependency(opts, management), TYPE_MODULE, "GoogleDistributionGroup");
+      const restore = withoutRecordedStackTraces();
+      try {
+        super(providerStub("GoogleDistributionGroup"), name, seed, withDependency(opts, management), TYPE_MODULE, "GoogleDistributionGroup");
+      } finally {
+        restore();
+      }
       this.label = this.email;
     }
     this.directoryKey = management.ref.directoryKey;

@@ -3,7 +3,16 @@ import { managementReference, warnWhileDisabled, type DirectoryGroupManagement }
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
 import { DEFAULT_MAX_REMOVAL_PERCENT, GROUP_BINDING_STATE_VERSION } from "../provider/groups/bindingSchema";
-import { providerStub, TYPE_MODULE } from "./providerStub";
+import { decodeMemberTable, encodeMemberTable, type MemberMaps } from "../provider/groups/memberTable";
+import { providerStub, TYPE_MODULE, withoutRecordedStackTraces } from "./providerStub";
+
+const NO_MEMBERS: MemberMaps = { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {} };
+
+/** `members`, `userIds` and `managedMembers`, decoded in the program from the stored `memberTable` (state version 3). */
+function memberOutputs(table: pulumi.Output<string>) {
+  const maps = table.apply((t): MemberMaps => (typeof t === "string" ? decodeMemberTable(t) : NO_MEMBERS));
+  return { members: maps.apply((m) => m.members), userIds: maps.apply((m) => m.userIds), managedMembers: maps.apply((m) => m.managedMembers) };
+}
 
 /** A group resource of this program a user group can be bound to. */
 export type BindableGroup = GoogleDistributionGroup | EntraSecurityGroup;
@@ -189,6 +198,11 @@ export class GroupBinding extends pulumi.dynamic.Resource {
   declare public readonly userIds: pulumi.Output<Record<string, string>>;
   /** Members this binding added (address -> id): deleting the binding removes these, and additive mode never removes others. */
   declare public readonly managedMembers: pulumi.Output<Record<string, string>>;
+  /**
+   * The stored form of `members`, `userIds` and `managedMembers` (each address and id once,
+   * packed: provider/groups/memberTable.ts); read those three instead.
+   */
+  declare public readonly memberTable: pulumi.Output<string>;
   /** Members left alone on purpose (label -> why): owners and managers, non-user members kept by `nonUserMembers`. */
   declare public readonly kept: pulumi.Output<Record<string, string>>;
   /** Direct members of the group at the last apply or refresh (the mass-removal guard's base). */
@@ -231,11 +245,8 @@ export class GroupBinding extends pulumi.dynamic.Resource {
         management: managementReference(management),
         target,
         userGroupName: "",
-        members: {},
-        userIds: {},
-        otherMemberIds: {},
+        memberTable: encodeMemberTable(NO_MEMBERS),
         memberCount: 0,
-        managedMembers: {},
         kept: {},
         membershipMode: "authoritative",
         maxRemovalPercent: DEFAULT_MAX_REMOVAL_PERCENT,
@@ -244,7 +255,13 @@ export class GroupBinding extends pulumi.dynamic.Resource {
         pending: false,
         __bindingName: name,
       };
-      super(providerStub("GroupBinding"), name, seed, opts, TYPE_MODULE, "GroupBinding");
+      const restore = withoutRecordedStackTraces();
+      try {
+        super(providerStub("GroupBinding"), name, seed, opts, TYPE_MODULE, "GroupBinding");
+      } finally {
+        restore();
+      }
+      Object.assign(this, memberOutputs(this.memberTable));
       return;
     }
     const { target: given, memberGroups, ...rest } = args;
@@ -261,14 +278,19 @@ export class GroupBinding extends pulumi.dynamic.Resource {
       __secretUsers: pulumi
         .all([pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)), pulumi.isSecret(pulumi.output(args.owners)), pulumi.isSecret(pulumi.output(args.managers))])
         .apply((flags) => flags.some(Boolean)),
-      members: undefined,
-      userIds: undefined,
-      managedMembers: undefined,
+      memberTable: undefined,
       kept: undefined,
       memberCount: undefined,
       pending: undefined,
     };
-    super(providerStub("GroupBinding"), name, props, opts, TYPE_MODULE, "GroupBinding");
+    const restore = withoutRecordedStackTraces();
+    try {
+      super(providerStub("GroupBinding"), name, props, opts, TYPE_MODULE, "GroupBinding");
+    } finally {
+      restore();
+    }
+    // Decoded in the program: the state stores each address once in the inputs and once in the table.
+    Object.assign(this, memberOutputs(this.memberTable));
     warnWhileDisabled(management, this, `GroupBinding ${name}`);
   }
 }

@@ -21,6 +21,7 @@ import { z } from "zod";
  */
 
 export const GOOGLE_GROUP_TOKEN = "pulumi-nodejs:dynamic/groupexport:GoogleDistributionGroup";
+export const GROUP_BINDING_TOKEN = "pulumi-nodejs:dynamic/groupexport:GroupBinding";
 
 /** The output that marks a state entry made from a pending create; read resolves it. */
 export const INTERRUPTED_CREATE_KEY = "interruptedCreate";
@@ -64,11 +65,27 @@ export interface RecoveryPlan {
 }
 
 /**
+ * A pending CREATE of a GroupBinding whose checked inputs say which users were members before
+ * (`__membersAtCheck`, set by the check of a create that could read the group): a state entry
+ * for refresh to resolve (the binding's read counts every other user now a member as added by
+ * it). Without that record (the group was not readable at check), undefined: left pending.
+ */
+function interruptedBinding(r: z.infer<typeof resourceSchema>): z.infer<typeof resourceSchema> | undefined {
+  const inputs = r.inputs ?? {};
+  // The SDK may send the target as reference text (resources/referenceText.ts), decoded by the provider; check
+  // records __membersAtCheck only after reading the group, so the record alone says the group was known.
+  const target = inputs.target as { groupId?: unknown } | string | undefined;
+  if (typeof inputs.__membersAtCheck !== "string" || target === undefined || (typeof target === "object" && (typeof target.groupId !== "string" || target.groupId === ""))) return undefined;
+  return { ...r, custom: true, id: `${INTERRUPTED_CREATE_ID_PREFIX}${r.urn.split("::").pop() ?? "binding"}`, outputs: { ...inputs, [INTERRUPTED_CREATE_KEY]: true } };
+}
+
+/**
  * Turns each pending CREATE of a GoogleDistributionGroup whose checked inputs say `adoption:
  * "create"` into a state entry for refresh to resolve (for a replacement, the replaced entry is
  * marked for deletion, as Pulumi records a replacement whose create completed). Every other pending operation is left
  * as it is (README: `pulumi refresh --clear-pending-creates` clears them, and the next `up`
- * finds or makes those resources again).
+ * finds or makes those resources again). A pending CREATE of a GroupBinding becomes an entry
+ * too (see interruptedBinding), so the members its run added stay its own.
  */
 export function planInterruptedCreates(exported: ExportedStack): RecoveryPlan {
   const deployment = exported.deployment;
@@ -80,6 +97,17 @@ export function planInterruptedCreates(exported: ExportedStack): RecoveryPlan {
   for (const op of pending) {
     const r = op.resource;
     const inputs = r.inputs ?? {};
+    if (op.type === "creating" && r.type === GROUP_BINDING_TOKEN) {
+      const binding = interruptedBinding(r);
+      if (binding) {
+        added.push(binding);
+        report.push(`${r.urn}: its run was adding members; pulumi refresh records the members it added as this binding's own (the next up adds the rest)`);
+      } else {
+        keep.push(op);
+        report.push(`${r.urn}: left pending (its run had not read the group yet; cleared by pulumi refresh --clear-pending-creates, the next up binds again)`);
+      }
+      continue;
+    }
     if (op.type !== "creating" || r.type !== GOOGLE_GROUP_TOKEN) {
       keep.push(op);
       if (op.type === "creating") report.push(`${r.urn}: left pending (cleared by pulumi refresh --clear-pending-creates; the next up finds or makes it again)`);

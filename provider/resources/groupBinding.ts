@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { checkFields, containsUnknown, isUnknown, UNKNOWN, type CheckFailure } from "../contract/checkInputs";
-import { defineResource, type Document } from "../contract/defineResource";
+import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
 import { PartialApplyError } from "../contract/partialApply";
 import { readStoredState } from "../contract/storedState";
 import { secretIf } from "../contract/secrets";
@@ -11,6 +11,7 @@ import {
   GROUP_BINDING_STATE_VERSION,
   groupBindingArgsSchema,
   groupBindingInputsSchema,
+  toStoredBindingState,
   bindingTargetSchema,
   membershipModeSchema,
   upgradeBindingState,
@@ -40,6 +41,8 @@ import {
 import type { OwnersPlan } from "../groups/ownersPlan";
 import { planRoles, ROLE_RANK, type RoleChange } from "../groups/rolePlan";
 import { providerContext, type ProviderContext } from "../context";
+import { decodeKeySet, encodeKeySet } from "../groups/memberTable";
+import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 
 export const GROUP_BINDING_TYPE = "GroupBinding";
 
@@ -54,6 +57,13 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
 }
 
 function loadState(props: Document): GroupBindingState {
+  if (props[INTERRUPTED_CREATE_KEY] === true) {
+    // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
+    throw new Error(
+      `${GROUP_BINDING_TYPE}${typeof props.__bindingName === "string" ? ` ${props.__bindingName}` : ""}: this state entry stands for an interrupted create and has not been refreshed yet: ` +
+        `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
+    );
+  }
   return readStoredState(label(props), props, upgradeBindingState, "bind again");
 }
 
@@ -223,6 +233,8 @@ async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs,
   const oldMembers = oldGroupId ? await directory.listMembers(oldGroupId) : undefined;
   const moveFrom = oldGroupId && oldMembers ? { label: previous!.target!.label, members: oldMembers.filter((m) => m.role === "MEMBER" && previous!.members?.[m.label] !== undefined) } : undefined;
   const roleChanges = planRoles({ desiredRoles: desiredRolesById(desired, inputs), observed, ownersDeclared: declaredRoles(inputs).OWNER, managersDeclared: inputs.managers !== undefined, removedIds: new Set(plan.remove.map((m) => m.id)) });
+  // A create: what was already there, so that the recovery of a killed apply can tell what it added.
+  if (!previous?.members) inputs.__membersAtCheck = encodeKeySet(keys, new Set(plan.present.keys()));
   inputs.removals = { ...removalNotes(plan, inputs.target, moveFrom), ...roleNotes(roleChanges, owners?.plan, inputs.target) };
   inputs.kept = { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) };
   const ownerRemovals = owners?.plan.remove.length ?? 0;
@@ -275,7 +287,16 @@ function userGroupName(news: Document): string {
 }
 
 /** The fields that carry members: returned as secrets when the program gave the users as one. */
-const MEMBER_FIELDS = ["members", "userIds", "otherMemberIds", "managedMembers", "removals", "kept", "owners", "managers", "ownerIds"] as const;
+const MEMBER_FIELDS = ["members", "memberTable", "removals", "kept", "owners", "managers", "ownerIds"] as const;
+
+/**
+ * The state as the engine stores it: the member maps packed into `memberTable` (bindingSchema.ts).
+ * Cast: the resource definition has one State type for what is stored and what the handlers work
+ * with; `loadState` (upgradeBindingState) unpacks this form again.
+ */
+function stored(state: GroupBindingState): GroupBindingState {
+  return toStoredBindingState(state) as unknown as GroupBindingState;
+}
 
 function withSecrets<T extends Partial<Record<(typeof MEMBER_FIELDS)[number], unknown>>>(outs: T, secret: boolean | undefined): T {
   if (!secret) return outs;
@@ -402,7 +423,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   if (problems.length > 0) {
     // What was done is recorded (init-failed state); the next `pulumi up` finishes the job.
     const partial = moveFailures.length > 0 ? { ...state, target: previous!.target, managedMembers: { ...previous!.managedMembers, ...state.managedMembers } } : state;
-    throw new PartialApplyError(`${label}: ${problems.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, withSecrets(partial, desired.__secretUsers));
+    throw new PartialApplyError(`${label}: ${problems.join("; ")}. The rest was applied; fix the cause and run pulumi up again`, id, withSecrets(stored(partial), desired.__secretUsers));
   }
   return state;
 }
@@ -475,6 +496,52 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
   };
 }
 
+/**
+ * Refresh of a state entry made from the pending CREATE of a killed run (group-export-recover).
+ * That run's check recorded which users were already members (`__membersAtCheck`); every
+ * other user of the user group that is a member now was added by the killed run (or, in the
+ * seconds between its check and the kill, by someone else: counted as added by the binding),
+ * so it is recorded as managed: deleting the binding removes it, as if the run had finished.
+ * The next `pulumi up` adds the users still missing. A group that is gone drops the entry.
+ */
+async function readInterruptedCreate(context: ProviderContext, props: Document): Promise<ReadOutcome<GroupBindingState>> {
+  const { [INTERRUPTED_CREATE_KEY]: _marker, ...inputs } = props;
+  const desired = groupBindingInputsSchema.parse(inputs);
+  const directory = context.memberDirectory(desired.management);
+  const observed = await directory.listMembers(desired.target.groupId);
+  if (!observed) return undefined;
+  const keys = Object.keys(desired.members);
+  const before = decodeKeySet(desired.__membersAtCheck ?? "", keys);
+  const resolution = await directory.resolveUsers(keys, desired.target.groupId, observed, new Map());
+  const observedIds = new Set(observed.map((m) => m.id));
+  const userIds = new Map<string, string>();
+  for (const key of keys) {
+    const id = resolution.resolved.get(key)?.id;
+    if (id !== undefined && observedIds.has(id)) userIds.set(key, id);
+  }
+  const state: GroupBindingState = {
+    stateVersion: GROUP_BINDING_STATE_VERSION,
+    management: desired.management,
+    target: desired.target,
+    userGroupName: desired.userGroupName,
+    membershipMode: desired.membershipMode,
+    maxRemovalPercent: desired.maxRemovalPercent,
+    allowEmpty: desired.allowEmpty,
+    nonUserMembers: desired.nonUserMembers,
+    ...(desired.__bindingName ? { __bindingName: desired.__bindingName } : {}),
+    ...(desired.__secretUsers ? { __secretUsers: true } : {}),
+    members: memberMap(userIds.keys()),
+    userIds: sortedRecord(userIds),
+    otherMemberIds: {},
+    managedMembers: sortedRecord([...userIds].filter(([key]) => !before.has(key))),
+    kept: {},
+    memberCount: observed.length,
+    pending: false,
+  };
+  const now = refreshed(state, observed);
+  return { id: `binding-${randomUUID()}`, props: withSecrets(stored(now), now.__secretUsers), inputs: withSecrets(inputsOf(now), now.__secretUsers) };
+}
+
 /** Drops undefined values: the engine cannot carry them (it fails with "Unexpected struct type"). */
 function defined(values: Document): Document {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
@@ -487,6 +554,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
     label,
     inputs: groupBindingInputsSchema,
     loadState,
+    readEntry: async (context, _id, props) => (props[INTERRUPTED_CREATE_KEY] === true ? readInterruptedCreate(context, props) : false),
 
     async check(context, olds, news) {
       const { values, failures } = checkFields(GROUP_BINDING_TYPE, groupBindingArgsSchema, news);
@@ -528,6 +596,8 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         }
       }
       const previous = previousInputsSchema.safeParse(olds).data;
+      // Kept as the create recorded it, so that later previews do not show it going away (only a pending create reads it).
+      if (previous?.members && previous.__membersAtCheck !== undefined) inputs.__membersAtCheck = previous.__membersAtCheck;
       // Everything known (members too): the preview can say what the apply will remove and keep.
       const desired = members !== UNKNOWN ? groupBindingInputsSchema.safeParse(inputs).data : undefined;
       if (located && failures.length === 0 && desired && context.switches.enabled(management) && Object.keys(desired.members).length > 0) {
@@ -536,6 +606,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
           await previewPlan(context, desired, previous, failures);
           inputs.removals = desired.removals;
           inputs.kept = desired.kept;
+          if (desired.__membersAtCheck !== undefined) inputs.__membersAtCheck = desired.__membersAtCheck;
         }
       }
       return { inputs: withSecrets(inputs, secret), failures };
@@ -564,7 +635,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
     async create(context, desired) {
       const id = `binding-${randomUUID()}`;
       const state = await apply(context, id, desired, undefined);
-      return { id, outs: withSecrets(state, desired.__secretUsers) };
+      return { id, outs: withSecrets(stored(state), desired.__secretUsers) };
     },
 
     async read(context, id, state) {
@@ -574,12 +645,12 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
       const { callerKept, ...owners } = observed ? await refreshEntraOwners(directory, members) : {};
       const now: GroupBindingState = { ...members, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept };
-      return { id, props: withSecrets(now, now.__secretUsers), inputs: withSecrets(inputsOf(now), now.__secretUsers) };
+      return { id, props: withSecrets(stored(now), now.__secretUsers), inputs: withSecrets(inputsOf(now), now.__secretUsers) };
     },
 
     async update(context, id, state, desired) {
       const outs = await apply(context, id, desired, state);
-      return { outs: withSecrets(outs, desired.__secretUsers) };
+      return { outs: withSecrets(stored(outs), desired.__secretUsers) };
     },
 
     async delete(context, _id, state) {

@@ -23,6 +23,8 @@ export interface FaultRule {
    */
   kind: "throttle" | "quota" | "serverError" | "reset" | "latency" | "dropResponse";
   count?: number;
+  /** Requests that match but pass untouched before the rule applies (e.g. 1: the second match is the first to fail). */
+  skip?: number;
   /** Retry-After to send, in seconds; fractional values allowed (Graph sends e.g. 2.128). */
   retryAfterSeconds?: number;
   status?: number;
@@ -54,6 +56,10 @@ export class Faults {
       (r) => (!r.api || r.api === api) && (!r.method || r.method.toUpperCase() === req.method) && (!r.path || new RegExp(r.path).test(req.path)),
     );
     if (!rule) return undefined;
+    if (rule.skip) {
+      rule.skip -= 1;
+      return undefined;
+    }
     if (rule.count !== undefined) {
       rule.count -= 1;
       if (rule.count <= 0) this.rules.splice(this.rules.indexOf(rule), 1);

@@ -192,6 +192,43 @@ describe("Interrupted applies: a killed pulumi up recovers to a clean state with
     expect(sandbox.google.tenant.groups.filter((g) => g.email.startsWith("mem-"))).to.deep.equal([]);
   });
 
+  it("Google, killed after a binding added some members to an adopted group: recovery counts them as the binding's own (unbinding removes them), not the members that were there before", async () => {
+    const userId = (email: string) => sandbox.google.tenant.users.find((u) => u.primaryEmail === email)!.id;
+    const member = (email: string) => ({ id: userId(email), email, role: "MEMBER" as const, type: "USER" as const, delivery_settings: "ALL_MAIL" as const, etag: '"m"' });
+    // An existing group: carol (also a user of the user group) and dave were members before the binding.
+    sandbox.google.tenant.groups.push({ id: "0kadd1", email: "kadd@example.com", name: "Kadd", description: "", adminCreated: true, aliases: [], etag: '"k"', members: [member("carol@example.com"), member("dave@example.com")] });
+    const stack = await OwnershipStack.create(sandbox, "killed-adds");
+    const declared = (withBinding: boolean): ProgramSpec => ({
+      management: GOOGLE,
+      googleGroups: { kadd: { management: "workspace", email: "kadd@example.com" } },
+      bindings: withBinding ? { "kadd-members": { target: "kadd", membershipMode: "additive", userGroup: { name: "Kadd", users: ["alice@example.com", "bob@example.com", "carol@example.com"] } } } : {},
+    });
+    stack.declare(declared(true));
+    // The first member insert lands; every later one is throttled and retried: the kill comes between the two.
+    sandbox.faults.add({ api: "google", method: "POST", path: "/members$", kind: "throttle", retryAfterSeconds: 0.3, skip: 1, count: 1000 });
+    const run = await upKilledWhen(stack.workspace, sandbox, stack.marker, () => googleMembers(sandbox, "kadd@example.com").length >= 3, { watchMs: 4000 });
+    expectWatchdog(run, "binding member adds");
+    const addedByKilledRun = googleMembers(sandbox, "kadd@example.com").filter((m) => m === "alice@example.com" || m === "bob@example.com");
+    expect(addedByKilledRun, "the killed run added one member").to.have.length(1);
+    const pending = (await pendingCreates(stack.workspace)).filter((p) => p.type.endsWith(":GroupBinding"));
+    expect(pending, "the binding's create is pending").to.have.length(1);
+    expect(pending[0].inputs.__membersAtCheck, "its check recorded who was there").to.be.a("string")
+    sandbox.faults.clear();
+    measured.killedBindingAdds = { log: (await recover(stack)).split("\n").filter((l) => /GroupBinding/.test(l) && /members/.test(l)) };
+    const outputs = await stack.outputs();
+    expect(outputs.kadd).to.include({ origin: "adopted" });
+    expect(Object.keys(outputs["kadd-members"].managedMembers as Record<string, string>).sort(), "managed: what the binding added, before and after the kill").to.deep.equal(["alice@example.com", "bob@example.com"]);
+    expect(googleMembers(sandbox, "kadd@example.com")).to.deep.equal(["alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"]);
+    // Unbinding removes what the binding added (including the killed run's member), never what was there before.
+    stack.declare(declared(false));
+    const unbind = await stack.workspace.up();
+    expect(unbind.code, unbind.output).to.equal(0);
+    expect(googleMembers(sandbox, "kadd@example.com")).to.deep.equal(["carol@example.com", "dave@example.com"]);
+    const destroy = await stack.workspace.destroy();
+    expect(destroy.code, destroy.output).to.equal(0);
+    expect(googleMembers(sandbox, "kadd@example.com"), "the adopted group is released with its members").to.deep.equal(["carol@example.com", "dave@example.com"]);
+  });
+
   it("Google, a killed destroy: the same commands, then destroy again, leave nothing behind", async () => {
     const stack = await OwnershipStack.create(sandbox, "killed-destroy");
     stack.declare(googleSpec(["del-a", "del-b"]));

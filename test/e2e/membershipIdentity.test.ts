@@ -210,7 +210,7 @@ describe("Membership by identity on Google Workspace, through the real Pulumi CL
     const exported = await stack.workspace.ok(["stack", "export"]);
     const binding = (JSON.parse(exported.stdout).deployment.resources as { urn: string; outputs: Record<string, unknown>; inputs: Record<string, unknown> }[]).find((r) => r.urn.endsWith("::team-members"))!;
     expect(JSON.stringify(binding), "no member address in plaintext").to.not.include("sam@example.com");
-    expect(JSON.stringify(binding.outputs.members)).to.include("ciphertext");
+    expect(JSON.stringify(binding.outputs.memberTable)).to.include("ciphertext");
     const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
     expect(clean.code, clean.output).to.equal(0);
     expect(clean.output).to.not.include("sam@example.com");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { decodeBindingTarget, decodeManagementRef } from "../../provider/resources/referenceText";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { decodeMemberTable } from "../../provider/groups/memberTable";
 import { E2eStack } from "../support/e2eProgram";
 import { entraMembers, googleMembers, writeRequests } from "../support/sandboxViews";
 
@@ -23,8 +24,8 @@ interface StateResource {
 /** Rewrites a binding's state and inputs into what release 0.1.0 stored. */
 function asVersion1(resource: StateResource, service: "google" | "entra"): void {
   const o = resource.outputs;
-  const userIds = o.userIds as Record<string, string>;
-  const members = o.members as Record<string, string>;
+  // Version 3 packs the member maps into one string.
+  const { userIds, members } = decodeMemberTable(o.memberTable as string);
   // 0.1.0 counted every desired member as managed; Google ids were the addresses themselves.
   const managedMembers = Object.fromEntries(Object.keys(members).map((key) => [key, service === "google" ? key : userIds[key]]));
   resource.outputs = {
@@ -54,9 +55,19 @@ function asVersion1(resource: StateResource, service: "google" | "entra"): void 
   };
 }
 
-async function downgradeBindings(stack: E2eStack, service: "google" | "entra"): Promise<void> {
+/** Rewrites a binding's state into state version 2 (the member maps unpacked, before the member table). */
+function asVersion2(resource: StateResource): void {
+  const { memberTable, ...rest } = resource.outputs;
+  resource.outputs = { ...rest, ...decodeMemberTable(memberTable as string), stateVersion: 2 };
+}
+
+async function downgradeBindings(stack: E2eStack, service: "google" | "entra", version: 1 | 2): Promise<void> {
   const exported = JSON.parse((await stack.workspace.ok(["stack", "export"])).stdout) as { deployment: { resources: StateResource[] } };
-  for (const r of exported.deployment.resources) if (r.urn.includes("groupexport:GroupBinding")) asVersion1(r, service);
+  for (const r of exported.deployment.resources) {
+    if (!r.urn.includes("groupexport:GroupBinding")) continue;
+    if (version === 1) asVersion1(r, service);
+    else asVersion2(r);
+  }
   const file = join(mkdtempSync(join(tmpdir(), "group-export-state-")), "state.json");
   writeFileSync(file, JSON.stringify(exported));
   await stack.workspace.ok(["stack", "import", "--file", file]);
@@ -73,28 +84,28 @@ describe("State written by release 0.1.0 keeps working, through the real Pulumi 
   });
   after(async () => sandbox?.close());
 
-  for (const service of ["google", "entra"] as const) {
-    it(`${service}: a version-1 binding is upgraded on read; refresh + preview are clean; up changes nobody; destroy removes its members`, async () => {
-      const stack = await E2eStack.create(sandbox, `upgrade-${service}`);
+  for (const [service, version] of [["google", 1], ["entra", 1], ["google", 2], ["entra", 2]] as const) {
+    it(`${service}: a version-${version} binding is upgraded on read; refresh + preview are clean; up changes nobody; destroy removes its members`, async () => {
+      const stack = await E2eStack.create(sandbox, `upgrade-${service}-v${version}`);
       const users = ["alice@example.com", "bob@example.com"];
       stack.declare(
         service === "google"
           ? {
               management: { workspace: { google: { domains: ["example.com"] } } },
-              googleGroups: { eng: { management: "workspace", email: "upgrade@example.com" } },
+              googleGroups: { eng: { management: "workspace", email: `upgrade-v${version}@example.com` } },
               bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users } } },
             }
           : {
               management: { tenant: { entra: { tenantId: sandbox.entra.tenantId } } },
-              entraGroups: { eng: { management: "tenant", displayName: "Upgrade" } },
+              entraGroups: { eng: { management: "tenant", displayName: `Upgrade v${version}` } },
               bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users } } },
             },
       );
       expect((await stack.workspace.up()).code).to.equal(0);
-      const members = () => (service === "google" ? googleMembers(sandbox, "upgrade@example.com") : entraMembers(sandbox, sandbox.entra.tenant.groups.find((g) => g.displayName === "Upgrade")!.id));
+      const members = () => (service === "google" ? googleMembers(sandbox, `upgrade-v${version}@example.com`) : entraMembers(sandbox, sandbox.entra.tenant.groups.find((g) => g.displayName === `Upgrade v${version}`)!.id));
       expect(members()).to.deep.equal(users);
 
-      await downgradeBindings(stack, service);
+      await downgradeBindings(stack, service, version);
       const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
       expect(clean.code, clean.output).to.equal(0);
       sandbox.resetRequestCounts();

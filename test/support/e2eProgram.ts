@@ -25,6 +25,8 @@ export interface ProgramSpec {
   entraGroups?: Record<string, Record<string, unknown>>;
   /** Each: { target: <group name> | { google|entra: <id>, management: <management name> }, ...GroupBinding args }. */
   bindings?: Record<string, Record<string, unknown>>;
+  /** Benchmarks: this many dynamic resources that do nothing (the baseline for program cost). */
+  trivial?: number;
   /** Management switches read with get: name -> directory key. */
   gotManagements?: Record<string, string>;
   /** Groups read with get (not managed): each { management: <management name>, id }. */

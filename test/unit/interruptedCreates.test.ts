@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { resourceProvider } from "../../provider";
+import { decodeKeySet, encodeKeySet } from "../../provider/groups/memberTable";
+import { GOOGLE_GROUP_TOKEN, INTERRUPTED_CREATE_KEY, planInterruptedCreates, type ExportedStack } from "../../provider/recovery/interruptedCreates";
 
 const googleDistributionGroupProvider = resourceProvider("GoogleDistributionGroup");
-import { GOOGLE_GROUP_TOKEN, INTERRUPTED_CREATE_KEY, planInterruptedCreates, type ExportedStack } from "../../provider/recovery/interruptedCreates";
 
 const STACK = "urn:pulumi:prod::people::";
 const urn = (type: string, name: string) => `${STACK}${type}::${name}`;
@@ -83,5 +84,27 @@ describe("an interrupted-create entry before its refresh", () => {
       () => expect.fail("delete accepted it"),
       (error: Error) => expect(error.message).to.match(message),
     );
+  });
+
+  it("turns a binding create whose check recorded the members it found into a state entry; one that could not read the group stays pending", () => {
+    const target = { directoryKey: "google:my_customer", service: "google", groupId: "03abc", label: "eng@example.com" };
+    const checked = { target, members: { "alice@example.com": "member" }, __membersAtCheck: "1:AQA=", __provider: "p" };
+    const plan = planInterruptedCreates(
+      exported([], [creating(BINDING_TOKEN, "eng-members", checked), creating(BINDING_TOKEN, "ops-members", { target: { ...target, groupId: "" }, __membersAtCheck: "0:AwA=" })]),
+    );
+    const added = plan.edited!.deployment.resources!.find((r) => r.urn === urn(BINDING_TOKEN, "eng-members"))!;
+    expect(added).to.include({ id: "interrupted-create:eng-members", custom: true });
+    expect(added.outputs).to.deep.equal({ ...checked, [INTERRUPTED_CREATE_KEY]: true });
+    expect(plan.edited!.deployment.pending_operations!.map((op) => op.resource.urn)).to.deep.equal([urn(BINDING_TOKEN, "ops-members")]);
+    expect(plan.report.join("\n")).to.include("its run was adding members");
+  });
+
+  it("records which users were members at check compactly, and reads them back only for the same list", () => {
+    const keys = Array.from({ length: 7000 }, (_, i) => `user${i}@example.com`).sort();
+    const present = new Set([keys[0], keys[4999], keys[6999]]);
+    const text = encodeKeySet(keys, present);
+    expect(text.length, "a few bytes for 7,000 users").to.be.below(60);
+    expect(decodeKeySet(text, keys)).to.deep.equal(present);
+    expect(() => decodeKeySet(text, keys.slice(1))).to.throw(/made for 7000 keys, given 6999/);
   });
 });

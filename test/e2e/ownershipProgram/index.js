@@ -48,6 +48,6 @@ for (const [name, { management, opts, ...args }] of Object.entries(spec.entraGro
 }
 for (const [name, { target, ...args }] of Object.entries(spec.bindings || {})) {
   const binding = new GroupBinding(name, { ...resolveLate(args, name), target: groups[target] });
-  outputs[name] = { members: binding.members, pending: binding.pending };
+  outputs[name] = { members: binding.members, pending: binding.pending, managedMembers: binding.managedMembers };
 }
 module.exports = outputs;

@@ -58,4 +58,17 @@ for (const [name, { target, secretUsers, usersFrom, memberGroups, ...args }] of 
   const binding = new GroupBinding(name, { ...args, ...nested, userGroup: { ...args.userGroup, users }, target: targetOf(target) });
   outputs[name] = { members: binding.members, pending: binding.pending, kept: binding.kept, managedMembers: binding.managedMembers, owners: binding.owners, managers: binding.managers };
 }
+// Benchmarks only: `trivial: N` adds N dynamic resources that do nothing (one provider object,
+// as a program of one kind would have), the baseline a program of groups is compared with.
+if (spec.trivial) {
+  const trivialProvider = { async create(inputs) { return { id: inputs.name, outs: inputs }; } };
+  for (let i = 0; i < spec.trivial; i++) new pulumi.dynamic.Resource(trivialProvider, `trivial-${i}`, { name: `trivial-${i}` });
+}
+// Benchmarks only: the program's peak memory and CPU, appended to the file $GROUP_EXPORT_PROGRAM_STATS names.
+if (process.env.GROUP_EXPORT_PROGRAM_STATS) {
+  process.on("exit", () => {
+    const usage = process.resourceUsage();
+    fs.appendFileSync(process.env.GROUP_EXPORT_PROGRAM_STATS, JSON.stringify({ maxRssKb: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 }) + "\n");
+  });
+}
 module.exports = outputs;

@@ -1,9 +1,10 @@
-import type { ProviderContext } from "../context";
 import { containsUnknown, type CheckFailure } from "../contract/checkInputs";
+import type { Limiters } from "../limiter";
+import type { GoogleSettings } from "../settings";
 import type { ManagementRef } from "../groups/management";
 import { claimKeys, type Claim } from "../groups/runRegistry";
 import { aliasChanges, aliasFields, checkAliases, type AliasFields } from "./aliasPlan";
-import { googleStatus, type DirectoryGroup } from "./client";
+import { googleStatus, type DirectoryGroup, type GoogleDirectoryClient } from "./client";
 import { groupAddresses } from "./plan";
 import { googleGroupsSettingsClient, type GoogleGroupsSettingsClient } from "./settingsClient";
 import { managedNames, observedManaged, sameSettings, settingsPatch, type SettingsMap } from "./settingsPlan";
@@ -16,8 +17,18 @@ import { resolveSettings, type GroupSettings, type SettingsDefault } from "./set
  * calls these at its check, diff, create, update and read).
  */
 
+/**
+ * What these parts use of the provider's context (provider/context.ts satisfies it): the Google
+ * settings, the limiters and the directory client. Named here so this floor imports nothing above it.
+ */
+export interface GoogleServices {
+  readonly settings: { google(): GoogleSettings };
+  readonly limiters: Limiters;
+  google(): GoogleDirectoryClient;
+}
+
 /** The settings client of the context's Google principal (its own token and limiter). */
-function settingsClient(context: ProviderContext): GoogleGroupsSettingsClient {
+function settingsClient(context: GoogleServices): GoogleGroupsSettingsClient {
   return googleGroupsSettingsClient(context.settings.google(), context.limiters);
 }
 
@@ -106,7 +117,7 @@ export function aliasClaims(directoryKey: string, aliases: unknown): Claim[] {
  * declared before are looked up. Another user's address cannot be seen with the group
  * scopes: Google's 409 at apply names it then.
  */
-export async function aliasConflictsAtPreview(context: ProviderContext, email: string, aliases: unknown, previous: unknown): Promise<CheckFailure[]> {
+export async function aliasConflictsAtPreview(context: GoogleServices, email: string, aliases: unknown, previous: unknown): Promise<CheckFailure[]> {
   if (!Array.isArray(aliases) || containsUnknown(aliases)) return [];
   const before = new Set(Array.isArray(previous) ? (previous as string[]) : []);
   const client = context.google();
@@ -129,7 +140,7 @@ export async function aliasConflictsAtPreview(context: ProviderContext, email: s
  * will change, so that taking a group over never changes a setting unseen. Appended to the
  * preview's `adoption`; "" when none change (or no settings are managed).
  */
-export async function adoptionSettingsNote(context: ProviderContext, email: string, settings: unknown): Promise<string> {
+export async function adoptionSettingsNote(context: GoogleServices, email: string, settings: unknown): Promise<string> {
   if (!settings || containsUnknown(settings)) return "";
   // Cast: check resolved the settings (resolveSettings) before this runs.
   const desired = settings as GroupSettings;
@@ -165,7 +176,7 @@ function aliasError(alias: string, error: unknown): Error {
  * the settings endpoint or of an alias insert is propagation and is waited for (bounded).
  * Returns the state fields, as the group now holds them.
  */
-export async function applyExtras(context: ProviderContext, desired: ExtrasInputs, group: DirectoryGroup, justCreated: boolean): Promise<ExtrasState> {
+export async function applyExtras(context: GoogleServices, desired: ExtrasInputs, group: DirectoryGroup, justCreated: boolean): Promise<ExtrasState> {
   const directory = context.google();
   const observedAliases = aliasFields(group, desired.email);
   let aliases = observedAliases;
@@ -203,13 +214,13 @@ export async function applyExtras(context: ProviderContext, desired: ExtrasInput
  * The current aliases of a group for an update: read again (an alias added by hand since the
  * last refresh is then removed too), unless aliases are not managed.
  */
-export async function currentGroup(context: ProviderContext, desired: ExtrasInputs, group: DirectoryGroup): Promise<DirectoryGroup> {
+export async function currentGroup(context: GoogleServices, desired: ExtrasInputs, group: DirectoryGroup): Promise<DirectoryGroup> {
   if (desired.aliases === undefined) return group;
   return (await context.google().getGroup(group.id)) ?? group;
 }
 
 /** Refresh: the managed settings and the aliases as the group holds them now. */
-export async function readExtras(context: ProviderContext, state: StoredExtras & { email: string }, observed: DirectoryGroup): Promise<ExtrasState> {
+export async function readExtras(context: GoogleServices, state: StoredExtras & { email: string }, observed: DirectoryGroup): Promise<ExtrasState> {
   const managed = managedNames(state.settings);
   let settings: SettingsMap | undefined = state.settings;
   if (managed.length > 0) {

@@ -113,26 +113,43 @@ export function aliasClaims(directoryKey: string, aliases: unknown): Claim[] {
 
 /**
  * At preview, read-only: an alias to add that is already an address of another group fails
- * here, naming that group (Google would refuse it at apply with 409). Only aliases not
- * declared before are looked up. Another user's address cannot be seen with the group
- * scopes: Google's 409 at apply names it then.
+ * here, naming that group (Google would refuse it at apply with 409), and so does the group's
+ * own primary address when the resource is declared by one of its aliases (it is no alias).
+ * Only aliases not declared before are looked up. An alias held by the group this resource
+ * replaces (`replaced`: that group's email, when the email changed) moves with the resource:
+ * returned in `moved`, for the preview to say so (applyExtras moves it). Another user's address
+ * cannot be seen with the group scopes: Google's 409 at apply names it then.
  */
-export async function aliasConflictsAtPreview(context: GoogleServices, email: string, aliases: unknown, previous: unknown): Promise<CheckFailure[]> {
-  if (!Array.isArray(aliases) || containsUnknown(aliases)) return [];
+export async function aliasConflictsAtPreview(
+  context: GoogleServices,
+  email: string,
+  aliases: unknown,
+  previous: unknown,
+  replaced?: string,
+): Promise<{ failures: CheckFailure[]; moved: string[] }> {
+  const failures: CheckFailure[] = [];
+  const moved: string[] = [];
+  if (!Array.isArray(aliases) || containsUnknown(aliases)) return { failures, moved };
   const before = new Set(Array.isArray(previous) ? (previous as string[]) : []);
   const client = context.google();
-  const failures: CheckFailure[] = [];
   for (const [index, alias] of (aliases as string[]).entries()) {
     if (before.has(alias)) continue;
     const holder = await client.getGroup(alias);
-    if (holder && !groupAddresses(holder).includes(email)) {
+    if (!holder) continue;
+    const addresses = groupAddresses(holder);
+    if (addresses.includes(email)) {
+      if (holder.email === alias) {
+        failures.push({ property: "aliases", reason: `${index} ${alias} is the group's primary address (the group is declared by its alias ${email}), not an alias: remove it from aliases` });
+      }
+    } else if (replaced && addresses.includes(replaced)) moved.push(alias);
+    else {
       failures.push({
         property: "aliases",
-        reason: `${index} ${alias} is already an address of another group, ${holder.email} (${holder.id}): an address belongs to one group or user; remove it from that group first, or choose another alias`,
+        reason: `${index} ${alias} is already an address of another group, ${holder.email} (${holder.id}): an address belongs to one group or user; remove it from that group first (if another resource of this stack removes it in this same update, run pulumi up once without it here, then again with it), or choose another alias`,
       });
     }
   }
-  return failures;
+  return { failures, moved };
 }
 
 /**
@@ -174,9 +191,10 @@ function aliasError(alias: string, error: unknown): Error {
  * its aliases the declared set (when declared) and its managed settings the desired ones,
  * PATCHing only the fields that differ. `justCreated`: this run made the group, so a 404 of
  * the settings endpoint or of an alias insert is propagation and is waited for (bounded).
- * Returns the state fields, as the group now holds them.
+ * `replaced`: the email of the group this resource replaces (its email changed), whose aliases
+ * declared here move to this group. Returns the state fields, as the group now holds them.
  */
-export async function applyExtras(context: GoogleServices, desired: ExtrasInputs, group: DirectoryGroup, justCreated: boolean): Promise<ExtrasState> {
+export async function applyExtras(context: GoogleServices, desired: ExtrasInputs, group: DirectoryGroup, justCreated: boolean, replaced?: string): Promise<ExtrasState> {
   const directory = context.google();
   const observedAliases = aliasFields(group, desired.email);
   let aliases = observedAliases;
@@ -187,7 +205,16 @@ export async function applyExtras(context: GoogleServices, desired: ExtrasInputs
       try {
         await directory.insertAlias(group.id, alias, justCreated);
       } catch (error) {
-        throw aliasError(alias, error);
+        if (!(replaced && googleStatus(error) === 409)) throw aliasError(alias, error);
+        // Held by the group this resource replaces (its email changed): the alias moves (the preview said so).
+        const holder = await directory.getGroup(alias);
+        if (!holder || holder.id === group.id || !groupAddresses(holder).includes(replaced)) throw aliasError(alias, error);
+        await directory.deleteAlias(holder.id, alias);
+        try {
+          await directory.insertAlias(group.id, alias, justCreated);
+        } catch (again) {
+          throw aliasError(alias, again);
+        }
       }
     }
     aliases = { ...observedAliases, aliases: [...desired.aliases] };

@@ -213,7 +213,10 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         }
         // Aliases to add that another group already answers to: refused now, not at apply.
         if (knownEmail && context.switches.enabled(management) && !failures.some((f) => f.property === "aliases")) {
-          failures.push(...(await withResourceContext(who, `aliases of ${knownEmail}`, () => aliasConflictsAtPreview(context, knownEmail, values.aliases, olds.aliases))));
+          const replaced = replacedEmail(context, who, knownEmail);
+          const aliasCheck = await withResourceContext(who, `aliases of ${knownEmail}`, () => aliasConflictsAtPreview(context, knownEmail, values.aliases, olds.aliases, replaced));
+          failures.push(...aliasCheck.failures);
+          if (aliasCheck.moved.length > 0 && typeof values.adoption === "string") values.adoption += `; aliases moved from the replaced group ${replaced}: ${aliasCheck.moved.join(", ")}`;
         }
         const conflicts = context.run.registerClaims(who, [...claimsOf(management.directoryKey, knownEmail, adoptId, found), ...aliasClaims(management.directoryKey, values.aliases)]);
         if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
@@ -240,7 +243,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         const { group, origin } = await findOrCreate(context, who, desired);
         const made = stateOf(desired, group, origin);
         try {
-          const extras = await applyExtras(context, desired, group, context.run.recentlyCreated(group.id));
+          const extras = await applyExtras(context, desired, group, context.run.recentlyCreated(group.id), replacedEmail(context, who, desired.email));
           return { id: group.id, outs: { ...made, ...extras } };
         } catch (error) {
           // The group exists: record it, so the next up finishes its settings and aliases instead of orphaning it.
@@ -308,6 +311,12 @@ async function readInterruptedCreate(context: ProviderContext, props: Document):
   const found = await withResourceContext(who, `group ${desired.email}`, () => context.google().getGroup(desired.email));
   if (!found) return undefined;
   return refreshedGroup(found.id, stateOf(desired, found, "created"), COMPUTED);
+}
+
+/** The email of the group this resource replaces in this run (its email changed), as its check recorded it. */
+function replacedEmail(context: ProviderContext, who: string, email: string): string | undefined {
+  const [previous, to] = (context.run.recordedMove(who) ?? "").split(">");
+  return previous && to === email ? previous : undefined;
 }
 
 /** An address change is a replacement; the preview's `adoption` says what becomes of the old group. */

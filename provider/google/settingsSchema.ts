@@ -13,14 +13,58 @@ import { z } from "zod";
  * the API holds.
  */
 
-/** A boolean setting: `true`/`false` or the API's strings; normalized to "true"/"false". */
+const FLAG_ERROR = 'must be true or false (or the API\'s strings "true" / "false")';
+
+/**
+ * A boolean setting: `true`/`false` or the API's strings, in any case ("TRUE", as other tools
+ * write them, is "true"); normalized to "true"/"false".
+ */
 const flag = z
-  .union([z.boolean(), z.enum(["true", "false"])], { error: 'must be true or false (or the API\'s strings "true" / "false")' })
+  .union([z.boolean(), z.string({ error: FLAG_ERROR }).trim().toLowerCase().pipe(z.enum(["true", "false"], { error: FLAG_ERROR }))], { error: FLAG_ERROR })
   .transform((v) => String(v) as "true" | "false");
 
-/** An enum setting whose error lists the values the reference documents. */
+/**
+ * An enum setting whose error lists the values the reference documents. The API's values are
+ * upper case; a value in another case ("invited_can_join") is taken in the API's case, so the
+ * preview and state show what the API holds.
+ */
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, { error: `must be one of ${values.join(", ")} (Groups Settings API reference)` });
+  const error = `must be one of ${values.join(", ")} (Groups Settings API reference)`;
+  return z.string({ error }).trim().toUpperCase().pipe(z.enum(values, { error }));
+}
+
+/**
+ * Settings the reference marks deprecated, each "merged into" the current setting named here
+ * (Groups Settings API reference, resource `groups`): named in the error, so a program written
+ * from an older example (or for GAM / GCDS / Terraform) learns what to write instead.
+ */
+const DEPRECATED_SETTINGS: Record<string, string> = {
+  whoCanAdd: "whoCanModerateMembers",
+  whoCanInvite: "whoCanModerateMembers",
+  whoCanApproveMembers: "whoCanModerateMembers",
+  whoCanBanUsers: "whoCanModerateMembers",
+  whoCanModifyMembers: "whoCanModerateMembers",
+  whoCanApproveMessages: "whoCanModerateContent",
+  whoCanDeleteAnyPost: "whoCanModerateContent",
+  whoCanDeleteTopics: "whoCanModerateContent",
+  whoCanLockTopics: "whoCanModerateContent",
+  whoCanMoveTopicsIn: "whoCanModerateContent",
+  whoCanMoveTopicsOut: "whoCanModerateContent",
+  whoCanPostAnnouncements: "whoCanModerateContent",
+  whoCanHideAbuse: "whoCanModerateContent",
+  whoCanMakeTopicsSticky: "whoCanModerateContent",
+  showInGroupDirectory: "whoCanDiscoverGroup",
+};
+
+/** The error for a name `settings` does not take: the current name of a deprecated one, else the names it takes. */
+function unknownSettingMessage(keys: readonly string[]): string {
+  return keys
+    .map((key) =>
+      DEPRECATED_SETTINGS[key]
+        ? `${key}: deprecated by the Groups Settings API and merged into ${DEPRECATED_SETTINGS[key]}: declare ${DEPRECATED_SETTINGS[key]} instead`
+        : `${key}: not a group setting this package manages (it manages: ${GROUP_SETTING_NAMES.join(", ")})`,
+    )
+    .join("; ");
 }
 
 /** Who may moderate (whoCanModerateMembers / whoCanModerateContent). */
@@ -82,8 +126,7 @@ export const GROUP_SETTING_NAMES = Object.keys(groupSettingsShape) as GroupSetti
 export const groupSettingsSchema = z.strictObject(
   Object.fromEntries(GROUP_SETTING_NAMES.map((name) => [name, groupSettingsShape[name].optional()])) as { [K in GroupSettingName]: z.ZodOptional<(typeof groupSettingsShape)[K]> },
   {
-    error: (issue) =>
-      issue.code === "unrecognized_keys" ? `${issue.keys.join(", ")}: not a group setting this package manages (it manages: ${GROUP_SETTING_NAMES.join(", ")})` : undefined,
+    error: (issue) => (issue.code === "unrecognized_keys" ? unknownSettingMessage(issue.keys) : undefined),
   },
 );
 /** Settings as written in a program (booleans allowed). */

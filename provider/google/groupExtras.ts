@@ -168,6 +168,17 @@ export async function adoptionSettingsNote(context: GoogleServices, email: strin
   return changes.length === 0 ? "; its settings already match" : `; settings to change: ${changes.map((name) => `${name} ${String(observed[name] ?? "")} -> ${desired[name as keyof GroupSettings]}`).join(", ")}`;
 }
 
+/**
+ * At preview, for a group that will be adopted with `aliases` declared: the aliases it has
+ * that the apply will remove (the declared set is exact), so that taking a group over never
+ * removes an address unseen. Appended to the preview's `adoption`; "" when none go.
+ */
+export function adoptionAliasesNote(found: DirectoryGroup, email: string, aliases: unknown): string {
+  if (!Array.isArray(aliases) || containsUnknown(aliases)) return "";
+  const { remove } = aliasChanges(aliases as string[], aliasFields(found, email).aliases);
+  return remove.length === 0 ? "" : `; aliases to remove: ${remove.join(", ")}`;
+}
+
 /** Whether the managed settings or aliases differ between the state and the desired inputs. */
 export function extrasChanged(state: StoredExtras, desired: ExtrasInputs): boolean {
   if (!sameSettings(state.settings, desired.settings) || state.settingsDefault !== desired.settingsDefault) return true;

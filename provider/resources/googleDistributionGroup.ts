@@ -3,7 +3,7 @@ import { defineResource, type Document, type ReadOutcome } from "../contract/def
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
-import { adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, readExtras, refreshedInputs } from "../google/groupExtras";
+import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, readExtras, refreshedInputs } from "../google/groupExtras";
 import { PartialApplyError } from "../contract/partialApply";
 import { decideAdoption, diffGroup, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
 import {
@@ -204,7 +204,9 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
             keepOwn(decision.adoption);
             if (found) keepOwnTexts(decision.adoption, found);
             // Taking a group over must not change its settings unseen: the preview names those that change.
-            const note = found && failures.length === 0 ? await withResourceContext(who, `settings of group ${found.email}`, () => adoptionSettingsNote(context, found!.email, values.settings)) : "";
+            const settingsNote = found && failures.length === 0 ? await withResourceContext(who, `settings of group ${found.email}`, () => adoptionSettingsNote(context, found!.email, values.settings)) : "";
+            // Nor remove one of its addresses unseen: the declared aliases are the exact set.
+            const note = settingsNote + (found ? adoptionAliasesNote(found, knownEmail, values.aliases) : "");
             values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption + note);
           }
           const addressKey = claimKeys.address(management.directoryKey, knownEmail);

@@ -188,6 +188,17 @@ describe("breaking GoogleDistributionGroup settings and aliases through the real
     await clean();
   });
 
+  it('takes "TRUE" and a lower-case enum value through the CLI as the API\'s values, with no flip-flop on the next preview', async () => {
+    const spelled = { management: "workspace", email: "spelled@example.com", settings: { allowExternalMembers: "TRUE", whoCanJoin: "can_request_to_join" } };
+    stack.declare({ management: WORKSPACE, googleGroups: { spelled } });
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout).to.include('"CAN_REQUEST_TO_JOIN"');
+    expect((await stack.workspace.up()).code).to.equal(0);
+    expect(await settingsOf("spelled@example.com")).to.include({ allowExternalMembers: "true", whoCanJoin: "CAN_REQUEST_TO_JOIN" });
+    await clean();
+  });
+
   it("an alias stored by Google in another case than declared is no change (no flip-flop)", async () => {
     stack.declare({ management: WORKSPACE, googleGroups: { cased: { management: "workspace", email: "cased@example.com", aliases: ["Team@Example.com"] } } });
     expect((await stack.workspace.up()).code).to.equal(0);

@@ -169,9 +169,10 @@ export async function adoptionSettingsNote(context: GoogleServices, email: strin
 }
 
 /**
- * At preview, for a group that will be adopted with `aliases` declared: the aliases it has
- * that the apply will remove (the declared set is exact), so that taking a group over never
- * removes an address unseen. Appended to the preview's `adoption`; "" when none go.
+ * At preview, for a group that will be adopted with `aliases` declared, or whose `aliases` are
+ * declared for the first time: the aliases it has that the apply will remove (the declared set
+ * is exact), so that no address is removed unseen. Appended to the preview's `adoption`; ""
+ * when none go.
  */
 export function adoptionAliasesNote(found: DirectoryGroup, email: string, aliases: unknown): string {
   if (!Array.isArray(aliases) || containsUnknown(aliases)) return "";

@@ -213,6 +213,13 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
           if (!found) context.run.recordPlannedCreate(who, addressKey);
           else context.run.forgetPlannedCreate(who);
         }
+        // `aliases` declared for the first time on a group already managed: the aliases it has that are
+        // not listed go at apply; the old inputs hold none, so the preview names them in `adoption`.
+        if (unchanged && knownEmail && olds.aliases === undefined && Array.isArray(values.aliases) && !isUnknown(values.aliases) && context.switches.enabled(management)) {
+          const held = await withResourceContext(who, `aliases of ${knownEmail}`, () => context.google().getGroup(knownEmail));
+          const note = held ? adoptionAliasesNote(held, knownEmail, values.aliases) : "";
+          if (note) values.adoption = String(olds.adoption).replace(/; aliases to remove: [^;]*/, "") + note;
+        }
         // Aliases to add that another group already answers to: refused now, not at apply.
         if (knownEmail && context.switches.enabled(management) && !failures.some((f) => f.property === "aliases")) {
           const replaced = replacedEmail(context, who, knownEmail);

@@ -313,7 +313,6 @@ type CsvColumn = (typeof csvColumns)[number];
 export function parseGroupsCsv(text: string, file = "groups.csv"): ParsedGroupsFile {
   let rows: { record: string[]; info: { lines: number } }[];
   try {
-    // csv-parse's typings do not model `info: true` (records become { record, info }).
     // Cast: with `info: true` csv-parse returns { record, info } per row, which its overloads do not express.
     rows = parseCsv(text, { info: true, skip_empty_lines: true, trim: true, relax_column_count: false }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {

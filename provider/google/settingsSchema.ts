@@ -19,11 +19,11 @@ const FLAG_ERROR = 'must be true or false (or the API\'s strings "true" / "false
  * A boolean setting: `true`/`false` or the API's strings, in any case ("TRUE", as other tools
  * write them, is "true"); normalized to "true"/"false".
  */
+// Cast: the runtime takes any string and refuses all but true/false in any case; the input type
+// names the spellings, so a TypeScript program keeps its completion and type check.
 const flag = z
   .union([z.boolean(), z.string({ error: FLAG_ERROR }).trim().toLowerCase().pipe(z.enum(["true", "false"], { error: FLAG_ERROR }))], { error: FLAG_ERROR })
   .transform((v) => String(v) as "true" | "false") as unknown as z.ZodType<"true" | "false", boolean | "true" | "false" | "TRUE" | "FALSE" | "True" | "False">;
-// Cast (as unknown as): the runtime takes any string and refuses all but true/false in any case;
-// the input type names the spellings, so a TypeScript program keeps its completion and type check.
 
 /**
  * An enum setting whose error lists the values the reference documents. The API's values are
@@ -32,7 +32,7 @@ const flag = z
  */
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   const error = `must be one of ${values.join(", ")} (Groups Settings API reference)`;
-  // Cast (as unknown as): the runtime takes any string and refuses all but the values in any case;
+  // Cast: the runtime takes any string and refuses all but the values in any case;
   // the input type names the values (and their lower case), so a TypeScript program keeps its completion.
   return z.string({ error }).trim().toUpperCase().pipe(z.enum(values, { error })) as unknown as z.ZodType<T[number], T[number] | Lowercase<T[number]>>;
 }

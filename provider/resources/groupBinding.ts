@@ -305,9 +305,9 @@ function withSecrets<T extends Partial<Record<(typeof MEMBER_FIELDS)[number], un
   return copy;
 }
 
-/** Applies desired memberships; `previous` is the stored state (undefined on create). */
-async function apply(context: ProviderContext, id: string, desired: GroupBindingInputs, previous: GroupBindingState | undefined): Promise<GroupBindingState> {
-  const base = {
+/** The state fields a binding takes from its desired inputs as they are (apply and the recovery of a killed create). */
+function stateBase(desired: GroupBindingInputs) {
+  return {
     stateVersion: GROUP_BINDING_STATE_VERSION,
     management: desired.management,
     target: desired.target,
@@ -322,6 +322,11 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
     ...(desired.__bindingName ? { __bindingName: desired.__bindingName } : {}),
     ...(desired.__secretUsers ? { __secretUsers: true } : {}),
   } as const;
+}
+
+/** Applies desired memberships; `previous` is the stored state (undefined on create). */
+async function apply(context: ProviderContext, id: string, desired: GroupBindingInputs, previous: GroupBindingState | undefined): Promise<GroupBindingState> {
+  const base = stateBase(desired);
   const desiredKeys = Object.keys(desired.members);
   const moved = previous !== undefined && !previous.pending && previous.target.groupId !== desired.target.groupId;
   const carried = previous && !moved ? previous : undefined;
@@ -520,16 +525,7 @@ async function readInterruptedCreate(context: ProviderContext, props: Document):
     if (id !== undefined && observedIds.has(id)) userIds.set(key, id);
   }
   const state: GroupBindingState = {
-    stateVersion: GROUP_BINDING_STATE_VERSION,
-    management: desired.management,
-    target: desired.target,
-    userGroupName: desired.userGroupName,
-    membershipMode: desired.membershipMode,
-    maxRemovalPercent: desired.maxRemovalPercent,
-    allowEmpty: desired.allowEmpty,
-    nonUserMembers: desired.nonUserMembers,
-    ...(desired.__bindingName ? { __bindingName: desired.__bindingName } : {}),
-    ...(desired.__secretUsers ? { __secretUsers: true } : {}),
+    ...stateBase(desired),
     members: memberMap(userIds.keys()),
     userIds: sortedRecord(userIds),
     otherMemberIds: {},

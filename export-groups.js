@@ -50,7 +50,6 @@ function outputs(groups) {
   return {
     googleGroups: Object.fromEntries(Object.entries(groups.googleGroups).map(([name, g]) => [name, { email: g.email, origin: g.origin }])),
     entraGroups: Object.fromEntries(Object.entries(groups.entraGroups).map(([name, g]) => [name, { id: g.groupId, origin: g.origin }])),
-    memberCounts: Object.fromEntries(Object.entries(groups.bindings).map(([name, b]) => [name, b.memberCount])),
   };
 }
 

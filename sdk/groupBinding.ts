@@ -171,9 +171,10 @@ function targetOf(target: BindableGroup | GroupReference, binding: string, field
 
 /**
  * Exports the users of one user group into one directory group: this is where
- * memberships live. Members show in previews as a map keyed by lowercased email/UPN, so a
- * pull-request preview reads `+ "carol@example.com"`. Deleting the binding removes the
- * members it manages from the group.
+ * memberships live. Members show in previews as a list of lowercased emails/UPNs, one a
+ * line, and `pulumi preview --diff` shows a change as a line diff: a pull-request preview
+ * reads `+ carol@example.com` with two unchanged neighbours on each side, whatever the size of
+ * the group. Deleting the binding removes the members it manages from the group.
  *
  * @example
  * new GroupBinding("eng-members", {

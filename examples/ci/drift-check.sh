@@ -11,7 +11,7 @@ stack="${1:?usage: drift-check.sh <stack>}"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 
-pulumi preview --refresh --expect-no-changes --diff --non-interactive --color=never --stack "$stack" >"$out" 2>&1
+pulumi preview --refresh --expect-no-changes --diff --show-full-output --non-interactive --color=never --stack "$stack" >"$out" 2>&1
 code=$?
 if [ "$code" -eq 0 ]; then
   echo "no drift: stack $stack matches its directories"
@@ -26,7 +26,9 @@ fi
   echo "DRIFT in stack $stack: the directories no longer match the groups file."
   echo "What drifted (the next \`pulumi up\` would make these changes):"
   # Per resource: "~ GroupBinding groups-sales-entra (refresh)" (refresh: what was found changed
-  # remotely; update: what `pulumi up` would do), then its member lines ("- mallory@...").
+  # remotely; update: what `pulumi up` would do), then its member lines: "- mallory@..." from
+  # the member list's line diff (or its whole text, when the list was or becomes empty),
+  # "+ bob@...: "remove from ..."" from removals, owners, managers.
   awk '
     match($0, /^[ \t]*[-+~] pulumi-nodejs:dynamic\/groupexport:[A-Za-z]+: \([a-z-]+\)/) {
       line = $0; sub(/^[ \t]*/, "", line); split(line, f, " ")
@@ -35,6 +37,14 @@ fi
     }
     pending && /\[urn=/ { name = $0; sub(/.*::/, "", name); sub(/\].*/, "", name); print "  " head " " name " " op; pending = 0; next }
     /^[ \t]*[-+~] +"?[^ ]+@[^ ]+"? *:/ { line = $0; sub(/^[ \t]*/, "", line); print "      " line }
+    /^[ \t]*[-+] +([^ ":]+@[^ ":]+|group:[^"]+)[ \t]*$/ { line = $0; sub(/^[ \t]*/, "", line); sub(/[ \t]*$/, "", line); print "      " line }
+    /^[ \t]*[-+] +members *: "/ {
+      # A list that was or becomes empty shows whole, as one string: one line per member here.
+      sign = $0; sub(/^[ \t]*/, "", sign); sign = substr(sign, 1, 1)
+      text = $0; sub(/^[^"]*"/, "", text); sub(/"[^"]*$/, "", text)
+      n = split(text, keys, /\\n/)
+      for (i = 1; i <= n; i++) if (keys[i] != "") print "      " sign " " keys[i]
+    }
   ' "$out"
   sed -n '/^Resources:/,$p' "$out" | grep -v '^error:'
 } >"$out.summary"

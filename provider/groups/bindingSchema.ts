@@ -85,9 +85,38 @@ export type GroupBindingArgs = z.input<typeof groupBindingArgsSchema>;
 
 export const DEFAULT_MAX_REMOVAL_PERCENT = 50;
 
-/** Members as a map keyed by lowercased address, so a preview reads `+ "carol@example.com"`. */
+/** Members as a map keyed by lowercased address (`"carol@example.com": "member"`): how the handlers, the state and the SDK's outputs hold them. */
 export const memberMapSchema = z.record(z.string(), z.literal("member"));
 export type MemberMap = z.infer<typeof memberMapSchema>;
+
+/**
+ * The text of a member list as a binding's checked inputs carry it (and so as previews show
+ * it): the member keys sorted, one a line, each line ending in a newline (`""` for none).
+ *
+ * Why text and not the map: for a changed map, `pulumi preview --diff` prints every unchanged
+ * entry too (a 500-member group: ~500 lines for one added member), while a changed multi-line
+ * string is printed as a line diff, the changed lines with two lines of context on each side
+ * and `...` for the rest (Pulumi's pkg/backend/display/object_diff.go, `printLineDiff`).
+ * Every line ends in a newline so that a member added last is one added line, not the old
+ * last line removed and added again. Pulumi shows a string that parses as a YAML mapping or
+ * sequence as that object instead; lines of addresses cannot (no ": " or leading "- "), so
+ * only a list made of nothing but nested Entra groups whose display names hold ": " would
+ * print in full (harmless: it is just longer).
+ */
+export function memberListText(keys: Iterable<string>): string {
+  return [...new Set(keys)].sort().map((key) => `${key}\n`).join("");
+}
+
+/** The keys of a member list's text (see {@link memberListText}). */
+export function memberListKeys(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
+}
+
+/**
+ * `members` of the checked inputs: the text of {@link memberListText}, read as the member map
+ * the handlers use. Releases up to 0.2 stored the map itself; it is read as it is.
+ */
+export const memberListSchema = z.union([z.string().transform((text): MemberMap => Object.fromEntries(memberListKeys(text).map((key) => [key, "member" as const]))), memberMapSchema]);
 
 /** Readable member label -> a short text (why it is kept, or what removes it). */
 export const memberNotesSchema = z.record(z.string(), z.string());
@@ -106,12 +135,13 @@ const rolesAndNestingFields = {
   memberGroupIds: memberGroupIdsSchema.optional(),
 };
 
-/** Inputs after check: users became a member map; defaults applied; what the apply will remove, read at preview. */
+/** Inputs after check: users became a member list (text on the wire, a map once parsed); defaults applied; what the apply will remove, read at preview. */
 export const groupBindingInputsSchema = z.object({
   management: managementRefSchema,
   target: bindingTargetSchema,
   userGroupName: z.string(),
-  members: memberMapSchema,
+  /** The members to have: the text of {@link memberListText} on the wire, the member map once parsed. */
+  members: memberListSchema,
   membershipMode: membershipModeSchema,
   maxRemovalPercent: z.number(),
   allowEmpty: z.boolean(),

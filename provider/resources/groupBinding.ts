@@ -13,6 +13,7 @@ import {
   groupBindingInputsSchema,
   toStoredBindingState,
   bindingTargetSchema,
+  memberListText,
   membershipModeSchema,
   upgradeBindingState,
   userGroupSchema,
@@ -436,7 +437,8 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
 /** The inputs a refreshed state stands for, so that drift shows in the next diff. */
 function inputsOf(state: GroupBindingState): Document {
   const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers } = state;
-  return defined(groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers })));
+  const inputs = groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers }));
+  return defined({ ...inputs, members: memberListText(Object.keys(inputs.members)) });
 }
 
 /**
@@ -559,7 +561,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       const target0 = bindingTargetSchema.safeParse(values.target ?? news.target).data;
       const nested = checkRolesAndNesting(values, target0, typeof values.__bindingName === "string" ? values.__bindingName : "(unnamed)", failures, context);
       // Owners and managers (Google) and nested groups are members too; unknown until apply if any of them is.
-      const members = userMembers === UNKNOWN || nested === UNKNOWN ? UNKNOWN : memberMap([...Object.keys(userMembers), ...(target0 ? extraMemberKeys(target0.service, nested) : [])]);
+      const members = userMembers === UNKNOWN || nested === UNKNOWN ? UNKNOWN : memberListText([...Object.keys(userMembers), ...(target0 ? extraMemberKeys(target0.service, nested) : [])]);
       const inputs: Document = defined({
         management: values.management ?? news.management,
         target: values.target ?? news.target,

@@ -9,6 +9,7 @@ import { ensureActionlint } from "../support/actionlint";
 import { ensureEngine, REPO_ROOT } from "../support/pulumiCli";
 import { RootProjectStack } from "../support/rootProject";
 import { entraGroupsNamed, googleMembers, writeRequests } from "../support/sandboxViews";
+import { memberLineChanges } from "../support/previewText";
 
 const CI = join(REPO_ROOT, "examples/ci");
 const GITHUB = ["group-export-preview.yml", "group-export-drift.yml"].map((f) => join(CI, "github", f));
@@ -109,7 +110,7 @@ describe("CI examples (examples/ci): linted, and what they run works against the
       writeFileSync(groupsFile, readFileSync(groupsFile, "utf8").replace("      - bob@example.com", "      - bob@example.com\n      - mallory@example.com"));
       const preview = await stack.workspace.preview();
       expect(preview.code, preview.output).to.equal(0);
-      expect(preview.stdout).to.match(/\+\s+mallory@example\.com\s*: "member"/);
+      expect(memberLineChanges(preview.stdout)).to.include("+ mallory@example.com");
       sandbox.resetRequestCounts();
       const up = await stack.workspace.up();
       expect(up.code).to.not.equal(0);
@@ -136,15 +137,15 @@ describe("CI examples (examples/ci): linted, and what they run works against the
       const [sales] = entraGroupsNamed(sandbox, "Sales Team");
       sales!.members.splice(0, sales!.members.length);
       const r = await driftCheck();
+      console.log(`      [drift output]\n${r.output.replace(/^/gm, "        ")}`);
       expect(r.code, r.output).to.equal(1);
       expect(r.output).to.include("DRIFT in stack test-ci");
       // Which bindings refresh found changed (a binding stores its ids packed, so its refresh line
       // names the binding), then member by member what `pulumi up` would do about them.
       expect(r.output).to.include("~ GroupBinding groups-sales-entra (refresh)");
-      expect(r.output).to.include('~ GroupBinding groups-sales-entra (update)\n      + carol@example.com: "member"');
-      expect(r.output).to.match(/~ GroupBinding groups-engineering-google \(update\)\n {6}- mallory@example\.com: "member"/);
+      expect(r.output).to.include("~ GroupBinding groups-sales-entra (update)\n      + carol@example.com\n");
+      expect(r.output).to.match(/~ GroupBinding groups-engineering-google \(update\)\n {6}- mallory@example\.com\n/);
       expect(r.summary).to.include("DRIFT in stack test-ci");
-      console.log(`      [drift output]\n${r.output.replace(/^/gm, "        ")}`);
     });
 
     it("the drift check exits 2 (not 1) when it cannot run", async () => {

@@ -145,16 +145,61 @@ export class DirectoryGroupManagement extends pulumi.dynamic.Resource {
   }
 }
 
-/** Groups and bindings take the management resource; this warns at preview while it is disabled. */
-export function warnWhileDisabled(management: DirectoryGroupManagement, resource: pulumi.Resource, kind: string): void {
-  management.ref.apply((ref) => {
-    if (!ref.enabled) void pulumi.log.warn(`${kind}: management of ${ref.directoryKey} is disabled: no change`, resource);
-  });
+/**
+ * What groups and bindings derive from their management, made once per management and shared:
+ * a program of a thousand groups holds one Output of each, not one per resource (each Output
+ * costs the program ~1.5 KB while it runs: its promises and their bookkeeping).
+ */
+interface Derived {
+  reference?: pulumi.Output<string>;
+  directoryKey?: pulumi.Output<string>;
+  service?: pulumi.Output<"google" | "entra">;
+  /** The switch once known, and the resources waiting to be warned about until then. */
+  switch?: { ref?: ManagementRef; waiting: [kind: string, resource: pulumi.Resource][] };
+}
+const derived = new WeakMap<DirectoryGroupManagement, Derived>();
+
+function derivedOf(management: DirectoryGroupManagement): Derived {
+  let d = derived.get(management);
+  if (!d) derived.set(management, (d = {}));
+  return d;
 }
 
-/** The one-line reference a binding sends for its directory (see provider/resources/referenceText.ts). */
+/** The directory key of a management (`"google:<customer>"`, `"entra:<tenant>"`), shared by its groups and bindings. */
+export function directoryKeyOf(management: DirectoryGroupManagement): pulumi.Output<string> {
+  const d = derivedOf(management);
+  return (d.directoryKey ??= management.ref.apply((ref) => ref.directoryKey));
+}
+
+/** The service of a management, shared by its groups and bindings. */
+export function serviceOf(management: DirectoryGroupManagement): pulumi.Output<"google" | "entra"> {
+  const d = derivedOf(management);
+  return (d.service ??= management.ref.apply((ref) => ref.service));
+}
+
+/** Groups and bindings take the management resource; this warns at preview while it is disabled (one Output per management). */
+export function warnWhileDisabled(management: DirectoryGroupManagement, resource: pulumi.Resource, kind: string): void {
+  const d = derivedOf(management);
+  const warn = (ref: ManagementRef, what: string, about: pulumi.Resource) => {
+    if (!ref.enabled) void pulumi.log.warn(`${what}: management of ${ref.directoryKey} is disabled: no change`, about);
+  };
+  if (!d.switch) {
+    const entry: NonNullable<Derived["switch"]> = { waiting: [] };
+    d.switch = entry;
+    management.ref.apply((ref) => {
+      entry.ref = ref;
+      for (const [what, about] of entry.waiting.splice(0)) warn(ref, what, about);
+    });
+  }
+  // A resource declared after the switch is known (an async program) is warned about at once.
+  if (d.switch.ref) warn(d.switch.ref, kind, resource);
+  else d.switch.waiting.push([kind, resource]);
+}
+
+/** The one-line reference a binding sends for its directory (see provider/resources/referenceText.ts), shared by the management's resources. */
 export function managementReference(management: DirectoryGroupManagement): pulumi.Output<string> {
-  return management.ref.apply(encodeManagementRef);
+  const d = derivedOf(management);
+  return (d.reference ??= management.ref.apply(encodeManagementRef));
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ENTRA_GROUP_STATE_VERSION } from "../provider/entra/schema";
-import { type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
-import { providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
+import { directoryKeyOf, type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
+import { groupLabel, groupLabels, providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
 /**
  * The set of arguments for constructing an {@link EntraSecurityGroup}. Checked at preview by
@@ -104,7 +104,9 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
   /** The management of the group's tenant (bindings to this group use it). */
   public readonly directoryManagement: DirectoryGroupManagement;
   /** How bindings name this group in messages: its `displayName`. */
-  public readonly label: pulumi.Output<string>;
+  public get label(): pulumi.Output<string> {
+    return pulumi.output(groupLabel(this));
+  }
 
   /**
    * Reads an existing Entra security group into this program without managing it: nothing is
@@ -127,39 +129,35 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
    * @param opts Options for the resource. `import` is refused: use `adoptId` (README "Moving an existing group under management").
    */
   constructor(name: string, args: EntraSecurityGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    const { management, enabled, ...rest } = args;
-    if (opts?.id === undefined) {
-      refuseImport("EntraSecurityGroup", name, opts, 'declare the group with adoptId: "<its object id>" (or by its exact display name, which takes it over)');
-      const props = {
-        description: undefined,
-        mailNickname: undefined,
-        ...rest,
-        pulumiName: name,
-        management: groupManagementReference(management, enabled, `EntraSecurityGroup ${name}`),
-        groupId: undefined,
-        origin: undefined,
-        adoption: undefined,
-      };
-      const restore = withoutRecordedStackTraces();
-      try {
+    // Every Output made here, not only the registration's, is made with no stack frames recorded (see withoutRecordedStackTraces).
+    const restore = withoutRecordedStackTraces();
+    try {
+      const { management, enabled, ...rest } = args;
+      if (opts?.id === undefined) {
+        refuseImport("EntraSecurityGroup", name, opts, 'declare the group with adoptId: "<its object id>" (or by its exact display name, which takes it over)');
+        const props = {
+          description: undefined,
+          mailNickname: undefined,
+          ...rest,
+          pulumiName: name,
+          management: groupManagementReference(management, enabled, `EntraSecurityGroup ${name}`),
+          groupId: undefined,
+          origin: undefined,
+          adoption: undefined,
+        };
         super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
-      } finally {
-        restore();
-      }
-      this.label = pulumi.output(args.displayName);
-    } else {
-      // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
-      const seed = { stateVersion: ENTRA_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, displayName: "", description: "", mailNickname: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", adoption: undefined };
-      const restore = withoutRecordedStackTraces();
-      try {
+        groupLabels.set(this, args.displayName);
+      } else {
+        // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
+        const seed = { stateVersion: ENTRA_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, displayName: "", description: "", mailNickname: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", adoption: undefined };
         super(providerStub("EntraSecurityGroup"), name, seed, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
-      } finally {
-        restore();
+        groupLabels.set(this, this.displayName);
       }
-      this.label = this.displayName;
+      this.directoryKey = directoryKeyOf(management);
+      this.directoryManagement = management;
+      warnWhileDisabled(management, this, `EntraSecurityGroup ${name}`);
+    } finally {
+      restore();
     }
-    this.directoryKey = management.ref.directoryKey;
-    this.directoryManagement = management;
-    warnWhileDisabled(management, this, `EntraSecurityGroup ${name}`);
   }
 }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GOOGLE_GROUP_STATE_VERSION } from "../provider/google/schema";
-import { type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
+import { directoryKeyOf, type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
 import type { GroupSettings, GroupSettingsArgs, SettingsDefault } from "../provider/google/settingsSchema";
-import { providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
+import { groupLabel, groupLabels, providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
 /**
  * The set of arguments for constructing a {@link GoogleDistributionGroup}. Checked at preview
@@ -173,7 +173,9 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
   /** The directory this group is in, `"google:<customer id>"` (bindings check they target the same one). */
   public readonly directoryKey: pulumi.Output<string>;
   /** How bindings name this group in messages: its `email`. */
-  public readonly label: pulumi.Output<string>;
+  public get label(): pulumi.Output<string> {
+    return pulumi.output(groupLabel(this));
+  }
   /** The management of the group's directory (bindings to this group use it). */
   public readonly directoryManagement: DirectoryGroupManagement;
 
@@ -198,45 +200,41 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
    * @param opts Options for the resource. `import` is refused: use `adoptId` (README "Moving an existing group under management").
    */
   constructor(name: string, args: GoogleDistributionGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    const { management, enabled, ...rest } = args;
-    if (opts?.id === undefined) {
-      refuseImport("GoogleDistributionGroup", name, opts, 'declare the group with its email (an existing group at that address is adopted) or with adoptId: "<the group\'s id>"');
-      const props = {
-        name: undefined,
-        description: undefined,
-        deletionPolicy: undefined,
-        aliases: undefined,
-        settings: undefined,
-        settingsDefault: undefined,
-        ...rest,
-        pulumiName: name,
-        management: groupManagementReference(management, enabled, `GoogleDistributionGroup ${name}`),
-        groupId: undefined,
-        origin: undefined,
-        adoption: undefined,
-        primaryEmail: undefined,
-        nonEditableAliases: undefined,
-      };
-      const restore = withoutRecordedStackTraces();
-      try {
+    // Every Output made here, not only the registration's, is made with no stack frames recorded (see withoutRecordedStackTraces).
+    const restore = withoutRecordedStackTraces();
+    try {
+      const { management, enabled, ...rest } = args;
+      if (opts?.id === undefined) {
+        refuseImport("GoogleDistributionGroup", name, opts, 'declare the group with its email (an existing group at that address is adopted) or with adoptId: "<the group\'s id>"');
+        const props = {
+          name: undefined,
+          description: undefined,
+          deletionPolicy: undefined,
+          aliases: undefined,
+          settings: undefined,
+          settingsDefault: undefined,
+          ...rest,
+          pulumiName: name,
+          management: groupManagementReference(management, enabled, `GoogleDistributionGroup ${name}`),
+          groupId: undefined,
+          origin: undefined,
+          adoption: undefined,
+          primaryEmail: undefined,
+          nonEditableAliases: undefined,
+        };
         super(providerStub("GoogleDistributionGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "GoogleDistributionGroup");
-      } finally {
-        restore();
-      }
-      this.label = pulumi.output(args.email);
-    } else {
-      // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
-      const seed = { stateVersion: GOOGLE_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, email: "", name: "", description: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", primaryEmail: undefined, aliases: undefined, nonEditableAliases: undefined, settings: undefined, adoption: undefined };
-      const restore = withoutRecordedStackTraces();
-      try {
+        groupLabels.set(this, args.email);
+      } else {
+        // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
+        const seed = { stateVersion: GOOGLE_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, email: "", name: "", description: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", primaryEmail: undefined, aliases: undefined, nonEditableAliases: undefined, settings: undefined, adoption: undefined };
         super(providerStub("GoogleDistributionGroup"), name, seed, withDependency(opts, management), TYPE_MODULE, "GoogleDistributionGroup");
-      } finally {
-        restore();
+        groupLabels.set(this, this.email);
       }
-      this.label = this.email;
+      this.directoryKey = directoryKeyOf(management);
+      this.directoryManagement = management;
+      warnWhileDisabled(management, this, `GoogleDistributionGroup ${name}`);
+    } finally {
+      restore();
     }
-    this.directoryKey = management.ref.directoryKey;
-    this.directoryManagement = management;
-    warnWhileDisabled(management, this, `GoogleDistributionGroup ${name}`);
   }
 }

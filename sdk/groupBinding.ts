@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { managementReference, warnWhileDisabled, type DirectoryGroupManagement } from "./directoryGroupManagement";
+import { directoryKeyOf, managementReference, serviceOf, warnWhileDisabled, type DirectoryGroupManagement } from "./directoryGroupManagement";
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
 import { DEFAULT_MAX_REMOVAL_PERCENT, GROUP_BINDING_STATE_VERSION } from "../provider/groups/bindingSchema";
 import { decodeMemberTable, encodeMemberTable, type MemberMaps } from "../provider/groups/memberTable";
-import { providerStub, TYPE_MODULE, withoutRecordedStackTraces } from "./providerStub";
+import { groupLabel, providerStub, TYPE_MODULE, withoutRecordedStackTraces } from "./providerStub";
 
 const NO_MEMBERS: MemberMaps = { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {} };
 
@@ -12,6 +12,36 @@ const NO_MEMBERS: MemberMaps = { members: {}, userIds: {}, otherMemberIds: {}, m
 function memberOutputs(table: pulumi.Output<string>) {
   const maps = table.apply((t): MemberMaps => (typeof t === "string" ? decodeMemberTable(t) : NO_MEMBERS));
   return { members: maps.apply((m) => m.members), userIds: maps.apply((m) => m.userIds), managedMembers: maps.apply((m) => m.managedMembers) };
+}
+
+/**
+ * The decoded member outputs of a binding, made on first use: a program that reads none of
+ * them (most export programs) makes none of their four Outputs per binding.
+ */
+const decoded = new WeakMap<GroupBinding, ReturnType<typeof memberOutputs>>();
+function decodedMembers(binding: GroupBinding): ReturnType<typeof memberOutputs> {
+  let outputs = decoded.get(binding);
+  if (!outputs) decoded.set(binding, (outputs = memberOutputs(binding.memberTable)));
+  return outputs;
+}
+
+/** Whether a value holds no Output or promise anywhere (a literal of the program): then it cannot be a secret. */
+function plain(value: unknown): boolean {
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) return false;
+  if (Array.isArray(value)) return value.every(plain);
+  if (value !== null && typeof value === "object") return Object.values(value).every(plain);
+  return true;
+}
+
+/**
+ * Whether the users (or owners, or managers) are given as a secret: the provider then returns
+ * every member list as a secret. Plain literals are not: answered without an Output.
+ */
+function secretUsers(args: GroupBindingArgs): pulumi.Input<boolean> {
+  if (plain(args.userGroup) && plain(args.owners) && plain(args.managers)) return false;
+  return pulumi
+    .all([pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)), pulumi.isSecret(pulumi.output(args.owners)), pulumi.isSecret(pulumi.output(args.managers))])
+    .apply((flags) => flags.some(Boolean));
 }
 
 /** A group resource of this program a user group can be bound to. */
@@ -152,7 +182,7 @@ function targetOf(target: BindableGroup | GroupReference, binding: string, field
   }
   if (target instanceof GoogleDistributionGroup || target instanceof EntraSecurityGroup) {
     const management = target.directoryManagement;
-    return { management, target: { directoryKey: target.directoryKey, service: management.ref.service, groupId: target.groupId, label: target.label } };
+    return { management, target: { directoryKey: target.directoryKey, service: serviceOf(management), groupId: target.groupId, label: groupLabel(target) } };
   }
   const service = "google" in target ? ("google" as const) : ("entra" as const);
   const id = "google" in target ? target.google : target.entra;
@@ -164,7 +194,7 @@ function targetOf(target: BindableGroup | GroupReference, binding: string, field
         `give the management of the group's ${service === "google" ? "Google Workspace customer" : "Entra ID tenant"}`,
     );
   }
-  const directoryKey = management.ref.directoryKey;
+  const directoryKey = directoryKeyOf(management);
   // Google takes an address wherever it takes a group id; the label names the group in messages.
   return { management, target: { directoryKey, service, groupId: id, label: id } };
 }
@@ -194,11 +224,17 @@ export class GroupBinding extends pulumi.dynamic.Resource {
    * program wrote, others under their primary address); additive: the users of the user group
    * that are members. Keys are lowercased addresses, values `"member"`. Members in `kept` are not in it.
    */
-  declare public readonly members: pulumi.Output<Record<string, "member">>;
+  public get members(): pulumi.Output<Record<string, "member">> {
+    return decodedMembers(this).members;
+  }
   /** Each user's directory id (Google member id, Entra object id), keyed by the address the program wrote. */
-  declare public readonly userIds: pulumi.Output<Record<string, string>>;
+  public get userIds(): pulumi.Output<Record<string, string>> {
+    return decodedMembers(this).userIds;
+  }
   /** Members this binding added (address -> id): deleting the binding removes these, and additive mode never removes others. */
-  declare public readonly managedMembers: pulumi.Output<Record<string, string>>;
+  public get managedMembers(): pulumi.Output<Record<string, string>> {
+    return decodedMembers(this).managedMembers;
+  }
   /**
    * The stored form of `members`, `userIds` and `managedMembers` (each address and id once,
    * packed: provider/groups/memberTable.ts); read those three instead.
@@ -238,60 +274,52 @@ export class GroupBinding extends pulumi.dynamic.Resource {
    * @param opts Options for the resource.
    */
   constructor(name: string, args: GroupBindingArgs, opts?: pulumi.CustomResourceOptions) {
-    if (opts?.id !== undefined) {
-      // get: the read refreshes a stored state; this is the least one naming the group, authoritative so that every plain member shows.
-      const { management, target } = targetOf(args.target, name);
-      const seed = {
-        stateVersion: GROUP_BINDING_STATE_VERSION,
-        management: managementReference(management),
-        target,
-        userGroupName: "",
-        memberTable: encodeMemberTable(NO_MEMBERS),
-        memberCount: 0,
-        kept: {},
-        membershipMode: "authoritative",
-        maxRemovalPercent: DEFAULT_MAX_REMOVAL_PERCENT,
-        allowEmpty: true,
-        nonUserMembers: "keep",
-        pending: false,
-        __bindingName: name,
-      };
-      const restore = withoutRecordedStackTraces();
-      try {
-        super(providerStub("GroupBinding"), name, seed, opts, TYPE_MODULE, "GroupBinding");
-      } finally {
-        restore();
-      }
-      Object.assign(this, memberOutputs(this.memberTable));
-      return;
-    }
-    const { target: given, memberGroups, ...rest } = args;
-    const { management, target } = targetOf(given, name);
-    const props = {
-      ...rest,
-      ...(memberGroups ? { memberGroups: memberGroups.map((g, i) => targetOf(g, name, `memberGroups[${i}]`).target) } : {}),
-      management: managementReference(management),
-      target,
-      // The resource's name, so that the provider can name both bindings of one group in an error.
-      __bindingName: name,
-      // Users given as a secret: the provider returns every member list as a secret.
-      // Owners and managers given as a secret count too: for Google they are members as well.
-      __secretUsers: pulumi
-        .all([pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)), pulumi.isSecret(pulumi.output(args.owners)), pulumi.isSecret(pulumi.output(args.managers))])
-        .apply((flags) => flags.some(Boolean)),
-      memberTable: undefined,
-      kept: undefined,
-      memberCount: undefined,
-      pending: undefined,
-    };
+    // Every Output made here, not only the registration's, is made with no stack frames recorded (see withoutRecordedStackTraces).
     const restore = withoutRecordedStackTraces();
     try {
+      if (opts?.id !== undefined) {
+        // get: the read refreshes a stored state; this is the least one naming the group, authoritative so that every plain member shows.
+        const { management, target } = targetOf(args.target, name);
+        const seed = {
+          stateVersion: GROUP_BINDING_STATE_VERSION,
+          management: managementReference(management),
+          target,
+          userGroupName: "",
+          memberTable: encodeMemberTable(NO_MEMBERS),
+          memberCount: 0,
+          kept: {},
+          membershipMode: "authoritative",
+          maxRemovalPercent: DEFAULT_MAX_REMOVAL_PERCENT,
+          allowEmpty: true,
+          nonUserMembers: "keep",
+          pending: false,
+          __bindingName: name,
+        };
+        super(providerStub("GroupBinding"), name, seed, opts, TYPE_MODULE, "GroupBinding");
+        return;
+      }
+      const { target: given, memberGroups, ...rest } = args;
+      const { management, target } = targetOf(given, name);
+      const props = {
+        ...rest,
+        ...(memberGroups ? { memberGroups: memberGroups.map((g, i) => targetOf(g, name, `memberGroups[${i}]`).target) } : {}),
+        management: managementReference(management),
+        target,
+        // The resource's name, so that the provider can name both bindings of one group in an error.
+        __bindingName: name,
+        // Users given as a secret: the provider returns every member list as a secret.
+        // Owners and managers given as a secret count too: for Google they are members as well.
+        __secretUsers: secretUsers(args),
+        memberTable: undefined,
+        kept: undefined,
+        memberCount: undefined,
+        pending: undefined,
+      };
+      // `members`, `userIds` and `managedMembers` are decoded from `memberTable` when first read (decodedMembers).
       super(providerStub("GroupBinding"), name, props, opts, TYPE_MODULE, "GroupBinding");
+      warnWhileDisabled(management, this, `GroupBinding ${name}`);
     } finally {
       restore();
     }
-    // Decoded in the program: the state stores each address once in the inputs and once in the table.
-    Object.assign(this, memberOutputs(this.memberTable));
-    warnWhileDisabled(management, this, `GroupBinding ${name}`);
   }
 }

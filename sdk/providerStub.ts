@@ -1,25 +1,65 @@
+import { relative, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceKind } from "../provider";
 
 type ProviderModule = typeof import("../provider");
 
 /**
- * The provider object Pulumi serializes into every resource's state (`__provider`).
+ * The provider object Pulumi serializes into every resource's inputs and state (`__provider`).
  * It holds nothing but the resource kind: each method loads the implementation from the
- * installed package when it runs, so state stays a few hundred bytes, captures no
- * secrets, and refresh/destroy of old resources run the current code.
+ * installed package when it runs, so it captures no secrets, and refresh/destroy of old
+ * resources run the current code.
+ *
+ * Pulumi writes `__provider` into each resource's inputs and outputs, and so sends it with every
+ * call of every resource. Written out by value, this object is ~2.5 KB of code (eight functions
+ * in Pulumi's closure form): in a preview of 1,000 groups with bindings, 80% of each resource's
+ * bytes. Pulumi writes an object that is the whole export of a module under `node_modules` as a
+ * `require` of that module instead (its closure serializer, `findNormalizedModuleName`, mapping
+ * the file back through the package's `exports`), ~0.3 KB: so each kind's stub is the whole
+ * export of its own module, `sdk/providers/<kind>.ts`, exported as
+ * `pulumi-group-export/providers/<Kind>`. That holds when the package is installed in a
+ * `node_modules/pulumi-group-export` folder; otherwise (a linked or pnpm layout, the
+ * repository's own root project) Pulumi would write a path that cannot be required, or writes
+ * the object by value anyway, so the stub made here is used and written by value.
  */
 export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   // One object per kind: Pulumi serializes a provider once per object (it caches by object),
   // so a thousand bindings cost one serialization, not a thousand.
   let stub = stubs.get(kind);
-  if (!stub) stubs.set(kind, (stub = makeStub(kind)));
+  if (!stub) stubs.set(kind, (stub = requiredByName() ? (require(STUB_MODULES[kind]) as pulumi.dynamic.ResourceProvider) : makeStub(kind)));
   return stub;
 }
 
 const stubs = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
 
-function makeStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+/** Each kind's stub module (its whole export is the stub), as package.json exports it: `pulumi-group-export/providers/<Kind>`. */
+const STUB_MODULES: Record<ResourceKind, string> = {
+  DirectoryGroupManagement: "./providers/directoryGroupManagement",
+  GoogleDistributionGroup: "./providers/googleDistributionGroup",
+  EntraSecurityGroup: "./providers/entraSecurityGroup",
+  GroupBinding: "./providers/groupBinding",
+};
+
+/**
+ * Whether Pulumi writes a stub module as a `require` of this package: the module's path,
+ * relative to the program's directory, goes through a `node_modules` folder whose next segment
+ * is this package (Pulumi requires what follows the first `node_modules`).
+ */
+function requiredByName(): boolean {
+  return capturedAsPackage(process.cwd(), require.resolve(STUB_MODULES.GroupBinding));
+}
+
+/** {@link requiredByName} for a program directory and the stub module's file (exported for its unit test). */
+export function capturedAsPackage(programDir: string, stubFile: string): boolean {
+  const parts = relative(programDir, stubFile).split(sep);
+  const at = parts.indexOf("node_modules");
+  return at >= 0 && parts[at + 1] === PACKAGE_NAME;
+}
+
+const PACKAGE_NAME = "pulumi-group-export";
+
+/** A kind's stub: methods that load the provider from the installed package when they run. */
+export function makeStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   // `require` by package name, resolved in the dynamic-provider process at run time.
   const load = (): ProviderModule => require("pulumi-group-export/provider") as ProviderModule;
   return {
@@ -39,7 +79,12 @@ export const TYPE_MODULE = "groupexport";
 /** Adds a dependency to resource options (groups depend on their directory's management). */
 export function withDependency(opts: pulumi.CustomResourceOptions | undefined, dependency: pulumi.Resource): pulumi.CustomResourceOptions {
   const existing = opts?.dependsOn;
-  return { ...opts, dependsOn: pulumi.output(existing ?? []).apply((d) => [...(Array.isArray(d) ? d : [d]), dependency]) };
+  // A plain list stays a plain list (no Output per resource); only an Output or promise is waited for.
+  if (existing === undefined) return { ...opts, dependsOn: [dependency] };
+  if (Array.isArray(existing)) return { ...opts, dependsOn: [...existing, dependency] };
+  if (pulumi.Resource.isInstance(existing)) return { ...opts, dependsOn: [existing, dependency] };
+  const later: pulumi.Input<pulumi.Input<pulumi.Resource>[] | pulumi.Resource> = existing;
+  return { ...opts, dependsOn: pulumi.output(later).apply((d) => [...(Array.isArray(d) ? d : [d]), dependency]) };
 }
 
 /**
@@ -71,4 +116,17 @@ export function withoutRecordedStackTraces(): () => void {
   return () => {
     Error.stackTraceLimit = saved;
   };
+}
+
+/**
+ * How bindings name a group in messages (its email or display name), as the program gave it:
+ * kept as given, so that a binding sends it without an Output of its own per group.
+ */
+export const groupLabels = new WeakMap<pulumi.Resource, pulumi.Input<string>>();
+
+/** A group's label as the program gave it (see {@link groupLabels}). */
+export function groupLabel(group: pulumi.Resource): pulumi.Input<string> {
+  const label = groupLabels.get(group);
+  if (label === undefined) throw new Error("a group's label is read before the group is constructed");
+  return label;
 }

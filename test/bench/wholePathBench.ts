@@ -13,7 +13,10 @@
  * - program scale: `pulumi preview` of N unchanged Google groups with bindings (2N + 1
  *   resources) against 2N + 1 dynamic resources that do nothing, N in BENCH_SCALE (default
  *   "100,300"; the issue's sizes are "100,300,1000"): wall time and the program process's
- *   peak memory and CPU.
+ *   peak memory and CPU; and against 2N + 1 that do nothing with 14 properties each (what
+ *   Pulumi's SDK itself costs per output property). Neither program exports stack outputs (BENCH_SCALE_OUTPUTS=1: the
+ *   groups program exports the test program's six outputs per resource, as the e2e tests read
+ *   them).
  *
  * BENCH_PARTS=noop,refresh,quota,scale runs a subset. Defaults finish in about 10 minutes on 2 cores.
  */
@@ -31,6 +34,8 @@ const BIG = Number(process.env.BENCH_BIG_MEMBERS ?? 7000);
 const QUOTA_GROUPS = Number(process.env.BENCH_QUOTA_GROUPS ?? 30);
 const QUOTA = Number(process.env.BENCH_QUOTA ?? 300);
 const SCALE = (process.env.BENCH_SCALE ?? "100,300").split(",").map(Number);
+/** Properties of the shaped baseline's resources: as many keys as the state of a GoogleDistributionGroup or GroupBinding holds (14 each). */
+const SHAPED_PROPERTIES = 14;
 const ONLY = new Set((process.env.BENCH_PARTS ?? "noop,refresh,quota,scale").split(","));
 /** The provider's and the sandbox's Google quota where a part does not measure the quota. */
 const UNLIMITED = 1_000_000;
@@ -235,10 +240,14 @@ async function programScale(): Promise<void> {
   try {
     for (const n of SCALE) {
       const groups = await googleStack(sandbox, `scale-groups-${n}`);
-      groups.declare(googleSpec(Object.fromEntries(Array.from({ length: n }, (_, g) => [`scale-${n}-${g}`, list]))));
+      // No stack outputs, like the baseline (BENCH_SCALE_OUTPUTS=1: the test program's six per resource too).
+      groups.declare({ ...googleSpec(Object.fromEntries(Array.from({ length: n }, (_, g) => [`scale-${n}-${g}`, list]))), stackOutputs: process.env.BENCH_SCALE_OUTPUTS === "1" });
       const trivial = await googleStack(sandbox, `scale-trivial-${n}`);
       trivial.declare({ trivial: 2 * n + 1 });
-      for (const stack of [groups, trivial]) {
+      // The same, with as many properties each as a group or binding has outputs: what Pulumi itself costs per property.
+      const shaped = await googleStack(sandbox, `scale-shaped-${n}`);
+      shaped.declare({ trivial: 2 * n + 1, trivialProperties: SHAPED_PROPERTIES });
+      for (const stack of [groups, trivial, shaped]) {
         stack.workspace.setEnv("GROUP_EXPORT_PROGRAM_STATS", statsFile);
         // Setting up only: the file backend rewrites the whole state after every step (quadratic
         // in N: 2,001 resources did not finish in 30 minutes); Pulumi's own switch saves it once.
@@ -251,11 +260,11 @@ async function programScale(): Promise<void> {
         for (const stack of [groups, trivial]) stack.workspace.setEnv("NODE_OPTIONS", `--require ${process.env.BENCH_PROFILE_HOOK}`);
         for (const [stack, dir] of [[groups, "groups"], [trivial, "trivial"]] as const) stack.workspace.setEnv("PROFHOOK_DIR", `${process.env.BENCH_PROFILE_DIR}/${dir}`);
       }
-      if (cliDir) for (const stack of [groups, trivial]) stack.workspace.setEnv("PATH", `${cliDir}:${stack.workspace.environment().PATH}`);
+      if (cliDir) for (const stack of [groups, trivial, shaped]) stack.workspace.setEnv("PATH", `${cliDir}:${stack.workspace.environment().PATH}`);
       // Alternated, the median of three: the machine is shared.
-      const runs: { groups: ProgramStats; trivial: ProgramStats }[] = [];
-      for (let i = 0; i < 3; i++) runs.push({ groups: await previewStats(groups, statsFile, cliFile), trivial: await previewStats(trivial, statsFile, cliFile) });
-      const median = (pick: (s: ProgramStats) => number, side: "groups" | "trivial") => runs.map((r) => pick(r[side])).sort((a, b) => a - b)[1];
+      const runs: { groups: ProgramStats; trivial: ProgramStats; shaped: ProgramStats }[] = [];
+      for (let i = 0; i < 3; i++) runs.push({ groups: await previewStats(groups, statsFile, cliFile), trivial: await previewStats(trivial, statsFile, cliFile), shaped: await previewStats(shaped, statsFile, cliFile) });
+      const median = (pick: (s: ProgramStats) => number, side: "groups" | "trivial" | "shaped") => runs.map((r) => pick(r[side])).sort((a, b) => a - b)[1];
       for (const [label, pick, unit] of [
         ["wall time", (s: ProgramStats) => s.seconds, "s"],
         ["program peak memory", (s: ProgramStats) => s.maxRssKb / 1024, "MB"],
@@ -265,6 +274,8 @@ async function programScale(): Promise<void> {
         const value = median(pick, "groups");
         const baseline = median(pick, "trivial");
         rows.push({ part: "scale", figure: `preview ${label}: ${n} groups + ${n} bindings vs ${2 * n + 1} trivial resources`, value: `${value.toFixed(1)} ${unit}`, baseline: `${baseline.toFixed(1)} ${unit}`, ratio: ratio(value, baseline) });
+        const shapedBaseline = median(pick, "shaped");
+        rows.push({ part: "scale", figure: `preview ${label}: the same vs ${2 * n + 1} trivial resources of ${SHAPED_PROPERTIES} properties`, value: `${value.toFixed(1)} ${unit}`, baseline: `${shapedBaseline.toFixed(1)} ${unit}`, ratio: ratio(value, shapedBaseline) });
       }
     }
   } finally {

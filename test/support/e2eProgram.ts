@@ -27,6 +27,14 @@ export interface ProgramSpec {
   bindings?: Record<string, Record<string, unknown>>;
   /** Benchmarks: this many dynamic resources that do nothing (the baseline for program cost). */
   trivial?: number;
+  /** Benchmarks: how many properties each of those has (default 1, its name). */
+  trivialProperties?: number;
+  /**
+   * False: the program exports no stack outputs. Tests read each group's and binding's outputs
+   * from the stack's (six per resource); the scale benchmark turns them off, since its baseline
+   * exports none and they are the test program's cost, not the resources'.
+   */
+  stackOutputs?: boolean;
   /** Management switches read with get: name -> directory key. */
   gotManagements?: Record<string, string>;
   /** Groups read with get (not managed): each { management: <management name>, id }. */

@@ -60,9 +60,11 @@ for (const [name, { target, secretUsers, usersFrom, memberGroups, ...args }] of 
 }
 // Benchmarks only: `trivial: N` adds N dynamic resources that do nothing (one provider object,
 // as a program of one kind would have), the baseline a program of groups is compared with.
+// `trivialProperties: K` gives each K properties (name and K - 1 short strings): the same shape as a group or binding.
 if (spec.trivial) {
   const trivialProvider = { async create(inputs) { return { id: inputs.name, outs: inputs }; } };
-  for (let i = 0; i < spec.trivial; i++) new pulumi.dynamic.Resource(trivialProvider, `trivial-${i}`, { name: `trivial-${i}` });
+  const extra = Object.fromEntries(Array.from({ length: Math.max(0, (spec.trivialProperties || 1) - 1) }, (_, j) => [`p${j}`, `value-${j}`]));
+  for (let i = 0; i < spec.trivial; i++) new pulumi.dynamic.Resource(trivialProvider, `trivial-${i}`, { name: `trivial-${i}`, ...extra });
 }
 // Benchmarks only: the program's peak memory and CPU, appended to the file $GROUP_EXPORT_PROGRAM_STATS names.
 if (process.env.GROUP_EXPORT_PROGRAM_STATS) {
@@ -71,4 +73,5 @@ if (process.env.GROUP_EXPORT_PROGRAM_STATS) {
     fs.appendFileSync(process.env.GROUP_EXPORT_PROGRAM_STATS, JSON.stringify({ maxRssKb: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 }) + "\n");
   });
 }
-module.exports = outputs;
+// `stackOutputs: false` (benchmarks): no stack outputs, like the trivial baseline.
+module.exports = spec.stackOutputs === false ? {} : outputs;

@@ -66,7 +66,8 @@ export function planMembership({ desired, observed, managed, mode, nonUserMember
     if (wantedIds.has(member.id)) continue;
     if (mode === "additive" && !managed.has(member.id)) continue;
     if (member.role !== "MEMBER" && !managedRoles?.[member.role]) kept.push({ member, why: `${member.role}: kept (a binding manages plain membership)` });
-    else if (member.kind !== "user" && nonUserMembers === "keep") kept.push({ member, why: `${member.kind} member: kept (nonUserMembers: "keep")` });
+    // A non-user member this binding added (a nested group taken out of memberGroups) is removed like any member it added.
+    else if (member.kind !== "user" && nonUserMembers === "keep" && !managed.has(member.id)) kept.push({ member, why: `${member.kind} member: kept (nonUserMembers: "keep")` });
     else remove.push(member);
   }
   return { add: add.sort(), remove: remove.sort(byLabel), kept: kept.sort((a, b) => byLabel(a.member, b.member)), present };

@@ -53,6 +53,13 @@ describe("membership reconciliation, by identity", () => {
     expect(remove.remove.every((m) => m.id !== "")).to.equal(true);
   });
 
+  it("a nested group this binding added and no longer declares is removed, even with nonUserMembers: keep", () => {
+    const observed = [user("1", "a@x.com"), other("g1", "group:Ops: EMEA", "group"), other("g2", "group:Hand made", "group")];
+    const plan = planMembership({ desired: new Map([["a@x.com", "1"]]), observed, managed: new Set(["1", "g1"]), mode: "authoritative", nonUserMembers: "keep" });
+    expect(plan.remove.map((m) => m.id)).to.deep.equal(["g1"]);
+    expect(plan.kept.map((k) => k.member.id)).to.deep.equal(["g2"]);
+  });
+
   it("additive: only ever removes members this binding added", () => {
     const plan = planMembership({
       desired: new Map([["a@x.com", "1"]]),

@@ -108,7 +108,7 @@ const ok = (r: CliResult) => expect(r.code, r.output).to.equal(0);
 const UNUSUAL = ["-hyphen@example.com", "o'brien@example.com", "first+tag@example.com", "x_y.z@example.com"];
 const BIG = [...UNUSUAL, ...Array.from({ length: 300 }, (_, i) => `member-${String(i).padStart(3, "0")}@example.com`)];
 const ADDED = ["a.b-c+d@example.com", "zzz-last@example.com", ...Array.from({ length: 20 }, (_, i) => `new-${String(i).padStart(2, "0")}@example.com`)];
-const SECRET_PEOPLE = ["sec1-user@example.com", "sec2-user@example.com", "sec2-plain@example.com", "sec4-user@example.com", "sec4-owner@example.com"];
+const SECRET_PEOPLE = ["sec1-new@example.com", "sec1-user@example.com", "sec2-user@example.com", "sec2-plain@example.com", "sec4-user@example.com", "sec4-owner@example.com"];
 const ENTRA_PEOPLE = ["alice@example.com", "bob@example.com", "carol@example.com", "o'brien@example.com"];
 /** Entra display names with a colon and space, unicode, spaces. */
 const OPS = "Ops: EMEA";
@@ -136,7 +136,7 @@ function groupsSpec(): Spec["groups"] {
   };
 }
 
-function spec(o: { engineering?: string[]; nested?: string[]; ops?: string[]; waiting?: string[]; byValue?: boolean } = {}): Spec {
+function spec(o: { s1?: string[]; engineering?: string[]; nested?: string[]; ops?: string[]; waiting?: string[]; byValue?: boolean } = {}): Spec {
   // "waiting": a group whose binding starts with an empty user group (allowEmpty), from the allowEmpty tests on.
   const waiting: Spec["groups"] = o.waiting === undefined ? {} : { waiting: { kind: "entra", displayName: WAITING } };
   const waitingBinding: Spec["bindings"] = o.waiting === undefined ? {} : { "waiting-members": { target: "waiting", users: o.waiting, allowEmpty: true } };
@@ -148,7 +148,7 @@ function spec(o: { engineering?: string[]; nested?: string[]; ops?: string[]; wa
       "engineering-members": { target: "engineering", users: o.engineering ?? BIG },
       "platform-members": { target: "platform", users: ["alice@example.com", "o'brien@example.com"], memberGroups: o.nested ?? ["sales"] },
       "ops-members": { target: "ops", users: o.ops ?? ["bob@example.com"], allowEmpty: true },
-      "s1-members": { target: "s1", users: ["sec1-user@example.com"], usersForm: "secret" },
+      "s1-members": { target: "s1", users: o.s1 ?? ["sec1-user@example.com"], usersForm: "secret" },
       "s2-members": { target: "s2", users: ["sec2-user@example.com", "sec2-plain@example.com"], usersForm: "secretElement" },
       "s3-members": { target: "s3", users: ["carol@example.com", "bob@example.com"], usersForm: "outputElement" },
       "s4-members": { target: "s4", users: ["sec4-user@example.com"], owners: ["sec4-owner@example.com"], ownersSecret: true },
@@ -218,6 +218,24 @@ describe("Breaking previews as lines, provider stubs as requires and the SDK's g
     expect(googleMembers(sandbox, "s1@example.com")).to.deep.equal(["sec1-user@example.com"]);
     expect(googleMembers(sandbox, "s2@example.com")).to.deep.equal(["sec2-plain@example.com", "sec2-user@example.com"]);
     expect(googleMembers(sandbox, "s4@example.com")).to.deep.equal(["sec4-owner@example.com", "sec4-user@example.com"]);
+  });
+
+  it("a change of secret users: preview --diff, the update and a refreshing preview show neither the kept nor the new member", async () => {
+    stack.declare(spec({ s1: ["sec1-user@example.com", "sec1-new@example.com"] }));
+    const preview = await stack.workspace.preview("--show-full-output");
+    ok(preview);
+    expect(preview.stdout).to.match(/GroupBinding: \(update\)[\s\S]*s1-members/);
+    const up = await stack.workspace.up("--show-full-output");
+    ok(up);
+    expect(googleMembers(sandbox, "s1@example.com")).to.deep.equal(["sec1-new@example.com", "sec1-user@example.com"]);
+    const refresh = await stack.workspace.run(["preview", "--refresh", "--diff", "--show-full-output", "--expect-no-changes"]);
+    ok(refresh);
+    const state = stack.workspace.stateFiles().join("\n");
+    for (const person of ["sec1-user@example.com", "sec1-new@example.com"]) {
+      for (const [what, text] of [["preview", preview.output], ["up", up.output], ["refresh preview", refresh.output], ["state", state]]) expect(text, `${person} in the ${what}`).to.not.include(person);
+    }
+    stack.declare(spec());
+    ok(await stack.workspace.up());
   });
 
   it("a 304-member group: the first member removed and an address added last, one line each, unusual addresses intact", async () => {

@@ -390,7 +390,16 @@ describe("Breaking previews as lines, provider stubs as requires and the SDK's g
       expect(r.outputs.__provider as string, r.urn).to.not.include("pulumi-group-export/providers/");
       expect(r.outputs.__provider as string, r.urn).to.include('require("pulumi-group-export/provider")');
     }
+    // As the previous release wrote it: by-value providers and the members as a map in the inputs.
+    const exported = JSON.parse((await old.workspace.ok(["stack", "export"])).stdout) as { deployment: { resources: StateResource[] } };
+    for (const r of exported.deployment.resources) {
+      if (typeof r.inputs?.members === "string") r.inputs.members = Object.fromEntries(r.inputs.members.split("\n").filter(Boolean).map((key) => [key, "member"]));
+    }
+    const file = join(mkdtempSync(join(tmpdir(), "group-export-break3-state-")), "state.json");
+    writeFileSync(file, JSON.stringify(exported));
+    await old.workspace.ok(["stack", "import", "--file", file]);
     old.declare({ ...small, byValue: false });
+    ok(await old.workspace.preview("--expect-no-changes"));
     ok(await old.workspace.refresh("--expect-no-changes"));
     const preview = await old.workspace.preview();
     if (process.env.SHOW_PREVIEW) console.log(preview.output);

@@ -150,6 +150,12 @@ export const groupBindingInputsSchema = z.object({
   removals: memberNotesSchema,
   /** Members the binding leaves alone on purpose (label -> why). */
   kept: memberNotesSchema,
+  /**
+   * Set while the user group has no users and `allowEmpty` is true: why the binding waits. The
+   * apply then changes nothing remotely, so `members` carries the members the group keeps (as
+   * last checked), and a preview shows this line instead of every member going away.
+   */
+  waiting: z.string().optional(),
   ...rolesAndNestingFields,
   __bindingName: z.string().optional(),
   __secretUsers: z.boolean().optional(),

@@ -331,7 +331,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   const desiredKeys = Object.keys(desired.members);
   const moved = previous !== undefined && !previous.pending && previous.target.groupId !== desired.target.groupId;
   const carried = previous && !moved ? previous : undefined;
-  if (!context.switches.enabled(desired.management) || desiredKeys.length === 0) {
+  if (!context.switches.enabled(desired.management) || desiredKeys.length === 0 || desired.waiting !== undefined) {
     // Management disabled, or an empty group waiting (allowEmpty): nothing changes remotely.
     const empty = { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {}, kept: {}, memberCount: 0 };
     return { ...base, ...(carried ?? empty), ...base, pending: true };
@@ -596,9 +596,15 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       const previous = previousInputsSchema.safeParse(olds).data;
       // Kept as the create recorded it, so that later previews do not show it going away (only a pending create reads it).
       if (previous?.members && previous.__membersAtCheck !== undefined) inputs.__membersAtCheck = previous.__membersAtCheck;
+      // No member at all, and allowEmpty: the binding waits and the apply changes nothing, so the
+      // preview shows why, and the members the group keeps rather than their removal.
+      if (members === "" && values.allowEmpty === true) {
+        inputs.waiting = `the user group ${userGroupName(news)} has no users: the binding waits (allowEmpty), and the group keeps its members`;
+        if (previous?.members) inputs.members = memberListText(Object.keys(previous.members));
+      }
       // Everything known (members too): the preview can say what the apply will remove and keep.
       const desired = members !== UNKNOWN ? groupBindingInputsSchema.safeParse(inputs).data : undefined;
-      if (located && failures.length === 0 && desired && context.switches.enabled(management) && Object.keys(desired.members).length > 0) {
+      if (located && failures.length === 0 && desired && desired.waiting === undefined && context.switches.enabled(management) && Object.keys(desired.members).length > 0) {
         if (sameAsBefore(desired, previous)) inputs.kept = previous?.kept ?? {};
         else {
           await previewPlan(context, desired, previous, failures);
@@ -614,10 +620,12 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       const switchFlipped = state.management.enabled !== desired.management.enabled;
       if (!context.switches.enabled(desired.management)) return { changes: switchFlipped };
       const sameMembers = JSON.stringify(state.members) === JSON.stringify(desired.members);
+      // While the binding waits (empty user group, allowEmpty) its members change nowhere: starting
+      // to wait is an update (the state records it, the preview says why), then only settings count.
+      const waiting = desired.waiting !== undefined;
       const changes =
         switchFlipped ||
-        state.pending ||
-        !sameMembers ||
+        (waiting ? !state.pending : state.pending || !sameMembers) ||
         state.target.groupId !== desired.target.groupId ||
         state.membershipMode !== desired.membershipMode ||
         state.maxRemovalPercent !== desired.maxRemovalPercent ||

@@ -346,22 +346,17 @@ describe("Breaking previews as lines, provider stubs as requires and the SDK's g
     ok(await stack.workspace.preview("--expect-no-changes"));
   });
 
-  // BUG (not fixed here: what a pending binding's inputs should carry is a design decision).
-  // A user group that had users becomes empty, with allowEmpty: true. `pulumi preview --diff`
-  // shows `- members: "bob@example.com\ncarol@example.com\n"` for the binding (its pending inputs
-  // carry no members), which reads as both members being removed, and examples/ci/drift-check.sh
-  // would print them as "- bob@example.com" lines; but `pulumi up` leaves both in the group (the
-  // binding only waits, as the README says: "allowEmpty on the binding alone only keeps the
-  // binding waiting"). A preview shows a removal the apply does not make. Seen also with one
-  // member (`- members: "bob@example.com\n"`), and the binding then shows `~ update` on every
-  // preview while it is pending (diff: `state.pending` counts as a change), so
-  // `--expect-no-changes` can never pass for a stack holding a waiting binding.
-  it.skip("allowEmpty: a user group that becomes empty shows no member removal at preview, and its members stay", async () => {
+  // Found by this session: the preview showed `- members: "bob…\ncarol…\n"` (a removal the
+  // apply does not make: the binding only waits), and a waiting binding showed `~ update` on every
+  // preview. A waiting binding now carries the members the group keeps and says why it waits.
+  it("allowEmpty: a user group that becomes empty shows no member removal at preview, says the binding waits, and its members stay", async () => {
     const base = { engineering: CURRENT_ENGINEERING, nested: ["unicode"] };
     stack.declare(spec({ ...base, waiting: [] }));
     const shrink = await stack.workspace.preview();
     ok(shrink);
     expect(shrink.stdout, shrink.stdout).to.not.match(/- members\s*:/);
+    expect(memberLineChanges(shrink.stdout), shrink.stdout).to.deep.equal([]);
+    expect(shrink.stdout).to.match(/\+ waiting\s*: "the user group \S.* has no users: the binding waits \(allowEmpty\), and the group keeps its members"/);
     ok(await stack.workspace.up());
     expect(entraMembers(sandbox, entraGroupId(sandbox, WAITING))).to.deep.equal(["bob@example.com", "carol@example.com"]);
     ok(await stack.workspace.preview("--expect-no-changes"));

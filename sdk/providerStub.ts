@@ -26,11 +26,13 @@ export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvide
   // One object per kind: Pulumi serializes a provider once per object (it caches by object),
   // so a thousand bindings cost one serialization, not a thousand.
   let stub = stubs.get(kind);
-  if (!stub) stubs.set(kind, (stub = requiredByName() ? (require(STUB_MODULES[kind]) as pulumi.dynamic.ResourceProvider) : makeStub(kind)));
+  if (!stub) stubs.set(kind, (stub = (byName ??= requiredByName()) ? (require(STUB_MODULES[kind]) as pulumi.dynamic.ResourceProvider) : makeStub(kind)));
   return stub;
 }
 
 const stubs = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+/** Whether the stubs are written by name ({@link requiredByName}), found once per program. */
+let byName: boolean | undefined;
 
 /** Each kind's stub module (its whole export is the stub), as package.json exports it: `pulumi-group-export/providers/<Kind>`. */
 const STUB_MODULES: Record<ResourceKind, string> = {

@@ -9,7 +9,6 @@ import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { stringify } from "yaml";
 import { entraCredential } from "../entra/auth";
-import { deriveMailNickname } from "../entra/schema";
 import { delegatedAuth } from "../google/auth";
 import { DIRECTORY_GROUP_READONLY_SCOPE, GoogleDirectoryClient } from "../google/client";
 import type { ProviderSettings } from "../settings";
@@ -103,12 +102,11 @@ export async function readExistingGroups(settings: ProviderSettings, options: { 
   const groups: ExistingGroup[] = [];
   const entraLeft = new Map(entra.map((e) => [e.name.toLowerCase(), e]));
   const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  const nickname = (e: Found) => (e.mailNickname && e.mailNickname !== deriveMailNickname(e.name) ? e.mailNickname : undefined);
   for (const g of google) {
     const e = entraLeft.get(g.name.toLowerCase());
     if (e && e.name === g.name && same(e.users, g.users) && e.description === g.description) {
       entraLeft.delete(g.name.toLowerCase());
-      groups.push({ name: g.name, description: g.description || undefined, email: g.email, entraMailNickname: nickname(e), users: g.users, allowEmpty: g.users.length === 0 || undefined });
+      groups.push({ name: g.name, description: g.description || undefined, email: g.email, users: g.users, allowEmpty: g.users.length === 0 || undefined });
     } else {
       groups.push({ name: g.name, description: g.description || undefined, email: g.email, users: g.users, exportTo: both ? ["google"] : undefined, allowEmpty: g.users.length === 0 || undefined });
     }
@@ -116,7 +114,7 @@ export async function readExistingGroups(settings: ProviderSettings, options: { 
   const taken = new Set(groups.map((g) => g.name.toLowerCase()));
   for (const e of entraLeft.values()) {
     const name = taken.has(e.name.toLowerCase()) ? `${e.name} (Entra)` : e.name;
-    groups.push({ name, entraDisplayName: name === e.name ? undefined : e.name, entraMailNickname: nickname(e), description: e.description || undefined, users: e.users, exportTo: both ? ["entra"] : undefined, allowEmpty: e.users.length === 0 || undefined });
+    groups.push({ name, entraDisplayName: name === e.name ? undefined : e.name, description: e.description || undefined, users: e.users, exportTo: both ? ["entra"] : undefined, allowEmpty: e.users.length === 0 || undefined });
   }
   return { groups, notes };
 }

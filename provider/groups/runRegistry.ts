@@ -69,7 +69,6 @@ export class RunRegistry implements CreatedGroups {
   private readonly keysByOwner = new Map<string, string[]>();
   /** Group ids this process created (a 404 on them is plausibly replication lag). */
   private readonly createdIds = new Set<string>();
-  private readonly plannedCreates = new Map<string, string>();
   private readonly moves = new Map<string, string>();
   private readonly plannedAdoptions = new Map<string, string>();
 
@@ -137,24 +136,6 @@ export class RunRegistry implements CreatedGroups {
   /** True when this run created the object: only then is a 404 "still propagating" rather than "gone". */
   recentlyCreated(groupId: string): boolean {
     return this.createdIds.has(groupId.toLowerCase());
-  }
-
-  /**
-   * Addresses whose `check` in this run found no group (Google, per owner). A create that then
-   * finds the address taken moments later, with no other resource claiming it, is this stack's
-   * own earlier attempt landing late (a lost insert response retried, or the provider process of
-   * an interrupted run still writing), not someone else's group: it is recorded as created.
-   */
-  recordPlannedCreate(owner: string, key: string): void {
-    this.plannedCreates.set(owner, key);
-  }
-
-  forgetPlannedCreate(owner: string): void {
-    this.plannedCreates.delete(owner);
-  }
-
-  plannedCreate(owner: string, key: string): boolean {
-    return this.plannedCreates.get(owner) === key;
   }
 
   /**

@@ -118,14 +118,13 @@ function assertSoleOwner(context: ProviderContext, who: string, desired: Inputs)
 }
 
 /**
- * Finds or makes the group with the desired email; returns it and how it came to be.
- * A group found where this run's check found none (and no other resource claims it) is this
- * stack's own earlier attempt landing late, so it counts as created (see runRegistry).
+ * Finds or makes the group with the desired email; returns it and how it came to be. Ownership
+ * by evidence: `created` only when this call's insert made the group (Google answered it, or its
+ * answer was lost and the group at the address is recognisably the one it sent: insertGroup);
+ * a group found at the address is `adopted`, whoever made it.
  */
-async function findOrCreate(context: ProviderContext, who: string, desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
+async function findOrCreate(context: ProviderContext, desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
   const directory = context.google();
-  const addressKey = claimKeys.address(desired.management.directoryKey, desired.email);
-  const ours = (group: DirectoryGroup) => context.run.plannedCreate(who, addressKey) && context.run.otherHolders(who, claimKeys.group(desired.management.directoryKey, group.id)).length === 0;
   const adopt = async (existing: DirectoryGroup, origin: "created" | "adopted") => {
     const patch = groupFieldChanges(desired, existing);
     const group = Object.keys(patch).length > 0 ? { ...existing, ...(await directory.patchGroup(existing.id, patch)), aliases: existing.aliases } : existing;
@@ -134,13 +133,14 @@ async function findOrCreate(context: ProviderContext, who: string, desired: Inpu
   const existing = await directory.getGroup(desired.adoptId ?? desired.email);
   const decision = decideAdoption(desired, existing);
   if ("fail" in decision) throw new Error(`${decision.property}: ${decision.fail}`);
-  if (existing) return adopt(existing, !desired.adoptId && ours(existing) ? "created" : "adopted");
+  if (existing) return adopt(existing, "adopted");
   const inserted = await directory.insertGroup({ email: desired.email, name: desired.name, description: desired.description });
   if (!inserted.existed) return { group: inserted.group, origin: "created" };
-  // 409: the address was taken between the lookup and the insert (or a retried insert landed).
+  if (inserted.ours) return adopt(inserted.group, "created");
+  // 409 from someone else's group: the address was taken between the lookup and the insert.
   const refused = decideAdoption(desired, inserted.group);
-  if ("fail" in refused && !ours(inserted.group)) throw new Error(`${refused.property}: ${refused.fail}`);
-  return adopt(inserted.group, ours(inserted.group) ? "created" : "adopted");
+  if ("fail" in refused) throw new Error(`${refused.property}: ${refused.fail}`);
+  return adopt(inserted.group, "adopted");
 }
 
 /** Lifecycle of a Google Workspace distribution group, identified by its email. */
@@ -209,9 +209,6 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
             const note = settingsNote + (found ? adoptionAliasesNote(found, knownEmail, values.aliases) : "");
             values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption + note);
           }
-          const addressKey = claimKeys.address(management.directoryKey, knownEmail);
-          if (!found) context.run.recordPlannedCreate(who, addressKey);
-          else context.run.forgetPlannedCreate(who);
         }
         // `aliases` declared for the first time on a group already managed: the aliases it has that are
         // not listed go at apply; the old inputs hold none, so the preview names them in `adoption`.
@@ -249,7 +246,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const who = owner(desired.pulumiName, desired.email);
       return withResourceContext(who, `group ${desired.email}`, async () => {
         assertSoleOwner(context, who, desired);
-        const { group, origin } = await findOrCreate(context, who, desired);
+        const { group, origin } = await findOrCreate(context, desired);
         const made = stateOf(desired, group, origin);
         try {
           const extras = await applyExtras(context, desired, group, context.run.recentlyCreated(group.id), replacedEmail(context, who, desired.email));

@@ -141,8 +141,14 @@ export class PulumiWorkspace {
     return this.run(["preview", "--diff", ...extra]);
   }
 
+  /** `pulumi up` without a preview, as the Automation API (and so pulumi/actions) runs it. */
   up(...extra: string[]) {
     return this.run(["up", "--yes", "--skip-preview", "--diff", ...extra]);
+  }
+
+  /** `pulumi up` as a person runs it: the CLI previews first, then applies. */
+  upWithPreview(...extra: string[]) {
+    return this.run(["up", "--yes", "--diff", ...extra]);
   }
 
   refresh(...extra: string[]) {

@@ -16,6 +16,8 @@ export interface ExportedUserGroup {
   entraMailNickname?: string;
   /** Per-group overrides of the bindings' options (see GroupBinding). */
   maxRemovalPercent?: number;
+  /** The mass-removal guard's floor, in members (see GroupBinding `removalGuardFloor`; default 10). */
+  removalGuardFloor?: number;
   /**
    * A user group that may have no users: its groups are not made (nothing is exported, no
    * empty group is created) and its bindings wait until it has one. Without it, an empty user

@@ -120,11 +120,18 @@ export interface GroupBindingArgs {
   readonly membershipMode?: pulumi.Input<"authoritative" | "additive">;
   /**
    * Mass-removal guard, in percent (0 to 100) of the group's current direct members: an
-   * apply that would remove more stops with an error at preview and at apply (the same
-   * figures), listing the members. Default 50; raise it to allow more. Changing it updates
-   * in place. Error: outside 0–100.
+   * apply that would remove more (and more than `removalGuardFloor` members) stops with an
+   * error at preview and at apply (the same figures), listing the members. Default 50; raise it
+   * to allow more. Changing it updates in place. Error: outside 0–100.
    */
   readonly maxRemovalPercent?: pulumi.Input<number>;
+  /**
+   * The mass-removal guard's floor, in members: an apply that removes this many members or
+   * fewer never trips the guard, whatever share of the group they are (like the absolute
+   * deletion limits of Google Cloud Directory Sync and Entra Connect). Default 10. Changing it
+   * updates in place. Error: a negative or fractional number.
+   */
+  readonly removalGuardFloor?: pulumi.Input<number>;
   /**
    * `true`: a binding of an empty user group stays pending (no change) until it has users.
    * Default `false`: an empty user group fails at preview (the seed: groups must have at

@@ -95,6 +95,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
         userGroup: { name: userGroup.name, users: userGroup.users },
         membershipMode: userGroup.membershipMode,
         maxRemovalPercent: userGroup.maxRemovalPercent,
+        removalGuardFloor: userGroup.removalGuardFloor,
         allowEmpty: userGroup.allowEmpty,
         nonUserMembers: userGroup.nonUserMembers,
         ...(userGroup.owners !== undefined ? { owners: userGroup.owners } : {}),

@@ -136,6 +136,7 @@ function sameAsBefore(inputs: GroupBindingInputs, previous: z.infer<typeof previ
     previous.membershipMode === inputs.membershipMode &&
     previous.nonUserMembers === inputs.nonUserMembers &&
     previous.maxRemovalPercent === inputs.maxRemovalPercent &&
+    previous.removalGuardFloor === inputs.removalGuardFloor &&
     JSON.stringify(previous.owners) === JSON.stringify(inputs.owners) &&
     JSON.stringify(previous.managers) === JSON.stringify(inputs.managers) &&
     JSON.stringify(previous.memberGroupIds) === JSON.stringify(inputs.memberGroupIds)
@@ -239,7 +240,7 @@ async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs,
   inputs.removals = { ...removalNotes(plan, inputs.target, moveFrom), ...roleNotes(roleChanges, owners?.plan, inputs.target) };
   inputs.kept = { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) };
   const ownerRemovals = owners?.plan.remove.length ?? 0;
-  const violation = removalGuardViolation(plan.remove.length + ownerRemovals, observed.length + (owners?.observed.length ?? 0), inputs.maxRemovalPercent);
+  const violation = removalGuardViolation(plan.remove.length + ownerRemovals, observed.length + (owners?.observed.length ?? 0), inputs.maxRemovalPercent, inputs.removalGuardFloor);
   if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], inputs.__secretUsers)})` });
 }
 
@@ -315,6 +316,7 @@ function stateBase(desired: GroupBindingInputs) {
     userGroupName: desired.userGroupName,
     membershipMode: desired.membershipMode,
     maxRemovalPercent: desired.maxRemovalPercent,
+    ...(desired.removalGuardFloor !== undefined ? { removalGuardFloor: desired.removalGuardFloor } : {}),
     allowEmpty: desired.allowEmpty,
     nonUserMembers: desired.nonUserMembers,
     ...(desired.owners !== undefined ? { owners: desired.owners } : {}),
@@ -362,7 +364,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   });
   const owners = await entraOwnersPlan(directory, groupId, desired, resolution.resolved);
   if (owners?.plan.lastOwnerProblem) throw new Error(`${label}: owners: ${owners.plan.lastOwnerProblem}`);
-  const violation = removalGuardViolation(plan.remove.length + (owners?.plan.remove.length ?? 0), observed.length + (owners?.observed.length ?? 0), desired.maxRemovalPercent);
+  const violation = removalGuardViolation(plan.remove.length + (owners?.plan.remove.length ?? 0), observed.length + (owners?.observed.length ?? 0), desired.maxRemovalPercent, desired.removalGuardFloor);
   if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], desired.__secretUsers)})`);
   const oldGroup = moved ? await directory.listMembers(previous.target.groupId) : undefined;
 
@@ -436,8 +438,8 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
 
 /** The inputs a refreshed state stands for, so that drift shows in the next diff. */
 function inputsOf(state: GroupBindingState): Document {
-  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers } = state;
-  const inputs = groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers }));
+  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers } = state;
+  const inputs = groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers }));
   return defined({ ...inputs, members: memberListText(Object.keys(inputs.members)) });
 }
 
@@ -569,6 +571,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         members,
         membershipMode: values.membershipMode ?? "authoritative",
         maxRemovalPercent: values.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
+        removalGuardFloor: values.removalGuardFloor,
         allowEmpty: values.allowEmpty ?? false,
         nonUserMembers: values.nonUserMembers ?? "keep",
         removals: {},
@@ -629,6 +632,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         state.target.groupId !== desired.target.groupId ||
         state.membershipMode !== desired.membershipMode ||
         state.maxRemovalPercent !== desired.maxRemovalPercent ||
+        state.removalGuardFloor !== desired.removalGuardFloor ||
         state.allowEmpty !== desired.allowEmpty ||
         state.nonUserMembers !== desired.nonUserMembers ||
         JSON.stringify(state.owners) !== JSON.stringify(desired.owners) ||

@@ -119,6 +119,20 @@ function lookupTargetId(context: ProviderContext, target: BindingTarget): string
   return target.service === "google" ? target.label.toLowerCase() : context.run.plannedAdoption(target.directoryKey, target.label);
 }
 
+/**
+ * A target group with changes of its own in the same update (drift of its settings, a rename
+ * made by hand and reverted) has no known id at preview. With the same label in the same
+ * directory it is the group of before (an address names one Google group; an Entra group
+ * keeps its object id), not a move: the previous id stands in, so the preview reads the right
+ * group and announces no removal from it.
+ */
+function sameTargetAsBefore(target: unknown, previous: BindingTarget | undefined): BindingTarget | undefined {
+  const now = bindingTargetSchema.safeParse(target).data;
+  if (!now || !previous || !isUnknown(now.groupId) || isUnknown(now.label) || isUnknown(now.directoryKey)) return undefined;
+  if (now.label !== previous.label || now.directoryKey !== previous.directoryKey || !isKnownId(previous.groupId)) return undefined;
+  return { ...now, groupId: previous.groupId };
+}
+
 /** The previous inputs of a binding, as `check` receives them (not its state: that only `diff`, `update`, `read` and `delete` see). */
 const previousInputsSchema = groupBindingInputsSchema.partial();
 
@@ -129,6 +143,8 @@ const previousInputsSchema = groupBindingInputsSchema.partial();
  */
 function sameAsBefore(inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined): boolean {
   if (!previous?.members || !previous.target) return false;
+  // Inputs recorded while management was off, or while the binding waited, were never applied.
+  if (!previous.management?.enabled || previous.management.waitingFor !== undefined || previous.waiting !== undefined) return false;
   return (
     JSON.stringify(previous.members) === JSON.stringify(inputs.members) &&
     previous.target.groupId === inputs.target.groupId &&
@@ -580,6 +596,9 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         __bindingName: values.__bindingName,
         __secretUsers: values.__secretUsers,
       });
+      const previous = previousInputsSchema.safeParse(olds).data;
+      const sameGroup = sameTargetAsBefore(inputs.target, previous?.target);
+      if (sameGroup) inputs.target = sameGroup;
       const secret = inputs.__secretUsers === true;
       const management = known(managementRefSchema, inputs.management);
       const target = bindingTargetSchema.safeParse(inputs.target).data;
@@ -596,7 +615,6 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
           });
         }
       }
-      const previous = previousInputsSchema.safeParse(olds).data;
       // Kept as the create recorded it, so that later previews do not show it going away (only a pending create reads it).
       if (previous?.members && previous.__membersAtCheck !== undefined) inputs.__membersAtCheck = previous.__membersAtCheck;
       // No member at all, and allowEmpty: the binding waits and the apply changes nothing, so the

@@ -418,11 +418,10 @@ export function groupsForDirectories(parsed: ParsedGroupsFile, directories: { go
         problems.push({ file: parsed.file, line: fieldLine("exportTo"), column: 1, field: `${field}.exportTo`, message: `"${group.name}" is exported to ${d === "google" ? "Google Workspace" : "Entra ID"}, but the stack configures no such directory`, fix: d === "google" ? "set the googleDomains config of the stack, or remove google from exportTo" : "set the entraTenantId config of the stack, or remove entra from exportTo" });
       }
     }
-    if (targets.includes("google") && directories.google && !group.email) {
-      // The seed warns that users of a group bound to Google without an address can be suspended.
-      problems.push({ file: parsed.file, line, column: 1, field: `${field}.email`, message: `"${group.name}" is exported to Google Workspace but has no email`, fix: "add email: <the distribution group's address>, or exportTo: [entra]" });
-    }
   }
   if (problems.length > 0) throw new GroupsFileError(problems);
-  return parsed.groups.map((g) => g.group);
+  // A group exported to Google without an email is decided by the provider, which knows whether it
+  // was exported before (then it is released: the seed's rule for a removed address) or not (then
+  // the preview fails, naming this line: users of a group bound without an address can be suspended).
+  return parsed.groups.map(({ group, line }) => ({ ...group, source: `${parsed.file}:${line}` }));
 }

@@ -1,3 +1,4 @@
+import { claimKeys, type Claim } from "../groups/runRegistry";
 import type { GraphGroup } from "./client";
 import type { EntraSecurityGroupInputs } from "./schema";
 
@@ -92,4 +93,17 @@ export function groupFieldChanges(desired: Pick<EntraSecurityGroupInputs, Manage
   if (desired.description !== undefined && desired.description !== current.description) patch.description = desired.description;
   if (desired.mailNickname && desired.mailNickname !== current.mailNickname) patch.mailNickname = desired.mailNickname;
   return patch;
+}
+
+/** The display name decides a takeover unless an id is pinned or takeover is refused. */
+function takesOverByName(desired: { adoptId?: unknown; onExisting?: unknown }): boolean {
+  return desired.adoptId === undefined && desired.onExisting !== "create";
+}
+
+/** The keys naming the remote group a resource would manage (one remote group, one owner): the display name it takes over by, the pinned id, the group found. */
+export function takeoverClaims(directoryKey: string, desired: { displayName: string; adoptId?: string; onExisting?: string }, adopted: string | undefined): Claim[] {
+  const claims: Claim[] = [];
+  if (takesOverByName(desired)) claims.push({ key: claimKeys.displayName(directoryKey, desired.displayName), label: `display name "${desired.displayName}"` });
+  for (const id of [desired.adoptId, adopted]) if (id) claims.push({ key: claimKeys.group(directoryKey, id), label: `group ${id}` });
+  return claims;
 }

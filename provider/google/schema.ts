@@ -78,6 +78,8 @@ export type GoogleDistributionGroupArgs = z.input<typeof googleDistributionGroup
  * preview found (`adoption`) and the resource's name in the program (`pulumiName`, set by the SDK).
  */
 export const googleDistributionGroupInputsSchema = googleDistributionGroupArgsSchema.extend({
+  /** "" only for a group that waits for an address and was never made (see `heldEmail`): nothing remote is done then. */
+  email: z.union([z.literal(""), googleDistributionGroupArgsSchema.shape.email]),
   name: z.string(),
   description: z.string(),
   adoption: z.string().optional(),

@@ -3,7 +3,7 @@ import { defineResource, type Document, type ReadOutcome } from "../contract/def
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import { graphStatus, type GraphGroup } from "../entra/client";
-import { describeTakeover, groupFieldChanges, isSecurityGroup, planTakeover, plannedNickname, type TakeoverPlan } from "../entra/plan";
+import { describeTakeover, groupFieldChanges, isSecurityGroup, planTakeover, plannedNickname, takeoverClaims, type TakeoverPlan } from "../entra/plan";
 import {
   ENTRA_GROUP_STATE_VERSION,
   entraSecurityGroupArgsSchema,
@@ -45,18 +45,6 @@ const UNIQUENESS_FIX =
 
 function owner(name: string | undefined, displayName: unknown): string {
   return resourceLabel(ENTRA_SECURITY_GROUP_TYPE, name, String(displayName ?? ""));
-}
-
-/** The display name decides a takeover unless an id is pinned or takeover is refused. */
-function takesOverByName(desired: { adoptId?: unknown; onExisting?: unknown }): boolean {
-  return desired.adoptId === undefined && desired.onExisting !== "create";
-}
-
-function claimsOf(directoryKey: string, desired: { displayName: string; adoptId?: string; onExisting?: string }, adopted: string | undefined): Claim[] {
-  const claims: Claim[] = [];
-  if (takesOverByName(desired)) claims.push({ key: claimKeys.displayName(directoryKey, desired.displayName), label: `display name "${desired.displayName}"` });
-  for (const id of [desired.adoptId, adopted]) if (id) claims.push({ key: claimKeys.group(directoryKey, id), label: `group ${id}` });
-  return claims;
 }
 
 function stateOf(inputs: Inputs, group: Pick<GraphGroup, "id" | "displayName" | "description" | "mailNickname">, origin: EntraSecurityGroupState["origin"]): EntraSecurityGroupState {
@@ -118,7 +106,7 @@ async function createForReal(context: ProviderContext, who: string, desired: Inp
   const plan = await lookupTakeover(context, desired);
   if (plan.action === "fail") throw new Error(plan.message);
   // Before the first write: no other resource of this run claims the same group (values unknown at preview are known now).
-  const others = claimsOf(desired.management.directoryKey, desired, plan.action === "adopt" ? plan.groupId : undefined).flatMap((c) => context.run.otherHolders(who, c.key).map((holder) => ({ holder, label: c.label })));
+  const others = takeoverClaims(desired.management.directoryKey, desired, plan.action === "adopt" ? plan.groupId : undefined).flatMap((c) => context.run.otherHolders(who, c.key).map((holder) => ({ holder, label: c.label })));
   if (others.length > 0) throw new Error(groupConflictMessage(who, others, desired.management.directoryKey, UNIQUENESS_FIX));
   if (plan.action === "adopt") {
     const existing = (await graph.getGroup(plan.groupId))!;
@@ -147,7 +135,8 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
       const who = owner(name, values.displayName);
       const management = managementOf(values);
       const known = !Object.values(values).some(isUnknown);
-      if (failures.length === 0 && management && known) {
+      // A released group is no longer this stack's: it claims nothing, reads nothing.
+      if (failures.length === 0 && management && known && management.released === undefined) {
         try {
           context.settings.entra();
         } catch (error) {
@@ -168,7 +157,7 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
         // A group this stack creates has the description the program gives, else none; an adopted one keeps its own unless given.
         if (values.description === undefined && !(typeof values.adoption === "string" && values.adoption.startsWith("adopt"))) values.description = "";
         if (adopted) context.run.recordPlannedAdoption(management.directoryKey, desired.displayName, adopted);
-        const conflicts = context.run.registerClaims(who, claimsOf(management.directoryKey, desired, adopted));
+        const conflicts = context.run.registerClaims(who, takeoverClaims(management.directoryKey, desired, adopted));
         if (conflicts.length > 0) failures.push({ property: "displayName", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };

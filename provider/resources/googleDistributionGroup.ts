@@ -5,7 +5,7 @@ import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
 import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, readExtras, refreshedInputs } from "../google/groupExtras";
 import { PartialApplyError } from "../contract/partialApply";
-import { decideAdoption, diffGroup, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
+import { decideAdoption, diffGroup, groupClaims, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
 import {
   emailLocalPart,
   GOOGLE_GROUP_STATE_VERSION,
@@ -68,6 +68,28 @@ function stateOf(inputs: Inputs, group: DirectoryGroup, origin: GoogleDistributi
   };
 }
 
+/**
+ * A group released (or waiting) with no address given: a user group whose email was removed at
+ * the source (the seed: "If you remove a distribution group's email address, the group and its
+ * memberships are no longer synced"). The group it had keeps its address (from the previous
+ * inputs); with none (never exported), a waiting group stays unmade (`email: ""`), and a
+ * released one cannot be, so the preview fails with the reason the SDK gave and the fix.
+ * `{}`: an address is given (or the group is neither released nor waiting): checked as usual.
+ */
+function heldEmail(given: Document, olds: Document): { email?: string } | { failure: CheckFailure } {
+  if (given.email !== undefined && given.email !== "") return {};
+  const hold = managementRefSchema.safeParse(given.management).data;
+  if (!hold || (hold.released === undefined && hold.waitingFor === undefined)) return {};
+  if (typeof olds.email === "string" && olds.email !== "") return { email: olds.email };
+  if (hold.waitingFor !== undefined) return { email: "" };
+  return {
+    failure: {
+      property: "email",
+      reason: `${hold.released}: a Google group needs the distribution group's address, and this one was never exported (the seed warns that users of a group bound without an address can be suspended). Fix: give the user group its email at its source (email: in a groups file, the Email Address attribute in JumpCloud), or export it to Entra ID only (exportTo: [entra])`,
+    },
+  };
+}
+
 /** The email must be in one of the directory's domains, and the directory a Google one. */
 function checkDirectory(values: Document, failures: CheckFailure[]): void {
   const management = values.management;
@@ -96,18 +118,6 @@ function checkDomains(management: ManagementRef, email: unknown, failures: Check
   if (typeof email === "string" && !isUnknown(email) && domains.length > 0 && !domains.includes(email.split("@")[1])) {
     failures.push({ property: "email", reason: `${email} is not in the directory's domains (${domains.join(", ")}): use an address in one of them, or add its domain to the DirectoryGroupManagement's google.domains` });
   }
-}
-
-/** The keys naming the remote group a resource would manage: its address, and the group found. */
-function claimsOf(directoryKey: string, email: string | undefined, adoptId: string | undefined, found: DirectoryGroup | undefined): Claim[] {
-  const claims: Claim[] = [];
-  if (email) claims.push({ key: claimKeys.address(directoryKey, email), label: `address ${email}` });
-  if (adoptId) claims.push({ key: claimKeys.group(directoryKey, adoptId), label: `group ${adoptId}` });
-  if (found) {
-    claims.push({ key: claimKeys.group(directoryKey, found.id), label: `group ${found.id}` });
-    for (const address of groupAddresses(found)) claims.push({ key: claimKeys.address(directoryKey, address), label: `address ${address} of group ${found.id}` });
-  }
-  return claims;
 }
 
 /** At apply: no other resource of this run claims the address (re-checked before the first write). */
@@ -154,7 +164,11 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
     async check(context, olds, news) {
       const { [PULUMI_NAME_KEY]: pulumiName, ...given } = news;
       const name = typeof pulumiName === "string" ? pulumiName : undefined;
-      const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, given);
+      const held = heldEmail(given, olds);
+      if ("failure" in held) return { inputs: { ...given, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures: [held.failure] };
+      if (held.email !== undefined) given.email = held.email;
+      const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, held.email === "" ? googleDistributionGroupArgsSchema.omit({ email: true }) : googleDistributionGroupArgsSchema, given);
+      if (held.email === "") values.email = "";
       checkDirectory(values, failures);
       const declaredSettings = values.settings;
       checkExtras(values, failures, managementOf(values));
@@ -179,10 +193,12 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         if (!descriptionGiven && typeof own.description === "string") values.description = own.description;
       };
       if (olds.email === values.email) keepOwnTexts(olds.adoption, olds);
-      if (values.name === undefined && typeof email === "string" && !isUnknown(email)) values.name = emailLocalPart(email);
+      if (values.name === undefined && typeof email === "string" && email !== "" && !isUnknown(email)) values.name = emailLocalPart(email);
+      if (values.name === undefined && email === "") values.name = "";
       if (values.description === undefined) values.description = "";
       const management = managementOf(values);
-      if (failures.length === 0 && management) {
+      // A released group is no longer this stack's: it claims nothing, reads nothing.
+      if (failures.length === 0 && management && management.released === undefined) {
         try {
           context.settings.google();
         } catch (error) {
@@ -224,7 +240,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
           failures.push(...aliasCheck.failures);
           if (aliasCheck.moved.length > 0 && typeof values.adoption === "string") values.adoption += `; aliases moved from the replaced group ${replaced}: ${aliasCheck.moved.join(", ")}`;
         }
-        const conflicts = context.run.registerClaims(who, [...claimsOf(management.directoryKey, knownEmail, adoptId, found), ...aliasClaims(management.directoryKey, values.aliases)]);
+        const conflicts = context.run.registerClaims(who, [...groupClaims(management.directoryKey, knownEmail, adoptId, found), ...aliasClaims(management.directoryKey, values.aliases)]);
         if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };

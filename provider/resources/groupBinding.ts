@@ -5,7 +5,7 @@ import { defineResource, type Document, type ReadOutcome } from "../contract/def
 import { PartialApplyError } from "../contract/partialApply";
 import { readStoredState } from "../contract/storedState";
 import { secretIf } from "../contract/secrets";
-import { managementRefSchema } from "../groups/management";
+import { holdChanged, managementRefSchema } from "../groups/management";
 import {
   DEFAULT_MAX_REMOVAL_PERCENT,
   GROUP_BINDING_STATE_VERSION,
@@ -70,6 +70,11 @@ function loadState(props: Document): GroupBindingState {
 
 function describe(inputs: Pick<GroupBindingInputs, "userGroupName" | "target" | "__bindingName">): string {
   return `${GROUP_BINDING_TYPE}${inputs.__bindingName ? ` ${inputs.__bindingName}` : ""} (user group "${inputs.userGroupName}" to ${inputs.target.label})`;
+}
+
+/** The binding's name in the program (run-wide bookkeeping keys on it). */
+function bindingName(values: { __bindingName?: string }): string {
+  return values.__bindingName ?? "(unnamed)";
 }
 
 /** How messages name a binding from its inputs or state, as far as they tell (see `describe`). */
@@ -368,6 +373,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   }
   if (resolution.ambiguous.size > 0) throw new Error(`${label}: ${ambiguityText(resolution.ambiguous, desired.__secretUsers)}; give each user's own user principal name instead`);
   const desiredById = desiredIds(desiredKeys, desired.memberGroupIds, resolution.resolved);
+  context.run.recordKeptMembers(bindingName(desired), desired.management.directoryKey, groupId, [...desiredById.values()].filter((id): id is string => id !== undefined));
   const missingGroups = [...desiredById].filter(([key, id]) => key.startsWith("group:") && id === undefined).map(([key]) => key);
   if (missingGroups.length > 0) throw new Error(`${label}: nested group(s) ${missingGroups.join(", ")} have no id yet: run pulumi up again once they exist`);
   const plan = planMembership({
@@ -433,7 +439,8 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   const moveFailures: MemberFailure[] = [];
   if (moved && oldGroup) {
     const oldManaged = managedIds(previous, oldGroup);
-    const stillThere = oldGroup.filter((m) => oldManaged.has(m.id) && m.role === "MEMBER");
+    const keptThere = context.run.keptByOthers(bindingName(desired), desired.management.directoryKey, previous.target.groupId);
+    const stillThere = oldGroup.filter((m) => oldManaged.has(m.id) && m.role === "MEMBER" && !keptThere.has(m.id));
     moveFailures.push(...(await directory.removeMembers(previous.target.groupId, stillThere.map((m) => ({ key: m.label, id: m.id })))));
   }
   const problems = [
@@ -602,7 +609,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       const secret = inputs.__secretUsers === true;
       const management = known(managementRefSchema, inputs.management);
       const target = bindingTargetSchema.safeParse(inputs.target).data;
-      const located = failures.length === 0 && management !== undefined && target !== undefined && !isUnknown(target.directoryKey) && !isUnknown(target.label);
+      const located = failures.length === 0 && management !== undefined && management.released === undefined && target !== undefined && !isUnknown(target.directoryKey) && !isUnknown(target.label);
       if (located) {
         const groupKeys = [isKnownId(target.groupId) ? `id:${target.groupId}` : "", !isUnknown(target.label) ? `${target.directoryKey}:${target.label.toLowerCase()}` : ""].filter(Boolean);
         // A mode unknown until apply claims like an additive one: it conflicts only with an authoritative binding.
@@ -638,7 +645,12 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
     },
 
     async diff(context, _id, state, desired) {
-      const switchFlipped = state.management.enabled !== desired.management.enabled;
+      // What this binding keeps in its group, as far as its state knows the ids: no other binding's delete takes them away.
+      if (typeof desired.members === "object" && isKnownId(desired.target.groupId) && desired.target.groupId === state.target.groupId) {
+        const ids = Object.keys(desired.members).flatMap((key) => (state.userIds[key] !== undefined ? [state.userIds[key]] : []));
+        context.run.recordKeptMembers(bindingName(desired), desired.management.directoryKey, state.target.groupId, [...ids, ...Object.values(desired.memberGroupIds ?? {})]);
+      }
+      const switchFlipped = state.management.enabled !== desired.management.enabled || holdChanged(state.management, desired.management);
       if (!context.switches.enabled(desired.management)) return { changes: switchFlipped };
       const sameMembers = JSON.stringify(state.members) === JSON.stringify(desired.members);
       // While the binding waits (empty user group, allowEmpty) its members change nowhere: starting
@@ -688,7 +700,9 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       if (!observed) return; // The group is gone, and its members with it.
       // Only members this binding added, and never one promoted since (a higher role is not ours to remove).
       const managed = managedIds(state, observed);
-      const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER");
+      // Never a member another binding of this run keeps (a binding renamed in the program: its successor keeps them).
+      const keptByOthers = context.run.keptByOthers(bindingName(state), state.management.directoryKey, state.target.groupId);
+      const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER" && !keptByOthers.has(m.id));
       const failed = await directory.removeMembers(state.target.groupId, removable.map((m) => ({ key: m.label, id: m.id })));
       if (failed.length > 0) throw new Error(`${describe(state)}: ${failureText("remove", failed, state.__secretUsers)}; run pulumi destroy (or up) again once the cause is fixed`);
     },

@@ -30,6 +30,8 @@ export interface ExportedUserGroup {
   /** Directories to export to; default every directory given. */
   exportTo?: ("google" | "entra")[];
   membershipMode?: "authoritative" | "additive";
+  /** The Google group's name (in Google Groups); default `name`. */
+  googleName?: string;
   /** The Entra security group's display name; default `name`. */
   entraDisplayName?: string;
   /** The Entra security group's mail alias; default derived from the display name. */

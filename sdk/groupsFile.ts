@@ -29,6 +29,8 @@ export const groupsFileGroupSchema = z.strictObject({
   users: z.array(address),
   /** The Google Workspace distribution group's address. */
   email: address.optional(),
+  /** The Google group's name (in Google Groups); default `name`. */
+  googleName: z.string().trim().min(1).max(75).optional(),
   /** The Entra security group's display name; default `name`. */
   entraDisplayName: z.string().trim().min(1).max(256).optional(),
   /** The Entra group's mail alias; default derived from the display name. */
@@ -106,6 +108,7 @@ const fieldHelp: Record<string, string> = {
   name: 'the user group\'s name, e.g. name: "Engineering"',
   users: "a list of the users' addresses, e.g. users: [alice@example.com, bob@example.com]",
   email: "the Google group's full address, e.g. email: engineering@example.com",
+  googleName: "the Google group's name in Google Groups (1 to 75 characters)",
   entraDisplayName: "the Entra security group's display name (1 to 256 characters)",
   description: "a string of at most 4,096 characters",
   membershipMode: 'use "authoritative" (members added by hand are removed) or "additive"',
@@ -216,6 +219,7 @@ function toExported(g: GroupsFileGroup, defaults: z.infer<typeof groupsFileSchem
     description: g.description,
     users: g.users.map((u) => u.trim()),
     email: g.email?.trim().toLowerCase(),
+    ...(g.googleName !== undefined ? { googleName: g.googleName } : {}),
     entraDisplayName: g.entraDisplayName,
     entraMailNickname: g.entraMailNickname,
     exportTo: pick("exportTo"),
@@ -302,7 +306,7 @@ export function parseGroupsYaml(text: string, file = "groups.yaml"): ParsedGroup
   };
 }
 
-const csvColumns = ["group", "user", "email", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "allowEmpty", "nonUserMembers"] as const;
+const csvColumns = ["group", "user", "email", "googleName", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "allowEmpty", "nonUserMembers"] as const;
 type CsvColumn = (typeof csvColumns)[number];
 
 /**

@@ -139,7 +139,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
           const waits = released !== undefined && userGroup.onMissingEmail === "skip" ? false : enabled;
           const group = new GoogleDistributionGroup(
             `${base}-google`,
-            { management: this.googleManagement, email: userGroup.email ?? "", name: userGroup.name, ...texts, enabled: waits, ...(released ? { released } : {}) },
+            { management: this.googleManagement, email: userGroup.email ?? "", name: userGroup.googleName ?? userGroup.name, ...texts, enabled: waits, ...(released ? { released } : {}) },
             aliased(slugged, "google"),
           );
           this.googleGroups[userGroup.name] = group;

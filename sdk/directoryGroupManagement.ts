@@ -223,7 +223,6 @@ export function groupManagementReference(
   return pulumi.all([management.ref, enabled ?? true, released ?? false]).apply(([ref, on, release]) => {
     const why = release === true ? `${resource} has released: true` : typeof release === "string" && release !== "" ? release : undefined;
     if (!on) void pulumi.log.info(`${resource}: not made yet (enabled is false, e.g. its user group has no users): no change`);
-    if (why) void pulumi.log.info(`${resource}: released (${why}): no longer synced, nothing is changed or deleted`);
     return encodeManagementRef({ ...ref, ...(on ? {} : { waitingFor: `${resource} has enabled: false` }), ...(why ? { released: why } : {}) });
   });
 }

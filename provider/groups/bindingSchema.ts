@@ -220,6 +220,12 @@ export const groupBindingStateSchema = z.object({
   /** True while the user group is empty and the binding waits (allowEmpty) or management is disabled. */
   pending: z.boolean(),
   /**
+   * When this binding last changed the group's members (epoch ms): a refresh soon after re-reads a
+   * list that disagrees with the state (Entra member links replicate, Google lists lag) instead of
+   * reporting drift.
+   */
+  writtenAt: z.number().optional(),
+  /**
    * Declared owners / managers as last applied or refreshed (Google: members holding the role;
    * Entra: the owners relation, the calling application excepted); absent when not declared.
    */

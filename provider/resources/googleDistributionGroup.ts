@@ -28,7 +28,7 @@ type Inputs = GoogleDistributionGroupInputs;
 type State = GoogleDistributionGroupState;
 
 /** Outputs the provider computes; a refresh must not turn them into inputs. */
-const COMPUTED = ["primaryEmail", "aliases", "nonEditableAliases", "aliasesManaged"];
+const COMPUTED = ["primaryEmail", "aliases", "nonEditableAliases", "aliasesManaged", "settingsWrittenAt"];
 
 const UNIQUENESS_FIX =
   "declare each Google group once: remove one of the resources (bind both user groups' users through one binding), or give them different addresses";
@@ -300,8 +300,10 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         const current: DirectoryGroup = { id: state.groupId, email: state.primaryEmail ?? state.email, name: state.name, description: state.description, aliases: state.aliases ?? [] };
         const patched = Object.keys(patch).length > 0 ? { ...current, ...(await context.google().patchGroup(state.groupId, patch)), aliases: current.aliases, nonEditableAliases: state.nonEditableAliases } : { ...current, nonEditableAliases: state.nonEditableAliases };
         const group = await currentGroup(context, desired, patched);
-        const extras = await applyExtras(context, desired, group, false);
-        return { outs: { ...stateOf(desired, group, state.origin), ...extras } };
+        // What the state knows of the settings decides writes too: a read lagging behind our last write must not skip one.
+        const extras = await applyExtras(context, desired, group, false, undefined, state.settings);
+        const writtenAt = extras.settingsWrittenAt ?? state.settingsWrittenAt;
+        return { outs: { ...stateOf(desired, group, state.origin), ...extras, ...(writtenAt !== undefined ? { settingsWrittenAt: writtenAt } : {}) } };
       });
     },
 
@@ -332,7 +334,11 @@ async function readInterruptedCreate(context: ProviderContext, props: Document):
   const who = owner(desired.pulumiName, desired.email);
   const found = await withResourceContext(who, `group ${desired.email}`, () => context.google().getGroup(desired.email));
   if (!found) return undefined;
-  return refreshedGroup(found.id, stateOf(desired, found, "created"), COMPUTED);
+  // The killed run may not have reached the settings: the state records what the group holds of the
+  // managed ones, so the next up applies the rest (and a drift check reports them until then).
+  const made = stateOf(desired, found, "created");
+  const extras = await withResourceContext(who, `settings of group ${found.email}`, () => readExtras(context, { ...made, settings: desired.settings, settingsDefault: desired.settingsDefault }, found));
+  return refreshedGroup(found.id, { ...made, ...extras }, COMPUTED);
 }
 
 /** The email of the group this resource replaces in this run (its email changed), as its check recorded it. */

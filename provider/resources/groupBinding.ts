@@ -42,6 +42,7 @@ import {
 import type { OwnersPlan } from "../groups/ownersPlan";
 import { planRoles, ROLE_RANK, type RoleChange } from "../groups/rolePlan";
 import { providerContext, type ProviderContext } from "../context";
+import { readPastOwnWrite } from "../retry";
 import { decodeKeySet, encodeKeySet } from "../groups/memberTable";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 
@@ -401,6 +402,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   const keyOfObserved = new Map([...plan.present].map(([key, id]) => [id, key]));
   const roleFailures = await applyGoogleRoles(directory, groupId, roleChanges.map((c) => ({ key: keyOfObserved.get(c.member.id) ?? c.member.label, id: c.member.id, role: c.to })));
   const ownerFailures = owners ? await applyEntraOwners(directory, groupId, owners.plan, resolution.resolved) : [];
+  const wrote = plan.add.length + plan.remove.length + roleChanges.length + (owners ? owners.plan.add.length + owners.plan.remove.length : 0) > 0;
 
   const userIds = new Map<string, string>();
   for (const [key, id] of plan.present) userIds.set(key, id);
@@ -433,6 +435,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
     ...(ownerIds ? { ownerIds: sortedRecord(Object.entries(ownerIds)) } : {}),
     memberCount: observed.length + new Set([...added.added.values()].map((u) => u.id).filter((id) => !observedIds.has(id))).size - removedIds.size,
     pending: false,
+    ...(wrote || carried?.writtenAt !== undefined ? { writtenAt: wrote ? Date.now() : carried!.writtenAt } : {}),
   };
 
   // The move's last step: the old group loses what this binding added there (a deleted old group has nothing to lose).
@@ -486,6 +489,14 @@ async function reresolveAddresses(state: GroupBindingState, observed: ObservedMe
     else delete userIds[key];
   }
   return { ...state, userIds };
+}
+
+/** Whether a member list is what the state says the group holds (its users' and other members' ids, and their count). */
+function agreesWithState(state: GroupBindingState, list: ObservedMember[] | undefined): boolean {
+  // A group that is gone is the answer, not lag (only a group this run created is waited for).
+  if (!list) return true;
+  const ids = new Set(list.map((m) => m.id));
+  return list.length === state.memberCount && [...Object.values(state.userIds), ...Object.values(state.otherMemberIds)].every((id) => ids.has(id));
 }
 
 /** Refresh: the group's members now, told apart by identity, so only real drift shows. */
@@ -681,7 +692,8 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
     async read(context, id, state) {
       if (!context.switches.enabled(state.management) || state.pending) return { id, inputs: withSecrets(inputsOf(state), state.__secretUsers) };
       const directory = context.memberDirectory(state.management);
-      const observed = await directory.listMembers(state.target.groupId);
+      // A list lagging behind this binding's own last write (Entra member links replicate) is read again, not taken for drift.
+      const observed = await readPastOwnWrite(() => directory.listMembers(state.target.groupId), (list) => agreesWithState(state, list), state.writtenAt);
       const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
       const { callerKept, ...owners } = observed ? await refreshEntraOwners(directory, members) : {};
       const now: GroupBindingState = { ...members, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept };

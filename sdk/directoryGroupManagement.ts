@@ -222,7 +222,7 @@ export function groupManagementReference(
   if (enabled === undefined && released === undefined) return managementReference(management);
   return pulumi.all([management.ref, enabled ?? true, released ?? false]).apply(([ref, on, release]) => {
     const why = release === true ? `${resource} has released: true` : typeof release === "string" && release !== "" ? release : undefined;
-    if (!on) void pulumi.log.info(`${resource}: not made yet (enabled is false, e.g. its user group has no users): no change`);
+    if (!on && !why) void pulumi.log.info(`${resource}: not made yet (enabled is false, e.g. its user group has no users): no change`);
     return encodeManagementRef({ ...ref, ...(on ? {} : { waitingFor: `${resource} has enabled: false` }), ...(why ? { released: why } : {}) });
   });
 }

@@ -115,7 +115,7 @@ function checkDomains(management: ManagementRef, email: unknown, failures: Check
     return;
   }
   const domains = management.domains ?? [];
-  if (typeof email === "string" && !isUnknown(email) && domains.length > 0 && !domains.includes(email.split("@")[1])) {
+  if (typeof email === "string" && email !== "" && !isUnknown(email) && domains.length > 0 && !domains.includes(email.split("@")[1])) {
     failures.push({ property: "email", reason: `${email} is not in the directory's domains (${domains.join(", ")}): use an address in one of them, or add its domain to the DirectoryGroupManagement's google.domains` });
   }
 }
@@ -166,7 +166,9 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const name = typeof pulumiName === "string" ? pulumiName : undefined;
       const held = heldEmail(given, olds);
       if ("failure" in held) return { inputs: { ...given, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures: [held.failure] };
-      if (held.email !== undefined) given.email = held.email;
+      if (held.email) given.email = held.email;
+      // A group waiting for an address it never had: no address to check (it stays unmade).
+      if (held.email === "") delete given.email;
       const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, held.email === "" ? googleDistributionGroupArgsSchema.omit({ email: true }) : googleDistributionGroupArgsSchema, given);
       if (held.email === "") values.email = "";
       checkDirectory(values, failures);

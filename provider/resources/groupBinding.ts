@@ -118,19 +118,21 @@ function managedIds(state: GroupBindingState | undefined, observed: readonly Obs
  * the same update): Google's address; for Entra, the id its group resource plans to take
  * over. `undefined`: nothing to read (a group made by this update has no members to remove).
  */
-function lookupTargetId(context: ProviderContext, target: BindingTarget): string | undefined {
+function lookupTargetId(context: ProviderContext, target: BindingTarget, previous: BindingTarget | undefined): string | undefined {
   if (isKnownId(target.groupId)) return target.groupId;
   if (isUnknown(target.label) || target.label === "") return undefined;
-  // Google takes a group's address as its key; an Entra group is the one its resource's check plans to take over.
-  return target.service === "google" ? target.label.toLowerCase() : context.run.plannedAdoption(target.directoryKey, target.label);
+  // Google takes a group's address as its key (whatever group is at it now, also one made again by hand).
+  if (target.service === "google") return target.label.toLowerCase();
+  // Entra: the group its resource's check plans to take over, else (an update of the group, e.g. a rename made by hand and reverted) the group of before.
+  return context.run.plannedAdoption(target.directoryKey, target.label) ?? sameTargetAsBefore(target, previous)?.groupId;
 }
 
 /**
  * A target group with changes of its own in the same update (drift of its settings, a rename
  * made by hand and reverted) has no known id at preview. With the same label in the same
- * directory it is the group of before (an address names one Google group; an Entra group
- * keeps its object id), not a move: the previous id stands in, so the preview reads the right
- * group and announces no removal from it.
+ * directory it is no move: the preview announces no removal from the group of before, and
+ * shows the target as that group, one line. (Which group's members are read is lookupTargetId's
+ * business: Google's by the address, which also finds a group made again by hand.)
  */
 function sameTargetAsBefore(target: unknown, previous: BindingTarget | undefined): BindingTarget | undefined {
   const now = bindingTargetSchema.safeParse(target).data;
@@ -201,7 +203,7 @@ function sameUserTwice(resolved: Map<string, ResolvedUser>): string[][] {
 async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined, failures: CheckFailure[]): Promise<void> {
   const directory = context.memberDirectory(inputs.management);
   const keys = keysToResolve(inputs);
-  const groupId = lookupTargetId(context, inputs.target);
+  const groupId = lookupTargetId(context, inputs.target, previous?.target);
   const observed = groupId ? await directory.listMembers(groupId) : undefined;
   const resolution = await directory.resolveUsers(keys, observed ? groupId : undefined, observed, new Map());
   const owners = await entraOwnersPlan(directory, observed ? groupId : undefined, inputs, resolution.resolved);
@@ -253,7 +255,9 @@ async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs,
     mode: inputs.membershipMode,
     nonUserMembers: inputs.nonUserMembers,
   });
-  const oldGroupId = previous?.target && isKnownId(previous.target.groupId) && previous.target.groupId !== groupId ? previous.target.groupId : undefined;
+  // A move: another group than before (by id when the id is known now, else by label: a group with changes of its own has no id at preview).
+  const movedAway = previous?.target && isKnownId(previous.target.groupId) && (isKnownId(inputs.target.groupId) ? previous.target.groupId !== inputs.target.groupId : previous.target.label.toLowerCase() !== inputs.target.label.toLowerCase());
+  const oldGroupId = movedAway ? previous!.target!.groupId : undefined;
   const oldMembers = oldGroupId ? await directory.listMembers(oldGroupId) : undefined;
   const moveFrom = oldGroupId && oldMembers ? { label: previous!.target!.label, members: oldMembers.filter((m) => m.role === "MEMBER" && previous!.members?.[m.label] !== undefined) } : undefined;
   const roleChanges = planRoles({ desiredRoles: desiredRolesById(desired, inputs), observed, ownersDeclared: declaredRoles(inputs).OWNER, managersDeclared: inputs.managers !== undefined, removedIds: new Set(plan.remove.map((m) => m.id)) });
@@ -615,8 +619,6 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         __secretUsers: values.__secretUsers,
       });
       const previous = previousInputsSchema.safeParse(olds).data;
-      const sameGroup = sameTargetAsBefore(inputs.target, previous?.target);
-      if (sameGroup) inputs.target = sameGroup;
       const secret = inputs.__secretUsers === true;
       const management = known(managementRefSchema, inputs.management);
       const target = bindingTargetSchema.safeParse(inputs.target).data;
@@ -652,6 +654,9 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
           if (desired.__membersAtCheck !== undefined) inputs.__membersAtCheck = desired.__membersAtCheck;
         }
       }
+      // Shown as the group of before when its id is not known at preview but its label is unchanged (one line, no false move).
+      const sameGroup = sameTargetAsBefore(inputs.target, previous?.target);
+      if (sameGroup) inputs.target = sameGroup;
       return { inputs: withSecrets(inputs, secret), failures };
     },
 

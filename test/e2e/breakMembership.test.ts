@@ -363,7 +363,8 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
     const spec = (email: string, maxRemovalPercent?: number): ProgramSpec => ({
       management: workspace,
       googleGroups: { eng: { management: "workspace", email } },
-      bindings: { "eng-members": { target: "eng", ...(maxRemovalPercent === undefined ? {} : { maxRemovalPercent }), userGroup: { name: "Eng", users: ["alice@example.com", "bob@example.com"] } } },
+      // A floor of 0: the share alone decides (by default one stranger is no mass removal).
+      bindings: { "eng-members": { target: "eng", removalGuardFloor: 0, ...(maxRemovalPercent === undefined ? {} : { maxRemovalPercent }), userGroup: { name: "Eng", users: ["alice@example.com", "bob@example.com"] } } },
     });
     stack.declare(spec("engold@example.com"));
     await upOk(stack);

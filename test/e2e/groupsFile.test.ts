@@ -47,7 +47,7 @@ describe("the root project exports a groups file through the real Pulumi CLI", f
   it("previews the file's groups (writing nothing), then up exports them", async () => {
     const preview = await stack.workspace.preview();
     expect(preview.code, preview.output).to.equal(0);
-    expect(preview.output).to.match(/\+ 12 to create/);
+    expect(preview.output).to.match(/\+ 13 to create/);
     expect(writeRequests(sandbox), "preview writes nothing").to.deep.equal([]);
     const up = await stack.workspace.up();
     expect(up.code, up.output).to.equal(0);
@@ -65,7 +65,7 @@ describe("the root project exports a groups file through the real Pulumi CLI", f
     // One user group exported to two directories: its two bindings change, nothing else.
     expect(memberLineChanges(preview.stdout)).to.deep.equal(["+ dave@example.com", "+ dave@example.com"]);
     expect(preview.output).to.match(/~ 2 to update/);
-    expect(preview.output).to.match(/10 unchanged/);
+    expect(preview.output).to.match(/11 unchanged/);
     expect(preview.output).to.not.match(/to create|to delete|to replace/);
     expect(writeRequests(sandbox).length, "preview writes nothing").to.equal(before);
     const plain = await stack.workspace.run(["preview"]);
@@ -93,7 +93,7 @@ describe("the root project exports a groups file through the real Pulumi CLI", f
     await stack.workspace.setConfig({ "group-export:groupsFile": { value: csvFile, secret: false } });
     const preview = await stack.workspace.run(["preview", "--diff", "--expect-no-changes"]);
     expect(preview.code, preview.output).to.equal(0);
-    expect(preview.output).to.match(/12 unchanged/);
+    expect(preview.output).to.match(/13 unchanged/);
     await stack.workspace.setConfig({ "group-export:groupsFile": { value: yamlFile, secret: false } });
   });
 

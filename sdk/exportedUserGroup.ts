@@ -3,6 +3,21 @@ import type * as pulumi from "@pulumi/pulumi";
 /** One source user group and where it goes. */
 export interface ExportedUserGroup {
   name: string;
+  /**
+   * A stable identity of the user group, unique among the user groups of the source (compared
+   * case-insensitively; letters, digits, `.`, `_` and `-` in a groups file): the user group's
+   * resources are identified by it instead of by `name`, so that renaming the user group
+   * renames its directory groups in place rather than replacing them. Default: none (identified
+   * by `name`; a rename makes new groups and removes the old ones).
+   */
+  key?: string;
+  /**
+   * What removing this user group from the source does to its directory groups: `"delete"`
+   * deletes them, `"release"` leaves them as they are, with their members, no longer managed.
+   * Default: a group this stack created is deleted, one it adopted is released (see the group
+   * resources' `deletionPolicy`).
+   */
+  deletionPolicy?: "delete" | "release";
   /** The distribution group's address; required to export to Google Workspace. */
   email?: string;
   description?: string;

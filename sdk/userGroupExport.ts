@@ -4,7 +4,7 @@ import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
 import { GroupBinding, type BindableGroup } from "./groupBinding";
 import type { ExportedUserGroup } from "./exportedUserGroup";
-import { groupsForDirectories, readGroupsFile } from "./groupsFile";
+import { groupsForDirectories } from "./groupsFile";
 import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource";
 
 export type { ExportedUserGroup };
@@ -91,6 +91,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
     for (const userGroup of args.userGroups) {
       const base = `${name}-${slug(userGroup.name)}`;
       const targets = userGroup.exportTo ?? (["google", "entra"] as const).filter((d) => args[d] !== undefined);
+      for (const d of targets) if (d !== "google" && d !== "entra") throw new pulumi.RunError(`UserGroupExport ${name}: user group "${userGroup.name}" has exportTo ${JSON.stringify(String(d))}, which is no directory of this package: use "google" (Google Workspace) and/or "entra" (Entra ID)`);
       const binding = {
         userGroup: { name: userGroup.name, users: userGroup.users },
         membershipMode: userGroup.membershipMode,
@@ -133,7 +134,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
    */
   static fromGroupsFile(name: string, args: Omit<UserGroupExportArgs, "userGroups"> & { groupsFile: string }, opts?: pulumi.ComponentResourceOptions): UserGroupExport {
     const { groupsFile, ...directories } = args;
-    const userGroups = groupsForDirectories(readGroupsFile(groupsFile), { google: directories.google !== undefined, entra: directories.entra !== undefined });
+    const userGroups = groupsForDirectories(groupsFile, { google: directories.google !== undefined, entra: directories.entra !== undefined });
     return new UserGroupExport(name, { ...directories, userGroups }, opts);
   }
 

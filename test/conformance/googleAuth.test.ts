@@ -27,11 +27,17 @@ describe("Google sandbox conformance: token endpoint and scopes", function () {
     expect(credentials.token_type).to.equal("Bearer");
   });
 
-  it("refuses to impersonate a user who is not an admin, and scopes that were not delegated", async () => {
-    const notAdmin = sandboxJwt(sandbox, [GOOGLE_SCOPES.group], "dev@example.com");
-    expect((await rejection(notAdmin.authorize())).message).to.match(/unauthorized_client/);
+  it("refuses scopes that were not delegated; a user who is not an admin gets a token the Admin APIs refuse (403 forbidden)", async () => {
     const notDelegated = sandboxJwt(sandbox, [GOOGLE_SCOPES.user]);
     expect((await rejection(notDelegated.authorize())).message).to.match(/unauthorized_client/);
+    // Delegation is per client id and scope, for any user: the token is issued...
+    const notAdmin = sandboxJwt(sandbox, [GOOGLE_SCOPES.group, GOOGLE_SCOPES.groupsSettings], "dev@example.com");
+    expect((await notAdmin.authorize()).access_token).to.match(/^ya29\./);
+    // ...and every Directory API and Groups Settings call as that user is refused.
+    const forbidden = { status: 403, reason: "forbidden", message: "Not Authorized to access this resource/api" };
+    expect(await outcome(directoryClient(sandbox, notAdmin).groups.get({ groupKey: "eng@example.com" }, NO_RETRY))).to.include(forbidden);
+    expect(await outcome(directoryClient(sandbox, notAdmin).groups.list({ customer: "my_customer" }, NO_RETRY))).to.include(forbidden);
+    expect(await outcome(groupsSettingsClient(sandbox, notAdmin).groups.get({ groupUniqueId: "eng@example.com", alt: "json" }, NO_RETRY))).to.include(forbidden);
   });
 
   it("refuses an assertion signed with another key (invalid_grant)", async () => {
@@ -63,8 +69,9 @@ describe("Google sandbox conformance: token endpoint and scopes", function () {
     expect(await grant({ iat: now - 7200, exp: now - 3600 }), "expired").to.deep.include({ status: 400, error: "invalid_grant", error_description: tooLong });
     expect(await grant({ aud: "https://example.com/token" })).to.deep.include({ status: 400, error: "invalid_grant", error_description: "Invalid JWT: Failed audience check." });
     expect(await grant({ sub: "nobody@example.com" })).to.deep.include({ status: 400, error: "invalid_grant", error_description: "Invalid email or User ID" });
-    // A user of the customer who is no admin, or scopes not delegated: unauthorized_client.
-    expect(await grant({ sub: "dev@example.com" })).to.deep.include({ status: 401, error: "unauthorized_client" });
+    // A user of the customer who is no admin still gets a token (the APIs refuse it); scopes not delegated: unauthorized_client.
+    expect(await grant({ sub: "dev@example.com" })).to.include({ status: 200 });
+    expect(await grant({ scope: GOOGLE_SCOPES.user })).to.deep.include({ status: 401, error: "unauthorized_client" });
   });
 
   it("answers 401 authError to a call without a valid token", async () => {

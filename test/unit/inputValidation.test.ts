@@ -9,10 +9,15 @@ const google = { directoryKey: "google:my_customer", service: "google", enabled:
 const entra = { directoryKey: "entra:11111111-2222-4333-8444-555555555555", service: "entra", enabled: true, tenantId: "11111111-2222-4333-8444-555555555555" };
 const googleTarget = { directoryKey: google.directoryKey, service: "google", groupId: "g1", label: "eng@example.com" };
 
+/** The failures by field: the engine gets them on no property, each reason led by its field ("email: ...", "email is ..."). */
 async function failures(kind: ResourceKind, news: Record<string, unknown>): Promise<Record<string, string>> {
   const result = await resourceProvider(kind).check!({}, news);
   const byProperty: Record<string, string> = {};
-  for (const f of result.failures ?? []) byProperty[f.property] = byProperty[f.property] ? `${byProperty[f.property]}; ${f.reason}` : f.reason;
+  for (const f of result.failures ?? []) {
+    expect(f.property, "no property: the engine would print its whole value").to.equal("");
+    const [, field, reason] = /^(\w+)(?::)? ([\s\S]*)$/.exec(f.reason)!;
+    byProperty[field] = byProperty[field] ? `${byProperty[field]}; ${reason}` : reason;
+  }
   return byProperty;
 }
 

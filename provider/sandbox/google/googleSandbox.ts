@@ -18,7 +18,7 @@ import {
   type IamBinding,
 } from "./federation";
 import { groupsSettingsApi } from "./groupsSettingsApi";
-import { GoogleOAuth, type GoogleServiceAccountKey } from "./oauth";
+import { adminsOnly, GoogleOAuth, type GoogleServiceAccountKey } from "./oauth";
 import { Propagation } from "../propagation";
 import { DEFAULT_QUERIES_PER_MINUTE, Quota } from "./quota";
 import { deleteGoogleGroup, deleteGoogleUser, findGoogleGroup, findGoogleUser, googleTenantSchema, type GoogleTenant, type GoogleTenantSeed } from "./tenant";
@@ -142,9 +142,10 @@ export class GoogleSandbox {
     const authenticate = this.oauth.authenticate();
     app.post("/google/oauth2/token", this.oauth.tokenEndpoint(() => this.current));
     app.use(this.federation.router());
-    app.use("/admin/directory/v1", googleFaults, authenticate, this.quota.middleware(), directoryApi(ctx));
+    const admins = adminsOnly(() => this.current);
+    app.use("/admin/directory/v1", googleFaults, authenticate, this.quota.middleware(), admins, directoryApi(ctx));
     app.post("/batch/admin/directory_v1", ...directoryBatch(loopback));
-    app.use("/groups/v1", googleFaults, authenticate, groupsSettingsApi(ctx));
+    app.use("/groups/v1", googleFaults, authenticate, admins, groupsSettingsApi(ctx));
 
     app.get("/__sandbox/google", (_req, res) => void res.json(this.current));
     app.put("/__sandbox/google", (req, res) => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Express, Response } from "express";
 import { z } from "zod";
@@ -165,8 +165,11 @@ export class GoogleSandbox {
   /** The `sandbox.google` handle, once the server listens at `url`; writes the key file into `dir`. */
   handle(url: string, dir: string): SandboxGoogle {
     const tokenUrl = `${url}/google/oauth2/token`;
-    const serviceAccountKey = this.oauth.createServiceAccount(SANDBOX_SERVICE_ACCOUNT, tokenUrl);
     const serviceAccountKeyPath = join(dir, "google-service-account.json");
+    // A key file left by an earlier start in the same folder is used again: the stack config pointing at it stays valid.
+    const saved = existsSync(serviceAccountKeyPath) ? (JSON.parse(readFileSync(serviceAccountKeyPath, "utf8")) as GoogleServiceAccountKey) : undefined;
+    const serviceAccountKey =
+      saved?.client_email === SANDBOX_SERVICE_ACCOUNT && saved.private_key ? this.oauth.registerServiceAccount(saved, tokenUrl) : this.oauth.createServiceAccount(SANDBOX_SERVICE_ACCOUNT, tokenUrl);
     writeFileSync(serviceAccountKeyPath, JSON.stringify(serviceAccountKey, null, 2), { mode: 0o600 });
     this.federation.setIamPolicy(SANDBOX_SERVICE_ACCOUNT, defaultIamPolicy());
     const federatedTokenPath = join(dir, "google-federated-token");

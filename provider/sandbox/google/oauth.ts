@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import { compactVerify, decodeJwt, decodeProtectedHeader } from "jose";
 import { findGoogleUser, type GoogleTenant } from "./tenant";
@@ -62,6 +62,13 @@ export class GoogleOAuth {
       client_id: String(100000000000000000000n + BigInt(this.publicKeys.size)),
       token_uri: tokenUri,
     };
+  }
+
+  /** Registers a key made earlier (a restarted sandbox reusing its key file); returns it with `tokenUri`. */
+  registerServiceAccount(key: GoogleServiceAccountKey, tokenUri: string): GoogleServiceAccountKey {
+    const publicKey = createPublicKey(createPrivateKey(key.private_key));
+    this.publicKeys.set(key.client_email, new Map([[key.private_key_id, publicKey]]));
+    return { ...key, token_uri: tokenUri };
   }
 
   hasServiceAccount(email: string): boolean {

@@ -89,9 +89,8 @@ export async function diagnoseEntraSignIn(error: unknown, tenantId: string, sett
     const metadata = await probeTenant(authority, tenantId);
     if (metadata.kind === "unknownTenant") {
       return new EntraSignInError(
-        `tenant ${tenantId} does not exist at ${authority} (AADSTS90002: ${metadata.description}). ` +
-          `Fix: set entra.tenantId of the DirectoryGroupManagement to your tenant's id (Entra admin center > Overview > Tenant ID)` +
-          `${settings.authorityHost ? "; groupExport:entraAuthorityHost is set: check it names the cloud of that tenant" : "; a tenant of a national cloud also needs groupExport:entraAuthorityHost"} (${README_CREDENTIALS})`,
+        `tenant ${tenantId} does not exist (${authority} answered AADSTS90002: tenant not found). ` +
+          `Fix: set entra.tenantId of the DirectoryGroupManagement to your tenant's id (Entra admin center > Overview > Tenant ID) (${README_CREDENTIALS})`,
         90002,
       );
     }
@@ -108,7 +107,7 @@ export async function diagnoseEntraSignIn(error: unknown, tenantId: string, sett
   const aad = aadError(text);
   if (aad?.code === 700016) {
     return new EntraSignInError(
-      `application ${client} is not registered in tenant ${tenantId} (AADSTS700016: ${aad.description}). ` +
+      `application ${client} is not registered in tenant ${tenantId} (AADSTS700016: application not found in the directory). ` +
         `Fix: set entra.tenantId of the DirectoryGroupManagement to the tenant the application is registered in (App registrations > the application > Overview > Directory (tenant) ID), ` +
         `or ${CLIENT_ID_SETTING} to the Application (client) ID of an application of tenant ${tenantId} (${README_CREDENTIALS})`,
       aad.code,
@@ -116,14 +115,14 @@ export async function diagnoseEntraSignIn(error: unknown, tenantId: string, sett
   }
   if (aad?.code === 7000215) {
     return new EntraSignInError(
-      `application ${client} was refused by tenant ${tenantId}: wrong client secret (AADSTS7000215: ${aad.description}). ` +
+      `application ${client} was refused: wrong client secret (AADSTS7000215: ${aad.description}). ` +
         `Fix: put the secret's Value (App registrations > the application > Certificates & secrets > Client secrets: the Value column, shown once when the secret is made; not the Secret ID) in ${SECRET_SETTING} (${README_CREDENTIALS})`,
       aad.code,
     );
   }
   if (aad?.code === 7000222) {
     return new EntraSignInError(
-      `application ${client} was refused by tenant ${tenantId}: its client secret has expired (AADSTS7000222: ${aad.description}). ` +
+      `application ${client} was refused: its client secret has expired (AADSTS7000222: ${aad.description}). ` +
         `Fix: add a new client secret (App registrations > the application > Certificates & secrets) and put its Value in ${SECRET_SETTING} (${README_CREDENTIALS})`,
       aad.code,
     );

@@ -115,6 +115,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const jumpcloud = new JumpCloudSandbox(options.jumpcloud);
   stateFile?.register("jumpcloud", { dump: () => jumpcloud.org, load: (saved) => jumpcloud.seed(saved as JumpCloudOrgSeed) });
   jumpcloud.onSeed = () => stateFile?.scheduleSave();
+  // Written at once: a sandbox stopped without a chance to save (killed) restarts with the same tenants, ids and keys.
+  stateFile?.save();
 
   const app = express();
   app.use(express.json({ limit: "10mb" }));

@@ -15,8 +15,11 @@ async function failures(kind: ResourceKind, news: Record<string, unknown>): Prom
   const byProperty: Record<string, string> = {};
   for (const f of result.failures ?? []) {
     expect(f.property, "no property: the engine would print its whole value").to.equal("");
-    const [, field, reason] = /^(\w+)(?::)? ([\s\S]*)$/.exec(f.reason)!;
-    byProperty[field] = byProperty[field] ? `${byProperty[field]}; ${reason}` : reason;
+    // A nested field ("entra.tenantId is ...") counts under its input ("entra"), with its path kept in the reason.
+    const [, path, reason] = /^([\w.]+)(?::)? ([\s\S]*)$/.exec(f.reason)!;
+    const [field, ...rest] = path.split(".");
+    const text = rest.length > 0 ? `${rest.join(".")} ${reason}` : reason;
+    byProperty[field] = byProperty[field] ? `${byProperty[field]}; ${text}` : text;
   }
   return byProperty;
 }

@@ -40,7 +40,7 @@ function stackConfig(stack: string | undefined): { values: Map<string, string>; 
   }
   let text: string;
   try {
-    text = execFileSync("pulumi", ["config", "--json", "--show-secrets", ...(explicit ? ["--stack", stack] : [])], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    text = execFileSync("pulumi", ["config", "--json", "--show-secrets", "--non-interactive", ...(explicit ? ["--stack", stack] : [])], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
   } catch (error) {
     const detail = `${String((error as { stderr?: unknown }).stderr ?? "")}`.trim().split("\n").pop() || (error as Error).message;
     if (explicit) throw new Error(`cannot read the configuration of stack ${stack} (pulumi config --json: ${detail}): run it from the Pulumi project's directory, logged in to its backend`);

@@ -163,13 +163,17 @@ export function asResourceProblem(failure: { property: string; reason: string })
 const handedOver = new Set<string>();
 let echoFilterInstalled = false;
 
+/** Whether a console.error call is the host's echo of an error handed over (forgotten once seen). */
+export function isHostEcho(args: readonly unknown[]): boolean {
+  return args.length === 1 && typeof args[0] === "string" && handedOver.delete(args[0]);
+}
+
 export function withoutHostEcho<T extends Error>(error: T): T {
   if (!echoFilterInstalled) {
     echoFilterInstalled = true;
     const original = console.error.bind(console);
     console.error = (...args: unknown[]) => {
-      if (args.length === 1 && typeof args[0] === "string" && handedOver.delete(args[0])) return;
-      original(...args);
+      if (!isHostEcho(args)) original(...args);
     };
   }
   handedOver.add(`${String(error)}: ${error.stack}`);

@@ -38,6 +38,15 @@ function saidOnce(result: CliResult, text: string): void {
   expect(result.output, "no stack trace").to.not.match(STACK_FRAME);
 }
 
+/** `pulumi preview` fails, saying each of `texts` once, and writes nothing. */
+async function previewFails(workspace: PulumiWorkspace, sandbox: Sandbox, ...texts: string[]): Promise<CliResult> {
+  const preview = await workspace.run(["preview"]);
+  expect(preview.code, preview.output).to.not.equal(0);
+  for (const text of texts) saidOnce(preview, text);
+  expect(writeRequests(sandbox), "nothing written").to.deep.equal([]);
+  return preview;
+}
+
 describe("the first hour: every mistake named once with its cause and fix, through the real Pulumi CLI", function () {
   let sandbox: Sandbox;
   const dir = mkdtempSync(join(tmpdir(), "group-export-first-hour-"));
@@ -63,15 +72,11 @@ describe("the first hour: every mistake named once with its cause and fix, throu
   it("a tenant id the credentials do not belong to: the tenant does not exist, fix entra.tenantId (not the network, not the authority host)", async () => {
     const stack = await E2eStack.create(sandbox, "wrong-tenant");
     stack.declare(entraProgram(UNKNOWN_TENANT));
-    const preview = await stack.workspace.run(["preview"]);
-    expect(preview.code).to.not.equal(0);
-    saidOnce(
-      preview,
+    const preview = await previewFails(stack.workspace, sandbox,
       `error: pulumi-nodejs:dynamic/groupexport:DirectoryGroupManagement resource 'tenant' has a problem: directory entra:${UNKNOWN_TENANT}: tenant ${UNKNOWN_TENANT} does not exist (${sandbox.url} answered AADSTS90002: tenant not found). ` +
         `Fix: set entra.tenantId of the DirectoryGroupManagement to your tenant's id (Entra admin center > Overview > Tenant ID) ${README}`,
     );
     expect(preview.output).to.not.match(/endpoints_resolution_error|entraAuthorityHost/);
-    expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 
   it("no Entra credential configured: names the settings to set", async () => {
@@ -80,16 +85,12 @@ describe("the first hour: every mistake named once with its cause and fix, throu
     await stack.workspace.ok(["config", "rm", "groupExport:entraClientId"]);
     for (const name of ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE"]) stack.workspace.setEnv(name, "");
     stack.declare(entraProgram(sandbox.entra.tenantId));
-    const preview = await stack.workspace.run(["preview"]);
-    expect(preview.code).to.not.equal(0);
-    saidOnce(
-      preview,
+    const preview = await previewFails(stack.workspace, sandbox,
       `has a problem: directory entra:${sandbox.entra.tenantId}: no Entra credential is configured: none of groupExport:entraClientSecretFile, groupExport:entraClientCertificatePath and groupExport:entraFederatedTokenFile ` +
         "(nor AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE) is set, and DefaultAzureCredential found none either (environment, managed identity, Azure CLI). " +
         "Fix: run `pulumi config set groupExport:entraClientId <application (client) id>` and `pulumi config set groupExport:entraClientSecretFile <file holding the secret's Value>`",
     );
     expect(preview.output).to.not.include("ChainedTokenCredential");
-    expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 
   it("a wrong client secret: AADSTS7000215's own advice kept (the secret's value, not its id) and the setting named", async () => {
@@ -98,16 +99,12 @@ describe("the first hour: every mistake named once with its cause and fix, throu
     writeFileSync(wrong, "not-the-secret");
     await stack.workspace.setConfig({ "groupExport:entraClientSecretFile": { value: wrong, secret: false } });
     stack.declare(entraProgram(sandbox.entra.tenantId));
-    const preview = await stack.workspace.run(["preview"]);
-    expect(preview.code).to.not.equal(0);
-    saidOnce(
-      preview,
+    await previewFails(stack.workspace, sandbox,
       `has a problem: directory entra:${sandbox.entra.tenantId}: application ${sandbox.entra.clientId} was refused: wrong client secret (AADSTS7000215: Invalid client secret provided. ` +
         `Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${sandbox.entra.clientId}'.). ` +
         "Fix: put the secret's Value (App registrations > the application > Certificates & secrets > Client secrets: the Value column, shown once when the secret is made; not the Secret ID) " +
         `in the file groupExport:entraClientSecretFile names (or AZURE_CLIENT_SECRET) ${README}`,
     );
-    expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 
   it("a sign-in error thrown by a group's check (a stack already up, its secret then broken) is printed once, not echoed", async () => {
@@ -121,41 +118,30 @@ describe("the first hour: every mistake named once with its cause and fix, throu
     // The management is unchanged (no call); the new group's check looks its name up and meets the refusal.
     stack.declare(entraProgram(sandbox.entra.tenantId, { eng: "Eng", ops: "Ops" }));
     sandbox.resetRequestCounts();
-    const preview = await stack.workspace.run(["preview"]);
-    expect(preview.code).to.not.equal(0);
-    saidOnce(preview, `error: EntraSecurityGroup "ops" (group "Ops"): application ${sandbox.entra.clientId} was refused: wrong client secret (AADSTS7000215:`);
-    expect(writeRequests(sandbox)).to.deep.equal([]);
+    await previewFails(stack.workspace, sandbox, `error: EntraSecurityGroup "ops" (group "Ops"): application ${sandbox.entra.clientId} was refused: wrong client secret (AADSTS7000215:`);
   });
 
   it("a Google domain the customer does not own: DirectoryGroupManagement refuses it at preview, naming the customer's domains", async () => {
     const stack = await E2eStack.create(sandbox, "foreign-domain");
     stack.declare(googleProgram(["example.com", "notours.example"]));
-    const preview = await stack.workspace.run(["preview"]);
-    expect(preview.code).to.not.equal(0);
-    saidOnce(
-      preview,
+    const preview = await previewFails(stack.workspace, sandbox,
       "error: pulumi-nodejs:dynamic/groupexport:DirectoryGroupManagement resource 'workspace' has a problem: directory google:my_customer: notours.example is not a domain of customer my_customer (its domains: example.com). " +
         "Fix: remove it from google.domains of the DirectoryGroupManagement, or add and verify it in the Google Admin console (Account > Domains > Manage domains) " +
         README,
     );
     expect(preview.output).to.not.include("super admin");
-    expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 
   it("an impersonated user who is not an admin: the fix is groupExport:googleAdminEmail, not the delegation", async () => {
     const stack = await E2eStack.create(sandbox, "not-admin");
     await stack.workspace.setConfig({ "groupExport:googleAdminEmail": { value: "alice@example.com", secret: false } });
     stack.declare(googleProgram(["example.com"]));
-    const preview = await stack.workspace.run(["preview"]);
-    expect(preview.code).to.not.equal(0);
-    saidOnce(
-      preview,
+    const preview = await previewFails(stack.workspace, sandbox,
       "has a problem: directory google:my_customer: alice@example.com may not manage groups: Google answered 403 Not Authorized to service account group-export@sandbox-project.iam.gserviceaccount.com acting as alice@example.com, " +
         "which it does when the impersonated user is not an administrator. Fix: set groupExport:googleAdminEmail to a super admin (or a user with the Groups Administrator role) of the customer " +
         README,
     );
     expect(preview.output).to.not.match(/Domain-wide delegation/i);
-    expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 
   it("an unknown Google user is found at preview (admin.directory.user.readonly delegated), before any group is made", async () => {
@@ -164,14 +150,12 @@ describe("the first hour: every mistake named once with its cause and fix, throu
       ...googleProgram(["example.com"]),
       bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users: ["alice@example.com", "nobody@example.com", "friend@elsewhere.example"] } } },
     });
-    const preview = await stack.workspace.run(["preview"]);
-    expect(preview.code).to.not.equal(0);
     // Only the address in the customer's domain can be known to be nobody; another domain's is an external member.
-    saidOnce(
-      preview,
+    await previewFails(
+      stack.workspace,
+      sandbox,
       "error: pulumi-nodejs:dynamic/groupexport:GroupBinding resource 'eng-members' has a problem: userGroup: user group \"Eng\" has 1 user(s) not found in google:my_customer: nobody@example.com; fix the user group or create the users",
     );
-    expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 
   it("a typo in one input: its own problems, without the binding of that group failing inside the SDK", async () => {
@@ -181,14 +165,10 @@ describe("the first hour: every mistake named once with its cause and fix, throu
       googleGroups: { eng: { management: "workspace", emial: "eng@example.com" } },
       bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users: ["alice@example.com"] } } },
     });
-    const preview = await stack.workspace.run(["preview"]);
-    expect(preview.code).to.not.equal(0);
-    saidOnce(
-      preview,
+    const preview = await previewFails(stack.workspace, sandbox,
       "error: pulumi-nodejs:dynamic/groupexport:GoogleDistributionGroup resource 'eng' has a problem: emial is not an input of GoogleDistributionGroup: did you mean email? Otherwise remove it",
     );
     saidOnce(preview, "error: pulumi-nodejs:dynamic/groupexport:GoogleDistributionGroup resource 'eng' has a problem: email is required by GoogleDistributionGroup: set it");
-    expect(writeRequests(sandbox)).to.deep.equal([]);
   });
 
   it("a problem of a map input (the binding's userGroup) is said without the engine's dump of the map", async () => {
@@ -197,10 +177,7 @@ describe("the first hour: every mistake named once with its cause and fix, throu
       ...googleProgram(["example.com"]),
       bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users: ["alice@example.com", "bob"] } } },
     });
-    const preview = await stack.workspace.run(["preview"]);
-    expect(preview.code).to.not.equal(0);
-    saidOnce(
-      preview,
+    const preview = await previewFails(stack.workspace, sandbox,
       "error: pulumi-nodejs:dynamic/groupexport:GroupBinding resource 'eng-members' has a problem: userGroup: user group \"Eng\" has users that are not email addresses/user principal names: bob; give each user as name@domain",
     );
     expect(preview.output).to.not.include("map[");
@@ -231,17 +208,12 @@ describe("the first hour: every mistake named once with its cause and fix, throu
 
     it('exportTo: ["slack"] is refused, naming the user group and the directories there are', async () => {
       workspace.setEnv("FIRST_HOUR_SCENARIO", JSON.stringify({ userGroups: [{ name: "Eng", email: "eng@example.com", users: ["alice@example.com"], exportTo: ["slack"] }] }));
-      const preview = await workspace.run(["preview"]);
-      expect(preview.code).to.not.equal(0);
-      saidOnce(preview, 'error: UserGroupExport people: user group "Eng" has exportTo "slack", which is no directory of this package: use "google" (Google Workspace) and/or "entra" (Entra ID)');
-      expect(writeRequests(sandbox)).to.deep.equal([]);
+      await previewFails(workspace, sandbox, 'error: UserGroupExport people: user group "Eng" has exportTo "slack", which is no directory of this package: use "google" (Google Workspace) and/or "entra" (Entra ID)');
     });
 
     it("a bad groups file prints its problems, all of them, without a stack trace or a dump of `problems`", async () => {
       workspace.setEnv("FIRST_HOUR_SCENARIO", JSON.stringify({ groupsFile: join(REPO_ROOT, "test/fixtures/groupsFiles/ten-mistakes.yaml") }));
-      const preview = await workspace.run(["preview"]);
-      expect(preview.code).to.not.equal(0);
-      saidOnce(preview, "error: 14 problems in ten-mistakes.yaml:\n");
+      const preview = await previewFails(workspace, sandbox, "error: 14 problems in ten-mistakes.yaml:\n");
       for (const line of [
         'ten-mistakes.yaml:4:3: defaults.membershipMod: unknown field "membershipMod".',
         'ten-mistakes.yaml:9:32: groups[0].users[1]: "bob@" is not an email address.',
@@ -250,7 +222,6 @@ describe("the first hour: every mistake named once with its cause and fix, throu
         saidOnce(preview, line);
       }
       expect(preview.output).to.not.match(/problems: \[|GroupsFileError/);
-      expect(writeRequests(sandbox)).to.deep.equal([]);
     });
   });
 });

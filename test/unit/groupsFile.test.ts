@@ -129,11 +129,17 @@ describe("groups file (YAML and CSV)", () => {
 describe("groups file: every problem in one round", () => {
   const fixture = (name: string) => join(__dirname, "..", "fixtures", "groupsFiles", name);
 
-  it("a YAML file with ten different kinds of mistakes reports all of them, syntax, fields and between groups, at once", () => {
-    const message = problemsOf(() => groupsForDirectories(fixture("ten-mistakes.yaml"), { google: true, entra: false }));
+  /** The fixture's problems, all in one error: `count` of them, one starting with each of `starts`. */
+  function expectProblems(name: string, count: number, starts: string[]): string {
+    const message = problemsOf(() => groupsForDirectories(fixture(name), { google: true, entra: false }));
     const lines = message.split("\n");
-    expect(lines[0]).to.equal("14 problems in ten-mistakes.yaml:");
-    for (const expected of [
+    expect(lines[0]).to.equal(`${count} problems in ${name}:`);
+    for (const expected of starts) expect(lines.some((l) => l.startsWith(expected)), `${expected}\nin\n${message}`).to.equal(true);
+    return message;
+  }
+
+  it("a YAML file with ten different kinds of mistakes reports all of them, syntax, fields and between groups, at once", () => {
+    const message = expectProblems("ten-mistakes.yaml", 14, [
       'ten-mistakes.yaml:4:3: defaults.membershipMod: unknown field "membershipMod". Fix: did you mean "membershipMode"?',
       'ten-mistakes.yaml:9:32: groups[0].users[1]: "bob@" is not an email address.',
       'ten-mistakes.yaml:10:20: groups[0].memberGroups[0]: "Platfrom" is no group of this file.',
@@ -148,18 +154,13 @@ describe("groups file: every problem in one round", () => {
       "ten-mistakes.yaml:21:24: groups[3].maxRemovalPercent: 150 is too large (maximum 100).",
       'ten-mistakes.yaml:22:12: groups[3].users: "Support" has no users. Fix: add its users, or allowEmpty: true',
       "ten-mistakes.yaml:24:5: YAML syntax: Map keys must be unique. Fix: keep one of the two keys",
-    ]) {
-      expect(lines.some((l) => l.startsWith(expected)), `${expected}\nin\n${message}`).to.equal(true);
-    }
+    ]);
     // A misspelt email is one problem, not also "has no email".
     expect(message).to.not.include('"Sales" is exported to Google Workspace but has no email');
   });
 
   it("a CSV file with ten different kinds of mistakes reports all of them at once", () => {
-    const message = problemsOf(() => groupsForDirectories(fixture("ten-mistakes.csv"), { google: true, entra: false }));
-    const lines = message.split("\n");
-    expect(lines[0]).to.equal("13 problems in ten-mistakes.csv:");
-    for (const expected of [
+    expectProblems("ten-mistakes.csv", 13, [
       'ten-mistakes.csv:1:9: column 9: unknown column "emial". Fix: did you mean "email"?',
       'ten-mistakes.csv:3:2: Engineering.user: "bob@" is not an email address.',
       'ten-mistakes.csv:4:3: Engineering.email: "eng@example.com" differs from "engineering@example.com" on line 2.',
@@ -173,9 +174,7 @@ describe("groups file: every problem in one round", () => {
       'ten-mistakes.csv:9:3: Ops.email: "Engineering@example.com" is already used by group "Engineering" on line 2',
       'ten-mistakes.csv:9:8: Ops.key: "ENG" is already used by group "Engineering" on line 2',
       "ten-mistakes.csv:10:1: CSV syntax: the line has 10 fields, the header 9.",
-    ]) {
-      expect(lines.some((l) => l.startsWith(expected)), `${expected}\nin\n${message}`).to.equal(true);
-    }
+    ]);
   });
 
   it("memberGroups cycles and unknown names are file problems with their lines", () => {

@@ -4,33 +4,42 @@ import type * as pulumi from "@pulumi/pulumi";
 export interface ExportedUserGroup {
   name: string;
   /**
-   * A stable identity of the user group, unique among the user groups of the source (compared
-   * case-insensitively; letters, digits, `.`, `_` and `-` in a groups file): the user group's
-   * resources are identified by it instead of by `name`, so that renaming the user group
-   * renames its directory groups in place rather than replacing them. Default: none (identified
-   * by `name`; a rename makes new groups and removes the old ones).
+   * A stable identity of the user group that survives renames (a groups file's `key`,
+   * JumpCloud's group id). Renaming a user group keeps its groups and members when its key,
+   * its email or its `entraDisplayName` stays the same (README "Renaming a user group").
    */
   key?: string;
   /**
-   * What removing this user group from the source does to its directory groups: `"delete"`
-   * deletes them, `"release"` leaves them as they are, with their members, no longer managed.
-   * Default: a group this stack created is deleted, one it adopted is released (see the group
-   * resources' `deletionPolicy`).
+   * The distribution group's address, needed to export to Google Workspace. Removed after the
+   * group was exported: its Google group and members stay as they are, no longer synced
+   * (released, said at preview: the seed's rule); never exported: see `onMissingEmail`.
    */
-  deletionPolicy?: "delete" | "release";
-  /** The distribution group's address; required to export to Google Workspace. */
   email?: string;
+  /**
+   * A user group exported to Google Workspace without an email that was never exported there:
+   * `"fail"` (default) fails the preview naming it and the fix; `"skip"` leaves it unexported
+   * (waiting) until it has one.
+   */
+  onMissingEmail?: "fail" | "skip";
+  /** What removing the user group does to its directory groups: "delete" or "release"; default: delete what this stack created, release what it adopted. */
+  deletionPolicy?: "delete" | "release";
+  /** Where the user group was declared (e.g. `groups.yaml:12`), for messages. */
+  source?: string;
   description?: string;
   users: pulumi.Input<pulumi.Input<string>[]>;
   /** Directories to export to; default every directory given. */
   exportTo?: ("google" | "entra")[];
   membershipMode?: "authoritative" | "additive";
+  /** The Google group's name (in Google Groups); default `name`. */
+  googleName?: string;
   /** The Entra security group's display name; default `name`. */
   entraDisplayName?: string;
   /** The Entra security group's mail alias; default derived from the display name. */
   entraMailNickname?: string;
   /** Per-group overrides of the bindings' options (see GroupBinding). */
   maxRemovalPercent?: number;
+  /** The mass-removal guard's floor, in members (see GroupBinding `removalGuardFloor`; default 10). */
+  removalGuardFloor?: number;
   /**
    * A user group that may have no users: its groups are not made (nothing is exported, no
    * empty group is created) and its bindings wait until it has one. Without it, an empty user

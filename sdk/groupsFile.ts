@@ -37,6 +37,8 @@ export const groupsFileGroupSchema = z.strictObject({
   users: z.array(address),
   /** The Google Workspace distribution group's address. */
   email: address.optional(),
+  /** The Google group's name (in Google Groups); default `name`. */
+  googleName: z.string().trim().min(1).max(75).optional(),
   /** The Entra security group's display name; default `name`. */
   entraDisplayName: z.string().trim().min(1).max(256).optional(),
   /** The Entra group's mail alias; default derived from the display name. */
@@ -122,9 +124,6 @@ interface CollectedGroupsFile extends ParsedGroupsFile {
 /** What the directory checks read of a group (see groupsForDirectories). */
 interface DirectoryCheckGroup {
   name: string;
-  email?: string;
-  /** Fields misspelt in the file (reported already). */
-  misspelt?: readonly string[];
   exportTo?: readonly string[];
   line: number;
   field: string;
@@ -150,6 +149,7 @@ const fieldHelp: Record<string, string> = {
   key: "a stable identity of the group: letters, digits, '.', '_' and '-' (up to 100), unique in the file, e.g. key: eng",
   users: "a list of the users' addresses, e.g. users: [alice@example.com, bob@example.com]",
   email: "the Google group's full address, e.g. email: engineering@example.com",
+  googleName: "the Google group's name in Google Groups (1 to 75 characters)",
   entraDisplayName: "the Entra security group's display name (1 to 256 characters)",
   description: "a string of at most 4,096 characters",
   membershipMode: 'use "authoritative" (members added by hand are removed) or "additive"',
@@ -248,8 +248,6 @@ interface LooseGroup {
   memberGroups: string[];
   allowEmpty?: unknown;
   exportTo?: readonly string[];
-  /** Fields this group misspells (an unknown key close to them): a problem already, not to be reported again as missing. */
-  misspelt: string[];
 }
 
 function looseGroup(raw: unknown, index: number, defaults: unknown): LooseGroup {
@@ -267,9 +265,6 @@ function looseGroup(raw: unknown, index: number, defaults: unknown): LooseGroup 
     memberGroups: strings(g.memberGroups) ?? [],
     allowEmpty: g.allowEmpty ?? d.allowEmpty,
     ...(exportTo ? { exportTo } : {}),
-    misspelt: Object.keys(g)
-      .filter((k) => !(k in groupsFileGroupSchema.shape))
-      .flatMap((k) => closest(k, Object.keys(groupsFileGroupSchema.shape)) ?? []),
   };
 }
 
@@ -366,6 +361,7 @@ function toExported(g: GroupsFileGroup, defaults: Defaults): ExportedUserGroup {
     description: g.description,
     users: g.users.map((u) => u.trim()),
     email: g.email?.trim().toLowerCase(),
+    ...(g.googleName !== undefined ? { googleName: g.googleName } : {}),
     entraDisplayName: g.entraDisplayName,
     entraMailNickname: g.entraMailNickname,
     exportTo: pick("exportTo"),
@@ -481,11 +477,11 @@ function collectYaml(text: string, file: string): CollectedGroupsFile {
     file,
     problems,
     groups: parsed.map(({ index: i, group: g }) => ({ group: toExported(g, defaultsData), ...located(i) })),
-    named: readable.filter((g) => g.name !== undefined).map((g) => ({ name: g.name!, email: g.email, exportTo: g.exportTo, misspelt: g.misspelt, ...located(g.index) })),
+    named: readable.filter((g) => g.name !== undefined).map((g) => ({ name: g.name!, exportTo: g.exportTo, ...located(g.index) })),
   };
 }
 
-const csvColumns = ["group", "user", "key", "email", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "allowEmpty", "nonUserMembers", "deletionPolicy"] as const;
+const csvColumns = ["group", "user", "key", "email", "googleName", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "allowEmpty", "nonUserMembers", "deletionPolicy"] as const;
 type CsvColumn = (typeof csvColumns)[number];
 
 /**
@@ -601,7 +597,7 @@ function collectCsv(text: string, file: string): CollectedGroupsFile {
     file,
     problems,
     groups: parsed.map(({ index, group }) => ({ group: toExported(group, undefined), ...located(index) })),
-    named: readable.map((g) => ({ name: g.name!, email: g.email, exportTo: g.exportTo, ...located(g.index) })),
+    named: readable.map((g) => ({ name: g.name!, exportTo: g.exportTo, ...located(g.index) })),
   };
 }
 
@@ -624,8 +620,8 @@ function collectFile(path: string, displayName: string): CollectedGroupsFile {
 }
 
 /**
- * Checks what needs the directories: a group exported to Google needs an address, and each
- * directory a group is exported to must be configured. Returns the groups ready for
+ * Checks what needs the directories: each directory a group is exported to must be configured.
+ * Returns the groups ready for
  * UserGroupExport. Given the file's path, it reads the file too and reports the file's own
  * problems and these together, in one error.
  */
@@ -634,18 +630,17 @@ export function groupsForDirectories(file: ParsedGroupsFile | string, directorie
     typeof file === "string" ? collectFile(file, basename(file)) : { ...file, problems: [], named: file.groups.map(({ group, ...at }) => ({ ...group, ...at })) };
   const problems = [...parsed.problems];
   for (const group of parsed.named) {
-    const { field, fieldLine, line } = group;
+    const { field, fieldLine } = group;
     const targets = group.exportTo?.filter((d): d is (typeof directoryKinds)[number] => (directoryKinds as readonly string[]).includes(d)) ?? directoryKinds.filter((d) => directories[d]);
     for (const d of targets) {
       if (!directories[d]) {
         problems.push({ file: parsed.file, line: fieldLine("exportTo"), column: 1, field: `${field}.exportTo`, message: `"${group.name}" is exported to ${d === "google" ? "Google Workspace" : "Entra ID"}, but the stack configures no such directory`, fix: d === "google" ? "set the googleDomains config of the stack, or remove google from exportTo" : "set the entraTenantId config of the stack, or remove entra from exportTo" });
       }
     }
-    if (targets.includes("google") && directories.google && !group.email && !group.misspelt?.includes("email")) {
-      // The seed warns that users of a group bound to Google without an address can be suspended.
-      problems.push({ file: parsed.file, line, column: 1, field: `${field}.email`, message: `"${group.name}" is exported to Google Workspace but has no email`, fix: "add email: <the distribution group's address>, or exportTo: [entra]" });
-    }
   }
   if (problems.length > 0) throw new GroupsFileError(problems);
-  return parsed.groups.map((g) => g.group);
+  // A group exported to Google without an email is decided by the provider, which knows whether it
+  // was exported before (then it is released: the seed's rule for a removed address) or not (then
+  // the preview fails, naming this line: users of a group bound without an address can be suspended).
+  return parsed.groups.map(({ group, line }) => ({ ...group, source: `${parsed.file}:${line}` }));
 }

@@ -63,7 +63,7 @@ describe("groups file (YAML and CSV)", () => {
       [
         "3 problems in groups.yaml:",
         'groups.yaml:4:32: groups[0].users[1]: "bob@" is not an email address. Fix: write the user\'s full address, e.g. bob@example.com, one per list item',
-        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, key, description, users, email, entraDisplayName, entraMailNickname, owners, managers, memberGroups, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, exportTo, deletionPolicy',
+        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, key, description, users, email, googleName, entraDisplayName, entraMailNickname, owners, managers, memberGroups, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, exportTo, deletionPolicy',
         'groups.yaml:7:21: groups[1].membershipMode: "authoritive" is not one of "authoritative", "additive". Fix: use "authoritative" (members added by hand are removed) or "additive"',
       ].join("\n"),
     );
@@ -88,7 +88,7 @@ describe("groups file (YAML and CSV)", () => {
   it("bad file 4 (CSV): an unknown column, then conflicting group values on two lines", () => {
     const column = problemsOf(() => parseGroupsCsv(["group,user,emial", "Engineering,alice@example.com,engineering@example.com"].join("\n"), "groups.csv"));
     expect(column).to.equal(
-      '1 problem in groups.csv:\ngroups.csv:1:3: column 3: unknown column "emial". Fix: did you mean "email"? Otherwise remove it; allowed columns: group, user, key, email, entraDisplayName, entraMailNickname, description, membershipMode, exportTo, maxRemovalPercent, allowEmpty, nonUserMembers, deletionPolicy',
+      '1 problem in groups.csv:\ngroups.csv:1:3: column 3: unknown column "emial". Fix: did you mean "email"? Otherwise remove it; allowed columns: group, user, key, email, googleName, entraDisplayName, entraMailNickname, description, membershipMode, exportTo, maxRemovalPercent, allowEmpty, nonUserMembers, deletionPolicy',
     );
     const conflict = problemsOf(() =>
       parseGroupsCsv(["group,user,email", "Engineering,alice@example.com,engineering@example.com", "Engineering,bob@example.com,eng@example.com"].join("\n"), "groups.csv"),
@@ -118,11 +118,11 @@ describe("groups file (YAML and CSV)", () => {
     expect(eng).to.not.have.any.keys("owners", "managers", "memberGroups");
   });
 
-  it("a group exported to Google without an address fails naming its line (the seed's suspension warning)", () => {
+  it("a group exported to Google without an address goes to the export with its line (the provider releases it, or refuses it naming the line)", () => {
     const parsed = parseGroupsYaml(["groups:", "  - name: Ops", "    users: [bob@example.com]"].join("\n"), "groups.yaml");
     expect(groupsForDirectories(parsed, { google: false, entra: true })).to.have.length(1);
-    const message = problemsOf(() => groupsForDirectories(parsed, { google: true, entra: true }));
-    expect(message).to.equal('1 problem in groups.yaml:\ngroups.yaml:2:1: groups[0].email: "Ops" is exported to Google Workspace but has no email. Fix: add email: <the distribution group\'s address>, or exportTo: [entra]');
+    const [ops] = groupsForDirectories(parsed, { google: true, entra: true });
+    expect(ops).to.include({ name: "Ops", email: undefined, source: "groups.yaml:2" });
   });
 });
 
@@ -139,7 +139,7 @@ describe("groups file: every problem in one round", () => {
   }
 
   it("a YAML file with ten different kinds of mistakes reports all of them, syntax, fields and between groups, at once", () => {
-    const message = expectProblems("ten-mistakes.yaml", 14, [
+    expectProblems("ten-mistakes.yaml", 13, [
       'ten-mistakes.yaml:4:3: defaults.membershipMod: unknown field "membershipMod". Fix: did you mean "membershipMode"?',
       'ten-mistakes.yaml:9:32: groups[0].users[1]: "bob@" is not an email address.',
       'ten-mistakes.yaml:10:20: groups[0].memberGroups[0]: "Platfrom" is no group of this file.',
@@ -149,14 +149,11 @@ describe("groups file: every problem in one round", () => {
       'ten-mistakes.yaml:16:12: groups[2].email: "Engineering@example.com" is already used by groups[0] on line 8',
       'ten-mistakes.yaml:17:21: groups[2].membershipMode: "authoritive" is not one of "authoritative", "additive".',
       'ten-mistakes.yaml:18:31: groups[2].users[1]: "dave@example.com" is listed twice (also users[0]).',
-      'ten-mistakes.yaml:19:1: groups[3].email: "Support" is exported to Google Workspace but has no email.',
       'ten-mistakes.yaml:20:21: groups[3].deletionPolicy: "keep" is not one of "delete", "release".',
       "ten-mistakes.yaml:21:24: groups[3].maxRemovalPercent: 150 is too large (maximum 100).",
       'ten-mistakes.yaml:22:12: groups[3].users: "Support" has no users. Fix: add its users, or allowEmpty: true',
       "ten-mistakes.yaml:24:5: YAML syntax: Map keys must be unique. Fix: keep one of the two keys",
     ]);
-    // A misspelt email is one problem, not also "has no email".
-    expect(message).to.not.include('"Sales" is exported to Google Workspace but has no email');
   });
 
   it("a CSV file with ten different kinds of mistakes reports all of them at once", () => {

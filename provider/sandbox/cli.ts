@@ -109,9 +109,13 @@ async function main(): Promise<void> {
     // The remembered port is taken (e.g. by another program now): a free one, said in the output.
     if ((error as Error).name !== "SandboxPortInUseError" || remembered === undefined) throw error;
     sandbox = await startSandbox({ ...options, port: 0 });
-    process.stdout.write(`Port ${remembered} (the last start's) is in use: the sandbox takes another, so the URLs below changed.\n`);
+    process.stdout.write(
+      `Port ${remembered} (the last start's) is in use, so the sandbox takes another and the URLs below changed. If a sandbox with this --dir still runs, stop it: two must not share a folder.\n`,
+    );
   }
-  if (dir) writeFileSync(join(dir, "sandbox.json"), `${JSON.stringify({ port: Number(new URL(sandbox.url).port) })}\n`);
+  // The port is remembered for the next start, except a stand-in taken because the remembered one was busy.
+  const port = Number(new URL(sandbox.url).port);
+  if (dir && (remembered === undefined || port === remembered || requested !== undefined)) writeFileSync(join(dir, "sandbox.json"), `${JSON.stringify({ port })}\n`);
   process.stdout.write(instructions(sandbox, state, dir).join("\n"));
 
   const stop = () => {

@@ -120,6 +120,15 @@ describe("Google sandbox conformance: token endpoint and scopes", function () {
     expect(await outcome(directory.groups.get({ groupKey: "eng@example.com" }, NO_RETRY))).to.include(INSUFFICIENT);
   });
 
+  it("domains.list: the customer's domains with admin.directory.domain.readonly; another customer 403; without the scope 403 insufficientPermissions", async () => {
+    const domains = withScopes(GOOGLE_SCOPES.domainReadonly);
+    const list = await domains.domains.list({ customer: "my_customer" });
+    expect(list.data).to.deep.include({ kind: "admin#directory#domains" });
+    expect(list.data.domains?.map((d) => [d.domainName, d.isPrimary, d.verified])).to.deep.equal([["example.com", true, true]]);
+    expect(await outcome(domains.domains.list({ customer: "C0other" }, NO_RETRY))).to.include({ status: 403, reason: "forbidden" });
+    expect(await outcome(withScopes(GOOGLE_SCOPES.group).domains.list({ customer: "my_customer" }, NO_RETRY))).to.include(INSUFFICIENT);
+  });
+
   it("admin.directory.user.readonly reads users; the Groups Settings API needs apps.groups.settings", async () => {
     const users = withScopes(GOOGLE_SCOPES.userReadonly);
     expect((await users.users.get({ userKey: "dev@example.com" })).data.primaryEmail).to.equal("dev@example.com");

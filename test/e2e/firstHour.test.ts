@@ -156,6 +156,15 @@ describe("the first hour: every mistake named once with its cause and fix, throu
       sandbox,
       "error: pulumi-nodejs:dynamic/groupexport:GroupBinding resource 'eng-members' has a problem: userGroup: user group \"Eng\" has 1 user(s) not found in google:my_customer: nobody@example.com; fix the user group or create the users",
     );
+    // Without the optional scope the lookup is skipped (the README says so): the preview passes, and Google refuses the user at apply.
+    const delegated = sandbox.google.tenant.delegatedScopes;
+    sandbox.google.tenant.delegatedScopes = delegated.filter((s) => !s.endsWith("/admin.directory.user.readonly"));
+    try {
+      const without = await stack.workspace.run(["preview"]);
+      expect(without.code, without.output).to.equal(0);
+    } finally {
+      sandbox.google.tenant.delegatedScopes = delegated;
+    }
   });
 
   it("a typo in one input: its own problems, without the binding of that group failing inside the SDK", async () => {

@@ -31,8 +31,12 @@ export class PermissionError extends Error {
     /** The scope or permission that is missing, and how to grant it. */
     missing: string,
     detail: string,
+    /** Whether read-only mode is a way out (not when the principal may not even read). */
+    readOnlyHelps = true,
   ) {
-    super(`${principal} may not ${operation} in ${service}: ${missing} (the API answered: ${detail}). A read-only principal can still preview and refresh with GROUP_EXPORT_READ_ONLY=true (${README_CREDENTIALS})`);
+    super(
+      `${principal} may not ${operation} in ${service}: ${missing} (the API answered: ${detail}).${readOnlyHelps ? " A read-only principal can still preview and refresh with GROUP_EXPORT_READ_ONLY=true" : ""} (${README_CREDENTIALS})`,
+    );
     this.name = "PermissionError";
   }
 }

@@ -65,7 +65,7 @@ export class ProviderContext {
   memberDirectory(management: ManagementRef): MemberDirectory {
     switch (management.service) {
       case "google":
-        return googleMemberDirectory(this.google());
+        return googleMemberDirectory(this.google(), management.domains);
       case "entra": {
         const tenantId = management.tenantId ?? "";
         const { client, users, settings } = this.graphEntry(tenantId);

@@ -184,6 +184,12 @@ export async function readJumpCloudGroups(
       problems.push(`${label} has the same name as JumpCloud user group "${sameName.name}"${other ? ` (${other.id})` : ""} (names are compared case-insensitively): both are exported, and one name cannot be two exported groups (the Entra group's name and the Pulumi resources' names come from it). Fix: rename one of the two in JumpCloud, or unbind one from the directories`);
       continue;
     }
+    // JumpCloud's user states: a staged user is provisioned to no directory until activated, a
+    // suspended one loses access to every resource until reactivated; neither is a member meanwhile.
+    for (const state of ["SUSPENDED", "STAGED"] as const) {
+      const left = g.inactive.filter((u) => u.state === state).map((u) => u.email);
+      if (left.length > 0) notes.push(`${label}: ${left.join(", ")} ${left.length === 1 ? "is" : "are"} ${state.toLowerCase()} in JumpCloud, so not exported as member${left.length === 1 ? "" : "s"} until ${state === "STAGED" ? "activated" : "reactivated"}`);
+    }
     if (g.users.length === 0) notes.push(`${label} has no users: it is exported once it has one (JumpCloud's rule: groups must have at least one user)`);
     userGroups.push({
       name: g.name,

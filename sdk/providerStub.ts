@@ -127,9 +127,11 @@ export function withoutRecordedStackTraces(): () => void {
  */
 export const groupLabels = new WeakMap<pulumi.Resource, pulumi.Input<string>>();
 
-/** A group's label as the program gave it (see {@link groupLabels}). */
+/**
+ * A group's label as the program gave it (see {@link groupLabels}); empty when the program gave
+ * none (a group missing its email or display name fails its own check, naming the field: a
+ * binding of it must not stop the program before that problem is reported).
+ */
 export function groupLabel(group: pulumi.Resource): pulumi.Input<string> {
-  const label = groupLabels.get(group);
-  if (label === undefined) throw new Error("a group's label is read before the group is constructed");
-  return label;
+  return groupLabels.get(group) ?? "";
 }

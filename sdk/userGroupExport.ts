@@ -4,7 +4,7 @@ import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
 import { GroupBinding, type BindableGroup } from "./groupBinding";
 import type { ExportedUserGroup } from "./exportedUserGroup";
-import { groupsForDirectories, readGroupsFile } from "./groupsFile";
+import { groupsForDirectories } from "./groupsFile";
 import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource";
 import { UserGroupIndex } from "./userGroupIndex";
 import { decodeIndex, encodeIndex, planRenames, type IndexEntry } from "../provider/groups/userGroupIndex";
@@ -157,7 +157,8 @@ export class UserGroupExport extends pulumi.ComponentResource {
           this.entraGroups[userGroup.name] = group;
           pendingBindings.push(() => (this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding, ...nestedIn(this.entraGroups) }, aliased(slugged, "entra"))));
         } else {
-          throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}"${from} has exportTo "${String(directory)}": use "google" and/or "entra"`);
+          // A RunError: the program prints the message alone, no stack trace.
+          throw new pulumi.RunError(`UserGroupExport ${name}: user group "${userGroup.name}"${from} has exportTo "${String(directory)}": use "google" and/or "entra"`);
         }
       }
     }
@@ -175,7 +176,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
    */
   static fromGroupsFile(name: string, args: Omit<UserGroupExportArgs, "userGroups"> & { groupsFile: string }, opts?: pulumi.ComponentResourceOptions): UserGroupExport {
     const { groupsFile, ...directories } = args;
-    const userGroups = groupsForDirectories(readGroupsFile(groupsFile), { google: directories.google !== undefined, entra: directories.entra !== undefined });
+    const userGroups = groupsForDirectories(groupsFile, { google: directories.google !== undefined, entra: directories.entra !== undefined });
     return new UserGroupExport(name, { ...directories, userGroups }, opts);
   }
 

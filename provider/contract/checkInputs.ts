@@ -38,7 +38,8 @@ export function checkFields<S extends z.ZodObject>(
   for (const [property, value] of Object.entries(news)) {
     if (property === PROVIDER_KEY) continue;
     if (!(property in shape)) {
-      failures.push({ property, reason: `is not an input of ${resourceType}: remove it (inputs: ${Object.keys(shape).join(", ")})` });
+      const near = Object.keys(shape).find((input) => editDistance(input.toLowerCase(), property.toLowerCase()) <= 2);
+      failures.push({ property, reason: `is not an input of ${resourceType}: ${near ? `did you mean ${near}? Otherwise remove it` : "remove it"} (inputs: ${Object.keys(shape).join(", ")})` });
       continue;
     }
     // Not known until apply (a value from another resource, in whole or in part): checked then.
@@ -50,8 +51,8 @@ export function checkFields<S extends z.ZodObject>(
     if (parsed.success) {
       if (parsed.data !== undefined) values[property] = parsed.data;
     } else {
-      // Nested fields are named by their path, e.g. "domains.0 is not a domain name".
-      failures.push({ property, reason: parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")} ${i.message}` : i.message)).join("; ") });
+      // Nested fields are named by their path, e.g. property "google.domains.0", reason "is not a domain name".
+      for (const i of parsed.error.issues) failures.push({ property: [property, ...i.path.map(String)].join("."), reason: i.message });
     }
   }
   for (const [property, field] of Object.entries(shape)) {
@@ -60,6 +61,17 @@ export function checkFields<S extends z.ZodObject>(
     }
   }
   return { values, failures };
+}
+
+/** Levenshtein distance, to suggest the input a misspelt one meant. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** Carries the provider reference into outputs, as the dynamic-provider host expects. */

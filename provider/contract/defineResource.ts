@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PROVIDER_KEY, type CheckFailure } from "./checkInputs";
-import { namedFailure } from "./failures";
+import { asResourceProblem, namedFailure, withoutHostEcho } from "./failures";
 import { PartialApplyError } from "./partialApply";
 
 /**
@@ -76,12 +76,14 @@ export function defineResource<Context, Inputs extends Document, State extends D
    * Runs a handler on behalf of the resource `document` describes: its error leaves named and
    * worded; a partly applied create or update is recorded with the provider reference, like any state.
    */
-  const guarded = async <T>(document: Document, run: () => Promise<T>): Promise<T> => {
+  const guarded = async <T>(document: Document, run: () => Promise<T>, echoed = false): Promise<T> => {
     try {
       return await run();
     } catch (error) {
       if (error instanceof PartialApplyError) error.properties = withProvider(error.properties, document);
-      throw namedFailure(definition.label(document), definition.type, error, fields);
+      const named = namedFailure(definition.label(document), definition.type, error, fields);
+      // check, diff, read and delete errors are echoed to stderr by the host (see withoutHostEcho).
+      throw echoed ? withoutHostEcho(named) : named;
     }
   };
 
@@ -98,13 +100,13 @@ export function defineResource<Context, Inputs extends Document, State extends D
 
   return {
     async check(olds, news) {
-      const { inputs, failures } = await guarded(news, () => definition.check(context(), olds, news));
+      const { inputs, failures } = await guarded(news, () => definition.check(context(), olds, news), true);
       // Cast: check's inputs may hold the engine's "unknown until apply" marker in any field at
       // preview, so they are Inputs only once apply comes; Pulumi's signature calls them Inputs.
-      return { inputs: withProvider(inputs, news) as Inputs, failures };
+      return { inputs: withProvider(inputs, news) as Inputs, failures: failures.map(asResourceProblem) };
     },
     async diff(id, olds, news) {
-      return guarded(olds, () => definition.diff(context(), id, definition.loadState(olds), compared(news)));
+      return guarded(olds, () => definition.diff(context(), id, definition.loadState(olds), compared(news)), true);
     },
     async create(inputs) {
       const { id, outs } = await guarded(inputs, () => definition.create(context(), desired(inputs)));
@@ -113,18 +115,22 @@ export function defineResource<Context, Inputs extends Document, State extends D
     async read(id, props) {
       const stored: State | undefined = props;
       if (!stored) return {};
-      return guarded(stored, async () => {
-        const entry = definition.readEntry ? await definition.readEntry(context(), id, stored) : false;
-        if (entry !== false) return read(id, stored, entry);
-        return read(id, stored, await definition.read(context(), id, definition.loadState(stored)));
-      });
+      return guarded(
+        stored,
+        async () => {
+          const entry = definition.readEntry ? await definition.readEntry(context(), id, stored) : false;
+          if (entry !== false) return read(id, stored, entry);
+          return read(id, stored, await definition.read(context(), id, definition.loadState(stored)));
+        },
+        true,
+      );
     },
     async update(id, olds, news) {
       const { outs } = await guarded(news, () => definition.update(context(), id, definition.loadState(olds), desired(news)));
       return { outs: withProvider(outs, news) };
     },
     async delete(id, props) {
-      await guarded(props, () => definition.delete(context(), id, definition.loadState(props)));
+      await guarded(props, () => definition.delete(context(), id, definition.loadState(props)), true);
     },
   };
 }

@@ -138,3 +138,46 @@ export function namedFailure(resource: string, type: string, error: unknown, fie
   target.stack = message;
   return target;
 }
+
+/**
+ * A check failure as the engine should print it: on no property, with the field leading the
+ * reason. The engine prints a failure on a property with that property's whole value first
+ * (`property userGroup value {map[name:{…} users:{[{…}]}]} has a problem: …`), which for a map
+ * or a list is noise, and for a secret is `[secret]`; on no property it prints
+ * `<type> resource '<name>' has a problem: <reason>`.
+ */
+export function asResourceProblem(failure: { property: string; reason: string }): { property: string; reason: string } {
+  if (!failure.property) return failure;
+  // "email is required...", "owners lists ...": the field reads as the subject; else "email: <sentence>".
+  const joiner = /^(is|are|has|have|lists|must|needs)\b/.test(failure.reason) ? " " : ": ";
+  return { property: "", reason: `${failure.property}${joiner}${failure.reason}` };
+}
+
+/**
+ * Pulumi's dynamic-provider host prints every error a check, diff, read or delete throws to the
+ * process's stderr (`console.error(`${e}: ${e.stack}`)`) before handing it to the engine, which
+ * prints it again under the resource: the user read `Error: <message>: <message>` beside it. The
+ * errors this package hands over are already named and worded, and the engine's copy is the one
+ * shown with the resource, so that echo (and only it) is dropped.
+ */
+const handedOver = new Set<string>();
+let echoFilterInstalled = false;
+
+/** Whether a console.error call is the host's echo of an error handed over (forgotten once seen). */
+export function isHostEcho(args: readonly unknown[]): boolean {
+  return args.length === 1 && typeof args[0] === "string" && handedOver.delete(args[0]);
+}
+
+export function withoutHostEcho<T extends Error>(error: T): T {
+  if (!echoFilterInstalled) {
+    echoFilterInstalled = true;
+    const original = console.error.bind(console);
+    console.error = (...args: unknown[]) => {
+      if (!isHostEcho(args)) original(...args);
+    };
+  }
+  handedOver.add(`${String(error)}: ${error.stack}`);
+  // Bounded: an echo that never came (the host changed) is forgotten after a while.
+  if (handedOver.size > 100) handedOver.delete(handedOver.values().next().value!);
+  return error;
+}

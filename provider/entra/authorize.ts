@@ -1,5 +1,5 @@
 import { decodeJwt } from "jose";
-import { entraCredential } from "./auth";
+import { entraCredential, EntraSignInError } from "./auth";
 import type { GraphDirectoryClient } from "./client";
 import type { ManagementRef } from "../groups/management";
 import { README_CREDENTIALS, type EntraSettings } from "../settings";
@@ -17,11 +17,23 @@ export async function authorizeEntra(ref: ManagementRef, settings: EntraSettings
   const tenantId = ref.tenantId ?? "";
   const principal = `application ${settings.clientId ?? "(default credential)"} (${settings.kind})`;
   let roles: string[];
+  let signedInTo: string;
   try {
     const token = await entraCredential(tenantId, settings).getToken("https://graph.microsoft.com/.default");
-    roles = ((decodeJwt(token!.token).roles as string[] | undefined) ?? []).map(String);
+    const claims = decodeJwt(token!.token);
+    roles = ((claims.roles as string[] | undefined) ?? []).map(String);
+    signedInTo = String(claims.tid ?? "").toLowerCase();
   } catch (error) {
+    // A diagnosed sign-in already says the cause and the fix.
+    if (error instanceof EntraSignInError) throw new Error(`directory ${ref.directoryKey}: ${error.message}`);
     throw new Error(`directory ${ref.directoryKey}: ${principal} could not sign in to tenant ${tenantId}: ${(error as Error).message.split("\n")[0]}. Fix the credential (${README_CREDENTIALS})`);
+  }
+  // A credential that ignores the tenant it is given (e.g. a developer's Azure CLI login) signs in elsewhere.
+  if (signedInTo && signedInTo !== tenantId.toLowerCase()) {
+    throw new Error(
+      `directory ${ref.directoryKey}: ${principal} signed in to tenant ${signedInTo}, not to ${tenantId}: its token would manage another organisation's groups. ` +
+        `Fix: set entra.tenantId of the DirectoryGroupManagement to ${signedInTo} if that is the tenant to export to, or sign the credential in to ${tenantId} (${README_CREDENTIALS})`,
+    );
   }
   const canWrite = GROUP_WRITE_OPTIONS.some((set) => set.every((r) => roles.includes(r)));
   const canReadUsers = USER_READ_OPTIONS.some((r) => roles.includes(r));

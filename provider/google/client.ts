@@ -11,6 +11,26 @@ import type { GoogleSettings } from "../settings";
 /** Scopes: read-write for apply, read-only is enough for preview and refresh. */
 export const DIRECTORY_GROUP_SCOPE = "https://www.googleapis.com/auth/admin.directory.group";
 export const DIRECTORY_GROUP_READONLY_SCOPE = "https://www.googleapis.com/auth/admin.directory.group.readonly";
+/**
+ * Optional read-only scopes, each asked for in a token of its own so that a delegation without
+ * it loses only what it gives: the customer's domains (DirectoryGroupManagement checks its
+ * `domains` against them) and its users (a binding's unknown users are found at preview).
+ */
+export const DIRECTORY_DOMAIN_READONLY_SCOPE = "https://www.googleapis.com/auth/admin.directory.domain.readonly";
+export const DIRECTORY_USER_READONLY_SCOPE = "https://www.googleapis.com/auth/admin.directory.user.readonly";
+
+/** A domain of the customer as domains.list reports it. */
+export interface CustomerDomain {
+  /** Lowercased. */
+  domainName: string;
+  verified: boolean;
+  isPrimary: boolean;
+  /** Alias domains of this domain (lowercased), as `domainAliases[].domainAliasName`. */
+  aliases: string[];
+}
+
+/** What a user lookup found: the user's id and primary address, or that the customer has no such user. */
+export type UserLookup = { found: true; id: string; primaryEmail: string } | { found: false };
 
 /** A group as the Directory API reports it, reduced to what this package manages. */
 export interface DirectoryGroup {
@@ -203,6 +223,76 @@ export class GoogleDirectoryClient {
     }
   }
 
+  /** Auth clients of the optional read-only scopes, made when first needed; `false` once the delegation refused the scope. */
+  private readonly optionalAuth = new Map<string, DelegatedAuthClient | false>();
+
+  /**
+   * A request with a token of an optional scope (see DIRECTORY_DOMAIN_READONLY_SCOPE); `undefined`
+   * when domain-wide delegation does not grant that scope (remembered: asked once per process).
+   */
+  private async withOptionalScope<T>(scope: string, request: (auth: DelegatedAuthClient) => Promise<T>): Promise<T | undefined> {
+    let auth = this.optionalAuth.get(scope);
+    if (auth === false) return undefined;
+    if (!auth) this.optionalAuth.set(scope, (auth = delegatedAuth(this.settings, [scope])));
+    try {
+      await auth.getAccessToken();
+    } catch (error) {
+      if (!/unauthorized_client/.test(String((error as Error)?.message))) throw error;
+      this.optionalAuth.set(scope, false);
+      return undefined;
+    }
+    return request(auth);
+  }
+
+  /**
+   * The customer's domains (domains.list; scope admin.directory.domain.readonly); `undefined`
+   * when the delegation does not grant that scope.
+   */
+  async listDomains(customerId: string): Promise<CustomerDomain[] | undefined> {
+    return this.withOptionalScope(DIRECTORY_DOMAIN_READONLY_SCOPE, async (auth) => {
+      const api = admin({ version: "directory_v1", auth, rootUrl: this.rootUrl, retry: false });
+      const res = await this.call(() => api.domains.list({ customer: customerId }));
+      return (res.data.domains ?? []).map((d) => ({
+        domainName: (d.domainName ?? "").toLowerCase(),
+        verified: d.verified === true,
+        isPrimary: d.isPrimary === true,
+        aliases: (d.domainAliases ?? []).map((a) => (a.domainAliasName ?? "").toLowerCase()).filter(Boolean),
+      }));
+    });
+  }
+
+  /**
+   * Users of the customer by address (users.get through the batch endpoint; scope
+   * admin.directory.user.readonly): one entry per address, `{ found: false }` where the customer
+   * has no user of that address (404), `undefined` where the answer says nothing (an address
+   * Google will not look up, e.g. another customer's). `undefined` as a whole when the delegation
+   * does not grant the scope.
+   */
+  async findUsers(addresses: string[]): Promise<(UserLookup | undefined)[] | undefined> {
+    const ask = [...new Set(addresses.map((a) => a.toLowerCase()))].filter((a) => !this.userLookups.has(a));
+    const asked = await this.withOptionalScope(DIRECTORY_USER_READONLY_SCOPE, async (auth) => {
+      if (ask.length === 0) return true;
+      const calls: BatchCall[] = ask.map((address) => ({ method: "GET", path: `${DIRECTORY_PATH}/users/${encodeURIComponent(address)}` }));
+      await this.batch(
+        calls,
+        (reply, i) => {
+          const body = reply.body as { id?: string; primaryEmail?: string } | undefined;
+          if (reply.status === 200 && body?.id) this.userLookups.set(ask[i], { found: true, id: body.id, primaryEmail: (body.primaryEmail ?? ask[i]).toLowerCase() });
+          else if (reply.status === 404) this.userLookups.set(ask[i], { found: false });
+          // Anything else (403 for an address Google will not look up) proves nothing: the apply decides.
+          else this.userLookups.set(ask[i], undefined);
+          return reply.status === 200 || reply.status === 404 || reply.status === 403 ? "ok" : "fail";
+        },
+        auth,
+      );
+      return true;
+    });
+    return asked ? addresses.map((a) => this.userLookups.get(a.toLowerCase())) : undefined;
+  }
+
+  /** Users looked up in this process (each address once per run: many bindings share users). */
+  private readonly userLookups = new Map<string, UserLookup | undefined>();
+
   /**
    * Direct members of a group, at the maximum page size; `undefined` if the group does not
    * exist. Only a group this process created moments ago (`justCreated`) is waited for: its
@@ -252,7 +342,7 @@ export class GoogleDirectoryClient {
    * says what else counts as success (e.g. 409 "already a member") or as worth a retry. In
    * read-only mode a batch holding any write is refused whole before anything is sent.
    */
-  async batch(calls: BatchCall[], judge: (reply: BatchReply, callIndex: number) => "ok" | "retry" | "fail"): Promise<BatchOutcome[]> {
+  async batch(calls: BatchCall[], judge: (reply: BatchReply, callIndex: number) => "ok" | "retry" | "fail", auth: DelegatedAuthClient = this.auth): Promise<BatchOutcome[]> {
     const write = calls.find((c) => c.method !== "GET");
     if (this.settings.readOnly && write) {
       const more = calls.length > 1 ? ` (and ${calls.length - 1} more call${calls.length > 2 ? "s" : ""} in the same batch)` : "";
@@ -269,7 +359,7 @@ export class GoogleDirectoryClient {
       // Chunks go out together: the limiter spaces them to the quota.
       await Promise.all(
         chunks.map(async (chunk) => {
-          const replies = await this.sendBatch(chunk.map((i) => calls[i]));
+          const replies = await this.sendBatch(chunk.map((i) => calls[i]), auth);
           let throttled = false;
           chunk.forEach((callIndex, j) => {
             const reply = replies[j] ?? { status: 0, headers: {}, body: undefined };
@@ -300,11 +390,11 @@ export class GoogleDirectoryClient {
     return { ok: false, status: reply.status, reason, message };
   }
 
-  private async sendBatch(calls: BatchCall[]): Promise<BatchReply[]> {
+  private async sendBatch(calls: BatchCall[], auth: DelegatedAuthClient): Promise<BatchReply[]> {
     const { boundary, body } = encodeBatch(calls);
     const res = await this.call(
       () =>
-        this.auth.request<string>({
+        auth.request<string>({
           url: `${this.rootUrl}batch/admin/directory_v1`,
           method: "POST",
           headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` },

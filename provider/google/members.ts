@@ -21,12 +21,28 @@ function isUnknownAddress(outcome: BatchOutcome | undefined): boolean {
 }
 
 /**
+ * Which of the addresses to add are no user of the customer, asked before anything is written
+ * (so at preview): only addresses in the customer's domains can be known to be nobody (any
+ * other address is added as an external member), and only when domain-wide delegation grants
+ * admin.directory.user.readonly; without it every address stays to be added, and Google
+ * refuses an unknown one at apply.
+ */
+async function withoutUnknownUsers(client: GoogleDirectoryClient, toAdd: string[], domains: readonly string[] | undefined): Promise<{ toAdd: string[]; unresolved: string[] }> {
+  const own = (key: string) => domains === undefined || domains.some((d) => key.toLowerCase().endsWith(`@${d.toLowerCase()}`));
+  const candidates = toAdd.filter((key) => !key.startsWith(GROUP_KEY_PREFIX) && own(key));
+  const found = await client.findUsers(candidates);
+  if (!found) return { toAdd, unresolved: [] };
+  const unknown = new Set(candidates.filter((_, i) => found[i]?.found === false));
+  return { toAdd: toAdd.filter((k) => !unknown.has(k)), unresolved: toAdd.filter((k) => unknown.has(k)) };
+}
+
+/**
  * Google members are addressed by email, alias or id, and the group itself says who an
  * address is: an address that matches no member's primary address is asked of the group
  * (members.get accepts aliases and secondary-domain addresses); one that is no member yet
  * gets its identity when it is added.
  */
-export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDirectory {
+export function googleMemberDirectory(client: GoogleDirectoryClient, domains?: readonly string[]): MemberDirectory {
   return {
     setRoles: (groupId, changes) => patchMemberRoles(client, groupId, changes),
 
@@ -35,7 +51,7 @@ export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDire
       return members?.map(observedGoogleMember);
     },
 
-    async resolveUsers(keys, groupId, observed, known) {
+    async resolveUsers(keys, groupId, observed, known, options) {
       const resolved = new Map<string, ResolvedUser>();
       const byAddress = new Map((observed ?? []).map((m) => [m.label, m]));
       const byId = new Map((observed ?? []).map((m) => [m.id, m]));
@@ -54,7 +70,9 @@ export function googleMemberDirectory(client: GoogleDirectoryClient): MemberDire
           if (m) resolved.set(key, { id: m.id, primary: m.email || key });
         });
       }
-      return { resolved, toAdd: keys.filter((k) => !resolved.has(k)), unresolved: [], ambiguous: new Map() };
+      const toAdd = keys.filter((k) => !resolved.has(k));
+      const unknown = options?.findUnknownUsers ? await withoutUnknownUsers(client, toAdd, domains) : { toAdd, unresolved: [] };
+      return { resolved, ...unknown, ambiguous: new Map() };
     },
 
     async addMembers(groupId, members) {

@@ -116,7 +116,7 @@ export function googlePermissionError(
       "Google",
       operation,
       principal,
-      `domain-wide delegation does not grant the scope ${scope} to this service account's client id (or the admin is not a super admin). Fix: in the Google Admin console, Security > API controls > Domain-wide delegation, allow that scope` +
+      `domain-wide delegation does not grant the scope ${scope} to this service account's client id. Fix: in the Google Admin console, Security > API controls > Domain-wide delegation, allow that scope` +
         (readOnly || scopes.read === scopes.write ? "" : `; a pipeline that only previews needs just ${scopes.read} and GROUP_EXPORT_READ_ONLY=true`),
       answer.message ?? answer.reason ?? "unauthorized_client",
     );
@@ -132,12 +132,16 @@ export function googlePermissionError(
     );
   }
   if (answer.reason === "forbidden" || /Not Authorized to access this resource/i.test(text)) {
+    // Google gives this one answer for an impersonated user who is no administrator and for an
+    // address outside the customer's domains; DirectoryGroupManagement tells them apart.
     return new PermissionError(
       "Google",
       operation,
       principal,
-      "the impersonated admin may not manage this group: it must be a super admin (or hold the Groups Administrator role), and the group must belong to the customer",
+      "Google answers this when the impersonated user is not an administrator who may manage groups, or when the group's address is not in a domain of the customer. " +
+        "Fix: set groupExport:googleAdminEmail to a super admin (or a user with the Groups Administrator role); if it is one, use an address in one of the customer's domains (Admin console > Account > Domains)",
       `403 ${answer.reason ?? ""} ${answer.message ?? ""}`.trim(),
+      false,
     );
   }
   return undefined;

@@ -54,6 +54,15 @@ export interface Resolution {
   ambiguous: Map<string, string[]>;
 }
 
+export interface ResolveOptions {
+  /**
+   * Also find the users still to add that the directory has no account for (Google: a users
+   * lookup, when the delegation allows it; Entra resolves every user anyway). Asked at preview,
+   * where a refusal costs nothing; the apply learns it from the add itself.
+   */
+  findUnknownUsers?: boolean;
+}
+
 export interface MemberFailure {
   key: string;
   reason: string;
@@ -78,7 +87,7 @@ export interface MemberDirectory {
    * (Google matches addresses against it and asks the group about the rest); `known` holds
    * identities resolved at an earlier apply, reused without a call.
    */
-  resolveUsers(keys: string[], groupId: string | undefined, observed: ObservedMember[] | undefined, known: ReadonlyMap<string, string>): Promise<Resolution>;
+  resolveUsers(keys: string[], groupId: string | undefined, observed: ObservedMember[] | undefined, known: ReadonlyMap<string, string>, options?: ResolveOptions): Promise<Resolution>;
   /**
    * Adds members by key (and id where known), with a role where the directory has roles
    * (Google; default MEMBER); reports the identity each one got. A nested group's key is

@@ -18,8 +18,14 @@ export interface JumpCloudBoundGroup {
   boundToGoogle: boolean;
   /** Bound to the chosen Microsoft 365 / Entra ID directory. */
   boundToEntra: boolean;
-  /** The member users' email addresses, lowercased and sorted. */
+  /** The member users' email addresses, lowercased and sorted: ACTIVATED users only (see `inactive`). */
   users: string[];
+  /**
+   * Members left out because of their JumpCloud state, by address: STAGED users (JumpCloud
+   * provisions them to no directory until they are activated) and SUSPENDED users (JumpCloud
+   * cuts them off from every resource, email included, until they are reactivated).
+   */
+  inactive: { email: string; state: "STAGED" | "SUSPENDED" }[];
   /** Member ids JumpCloud lists that are not among its users (a user created or deleted during the read). */
   unknownMemberIds: string[];
 }
@@ -93,6 +99,8 @@ export async function readJumpCloudBindings(client: JumpCloudClient, options: Ju
   const google = new Set(toGoogle.map((g) => g.id));
   const entra = new Set(toEntra.map((g) => g.id));
   const emailOf = new Map(users.map((u) => [u._id, u.email.trim().toLowerCase()]));
+  // A user without a state is an active one (v1 answers of older consoles had no state field).
+  const stateOf = new Map(users.map((u) => [u._id, u.state ?? "ACTIVATED"]));
   const bound = userGroups.filter((g) => google.has(g.id) || entra.has(g.id));
   const missing = [...new Set([...google, ...entra])].filter((id) => !userGroups.some((g) => g.id === id));
   if (missing.length > 0) {
@@ -109,7 +117,13 @@ export async function readJumpCloudBindings(client: JumpCloudClient, options: Ju
         email,
         boundToGoogle: google.has(g.id),
         boundToEntra: entra.has(g.id),
-        users: [...new Set(memberIds.flatMap((id) => (emailOf.has(id) ? [emailOf.get(id)!] : [])))].sort(),
+        users: [...new Set(memberIds.flatMap((id) => (emailOf.has(id) && stateOf.get(id) === "ACTIVATED" ? [emailOf.get(id)!] : [])))].sort(),
+        inactive: memberIds
+          .flatMap((id) => {
+            const state = stateOf.get(id);
+            return emailOf.has(id) && (state === "STAGED" || state === "SUSPENDED") ? [{ email: emailOf.get(id)!, state }] : [];
+          })
+          .sort((a, b) => a.email.localeCompare(b.email)),
         unknownMemberIds: memberIds.filter((id) => !emailOf.has(id)),
       };
     }),

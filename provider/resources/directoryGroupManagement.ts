@@ -3,6 +3,7 @@ import { defineResource, type Document } from "../contract/defineResource";
 import { resourceLabel } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import { checkFields, isUnknown } from "../contract/checkInputs";
+import { explainFailure } from "../contract/failures";
 import { authorizeEntra } from "../entra/authorize";
 import { authorizeGoogle } from "../google/authorize";
 import { directoryGroupManagementArgsSchema, managementRef, type DirectoryGroupManagementArgs } from "../groups/management";
@@ -83,7 +84,7 @@ export const directoryGroupManagementProvider = defineResource<ProviderContext, 
     // Nothing to upgrade: the state is the inputs and what the apply proved, unchanged since the first release.
     loadState: (props) => readStoredState(resourceLabel(DIRECTORY_GROUP_MANAGEMENT_TYPE, undefined, directoryKeyOf(props)), props, (p) => stateSchema.parse(p), "manage the directory again"),
 
-    async check(context, _olds, news) {
+    async check(context, olds, news) {
       // The program's groups and bindings of this directory: registered, never stored (groups/programManifest.ts).
       const { [PROGRAM_MANIFEST_KEY]: program, ...given } = news;
       const { values, failures } = checkFields(DIRECTORY_GROUP_MANAGEMENT_TYPE, directoryGroupManagementArgsSchema, given);
@@ -97,6 +98,17 @@ export const directoryGroupManagementProvider = defineResource<ProviderContext, 
       if (failures.length === 0 && !Object.values(values).some(isUnknown) && known.success) {
         context.switches.record(managementRef(known.data).directoryKey, known.data.enabled);
         if (typeof program === "string") registerProgram(context, managementRef(known.data).directoryKey, program);
+        // A new or changed directory is verified at preview too (read-only), so that a wrong tenant,
+        // domain or admin stops here, named, before any group is planned; an unchanged one costs no call.
+        const previous = inputsSchema.safeParse({ ...olds, enabled: olds.enabled ?? true });
+        const changed = !previous.success || JSON.stringify([previous.data.google, previous.data.entra]) !== JSON.stringify([known.data.google, known.data.entra]);
+        if (known.data.enabled && changed) {
+          try {
+            await authorize(context, known.data);
+          } catch (error) {
+            failures.push({ property: "", reason: explainFailure(error) });
+          }
+        }
       }
       return { inputs: values, failures };
     },

@@ -2,7 +2,7 @@ import { checkFields, isUnknown, type CheckFailure } from "../contract/checkInpu
 import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
-import { graphStatus, type GraphGroup } from "../entra/client";
+import { type GraphGroup } from "../entra/client";
 import { describeTakeover, groupFieldChanges, isSecurityGroup, planTakeover, plannedNickname, takeoverClaims, type TakeoverPlan } from "../entra/plan";
 import {
   ENTRA_GROUP_STATE_VERSION,
@@ -15,7 +15,7 @@ import {
 } from "../entra/schema";
 import { effectiveDeletionPolicy, isDormant, managedDiff, pendingId, refreshedGroup } from "../groups/lifecycle";
 import { managementRefSchema, type ManagementRef } from "../groups/management";
-import { claimKeys, groupConflictMessage, type Claim } from "../groups/runRegistry";
+import { claimKeys, groupConflictMessage } from "../groups/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 import { SettingsError } from "../settings";
 import { providerContext, type ProviderContext } from "../context";

@@ -17,7 +17,7 @@ import {
 } from "../google/schema";
 import { effectiveDeletionPolicy, isDormant, pendingId, refreshedGroup } from "../groups/lifecycle";
 import { managementRefSchema, type ManagementRef } from "../groups/management";
-import { claimKeys, groupConflictMessage, type Claim } from "../groups/runRegistry";
+import { claimKeys, groupConflictMessage } from "../groups/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 import { SettingsError } from "../settings";
 import { providerContext, type ProviderContext } from "../context";

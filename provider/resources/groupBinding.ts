@@ -205,7 +205,7 @@ async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs,
   const keys = keysToResolve(inputs);
   const groupId = lookupTargetId(context, inputs.target, previous?.target);
   const observed = groupId ? await directory.listMembers(groupId) : undefined;
-  const resolution = await directory.resolveUsers(keys, observed ? groupId : undefined, observed, new Map());
+  const resolution = await directory.resolveUsers(keys, observed ? groupId : undefined, observed, new Map(), { findUnknownUsers: true });
   const owners = await entraOwnersPlan(directory, observed ? groupId : undefined, inputs, resolution.resolved);
   if (owners?.plan.lastOwnerProblem) failures.push({ property: "owners", reason: owners.plan.lastOwnerProblem });
   const name = inputs.userGroupName;

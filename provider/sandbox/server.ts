@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { EntraSandbox, type EntraBehaviour, type SandboxEntra } from "./entra/entraSandbox";
 import type { EntraTenant, EntraTenantSeed } from "./entra/tenant";
@@ -36,6 +36,33 @@ export interface SandboxOptions {
   jumpcloud?: JumpCloudOrgSeed;
   /** A JSON file of the directories: loaded at start if it exists (it wins over the seeds), written back on change and on close. */
   stateFile?: string;
+  /**
+   * The folder for the files a program is pointed at (the CA, the TLS key, the Google
+   * service-account key, the Entra client secret, the JumpCloud key...): made if missing, and
+   * what is there is used again, so that a restarted sandbox keeps its CA and keys and the stack
+   * configuration stays valid. Default: a new temporary folder.
+   */
+  filesDir?: string;
+}
+
+/** The port is taken: one line saying so and what to do, instead of Node's trace. */
+export class SandboxPortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} on 127.0.0.1 is already in use (another sandbox, or another program, listens there): stop it, or choose another port with --port (leave it out for a free one)`);
+    this.name = "SandboxPortInUseError";
+  }
+}
+
+/** The TLS material kept in `dir` (made and written there the first time). */
+async function persistentTls(dir: string): Promise<SandboxTls> {
+  const files = { caPem: join(dir, "ca.pem"), certPem: join(dir, "server-cert.pem"), keyPem: join(dir, "server-key.pem") };
+  if (Object.values(files).every((f) => existsSync(f))) {
+    return { caPem: readFileSync(files.caPem, "utf8"), certPem: readFileSync(files.certPem, "utf8"), keyPem: readFileSync(files.keyPem, "utf8") };
+  }
+  const tls = await generateSandboxTls();
+  writeFileSync(files.certPem, tls.certPem);
+  writeFileSync(files.keyPem, tls.keyPem, { mode: 0o600 });
+  return tls;
 }
 
 
@@ -69,8 +96,9 @@ export interface Sandbox {
 
 /** Starts the local HTTPS sandbox of the Google Directory API and of Entra ID / Microsoft Graph. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const tls = options.tls ?? (await generateSandboxTls());
-  const dir = mkdtempSync(join(tmpdir(), "group-export-sandbox-"));
+  const dir = options.filesDir ? resolve(options.filesDir) : mkdtempSync(join(tmpdir(), "group-export-sandbox-"));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tls = options.tls ?? (options.filesDir ? await persistentTls(dir) : await generateSandboxTls());
   const caPath = join(dir, "ca.pem");
   writeFileSync(caPath, tls.caPem);
 
@@ -87,6 +115,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const jumpcloud = new JumpCloudSandbox(options.jumpcloud);
   stateFile?.register("jumpcloud", { dump: () => jumpcloud.org, load: (saved) => jumpcloud.seed(saved as JumpCloudOrgSeed) });
   jumpcloud.onSeed = () => stateFile?.scheduleSave();
+  // Written at once: a sandbox stopped without a chance to save (killed) restarts with the same tenants, ids and keys.
+  stateFile?.save();
 
   const app = express();
   app.use(express.json({ limit: "10mb" }));
@@ -122,7 +152,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, app);
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  await new Promise<void>((listening, failed) => {
+    server.once("error", (error: NodeJS.ErrnoException) => failed(error.code === "EADDRINUSE" ? new SandboxPortInUseError(options.port ?? 0) : error));
+    server.listen(options.port ?? 0, "127.0.0.1", () => listening());
+  });
   const port = (server.address() as AddressInfo).port;
   const url = `https://127.0.0.1:${port}`;
   loopback.listening(port);

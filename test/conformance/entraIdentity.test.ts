@@ -85,7 +85,8 @@ describe("Entra sandbox: identity platform, through @azure/identity", function (
     expect(unknownTenant.message).to.include("endpoints_resolution_error");
     const rawTenant = await sandboxFetch(sandbox, "/99999999-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration");
     expect(rawTenant.status).to.equal(400);
-    expect(rawTenant.json).to.deep.include({ error: "invalid_request", error_codes: [90002] });
+    expect(rawTenant.json).to.deep.include({ error: "invalid_tenant", error_codes: [90002] });
+    expect(rawTenant.json?.error_description).to.match(/^AADSTS90002: Tenant .99999999-2222-3333-4444-555555555555. not found\. Check to make sure you have the correct tenant ID/);
 
     const delegatedScope = await tokenFailure(secretCredential(sandbox), "https://graph.microsoft.com/Group.Read.All");
     expect(delegatedScope.message).to.match(/^invalid_scope: .*AADSTS1002012: .*Client credential flows must have a scope value with \/.default suffixed/);

@@ -27,11 +27,17 @@ describe("Google sandbox conformance: token endpoint and scopes", function () {
     expect(credentials.token_type).to.equal("Bearer");
   });
 
-  it("refuses to impersonate a user who is not an admin, and scopes that were not delegated", async () => {
-    const notAdmin = sandboxJwt(sandbox, [GOOGLE_SCOPES.group], "dev@example.com");
-    expect((await rejection(notAdmin.authorize())).message).to.match(/unauthorized_client/);
+  it("refuses scopes that were not delegated; a user who is not an admin gets a token the Admin APIs refuse (403 forbidden)", async () => {
     const notDelegated = sandboxJwt(sandbox, [GOOGLE_SCOPES.user]);
     expect((await rejection(notDelegated.authorize())).message).to.match(/unauthorized_client/);
+    // Delegation is per client id and scope, for any user: the token is issued...
+    const notAdmin = sandboxJwt(sandbox, [GOOGLE_SCOPES.group, GOOGLE_SCOPES.groupsSettings], "dev@example.com");
+    expect((await notAdmin.authorize()).access_token).to.match(/^ya29\./);
+    // ...and every Directory API and Groups Settings call as that user is refused.
+    const forbidden = { status: 403, reason: "forbidden", message: "Not Authorized to access this resource/api" };
+    expect(await outcome(directoryClient(sandbox, notAdmin).groups.get({ groupKey: "eng@example.com" }, NO_RETRY))).to.include(forbidden);
+    expect(await outcome(directoryClient(sandbox, notAdmin).groups.list({ customer: "my_customer" }, NO_RETRY))).to.include(forbidden);
+    expect(await outcome(groupsSettingsClient(sandbox, notAdmin).groups.get({ groupUniqueId: "eng@example.com", alt: "json" }, NO_RETRY))).to.include(forbidden);
   });
 
   it("refuses an assertion signed with another key (invalid_grant)", async () => {
@@ -63,8 +69,9 @@ describe("Google sandbox conformance: token endpoint and scopes", function () {
     expect(await grant({ iat: now - 7200, exp: now - 3600 }), "expired").to.deep.include({ status: 400, error: "invalid_grant", error_description: tooLong });
     expect(await grant({ aud: "https://example.com/token" })).to.deep.include({ status: 400, error: "invalid_grant", error_description: "Invalid JWT: Failed audience check." });
     expect(await grant({ sub: "nobody@example.com" })).to.deep.include({ status: 400, error: "invalid_grant", error_description: "Invalid email or User ID" });
-    // A user of the customer who is no admin, or scopes not delegated: unauthorized_client.
-    expect(await grant({ sub: "dev@example.com" })).to.deep.include({ status: 401, error: "unauthorized_client" });
+    // A user of the customer who is no admin still gets a token (the APIs refuse it); scopes not delegated: unauthorized_client.
+    expect(await grant({ sub: "dev@example.com" })).to.include({ status: 200 });
+    expect(await grant({ scope: GOOGLE_SCOPES.user })).to.deep.include({ status: 401, error: "unauthorized_client" });
   });
 
   it("answers 401 authError to a call without a valid token", async () => {
@@ -111,6 +118,15 @@ describe("Google sandbox conformance: token endpoint and scopes", function () {
     expect((await directory.members.get({ groupKey: "eng@example.com", memberKey: "dev@example.com" })).status).to.equal(200);
     expect(await outcome(directory.members.insert({ groupKey: "eng@example.com", requestBody: { email: "admin@example.com" } }, NO_RETRY))).to.include(INSUFFICIENT);
     expect(await outcome(directory.groups.get({ groupKey: "eng@example.com" }, NO_RETRY))).to.include(INSUFFICIENT);
+  });
+
+  it("domains.list: the customer's domains with admin.directory.domain.readonly; another customer 403; without the scope 403 insufficientPermissions", async () => {
+    const domains = withScopes(GOOGLE_SCOPES.domainReadonly);
+    const list = await domains.domains.list({ customer: "my_customer" });
+    expect(list.data).to.deep.include({ kind: "admin#directory#domains" });
+    expect(list.data.domains?.map((d) => [d.domainName, d.isPrimary, d.verified])).to.deep.equal([["example.com", true, true]]);
+    expect(await outcome(domains.domains.list({ customer: "C0other" }, NO_RETRY))).to.include({ status: 403, reason: "forbidden" });
+    expect(await outcome(withScopes(GOOGLE_SCOPES.group).domains.list({ customer: "my_customer" }, NO_RETRY))).to.include(INSUFFICIENT);
   });
 
   it("admin.directory.user.readonly reads users; the Groups Settings API needs apps.groups.settings", async () => {

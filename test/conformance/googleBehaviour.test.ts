@@ -162,9 +162,9 @@ describe("Google sandbox conformance: behaviours on demand", function () {
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
       for (let i = 0; i < 200 && !out.includes("googleTokenUrl"); i++) await sleep(50);
       expect(out).to.match(/^export NODE_EXTRA_CA_CERTS=\S+ca\.pem$/m);
-      expect(out).to.match(/^pulumi config set groupExport:googleCredentialsFile \S+\.json$/m);
-      expect(out).to.match(/^pulumi config set groupExport:googleAdminEmail root@cli\.example$/m);
-      expect(out).to.match(/^pulumi config set groupExport:googleApiRootUrl https:\/\/127\.0\.0\.1:\d+\/$/m);
+      expect(out).to.match(/^pulumi config set --plaintext groupExport:googleCredentialsFile \S+\.json$/m);
+      expect(out).to.match(/^pulumi config set --plaintext groupExport:googleAdminEmail root@cli\.example$/m);
+      expect(out).to.match(/^pulumi config set --plaintext groupExport:googleApiRootUrl https:\/\/127\.0\.0\.1:\d+\/$/m);
       const caPath = /^export NODE_EXTRA_CA_CERTS=(\S+)$/m.exec(out)![1];
       expect(readFileSync(caPath, "utf8")).to.include("BEGIN CERTIFICATE");
       child.kill("SIGINT");

@@ -267,6 +267,26 @@ describe("JumpCloud sandbox: through this package's client", function () {
     expect(source.userGroups[2]!.users).to.deep.equal(["user201@example.com", "user202@example.com"]);
   });
 
+  it("readJumpCloudGroups: suspended and staged users are not exported as members (JumpCloud's user states), and the notes say so", async () => {
+    const org = seed();
+    org.users![201] = { ...org.users![201]!, state: "SUSPENDED" };
+    org.users![202] = { ...org.users![202]!, state: "STAGED" };
+    org.users![200] = { ...org.users![200]!, state: "SUSPENDED" };
+    sandbox.seedJumpCloud(org);
+    try {
+      const source = await readJumpCloudGroups({ onMissingEmail: "skip" }, { google: true, entra: true }, client(sandbox));
+      expect(source.userGroups.find((g) => g.name === "Support")!.users, "both members inactive").to.deep.equal([]);
+      expect(source.userGroups.find((g) => g.name === "Sales")!.users).to.deep.equal([]);
+      expect(source.userGroups.find((g) => g.name === "Engineering")!.users).to.have.length(150);
+      const notes = source.notes.join("\n");
+      expect(notes).to.contain('JumpCloud user group "Support" (' ).and.contain("user201@example.com is suspended in JumpCloud, so not exported as member until reactivated");
+      expect(notes).to.contain("user202@example.com is staged in JumpCloud, so not exported as member until activated");
+      expect(notes).to.contain('"Sales"').and.contain("has no users");
+    } finally {
+      sandbox.seedJumpCloud(seed());
+    }
+  });
+
   it("readJumpCloudGroups: an empty bound group waits for its first user (said as a note), as JumpCloud's guide says", async () => {
     const org = seed();
     org.userGroups![1]!.members = [];

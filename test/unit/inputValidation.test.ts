@@ -9,10 +9,18 @@ const google = { directoryKey: "google:my_customer", service: "google", enabled:
 const entra = { directoryKey: "entra:11111111-2222-4333-8444-555555555555", service: "entra", enabled: true, tenantId: "11111111-2222-4333-8444-555555555555" };
 const googleTarget = { directoryKey: google.directoryKey, service: "google", groupId: "g1", label: "eng@example.com" };
 
+/** The failures by field: the engine gets them on no property, each reason led by its field ("email: ...", "email is ..."). */
 async function failures(kind: ResourceKind, news: Record<string, unknown>): Promise<Record<string, string>> {
   const result = await resourceProvider(kind).check!({}, news);
   const byProperty: Record<string, string> = {};
-  for (const f of result.failures ?? []) byProperty[f.property] = byProperty[f.property] ? `${byProperty[f.property]}; ${f.reason}` : f.reason;
+  for (const f of result.failures ?? []) {
+    expect(f.property, "no property: the engine would print its whole value").to.equal("");
+    // A nested field ("entra.tenantId is ...") counts under its input ("entra"), with its path kept in the reason.
+    const [, path, reason] = /^([\w.]+)(?::)? ([\s\S]*)$/.exec(f.reason)!;
+    const [field, ...rest] = path.split(".");
+    const text = rest.length > 0 ? `${rest.join(".")} ${reason}` : reason;
+    byProperty[field] = byProperty[field] ? `${byProperty[field]}; ${text}` : text;
+  }
   return byProperty;
 }
 

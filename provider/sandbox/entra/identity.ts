@@ -132,7 +132,13 @@ export class EntraIdentity {
   }
 
   private unknownTenant(key: string): AadError {
-    return new AadError(400, "invalid_request", 90002, `Tenant '${key}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    // The discovery and token endpoints answer an unknown tenant with `invalid_tenant` (reported bodies of both, e.g. Azure/azure-cli#22145).
+    return new AadError(
+      400,
+      "invalid_tenant",
+      90002,
+      `Tenant '${key}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+    );
   }
 
   /** The client-credentials grant; returns the token response or throws an AadError. */

@@ -145,8 +145,15 @@ export const entraGroupSchema = z
     /** Ids of owners: users and service principals. */
     owners: z.array(guid).default([]),
   })
-  .transform((g) => ({ ...g, mailNickname: g.mailNickname ?? deriveMailNickname(g.displayName) }));
+  .transform((g) => {
+    const group = { ...g, mailNickname: g.mailNickname ?? deriveMailNickname(g.displayName) };
+    if (g.mailNickname === undefined) derivedNicknames.add(group);
+    return group;
+  });
 export type EntraGroup = z.infer<typeof entraGroupSchema>;
+
+/** Seeded groups whose mailNickname was derived from the display name (the tenant makes those unique). */
+const derivedNicknames = new WeakSet<object>();
 
 const DEFAULT_USERS = ["alice", "bob", "carol"].map((name) => ({ userPrincipalName: `${name}@example.com`, displayName: name[0].toUpperCase() + name.slice(1) }));
 
@@ -176,6 +183,15 @@ export const entraTenantSchema = z
     groupCreatorBecomesOwner: z.boolean().default(false),
   })
   .transform((t) => {
+    // Display names need not be unique, mail nicknames must: a seeded group without one gets the
+    // derived nickname, numbered when another group already has it (`Team`, `Team2`, ...).
+    const taken = new Set([...t.groups, ...t.deletedItems].filter((g) => !derivedNicknames.has(g)).map((g) => g.mailNickname.toLowerCase()));
+    for (const g of [...t.groups, ...t.deletedItems].filter((g) => derivedNicknames.has(g))) {
+      let nickname = g.mailNickname;
+      for (let n = 2; taken.has(nickname.toLowerCase()); n++) nickname = `${g.mailNickname.slice(0, 64 - String(n).length)}${n}`;
+      g.mailNickname = nickname;
+      taken.add(nickname.toLowerCase());
+    }
     // Each app's service principal is a directory object (it can be an owner or a member).
     for (const app of t.apps) {
       if (!t.servicePrincipals.some((sp) => sp.id === app.servicePrincipalId)) {

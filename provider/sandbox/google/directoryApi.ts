@@ -1,5 +1,6 @@
 import { Router } from "express";
 import { aliasRoutes } from "./aliases";
+import { domainRoutes } from "./domains";
 import type { GoogleContext } from "./context";
 import { groupRoutes } from "./groups";
 import { memberRoutes } from "./members";
@@ -12,5 +13,6 @@ export function directoryApi(ctx: GoogleContext): Router {
   aliasRoutes(r, ctx);
   memberRoutes(r, ctx);
   userRoutes(r, ctx);
+  domainRoutes(r, ctx);
   return r;
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Express, Response } from "express";
 import { z } from "zod";
@@ -18,7 +18,7 @@ import {
   type IamBinding,
 } from "./federation";
 import { groupsSettingsApi } from "./groupsSettingsApi";
-import { GoogleOAuth, type GoogleServiceAccountKey } from "./oauth";
+import { adminsOnly, GoogleOAuth, type GoogleServiceAccountKey } from "./oauth";
 import { Propagation } from "../propagation";
 import { DEFAULT_QUERIES_PER_MINUTE, Quota } from "./quota";
 import { deleteGoogleGroup, deleteGoogleUser, findGoogleGroup, findGoogleUser, googleTenantSchema, type GoogleTenant, type GoogleTenantSeed } from "./tenant";
@@ -152,9 +152,10 @@ export class GoogleSandbox {
     const authenticate = this.oauth.authenticate();
     app.post("/google/oauth2/token", this.oauth.tokenEndpoint(() => this.current));
     app.use(this.federation.router());
-    app.use("/admin/directory/v1", googleFaults, authenticate, this.quota.middleware(), directoryApi(ctx));
+    const admins = adminsOnly(() => this.current);
+    app.use("/admin/directory/v1", googleFaults, authenticate, this.quota.middleware(), admins, directoryApi(ctx));
     app.post("/batch/admin/directory_v1", ...directoryBatch(loopback));
-    app.use("/groups/v1", googleFaults, authenticate, groupsSettingsApi(ctx));
+    app.use("/groups/v1", googleFaults, authenticate, admins, groupsSettingsApi(ctx));
 
     app.get("/__sandbox/google", (_req, res) => void res.json(this.current));
     app.put("/__sandbox/google", (req, res) => {
@@ -174,8 +175,11 @@ export class GoogleSandbox {
   /** The `sandbox.google` handle, once the server listens at `url`; writes the key file into `dir`. */
   handle(url: string, dir: string): SandboxGoogle {
     const tokenUrl = `${url}/google/oauth2/token`;
-    const serviceAccountKey = this.oauth.createServiceAccount(SANDBOX_SERVICE_ACCOUNT, tokenUrl);
     const serviceAccountKeyPath = join(dir, "google-service-account.json");
+    // A key file left by an earlier start in the same folder is used again: the stack config pointing at it stays valid.
+    const saved = existsSync(serviceAccountKeyPath) ? (JSON.parse(readFileSync(serviceAccountKeyPath, "utf8")) as GoogleServiceAccountKey) : undefined;
+    const serviceAccountKey =
+      saved?.client_email === SANDBOX_SERVICE_ACCOUNT && saved.private_key ? this.oauth.registerServiceAccount(saved, tokenUrl) : this.oauth.createServiceAccount(SANDBOX_SERVICE_ACCOUNT, tokenUrl);
     writeFileSync(serviceAccountKeyPath, JSON.stringify(serviceAccountKey, null, 2), { mode: 0o600 });
     this.federation.setIamPolicy(SANDBOX_SERVICE_ACCOUNT, defaultIamPolicy());
     const federatedTokenPath = join(dir, "google-federated-token");

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import { compactVerify, decodeJwt, decodeProtectedHeader } from "jose";
 import { findGoogleUser, type GoogleTenant } from "./tenant";
@@ -62,6 +62,13 @@ export class GoogleOAuth {
       client_id: String(100000000000000000000n + BigInt(this.publicKeys.size)),
       token_uri: tokenUri,
     };
+  }
+
+  /** Registers a key made earlier (a restarted sandbox reusing its key file); returns it with `tokenUri`. */
+  registerServiceAccount(key: GoogleServiceAccountKey, tokenUri: string): GoogleServiceAccountKey {
+    const publicKey = createPublicKey(createPrivateKey(key.private_key));
+    this.publicKeys.set(key.client_email, new Map([[key.private_key_id, publicKey]]));
+    return { ...key, token_uri: tokenUri };
   }
 
   hasServiceAccount(email: string): boolean {
@@ -144,7 +151,9 @@ export class GoogleOAuth {
         return;
       }
       const scopes = String(claims.scope ?? "").split(" ").filter(Boolean);
-      const delegated = t.admins.includes(subject.toLowerCase()) && scopes.length > 0 && scopes.every((s) => t.delegatedScopes.includes(s));
+      // Delegation is granted per client id and scope, for any user of the customer: a user who is
+      // no admin gets a token, and the Admin APIs then refuse it (`adminsOnly`), as Google does.
+      const delegated = scopes.length > 0 && scopes.every((s) => t.delegatedScopes.includes(s));
       if (!delegated) {
         res.status(401).json({
           error: "unauthorized_client",
@@ -187,6 +196,22 @@ function unauthenticatedBody() {
       errors: [{ message: "Invalid Credentials", domain: "global", reason: "authError", location: "Authorization", locationType: "header" }],
       status: "UNAUTHENTICATED",
     },
+  };
+}
+
+/**
+ * Route middleware for the Admin APIs (Directory, Groups Settings): only an administrator may
+ * call them. Domain-wide delegation gives any user of the customer a token; calling as one who
+ * is no admin is answered 403 `forbidden` "Not Authorized to access this resource/api"
+ * (reported by the client libraries' users, e.g. googleapis/google-api-nodejs-client#615).
+ */
+export function adminsOnly(tenant: () => GoogleTenant) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    if (!tenant().admins.includes(grantOf(res).subject.toLowerCase())) {
+      sendGoogleError(res, 403, "Not Authorized to access this resource/api", "forbidden");
+      return;
+    }
+    next();
   };
 }
 

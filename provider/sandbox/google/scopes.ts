@@ -8,6 +8,8 @@ export const GOOGLE_SCOPES = {
   memberReadonly: `${AUTH}admin.directory.group.member.readonly`,
   user: `${AUTH}admin.directory.user`,
   userReadonly: `${AUTH}admin.directory.user.readonly`,
+  domain: `${AUTH}admin.directory.domain`,
+  domainReadonly: `${AUTH}admin.directory.domain.readonly`,
   groupsSettings: `${AUTH}apps.groups.settings`,
 } as const;
 
@@ -23,8 +25,9 @@ export const ACCEPTED_SCOPES = {
   memberRead: [S.group, S.groupReadonly, S.member, S.memberReadonly],
   memberWrite: [S.group, S.member],
   userRead: [S.user, S.userReadonly],
+  domainRead: [S.domain, S.domainReadonly],
   groupsSettings: [S.groupsSettings],
 } as const satisfies Record<string, readonly string[]>;
 
 /** What a new sandbox tenant grants its service account through domain-wide delegation. */
-export const DEFAULT_DELEGATED_SCOPES: string[] = [S.group, S.groupReadonly, S.member, S.memberReadonly, S.userReadonly, S.groupsSettings];
+export const DEFAULT_DELEGATED_SCOPES: string[] = [S.group, S.groupReadonly, S.member, S.memberReadonly, S.userReadonly, S.domainReadonly, S.groupsSettings];

@@ -63,7 +63,7 @@ export const googleTenantSchema = z
   .object({
     customerId: z.string().default("C01sandbox"),
     domains: z.array(emailSchema).min(1).default(["example.com"]),
-    /** Super admins: the only users a service account may impersonate (they are users too). */
+    /** Super admins: the only users whose delegated tokens the Admin APIs accept (they are users too; others get 403 forbidden). */
     admins: z.array(emailSchema).default(["admin@example.com"]),
     /** Scopes granted to the service account through domain-wide delegation. */
     delegatedScopes: z.array(z.string()).default(DEFAULT_DELEGATED_SCOPES),

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GOOGLE_GROUP_STATE_VERSION } from "../provider/google/schema";
 import { directoryKeyOf, type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
 import type { GroupSettings, GroupSettingsArgs, SettingsDefault } from "../provider/google/settingsSchema";
-import { declareGroup, plain } from "./programManifest";
+import { declareGroup, plain, plainList } from "./programManifest";
 import { groupLabel, groupLabels, providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
 /**
@@ -235,7 +235,13 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
         // A released group given no address keeps the one it had: its bindings name it by that.
         groupLabels.set(this, args.email === "" ? this.email : args.email);
         // One remote group, one owner: what the program declares, for the management's check (sdk/programManifest.ts).
-        if (released === undefined || released === false) declareGroup(management, { kind: "GoogleDistributionGroup", name, email: plain(args.email)?.trim().toLowerCase() || undefined, adoptId: plain(args.adoptId)?.trim() || undefined });
+        if (released === undefined || released === false) declareGroup(management, {
+            kind: "GoogleDistributionGroup",
+            name,
+            email: plain(args.email)?.trim().toLowerCase() || undefined,
+            adoptId: plain(args.adoptId)?.trim() || undefined,
+            aliases: plainList(args.aliases)?.map((a) => a.trim().toLowerCase()),
+          });
       } else {
         // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
         const seed = { stateVersion: GOOGLE_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, email: "", name: "", description: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", primaryEmail: undefined, aliases: undefined, nonEditableAliases: undefined, settings: undefined, adoption: undefined };

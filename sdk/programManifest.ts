@@ -28,6 +28,11 @@ export function plain(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** A list of plain strings, or undefined when it (or any item) is not known yet. */
+export function plainList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((item): item is string => typeof item === "string") ? value : undefined;
+}
+
 export function declareGroup(management: pulumi.Resource, group: ManifestGroup): void {
   manifests.get(management)?.groups.push(group);
 }

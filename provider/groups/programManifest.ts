@@ -18,7 +18,7 @@ import { membershipModeSchema } from "./bindingSchema";
  * Nothing of it is stored: the management's check takes it out of the inputs it returns.
  */
 export const manifestGroupSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("GoogleDistributionGroup"), name: z.string(), email: z.string().optional(), adoptId: z.string().optional() }),
+  z.object({ kind: z.literal("GoogleDistributionGroup"), name: z.string(), email: z.string().optional(), adoptId: z.string().optional(), aliases: z.array(z.string()).optional() }),
   z.object({ kind: z.literal("EntraSecurityGroup"), name: z.string(), displayName: z.string(), adoptId: z.string().optional(), onExisting: z.string().optional() }),
 ]);
 export type ManifestGroup = z.infer<typeof manifestGroupSchema>;

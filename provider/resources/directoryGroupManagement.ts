@@ -9,6 +9,7 @@ import { authorizeGoogle } from "../google/authorize";
 import { directoryGroupManagementArgsSchema, managementRef, type DirectoryGroupManagementArgs } from "../groups/management";
 import { providerContext, type ProviderContext } from "../context";
 import { takeoverClaims } from "../entra/plan";
+import { aliasClaims } from "../google/groupExtras";
 import { groupClaims } from "../google/plan";
 import { nestingKey } from "../groups/nesting";
 import { PROGRAM_MANIFEST_KEY, programManifestSchema } from "../groups/programManifest";
@@ -64,7 +65,7 @@ function registerProgram(context: ProviderContext, directoryKey: string, text: s
   const manifest = programManifestSchema.safeParse(parsed).data;
   if (!manifest) return;
   for (const g of manifest.groups) {
-    const claims = g.kind === "GoogleDistributionGroup" ? groupClaims(directoryKey, g.email, g.adoptId, undefined) : takeoverClaims(directoryKey, g, undefined);
+    const claims = g.kind === "GoogleDistributionGroup" ? [...groupClaims(directoryKey, g.email, g.adoptId, undefined), ...aliasClaims(directoryKey, g.aliases)] : takeoverClaims(directoryKey, g, undefined);
     context.run.registerClaims(resourceLabel(g.kind, g.name, ""), claims);
   }
   for (const b of manifest.bindings) {

@@ -4,7 +4,7 @@ import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
 import { DEFAULT_MAX_REMOVAL_PERCENT, GROUP_BINDING_STATE_VERSION } from "../provider/groups/bindingSchema";
 import { decodeMemberTable, encodeMemberTable, type MemberMaps } from "../provider/groups/memberTable";
-import { declareBinding, plain } from "./programManifest";
+import { declareBinding, plain, plainList } from "./programManifest";
 import { groupLabel, providerStub, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
 const NO_MEMBERS: MemberMaps = { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {} };
@@ -190,6 +190,21 @@ export interface GroupBindingArgs {
   readonly released?: pulumi.Input<boolean | string>;
 }
 
+/** What the binding's own check plans with, when the program gave all of it as plain values (sdk/programManifest.ts). */
+function programPlan(args: GroupBindingArgs) {
+  const userGroup = args.userGroup;
+  if (userGroup === null || typeof userGroup !== "object" || pulumi.Output.isInstance(userGroup) || userGroup instanceof Promise) return undefined;
+  const users = plainList(userGroup.users);
+  const name = plain(userGroup.name);
+  const owners = args.owners === undefined ? undefined : plainList(args.owners);
+  const managers = args.managers === undefined ? undefined : plainList(args.managers);
+  const number = (v: unknown) => (typeof v === "number" ? v : undefined);
+  if (!users || name === undefined || (args.owners !== undefined && !owners) || (args.managers !== undefined && !managers) || args.memberGroups !== undefined) return undefined;
+  const nonUserMembers = args.nonUserMembers === "keep" || args.nonUserMembers === "remove" ? args.nonUserMembers : undefined;
+  if (args.nonUserMembers !== undefined && !nonUserMembers) return undefined;
+  return { userGroupName: name, users, ...(owners ? { owners } : {}), ...(managers ? { managers } : {}), maxRemovalPercent: number(args.maxRemovalPercent), removalGuardFloor: number(args.removalGuardFloor), ...(nonUserMembers ? { nonUserMembers } : {}) };
+}
+
 /** The label the program gave a binding's target: the group's address or display name, or the id of a reference. */
 function labelOf(target: BindableGroup | GroupReference): pulumi.Input<string> | undefined {
   if (target instanceof GoogleDistributionGroup || target instanceof EntraSecurityGroup) return groupLabel(target);
@@ -347,7 +362,14 @@ export class GroupBinding extends pulumi.dynamic.Resource {
       const mode = args.membershipMode === undefined ? "authoritative" : plain(args.membershipMode);
       const nested = (memberGroups ?? []).map((g) => plain(labelOf(g)));
       if (label !== undefined && (mode === "authoritative" || mode === "additive") && (released === undefined || released === false)) {
-        declareBinding(management, { name, target: label, mode, roles: args.owners !== undefined || args.managers !== undefined, memberGroups: nested.every((n) => n !== undefined) ? nested : [] });
+        declareBinding(management, {
+          name,
+          target: label,
+          mode,
+          roles: args.owners !== undefined || args.managers !== undefined,
+          memberGroups: nested.every((n) => n !== undefined) ? nested : [],
+          ...(programPlan(args) ? { plan: programPlan(args) } : {}),
+        });
       }
     } finally {
       restore();

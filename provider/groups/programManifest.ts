@@ -33,6 +33,23 @@ export const manifestBindingSchema = z.object({
   roles: z.boolean(),
   /** The labels of the groups it nests. */
   memberGroups: z.array(z.string()),
+  /**
+   * What its own check plans with, when the program gave it all as plain values: so that the
+   * check of a group that will be taken over or moved to (an existing group) already applies
+   * the binding's rules (its users, the mass-removal guard) before the group is written, which
+   * without a preview happens before the binding is even checked.
+   */
+  plan: z
+    .object({
+      userGroupName: z.string(),
+      users: z.array(z.string()),
+      owners: z.array(z.string()).optional(),
+      managers: z.array(z.string()).optional(),
+      maxRemovalPercent: z.number().optional(),
+      removalGuardFloor: z.number().optional(),
+      nonUserMembers: z.enum(["keep", "remove"]).optional(),
+    })
+    .optional(),
 });
 export type ManifestBinding = z.infer<typeof manifestBindingSchema>;
 

@@ -1,3 +1,5 @@
+import type { ManifestBinding } from "./programManifest";
+
 /**
  * State shared by every resource within ONE run of the dynamic-provider process.
  *
@@ -71,6 +73,7 @@ export class RunRegistry implements CreatedGroups {
   private readonly createdIds = new Set<string>();
   private readonly moves = new Map<string, string>();
   private readonly keptMembers = new Map<string, Map<string, Set<string>>>();
+  private readonly programBindings = new Map<string, ManifestBinding[]>();
   private readonly plannedAdoptions = new Map<string, string>();
 
   /**
@@ -119,6 +122,15 @@ export class RunRegistry implements CreatedGroups {
   /** True when this run created the object: only then is a 404 "still propagating" rather than "gone". */
   recentlyCreated(groupId: string): boolean {
     return this.createdIds.has(groupId.toLowerCase());
+  }
+
+  /** The program's bindings (its manifest), by target group key (`<directoryKey>:<label, lowercased>`). */
+  recordProgramBinding(targetKey: string, binding: ManifestBinding): void {
+    this.programBindings.set(targetKey, [...(this.programBindings.get(targetKey) ?? []), binding]);
+  }
+
+  programBindingsOf(targetKey: string): ManifestBinding[] {
+    return this.programBindings.get(targetKey) ?? [];
   }
 
   /**

@@ -70,6 +70,7 @@ function registerProgram(context: ProviderContext, directoryKey: string, text: s
   }
   for (const b of manifest.bindings) {
     const target = nestingKey(directoryKey, b.target);
+    context.run.recordProgramBinding(target, b);
     context.bindings.claimGroupMembership(b.name, b.mode, [target]);
     if (b.roles) context.roles.claim(b.name, target);
     if (b.memberGroups.length > 0) context.nesting.declare(b.name, { key: target, label: b.target }, b.memberGroups.map((label) => ({ key: nestingKey(directoryKey, label), label })));

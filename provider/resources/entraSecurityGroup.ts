@@ -17,6 +17,7 @@ import { effectiveDeletionPolicy, isDormant, managedDiff, pendingId, refreshedGr
 import { managementRefSchema, type ManagementRef } from "../groups/management";
 import { claimKeys, groupConflictMessage } from "../groups/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
+import { programBindingProblems } from "./groupBinding";
 import { SettingsError } from "../settings";
 import { providerContext, type ProviderContext } from "../context";
 
@@ -152,7 +153,12 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
           const plan = await withResourceContext(who, `group "${desired.displayName}"`, () => lookupTakeover(context, desired));
           if (plan.action === "fail") failures.push({ property: plan.message.startsWith("adoptId") ? "adoptId" : "displayName", reason: plan.message });
           else values.adoption = describeTakeover(plan, plan.action === "create" && desired.mailNickname === undefined ? plannedMailNickname(desired.displayName) : undefined);
-          if (plan.action === "adopt") adopted = plan.groupId;
+          if (plan.action === "adopt") {
+            adopted = plan.groupId;
+            // Taking the group over must not come before a refusal of its bindings.
+            const target = { directoryKey: management.directoryKey, service: "entra" as const, groupId: plan.groupId, label: desired.displayName };
+            for (const reason of await withResourceContext(who, `group "${desired.displayName}"`, () => programBindingProblems(context, management, target))) failures.push({ property: "displayName", reason });
+          }
         }
         // A group this stack creates has the description the program gives, else none; an adopted one keeps its own unless given.
         if (values.description === undefined && !(typeof values.adoption === "string" && values.adoption.startsWith("adopt"))) values.description = "";

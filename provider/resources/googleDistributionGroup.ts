@@ -19,6 +19,7 @@ import { effectiveDeletionPolicy, isDormant, pendingId, refreshedGroup } from ".
 import { managementRefSchema, type ManagementRef } from "../groups/management";
 import { claimKeys, groupConflictMessage } from "../groups/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
+import { programBindingProblems } from "./groupBinding";
 import { SettingsError } from "../settings";
 import { providerContext, type ProviderContext } from "../context";
 
@@ -226,6 +227,11 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
             // Nor remove one of its addresses unseen: the declared aliases are the exact set.
             const note = settingsNote + (found ? adoptionAliasesNote(found, knownEmail, values.aliases) : "");
             values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption + note);
+            // Taking the group over (or moving to it) must not come before a refusal of its bindings.
+            if (found && failures.length === 0) {
+              const target = { directoryKey: management.directoryKey, service: "google" as const, groupId: found.id, label: knownEmail };
+              for (const reason of await withResourceContext(who, `group ${knownEmail}`, () => programBindingProblems(context, management, target))) failures.push({ property: "email", reason });
+            }
           }
         }
         // `aliases` declared for the first time on a group already managed: the aliases it has that are

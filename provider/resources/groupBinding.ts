@@ -5,7 +5,8 @@ import { defineResource, type Document, type ReadOutcome } from "../contract/def
 import { PartialApplyError } from "../contract/partialApply";
 import { readStoredState } from "../contract/storedState";
 import { secretIf } from "../contract/secrets";
-import { holdChanged, managementRefSchema } from "../groups/management";
+import { holdChanged, managementRefSchema, type ManagementRef } from "../groups/management";
+import { nestingKey } from "../groups/nesting";
 import {
   DEFAULT_MAX_REMOVAL_PERCENT,
   GROUP_BINDING_STATE_VERSION,
@@ -268,6 +269,45 @@ async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs,
   const ownerRemovals = owners?.plan.remove.length ?? 0;
   const violation = removalGuardViolation(plan.remove.length + ownerRemovals, observed.length + (owners?.observed.length ?? 0), inputs.maxRemovalPercent, inputs.removalGuardFloor);
   if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], inputs.__secretUsers)})` });
+}
+
+/**
+ * The program's bindings of a group that a group resource's check is about to take over or move
+ * to (an existing group, `target`), planned as each binding's own check will plan it (its users,
+ * its owners, the mass-removal guard), from the program's manifest (groups/programManifest.ts).
+ * Without a preview the engine writes the group (adopts it, patches it, replaces the old one)
+ * before it checks the group's bindings, so a binding that is then refused would leave the group
+ * taken over with nobody moved: refused here, the group's check fails first and nothing is
+ * written, as a preview would have stopped it. Returns the problems, each naming its binding.
+ */
+export async function programBindingProblems(context: ProviderContext, management: ManagementRef, target: BindingTarget): Promise<string[]> {
+  const problems: string[] = [];
+  for (const b of context.run.programBindingsOf(nestingKey(target.directoryKey, target.label))) {
+    if (!b.plan) continue;
+    const google = target.service === "google";
+    const roleKeys = google ? [...(b.plan.owners ?? []), ...(b.plan.managers ?? [])] : [];
+    const inputs: GroupBindingInputs = {
+      management,
+      target,
+      userGroupName: b.plan.userGroupName,
+      members: memberMap(normalizeUsers([...b.plan.users, ...roleKeys]).members),
+      membershipMode: b.mode,
+      maxRemovalPercent: b.plan.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
+      ...(b.plan.removalGuardFloor !== undefined ? { removalGuardFloor: b.plan.removalGuardFloor } : {}),
+      allowEmpty: false,
+      nonUserMembers: b.plan.nonUserMembers ?? "keep",
+      removals: {},
+      kept: {},
+      ...(b.plan.owners ? { owners: Object.fromEntries(normalizeUsers(b.plan.owners).members.map((o) => [o, "owner" as const])) } : {}),
+      ...(b.plan.managers && google ? { managers: Object.fromEntries(normalizeUsers(b.plan.managers).members.map((m) => [m, "manager" as const])) } : {}),
+      __bindingName: b.name,
+    };
+    if (Object.keys(inputs.members).length === 0) continue;
+    const failures: CheckFailure[] = [];
+    await previewPlan(context, inputs, undefined, failures);
+    for (const f of failures) problems.push(`GroupBinding ${b.name} of this group: ${f.reason}`);
+  }
+  return problems;
 }
 
 /** Cross-field checks: the user group's users, the target's directory. Returns the desired members, or UNKNOWN. */

@@ -11,6 +11,7 @@ import { entraGroupsNamed, googleGroup, googleMembers, writeRequests } from "../
  * refuses the same way (no members flipping back and forth).
  */
 const PEOPLE = ["alice", "bob", "carol"].map((n) => `${n}@example.com`);
+const STRANGERS = Array.from({ length: 12 }, (_, n) => `stranger${String(n).padStart(2, "0")}@example.com`);
 
 describe("Conflicts refused before either side writes, with the Automation API (no preview)", function () {
   let sandbox: Sandbox;
@@ -19,7 +20,11 @@ describe("Conflicts refused before either side writes, with the Automation API (
 
   before(async function () {
     sandbox = await startSandbox({
-      google: { domains: ["example.com"], users: PEOPLE.map((primaryEmail) => ({ primaryEmail })), groups: [{ email: "shared@example.com", name: "Shared" }] },
+      google: {
+        domains: ["example.com"],
+        users: [...PEOPLE, ...STRANGERS].map((primaryEmail) => ({ primaryEmail })),
+        groups: [{ email: "shared@example.com", name: "Shared" }, { email: "crowd@example.com", name: "Crowd", members: STRANGERS.map((email) => ({ email, type: "USER" as const })) }],
+      },
       entra: { users: PEOPLE.map((userPrincipalName) => ({ userPrincipalName })) },
     });
     stack = await OwnershipStack.create(sandbox, "automation");
@@ -70,6 +75,24 @@ describe("Conflicts refused before either side writes, with the Automation API (
     const fixed = await stack.workspace.automationUp("automation");
     expect(fixed.code, fixed.output).to.equal(0);
     expect(googleMembers(sandbox, "shared@example.com")).to.deep.equal(PEOPLE);
+  });
+
+  it("a move to an existing group whose members the binding's guard protects is refused before the group is replaced", async () => {
+    const spec = (email: string) => ({
+      management: management(),
+      googleGroups: { eng: { management: "workspace", email, name: "Eng" } },
+      bindings: { "eng-members": { target: "eng", userGroup: { name: "Eng", users: ["alice@example.com", "bob@example.com"] } } },
+    });
+    stack.declare(spec("eng@example.com"));
+    expect((await stack.workspace.automationUp("automation")).code).to.equal(0);
+    stack.declare(spec("crowd@example.com"));
+    const refused = await stack.workspace.automationUp("automation");
+    expect(refused.code, refused.output).to.not.equal(0);
+    expect(refused.output).to.match(/GroupBinding eng-members of this group: mass-removal guard: would remove 12 of 12 members/);
+    expect(googleMembers(sandbox, "crowd@example.com"), "nobody removed").to.deep.equal(STRANGERS);
+    expect(googleGroup(sandbox, "crowd@example.com")!.name, "the group not taken over (its name unchanged)").to.equal("Crowd");
+    expect(googleMembers(sandbox, "eng@example.com"), "nobody moved").to.deep.equal(["alice@example.com", "bob@example.com"]);
+    expect((await stack.outputs()).eng).to.include({ email: "eng@example.com" });
   });
 
   it("the same conflict fails a preview, naming both resources, whichever is checked first", async () => {

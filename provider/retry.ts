@@ -20,19 +20,21 @@ export const propagationRetryPolicy: RetryPolicy = { attempts: 16, baseDelayMs: 
 /**
  * How long after this stack's own write a read that disagrees with it may be the API lagging
  * (Groups Settings reads answering the previous values, Entra member links replicating), not
- * drift: refresh reads again until the read agrees or this long has passed since the write.
+ * drift: refresh reads again, for at most this long after the write, while the disagreement is
+ * one that write can explain (a member it added missing, one it removed still there, a setting it
+ * wrote answering its old value). Any other difference is drift at once.
  */
-export const OWN_WRITE_LAG_MS = 60_000;
+export const OWN_WRITE_LAG_MS = 30_000;
 
 /**
- * Reads again, with backoff, while the read disagrees with this stack's own write made less than
- * `windowMs` ago (`writtenAt`, epoch ms): a read lagging behind our own write is not drift, and
- * must not be recorded as the object's state. Returns the last read (after the window, a read that
- * still disagrees is drift).
+ * Reads again, with backoff, while `lagMayExplain` says the read differs from this stack's own
+ * write made less than `windowMs` ago (`writtenAt`, epoch ms) only in what that write changed: a
+ * read lagging behind our own write is not drift, and must not be recorded as the object's state.
+ * Returns the last read (after the window, a read that still differs is drift).
  */
-export async function readPastOwnWrite<T>(read: () => Promise<T>, agrees: (value: T) => boolean, writtenAt: number | undefined, windowMs = OWN_WRITE_LAG_MS): Promise<T> {
+export async function readPastOwnWrite<T>(read: () => Promise<T>, lagMayExplain: (value: T) => boolean, writtenAt: number | undefined, windowMs = OWN_WRITE_LAG_MS): Promise<T> {
   let value = await read();
-  for (let attempt = 0; writtenAt !== undefined && !agrees(value); attempt++) {
+  for (let attempt = 0; writtenAt !== undefined && lagMayExplain(value); attempt++) {
     const left = writtenAt + windowMs - Date.now();
     if (left <= 0) break;
     await sleep(Math.min(left, backoffDelay(attempt, { attempts: 0, baseDelayMs: 500, maxDelayMs: 8_000 })));

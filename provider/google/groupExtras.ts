@@ -1,6 +1,6 @@
 import { containsUnknown, type CheckFailure } from "../contract/checkInputs";
 import type { Limiters } from "../limiter";
-import { readPastOwnWrite } from "../retry";
+import { OWN_WRITE_LAG_MS, readPastOwnWrite } from "../retry";
 import type { GoogleSettings } from "../settings";
 import type { ManagementRef } from "../groups/management";
 import { claimKeys, type Claim } from "../groups/runRegistry";
@@ -8,7 +8,7 @@ import { aliasChanges, aliasFields, checkAliases, type AliasFields } from "./ali
 import { googleStatus, type DirectoryGroup, type GoogleDirectoryClient } from "./client";
 import { groupAddresses } from "./plan";
 import { googleGroupsSettingsClient, type GoogleGroupsSettingsClient } from "./settingsClient";
-import { managedNames, observedManaged, sameSettings, settingsPatch, type SettingsMap } from "./settingsPlan";
+import { managedNames, observedManaged, sameSettings, settingsPatch, type ObservedSettings, type SettingsMap } from "./settingsPlan";
 import { resolveSettings, type GroupSettings, type SettingsDefault } from "./settingsSchema";
 
 /**
@@ -46,8 +46,8 @@ export interface ExtrasInputs {
 /** The state these parts keep, as stored (older states may lack any of it). */
 export interface StoredExtras {
   settings?: SettingsMap;
-  /** When this stack last wrote the settings (epoch ms): a read disagreeing soon after is the API lagging (see readExtras). */
-  settingsWrittenAt?: number;
+  /** This stack's last settings write: a read answering those fields' old values soon after is the API lagging (see readExtras). */
+  settingsWritten?: SettingsWrite;
   settingsDefault?: SettingsDefault;
   aliases?: string[];
   aliasesManaged?: boolean;
@@ -60,8 +60,14 @@ export interface ExtrasState extends AliasFields {
   settingsDefault?: SettingsDefault;
   /** Whether `aliases` is declared (then refresh makes it an input, so drift shows). */
   aliasesManaged?: boolean;
-  /** When this stack last wrote the settings (epoch ms). */
-  settingsWrittenAt?: number;
+  /** This stack's last settings write (when, and which fields). */
+  settingsWritten?: SettingsWrite;
+}
+
+/** A settings write of this stack: when (epoch ms) and the fields it wrote. */
+export interface SettingsWrite {
+  at: number;
+  fields: string[];
 }
 
 /**
@@ -238,7 +244,7 @@ export async function applyExtras(context: GoogleServices, desired: ExtrasInputs
   }
   const managed = managedNames(desired.settings);
   let held: SettingsMap | undefined;
-  let settingsWrittenAt: number | undefined;
+  let settingsWritten: SettingsWrite | undefined;
   if (managed.length > 0) {
     const client = settingsClient(context);
     const observed = await client.get(group.email, justCreated);
@@ -248,12 +254,12 @@ export async function applyExtras(context: GoogleServices, desired: ExtrasInputs
     const after = wrote ? await client.patch(group.email, patch, justCreated) : observed;
     // A read right after the write may still answer older values: the written ones are what the group holds.
     held = observedManaged(managed, wrote ? { ...after, ...patch } : after);
-    if (wrote) settingsWrittenAt = Date.now();
+    if (wrote) settingsWritten = { at: Date.now(), fields: Object.keys(patch).sort() };
   }
   return {
     ...aliases,
     ...(held ? { settings: held } : {}),
-    ...(settingsWrittenAt !== undefined ? { settingsWrittenAt } : {}),
+    ...(settingsWritten ? { settingsWritten } : {}),
     ...(desired.settingsDefault ? { settingsDefault: desired.settingsDefault } : {}),
     ...(desired.aliases !== undefined ? { aliasesManaged: true } : {}),
   };
@@ -275,11 +281,19 @@ export async function readExtras(context: GoogleServices, state: StoredExtras & 
   if (managed.length > 0) {
     // The Groups Settings API can answer the values from before this stack's own write for a while: not drift.
     const client = settingsClient(context);
-    const held = await readPastOwnWrite(() => client.get(observed.email), (read) => !read || sameSettings(observedManaged(managed, read), state.settings), state.settingsWrittenAt);
+    const written = state.settingsWritten;
+    // Lag explains a read only when every field it differs in is one the last write wrote.
+    const lagMayExplain = (read: ObservedSettings | undefined) => {
+      if (!read || !written) return false;
+      const differing = managed.filter((name) => observedManaged([name], read)[name] !== state.settings?.[name]);
+      return differing.length > 0 && differing.every((name) => written.fields.includes(name));
+    };
+    const held = await readPastOwnWrite(() => client.get(observed.email), lagMayExplain, written?.at);
     if (held) settings = observedManaged(managed, held);
   }
   return {
-    ...(state.settingsWrittenAt !== undefined ? { settingsWrittenAt: state.settingsWrittenAt } : {}),
+    // Kept while a lagging read could still follow it; dropped once that is over.
+    ...(state.settingsWritten && Date.now() - state.settingsWritten.at < OWN_WRITE_LAG_MS ? { settingsWritten: state.settingsWritten } : {}),
     ...aliasFields(observed, state.email),
     ...(settings ? { settings } : {}),
     ...(state.settingsDefault ? { settingsDefault: state.settingsDefault } : {}),
@@ -293,6 +307,6 @@ export async function readExtras(context: GoogleServices, state: StoredExtras & 
  * `aliases`; the bookkeeping fields are outputs only.
  */
 export function refreshedInputs(inputs: Record<string, unknown>, state: StoredExtras): Record<string, unknown> {
-  const { nonEditableAliases: _n, aliasesManaged: _m, aliases: _a, settingsWrittenAt: _w, ...rest } = inputs;
+  const { nonEditableAliases: _n, aliasesManaged: _m, aliases: _a, settingsWritten: _w, ...rest } = inputs;
   return { ...rest, ...(state.aliasesManaged ? { aliases: state.aliases } : {}) };
 }

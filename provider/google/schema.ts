@@ -117,8 +117,8 @@ export const googleDistributionGroupStateSchema = z.object({
   aliasesManaged: z.boolean().optional(),
   /** The managed settings as the group holds them (only the managed fields). */
   settings: z.record(z.string(), z.string()).optional(),
-  /** When this stack last wrote the settings (epoch ms): a refresh soon after re-reads a lagging read instead of reporting drift. */
-  settingsWrittenAt: z.number().optional(),
+  /** This stack's last settings write (when, epoch ms, and which fields): a refresh soon after re-reads a read that answers those fields' old values instead of reporting drift. */
+  settingsWritten: z.object({ at: z.number(), fields: z.array(z.string()) }).optional(),
   settingsDefault: settingsDefaultSchema.optional(),
   name: z.string(),
   description: z.string(),

@@ -220,11 +220,12 @@ export const groupBindingStateSchema = z.object({
   /** True while the user group is empty and the binding waits (allowEmpty) or management is disabled. */
   pending: z.boolean(),
   /**
-   * When this binding last changed the group's members (epoch ms): a refresh soon after re-reads a
-   * list that disagrees with the state (Entra member links replicate, Google lists lag) instead of
-   * reporting drift.
+   * This binding's last change of the group's members: when (epoch ms), and the ids it added and
+   * removed (up to 500 of each; `all` when more): a refresh soon after re-reads a list where one
+   * it added is missing or one it removed is still there (Entra member links replicate, Google
+   * lists lag) instead of reporting drift. Dropped once that time is over.
    */
-  writtenAt: z.number().optional(),
+  lastWrite: z.object({ at: z.number(), added: z.array(z.string()), removed: z.array(z.string()), all: z.boolean().optional() }).optional(),
   /**
    * Declared owners / managers as last applied or refreshed (Google: members holding the role;
    * Entra: the owners relation, the calling application excepted); absent when not declared.

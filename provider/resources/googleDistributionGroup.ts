@@ -29,7 +29,7 @@ type Inputs = GoogleDistributionGroupInputs;
 type State = GoogleDistributionGroupState;
 
 /** Outputs the provider computes; a refresh must not turn them into inputs. */
-const COMPUTED = ["primaryEmail", "aliases", "nonEditableAliases", "aliasesManaged", "settingsWrittenAt"];
+const COMPUTED = ["primaryEmail", "aliases", "nonEditableAliases", "aliasesManaged", "settingsWritten"];
 
 const UNIQUENESS_FIX =
   "declare each Google group once: remove one of the resources (bind both user groups' users through one binding), or give them different addresses";
@@ -310,8 +310,8 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         const group = await currentGroup(context, desired, patched);
         // What the state knows of the settings decides writes too: a read lagging behind our last write must not skip one.
         const extras = await applyExtras(context, desired, group, false, undefined, state.settings);
-        const writtenAt = extras.settingsWrittenAt ?? state.settingsWrittenAt;
-        return { outs: { ...stateOf(desired, group, state.origin), ...extras, ...(writtenAt !== undefined ? { settingsWrittenAt: writtenAt } : {}) } };
+        const written = extras.settingsWritten ?? state.settingsWritten;
+        return { outs: { ...stateOf(desired, group, state.origin), ...extras, ...(written ? { settingsWritten: written } : {}) } };
       });
     },
 

@@ -43,7 +43,7 @@ import {
 import type { OwnersPlan } from "../groups/ownersPlan";
 import { planRoles, ROLE_RANK, type RoleChange } from "../groups/rolePlan";
 import { providerContext, type ProviderContext } from "../context";
-import { readPastOwnWrite } from "../retry";
+import { OWN_WRITE_LAG_MS, readPastOwnWrite } from "../retry";
 import { decodeKeySet, encodeKeySet } from "../groups/memberTable";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 
@@ -479,7 +479,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
     ...(ownerIds ? { ownerIds: sortedRecord(Object.entries(ownerIds)) } : {}),
     memberCount: observed.length + new Set([...added.added.values()].map((u) => u.id).filter((id) => !observedIds.has(id))).size - removedIds.size,
     pending: false,
-    ...(wrote || carried?.writtenAt !== undefined ? { writtenAt: wrote ? Date.now() : carried!.writtenAt } : {}),
+    ...lastWriteOf(wrote, [...added.added.values()].map((u) => u.id).filter((id) => !observedIds.has(id)), [...removedIds], carried?.lastWrite),
   };
 
   // The move's last step: the old group loses what this binding added there (a deleted old group has nothing to lose).
@@ -535,12 +535,30 @@ async function reresolveAddresses(state: GroupBindingState, observed: ObservedMe
   return { ...state, userIds };
 }
 
-/** Whether a member list is what the state says the group holds (its users' and other members' ids, and their count). */
-function agreesWithState(state: GroupBindingState, list: ObservedMember[] | undefined): boolean {
+/** The most ids of each kind a binding's last write records (a bigger write counts as touching every member). */
+const LAST_WRITE_IDS = 500;
+
+/** The state's record of this apply's member writes (or the previous one's, while it may still lag). */
+function lastWriteOf(wrote: boolean, added: string[], removed: string[], previous: GroupBindingState["lastWrite"]): Pick<GroupBindingState, "lastWrite"> {
+  if (!wrote) return previous && Date.now() - previous.at < OWN_WRITE_LAG_MS ? { lastWrite: previous } : {};
+  const all = added.length > LAST_WRITE_IDS || removed.length > LAST_WRITE_IDS;
+  return { lastWrite: { at: Date.now(), added: all ? [] : added.sort(), removed: all ? [] : removed.sort(), ...(all ? { all: true } : {}) } };
+}
+
+/**
+ * Whether a member list differs from the state only the way a list lagging behind the binding's
+ * last write would: members it added missing, members it removed still there, nothing else.
+ */
+function lagMayExplain(state: GroupBindingState, list: ObservedMember[] | undefined): boolean {
   // A group that is gone is the answer, not lag (only a group this run created is waited for).
-  if (!list) return true;
+  const write = state.lastWrite;
+  if (!list || !write) return false;
   const ids = new Set(list.map((m) => m.id));
-  return list.length === state.memberCount && [...Object.values(state.userIds), ...Object.values(state.otherMemberIds)].every((id) => ids.has(id));
+  const missing = [...Object.values(state.userIds), ...Object.values(state.otherMemberIds)].filter((id) => !ids.has(id));
+  const stillThere = write.all ? [] : write.removed.filter((id) => ids.has(id));
+  if (missing.length === 0 && list.length === state.memberCount) return false;
+  if (write.all) return true;
+  return missing.every((id) => write.added.includes(id)) && list.length === state.memberCount - missing.length + stillThere.length;
 }
 
 /** Refresh: the group's members now, told apart by identity, so only real drift shows. */
@@ -738,10 +756,12 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       if (!context.switches.enabled(state.management) || state.pending) return { id, inputs: withSecrets(inputsOf(state), state.__secretUsers) };
       const directory = context.memberDirectory(state.management);
       // A list lagging behind this binding's own last write (Entra member links replicate) is read again, not taken for drift.
-      const observed = await readPastOwnWrite(() => directory.listMembers(state.target.groupId), (list) => agreesWithState(state, list), state.writtenAt);
+      const observed = await readPastOwnWrite(() => directory.listMembers(state.target.groupId), (list) => lagMayExplain(state, list), state.lastWrite?.at);
       const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
       const { callerKept, ...owners } = observed ? await refreshEntraOwners(directory, members) : {};
-      const now: GroupBindingState = { ...members, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept };
+      const { lastWrite, ...rest } = members;
+      // The last write is kept only while a lagging list could still follow it.
+      const now: GroupBindingState = { ...rest, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept, ...(lastWrite && Date.now() - lastWrite.at < OWN_WRITE_LAG_MS ? { lastWrite } : {}) };
       return { id, props: withSecrets(stored(now), now.__secretUsers), inputs: withSecrets(inputsOf(now), now.__secretUsers) };
     },
 

@@ -372,19 +372,23 @@ export function summarize(run: EngineRun, options: { drift?: boolean; stack?: st
   const summary: Summary = { kind: run.kind, drift: options.drift ?? false, rows: [], directoryNotes: [], errors: [], warnings: [], notes: [], changed: false, failed: false, guardTripped: false };
   summary.stack = options.stack ?? [...entries.keys()].map((u) => parseUrn(u).stack).find((s) => s !== "");
   const groups = [...entries.values()].filter((e) => e.kind === "GoogleDistributionGroup" || e.kind === "EntraSecurityGroup");
+  const byLabel = new Map<string, string>();
   const bindings = [...entries.values()].filter((e) => e.kind === "GroupBinding");
   for (const entry of groups) {
     const kind = entry.kind as "GoogleDistributionGroup" | "EntraSecurityGroup";
     const view = groupOf(kind, entry.new ?? entry.old);
     const row = rowFor(entry.urn, () => emptyRow(view.service, view.directory?.key ?? "", view.label || entry.name), entry.urn);
     applyGroup(row, entry, kind, run);
+    // Bindings find their group by URN (`propertyDependencies`), else (an update's events carry none) by directory and label.
+    for (const v of [view, groupOf(kind, entry.old)]) if (v.directory && v.label) byLabel.set(`${v.directory.key}\n${v.label.toLowerCase()}`, entry.urn);
   }
   for (const entry of bindings) {
     const view = bindingOf(entry.new ?? entry.old);
     const other = bindingOf(entry.old);
     const targetUrn = view.targetUrn ?? other.targetUrn;
     const target = view.target ?? other.target;
-    const key = targetUrn && rows.has(targetUrn) ? targetUrn : target ? `${target.directoryKey}\n${target.label.toLowerCase()}` : entry.urn;
+    const labelKey = target ? `${target.directoryKey}\n${target.label.toLowerCase()}` : undefined;
+    const key = targetUrn && rows.has(targetUrn) ? targetUrn : labelKey ? (byLabel.get(labelKey) ?? labelKey) : entry.urn;
     const service = (view.directory?.service ?? (target?.directoryKey.startsWith("entra:") ? "entra" : "google")) as "google" | "entra";
     const row = rowFor(key, () => emptyRow(service, target?.directoryKey ?? view.directory?.key ?? "", target?.label ?? `binding ${entry.name}`), entry.urn);
     if (row.change === "unchanged" && entry.op !== "same") row.change = "updated";

@@ -29,7 +29,8 @@ export interface Guard {
 }
 
 export interface GroupRow {
-  service: "google" | "entra";
+  /** Undefined for a binding that failed before the engine planned a step (nothing says which group). */
+  service?: "google" | "entra";
   directoryKey: string;
   /** Google: the group's address; Entra: its display name. */
   group: string;
@@ -135,7 +136,7 @@ function isGuardError(diagnostic: Diagnostic): boolean {
   return diagnostic.severity === "error" && /\bproperty maxRemovalPercent\b/.test(diagnostic.message);
 }
 
-function emptyRow(service: "google" | "entra", directoryKey: string, group: string): GroupRow {
+function emptyRow(service: "google" | "entra" | undefined, directoryKey: string, group: string): GroupRow {
   return { service, directoryKey, group, change: "unchanged", failed: false, changeNotes: [], added: [], removed: [], leaving: [], roles: [], settings: [], aliasesAdded: [], aliasesRemoved: [], renames: [], warnings: [], errors: [] };
 }
 
@@ -389,8 +390,8 @@ export function summarize(run: EngineRun, options: { drift?: boolean; stack?: st
     const target = view.target ?? other.target;
     const labelKey = target ? `${target.directoryKey}\n${target.label.toLowerCase()}` : undefined;
     const key = targetUrn && rows.has(targetUrn) ? targetUrn : labelKey ? (byLabel.get(labelKey) ?? labelKey) : entry.urn;
-    const service = (view.directory?.service ?? (target?.directoryKey.startsWith("entra:") ? "entra" : "google")) as "google" | "entra";
-    const row = rowFor(key, () => emptyRow(service, target?.directoryKey ?? view.directory?.key ?? "", target?.label ?? `binding ${entry.name}`), entry.urn);
+    const service = view.directory?.service ?? (target ? (target.directoryKey.startsWith("entra:") ? "entra" : "google") : undefined);
+    const row = rowFor(key, () => emptyRow(service, target?.directoryKey ?? view.directory?.key ?? "", target?.label ?? `GroupBinding ${entry.name}`), entry.urn);
     if (row.change === "unchanged" && entry.op !== "same") row.change = "updated";
     applyBinding(row, entry, diagnosticsOf(entry.urn));
   }
@@ -427,7 +428,7 @@ export function summarize(run: EngineRun, options: { drift?: boolean; stack?: st
   summary.failed = run.diagnostics.some((d) => d.severity === "error");
   summary.rows = [...rows.values()]
     .filter((r) => r.change !== "unchanged" || r.failed || hasContent(r))
-    .sort((a, b) => a.service.localeCompare(b.service) * -1 || ORDER.indexOf(a.change) - ORDER.indexOf(b.change) || a.group.localeCompare(b.group));
+    .sort((a, b) => (b.service ?? "").localeCompare(a.service ?? "") || ORDER.indexOf(a.change) - ORDER.indexOf(b.change) || a.group.localeCompare(b.group));
   // Warnings of groups that do not change (management disabled, a waiting binding) once each, not a row per group.
   for (const r of [...rows.values()].filter((x) => !summary.rows.includes(x))) summary.warnings.push(...r.warnings.filter((w) => !summary.warnings.includes(w)));
   if (run.kind === "refresh" && Object.entries(run.changeSummary).some(([op, n]) => op === "update" && n > 0)) {

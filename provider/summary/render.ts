@@ -97,6 +97,7 @@ function clip(text: string, max: number): string {
 }
 
 function directoryLabel(row: GroupRow, rows: GroupRow[]): string {
+  if (!row.service) return "?";
   const name = row.service === "google" ? "Google" : "Entra ID";
   const many = new Set(rows.filter((r) => r.service === row.service).map((r) => r.directoryKey)).size > 1;
   if (!many) return name;
@@ -141,7 +142,7 @@ export function toMarkdown(summary: Summary, options: RenderOptions = {}): strin
       : `**The ${verbOf(summary)} failed**${summary.rows.length > 0 ? ": the table shows what the engine had planned when it stopped" : ""}.`, "");
   }
   for (const e of summary.errors) out.push("~~~text", e.replace(/~~~/g, "~ ~ ~"), "~~~", "");
-  if (!summary.failed || summary.rows.length > 0) out.push(lead, "");
+  if (!summary.failed || summary.changed) out.push(lead, "");
   if (summary.rows.length > 0) {
     out.push("| Directory | Group | Change | Members | Roles, settings, aliases, names | Notes |", "|---|---|---|---|---|---|");
     for (const row of summary.rows) {
@@ -162,7 +163,7 @@ export function toText(summary: Summary, options: RenderOptions = {}): string {
   const out = [`Group export: ${heading}`];
   if (summary.failed) out.push(`The ${verbOf(summary)} FAILED${summary.rows.length > 0 ? " (below: what the engine had planned when it stopped)" : ""}.`);
   for (const e of summary.errors) out.push(...e.split("\n").map((l) => `  error: ${l}`));
-  if (!summary.failed || summary.rows.length > 0) out.push(lead);
+  if (!summary.failed || summary.changed) out.push(lead);
   for (const row of summary.rows) {
     out.push("", `${directoryLabel(row, summary.rows)}  ${row.group}: ${changeWord(row)}`);
     const members = membersLines(row, TEXT, max);

@@ -1,28 +1,14 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
-import { REPO_ROOT } from "../support/pulumiCli";
+import { runBootstrap as bootstrap } from "../support/bootstrapCli";
 import { RootProjectStack } from "../support/rootProject";
 import { entraGroupsNamed, entraMembers, googleMembers, writeRequests } from "../support/sandboxViews";
 
 const ID = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
 const PEOPLE = ["alice", "bob", "carol", "dave"];
-
-/** Runs the bootstrap command (asynchronously: the sandbox answers from this process). */
-function bootstrap(sandbox: Sandbox, args: string[]): Promise<{ code: number | null; output: string }> {
-  const settings = Object.entries(sandbox.providerConfig()).flatMap(([key, { value }]) => ["--setting", `${key}=${value}`]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), join(REPO_ROOT, "provider/bootstrap/cli.ts"), ...args, ...settings], { env: { ...process.env, ...sandbox.env() } });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d));
-    child.stderr.on("data", (d: Buffer) => (output += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, output }));
-  });
-}
 
 describe("bootstrap: a groups file from the groups that exist, adopted with no change", function () {
   let sandbox: Sandbox;

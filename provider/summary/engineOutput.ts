@@ -127,11 +127,14 @@ export function readEngineOutput(text: string): EngineRun {
     throw new Error("the input is not the JSON of `pulumi preview --json`, `pulumi up --json` or `pulumi refresh --preview-only --json` (no steps, diagnostics or events)");
   }
   const steps: Step[] = (document.data.steps ?? []).map((s) => ({ op: s.op, urn: s.urn, ...(s.oldState ? { old: s.oldState } : {}), ...(s.newState ? { new: s.newState } : {}) }));
-  const refreshOnly = steps.some((s) => s.op === "refresh") && !steps.some((s) => s.op !== "refresh" && s.op !== "delete");
+  const diagnostics = (document.data.diagnostics ?? []).filter((d) => SEVERITIES.has(d.severity));
+  // `refresh --preview-only` plans refreshes (and deletes of what is gone) only; a `preview --refresh`
+  // that stopped at an error before planning anything looks the same, but has the error.
+  const refreshOnly = steps.some((s) => s.op === "refresh") && !steps.some((s) => s.op !== "refresh" && s.op !== "delete") && !diagnostics.some((d) => d.severity === "error");
   return {
     kind: refreshOnly ? "refresh" : "preview",
     steps,
-    diagnostics: (document.data.diagnostics ?? []).filter((d) => SEVERITIES.has(d.severity)),
+    diagnostics,
     changeSummary: document.data.changeSummary ?? {},
   };
 }

@@ -128,6 +128,7 @@ export function diagnosticText(diagnostic: Diagnostic): string {
     .trim()
     .replace(/^(error|warning): /, "")
     .replace(/^\S+ resource '[^']*': /, "")
+    .replace(/^\d+ errors? occurred:\s*\*\s*/, "")
     .replace(/^property (\w+) value \{.*?\} has a problem: /s, "$1: ");
 }
 

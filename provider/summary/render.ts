@@ -139,7 +139,7 @@ export function toMarkdown(summary: Summary, options: RenderOptions = {}): strin
   if (summary.failed) {
     out.push(summary.guardTripped && summary.errors.length === 0 && summary.drift
       ? "**A mass-removal guard stopped the preview**: the group below would lose more members than its binding allows."
-      : `**The ${verbOf(summary)} failed**${summary.rows.length > 0 ? ": the table shows what the engine had planned when it stopped" : ""}.`, "");
+      : `**The ${verbOf(summary)} failed**${summary.rows.length > 0 ? (summary.kind === "update" ? ": the table shows what it did, and where it failed" : ": the table shows what the engine had planned when it stopped") : ""}.`, "");
   }
   for (const e of summary.errors) out.push("~~~text", e.replace(/~~~/g, "~ ~ ~"), "~~~", "");
   if (!summary.failed || summary.changed) out.push(lead, "");
@@ -161,7 +161,7 @@ export function toText(summary: Summary, options: RenderOptions = {}): string {
   const max = options.maxNames ?? 30;
   const { heading, lead } = title(summary);
   const out = [`Group export: ${heading}`];
-  if (summary.failed) out.push(`The ${verbOf(summary)} FAILED${summary.rows.length > 0 ? " (below: what the engine had planned when it stopped)" : ""}.`);
+  if (summary.failed) out.push(`The ${verbOf(summary)} FAILED${summary.rows.length > 0 ? (summary.kind === "update" ? " (below: what it did, and where it failed)" : " (below: what the engine had planned when it stopped)") : ""}.`);
   for (const e of summary.errors) out.push(...e.split("\n").map((l) => `  error: ${l}`));
   if (!summary.failed || summary.changed) out.push(lead);
   for (const row of summary.rows) {

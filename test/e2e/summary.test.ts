@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { run as runSummary } from "../../provider/summary/cli";
 import { runBootstrap } from "../support/bootstrapCli";
+import { runCiScript } from "../support/ciScripts";
 import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
 import { markdownTables } from "../support/markdownTable";
 import { REPO_ROOT, type PulumiWorkspace } from "../support/pulumiCli";
@@ -41,14 +42,27 @@ async function summarized(workspace: PulumiWorkspace, args: string[], flags: str
   const markdown = runSummary(["-", "--format", "markdown", ...flags], () => cli.stdout, {});
   const text = runSummary(["-", "--format", "text", ...flags], () => cli.stdout, {});
   expect(text.status, "one exit status whatever the format").to.equal(markdown.status);
-  const tables = markdownTables(markdown.output);
-  expect(tables.length, markdown.output).to.be.at.most(1);
-  const rows = (tables[0]?.rows ?? []).map(([directory, group, change, members, other, notes]) => ({ directory: directory!, group: group!, change: change!, members: members!, other: other!, notes: notes! }));
+  return checked({ code: cli.code, status: markdown.status, markdown: markdown.output, text: text.output, rows: [] });
+}
+
+/** Runs examples/ci/drift-check.sh on the stack, in its program's directory, as CI does: its report (text) and step summary (Markdown). */
+async function driftCheck(workspace: PulumiWorkspace, stackName: string): Promise<Summarized> {
+  const stepSummary = join(mkdtempSync(join(tmpdir(), "summary-drift-")), "step-summary.md");
+  writeFileSync(stepSummary, "");
+  const r = await runCiScript("drift-check.sh", [stackName], { ...workspace.environment(), GITHUB_STEP_SUMMARY: stepSummary }, workspace.programDir);
+  return checked({ code: r.code ?? -1, status: r.code ?? -1, markdown: readFileSync(stepSummary, "utf8"), text: r.stdout + r.stderr, rows: [] });
+}
+
+/** Reads the Markdown's table (one at most, the six columns), and checks what every summary must hold. */
+function checked(s: Summarized): Summarized {
+  const tables = markdownTables(s.markdown);
+  expect(tables.length, s.markdown).to.be.at.most(1);
   if (tables[0]) expect(tables[0].header).to.deep.equal(["Directory", "Group", "Change", "Members", "Roles, settings, aliases, names", "Notes"]);
+  s.rows = (tables[0]?.rows ?? []).map(([directory, group, change, members, other, notes]) => ({ directory: directory!, group: group!, change: change!, members: members!, other: other!, notes: notes! }));
   // Never a removal written with "+", never the secret user.
-  for (const row of rows) for (const removed of removedIn(row.members)) expect(`${row.members}\n${row.other}`).to.not.match(new RegExp(`\\+[^\\n]*\\b${removed.replace(/[.]/g, "\\.")}`));
-  expect(markdown.output + text.output).to.not.include(SECRET_USER);
-  return { code: cli.code, status: markdown.status, markdown: markdown.output, text: text.output, rows };
+  for (const row of s.rows) for (const removed of removedIn(row.members)) expect(`${row.members}\n${row.other}`).to.not.match(new RegExp(`\\+[^\\n]*\\b${removed.replace(/[.]/g, "\\.")}`));
+  expect(s.markdown + s.text).to.not.include(SECRET_USER);
+  return s;
 }
 
 function removedIn(members: string): string[] {
@@ -194,7 +208,7 @@ describe("group-export-summary on real runs against the sandbox", function () {
     expect(up.code, up.output).to.equal(0);
   });
 
-  it("drift (preview --refresh, --drift): settings, a rename, members, roles, an alias and a deleted group, each group once; exit 1", async () => {
+  it("the drift check (examples/ci/drift-check.sh) reports every kind of drift once per group: members, roles, settings, aliases, names, a deleted group; exit 1", async () => {
     const web = sandbox.google.tenant.groups.find((g) => g.email === "web@example.com")!;
     web.settings!.whoCanJoin = "ANYONE_CAN_JOIN";
     web.aliases.push("hand@example.com");
@@ -207,8 +221,8 @@ describe("group-export-summary on real runs against the sandbox", function () {
     const [ops] = entraGroupsNamed(sandbox, "Ops");
     ops!.owners = [];
     sandbox.google.deleteGroup("new@example.com");
-    const s = await summarized(stack.workspace, ["preview", "--refresh"], ["--drift"]);
-    show("drift", s);
+    const s = await driftCheck(stack.workspace, "summary");
+    show("drift (examples/ci/drift-check.sh)", s);
     expect(s.status).to.equal(1);
     expect(s.markdown).to.include("`pulumi up --refresh` would make these changes");
     expect(new Set(s.rows.map((r) => r.group)).size, "each group once").to.equal(s.rows.length);
@@ -241,7 +255,7 @@ describe("group-export-summary on real runs against the sandbox", function () {
     expect(s.markdown).to.include("Update of stack `summary`");
     expect(rowOf(s, "web@example.com").members).to.equal("+1 added: alice@example.com\n−1 removed: mallory@example.com");
     expect(rowOf(s, "new@example.com").change).to.equal("re-created");
-    const clean = await summarized(stack.workspace, ["preview", "--refresh"], ["--drift"]);
+    const clean = await driftCheck(stack.workspace, "summary");
     expect(clean.status, clean.text).to.equal(0);
     expect(clean.text).to.include("No drift: every group matches the program.");
     expect(clean.rows).to.deep.equal([]);

@@ -61,7 +61,6 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
 function logTail(path: string | undefined, lines = 30): string | undefined {
   if (!path) return undefined;
   try {
-    // eslint-disable-next-line no-control-regex
     const text = readFileSync(path, "utf8").replace(/\x1b\[[0-9;]*m/g, "").trimEnd();
     return text === "" ? undefined : text.split("\n").slice(-lines).join("\n");
   } catch {

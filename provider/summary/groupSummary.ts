@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_REMOVAL_PERCENT } from "../groups/bindingSchema";
 import { DISTRIBUTION_LIST_SETTINGS } from "../google/settingsSchema";
 import { parseUrn, type Diagnostic, type EngineRun, type ResourceState, type Step } from "./engineOutput";
-import { adoptionNotes, adopts, bindingOf, groupOf, kindOf, managementOf, type BindingView, type DirectoryView, type GroupView, type ResourceKind } from "./fields";
+import { adoptionNotes, adopts, bindingOf, groupOf, kindOf, managementOf, type BindingView, type GroupView, type ResourceKind } from "./fields";
 
 /**
  * The summary's model: one row per directory group, built from a run's steps (every field

@@ -3,12 +3,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
-import { runBootstrap as bootstrap } from "../support/bootstrapCli";
+import { bootstrapSeed, runBootstrap as bootstrap } from "../support/bootstrapCli";
 import { RootProjectStack } from "../support/rootProject";
 import { entraGroupsNamed, entraMembers, googleMembers, writeRequests } from "../support/sandboxViews";
 
-const ID = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
-const PEOPLE = ["alice", "bob", "carol", "dave"];
 
 describe("bootstrap: a groups file from the groups that exist, adopted with no change", function () {
   let sandbox: Sandbox;
@@ -16,25 +14,7 @@ describe("bootstrap: a groups file from the groups that exist, adopted with no c
   const out = join(mkdtempSync(join(tmpdir(), "group-export-bootstrap-")), "groups.yaml");
 
   before(async function () {
-    sandbox = await startSandbox({
-      google: {
-        domains: ["example.com"],
-        admins: ["admin@example.com"],
-        users: PEOPLE.map((p) => ({ primaryEmail: `${p}@example.com` })),
-        groups: [
-          { email: "engineering@example.com", name: "Engineering", members: [{ email: "alice@example.com", role: "OWNER" }, { email: "bob@example.com", role: "MEMBER" }] },
-          { email: "sales@example.com", name: "Sales", description: "Account executives", members: [{ email: "carol@example.com", role: "MEMBER" }] },
-        ],
-      },
-      entra: {
-        users: PEOPLE.map((p, i) => ({ id: ID(i + 1), userPrincipalName: `${p}@example.com` })),
-        groups: [
-          { displayName: "Engineering", members: [ID(1), ID(2)] },
-          { displayName: "Sales", mailNickname: "sales-team", members: [ID(3), ID(4)] },
-          { displayName: "Ops", mailNickname: "ops", members: [ID(4)] },
-        ],
-      },
-    });
+    sandbox = await startSandbox(bootstrapSeed());
   });
   after(async () => {
     stack?.close();

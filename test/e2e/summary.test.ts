@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { run as runSummary } from "../../provider/summary/cli";
-import { runBootstrap } from "../support/bootstrapCli";
+import { bootstrapSeed, runBootstrap } from "../support/bootstrapCli";
 import { runCiScript } from "../support/ciScripts";
 import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
 import { markdownTables } from "../support/markdownTable";
@@ -298,27 +298,7 @@ describe("group-export-summary: the first preview of a bootstrapped tenant", fun
   let sandbox: Sandbox;
   let stack: RootProjectStack | undefined;
   before(async () => {
-    const id = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
-    const people = ["alice", "bob", "carol", "dave"];
-    sandbox = await startSandbox({
-      google: {
-        domains: ["example.com"],
-        admins: ["admin@example.com"],
-        users: people.map((p) => ({ primaryEmail: `${p}@example.com` })),
-        groups: [
-          { email: "engineering@example.com", name: "Engineering", members: [{ email: "alice@example.com", role: "OWNER" }, { email: "bob@example.com", role: "MEMBER" }] },
-          { email: "sales@example.com", name: "Sales", description: "Account executives", members: [{ email: "carol@example.com", role: "MEMBER" }] },
-        ],
-      },
-      entra: {
-        users: people.map((p, i) => ({ id: id(i + 1), userPrincipalName: `${p}@example.com` })),
-        groups: [
-          { displayName: "Engineering", members: [id(1), id(2)] },
-          { displayName: "Sales", mailNickname: "sales-team", members: [id(3), id(4)] },
-          { displayName: "Ops", mailNickname: "ops", members: [id(4)] },
-        ],
-      },
-    });
+    sandbox = await startSandbox(bootstrapSeed());
   });
   after(async () => {
     stack?.close();

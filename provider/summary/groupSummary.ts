@@ -43,6 +43,8 @@ export interface GroupRow {
   removed: string[];
   /** Members that leave the group a binding moves away from (`from`): removed if the binding added them. */
   leaving: { from: string; members: string[] }[];
+  /** On a first bind to an existing group: how many of the users were members already (nothing to add for them). */
+  alreadyMembers?: number;
   /** Why members cannot be listed: a secret user list, or users not known until apply. */
   membersHidden?: "secret" | "unknown";
   roles: string[];
@@ -279,6 +281,7 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
   const removals = after.removals.known ? after.removals.value : [];
   if (after.members.known) {
     const old = entry.op === "create" ? (isNewGroup ? [] : [...(after.presentAtCheck ?? [])]) : before?.members.known ? before.members.value : [];
+    if (entry.op === "create" && !isNewGroup && after.presentAtCheck) row.alreadyMembers = (row.alreadyMembers ?? 0) + after.presentAtCheck.size;
     row.added = sorted([...row.added, ...minus(after.members.value, old)]);
     // Authoritative: every member not asked for goes; additive: only those the provider found it added (in `removals`).
     const dropped = entry.op !== "create" && after.membershipMode !== "additive" ? minus(old, after.members.value) : [];

@@ -60,6 +60,7 @@ function membersLines(row: GroupRow, s: Style, max: number): string[] {
   if (row.added.length > 0) lines.push(`+${row.added.length} added: ${names(row.added, max)}`);
   if (row.removed.length > 0) lines.push(`${s.minus}${row.removed.length} removed: ${names(row.removed, max)}`);
   for (const l of row.leaving) lines.push(`${s.minus}${l.members.length} leave ${l.from} (if this binding added them): ${names(l.members, max)}`);
+  if (lines.length === 0 && row.alreadyMembers !== undefined) lines.push(`no change: ${row.alreadyMembers} already member${row.alreadyMembers === 1 ? "" : "s"}`);
   return lines;
 }
 

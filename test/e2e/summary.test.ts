@@ -316,7 +316,9 @@ describe("group-export-summary: the first preview of a bootstrapped tenant", fun
     expect(s.rows.map((r) => `${r.directory} ${r.group} ${r.change}`).sort()).to.deep.equal(
       ["Google engineering@example.com adopted", "Google sales@example.com adopted", "Entra ID Engineering adopted", "Entra ID Sales adopted", "Entra ID Ops adopted"].sort(),
     );
-    for (const row of s.rows) expect(row.members, `${row.group}: no member change`).to.equal("");
+    expect(s.rows.map((r) => `${r.group}: ${r.members}`).sort(), "no member change").to.deep.equal(
+      ["engineering@example.com: no change: 2 already members", "sales@example.com: no change: 1 already member", "Engineering: no change: 2 already members", "Sales: no change: 2 already members", "Ops: no change: 1 already member"].sort(),
+    );
     expect(s.markdown).to.include("**Totals**: groups: 5 adopted\n");
   });
 });

@@ -277,10 +277,14 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
   if (!after) return;
   if (!after.members.known) row.membersHidden = after.members.why;
   else if (!after.removals.known) row.membersHidden = after.removals.why;
-  const isNewGroup = row.change === "created" || row.change === "re-created";
+  // A move: the binding goes to another group (its group's address changed, a replacement). The same
+  // group under an unknown id (its resource changes in this run) is no move.
+  const moved = before?.target && after.target && before.target.label.toLowerCase() !== after.target.label.toLowerCase();
+  const isNewGroup = row.change === "created" || row.change === "re-created" || (moved && row.change === "replaced");
+  if (moved) row.changeNotes.push(`members move from ${before.target!.label}`);
   const removals = after.removals.known ? after.removals.value : [];
   if (after.members.known) {
-    const old = entry.op === "create" ? (isNewGroup ? [] : [...(after.presentAtCheck ?? [])]) : before?.members.known ? before.members.value : [];
+    const old = entry.op === "create" || moved ? (isNewGroup ? [] : [...(after.presentAtCheck ?? [])]) : before?.members.known ? before.members.value : [];
     if (entry.op === "create" && !isNewGroup && after.presentAtCheck) row.alreadyMembers = (row.alreadyMembers ?? 0) + after.presentAtCheck.size;
     row.added = sorted([...row.added, ...minus(after.members.value, old)]);
     // Authoritative: every member not asked for goes; additive: only those the provider found it added (in `removals`).
@@ -288,9 +292,7 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
     const listed = removals.filter((r) => r.kind === "remove").map((r) => r.member);
     row.removed = sorted([...row.removed, ...dropped, ...listed]);
   }
-  // A move: the old group's members leave it (the binding removes those it added). The same group under an
-  // unknown id (its resource changes in this run) is no move.
-  const moved = before?.target && after.target && before.target.label.toLowerCase() !== after.target.label.toLowerCase();
+  // The old group's members leave it (the binding removes those it added).
   if (moved) {
     const leaving = removals.filter((r) => r.kind === "move").map((r) => r.member);
     if (leaving.length > 0) row.leaving.push({ from: before.target!.label, members: sorted(leaving) });
@@ -459,7 +461,7 @@ export function totalsOf(summary: Summary): Totals {
   const counts = new Map<GroupChange, number>();
   for (const row of summary.rows) counts.set(row.change, (counts.get(row.change) ?? 0) + 1);
   return {
-    changes: ORDER.filter((c) => counts.has(c)).map((c) => [c, counts.get(c)!]),
+    changes: ORDER.filter((c) => counts.has(c) && c !== "unchanged").map((c) => [c, counts.get(c)!]),
     added: summary.rows.reduce((n, r) => n + r.added.length, 0),
     removed: summary.rows.reduce((n, r) => n + r.removed.length, 0),
     errors: summary.rows.reduce((n, r) => n + r.errors.length, 0) + summary.errors.length,

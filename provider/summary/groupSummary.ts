@@ -1,3 +1,4 @@
+import { UNKNOWN } from "../contract/checkInputs";
 import { DEFAULT_MAX_REMOVAL_PERCENT } from "../groups/bindingSchema";
 import { DISTRIBUTION_LIST_SETTINGS } from "../google/settingsSchema";
 import { parseUrn, type Diagnostic, type EngineRun, type ResourceState, type Step } from "./engineOutput";
@@ -277,11 +278,13 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
   if (!after) return;
   if (!after.members.known) row.membersHidden = after.members.why;
   else if (!after.removals.known) row.membersHidden = after.removals.why;
-  // A move: the binding goes to another group (its group's address changed, a replacement). The same
-  // group under an unknown id (its resource changes in this run) is no move.
-  const moved = before?.target && after.target && before.target.label.toLowerCase() !== after.target.label.toLowerCase();
+  // A move: the binding goes to another group (its group is replaced, e.g. a new address, or another
+  // group's id is given). The same group under an unknown id (its resource changes in this run, a
+  // rename included) is no move.
+  const knownId = (id: string | undefined) => id !== undefined && id !== "" && id !== UNKNOWN;
+  const moved = Boolean(before?.target && after.target && (row.change === "replaced" || (knownId(before.target.groupId) && knownId(after.target.groupId) && before.target.groupId !== after.target.groupId)));
   const isNewGroup = row.change === "created" || row.change === "re-created" || (moved && row.change === "replaced");
-  if (moved) row.changeNotes.push(`members move from ${before.target!.label}`);
+  if (moved) row.changeNotes.push(`members move from ${before!.target!.label}`);
   const removals = after.removals.known ? after.removals.value : [];
   if (after.members.known) {
     const old = entry.op === "create" || moved ? (isNewGroup ? [] : [...(after.presentAtCheck ?? [])]) : before?.members.known ? before.members.value : [];
@@ -295,7 +298,7 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
   // The old group's members leave it (the binding removes those it added).
   if (moved) {
     const leaving = removals.filter((r) => r.kind === "move").map((r) => r.member);
-    if (leaving.length > 0) row.leaving.push({ from: before.target!.label, members: sorted(leaving) });
+    if (leaving.length > 0) row.leaving.push({ from: before!.target!.label, members: sorted(leaving) });
   }
   roleChanges(row, before, after, entry.op === "create");
   const removing = row.removed.length + removals.filter((r) => r.kind === "owner").length;

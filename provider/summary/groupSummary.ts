@@ -282,7 +282,9 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
   // group's id is given). The same group under an unknown id (its resource changes in this run, a
   // rename included) is no move.
   const knownId = (id: string | undefined) => id !== undefined && id !== "" && id !== UNKNOWN;
-  const moved = Boolean(before?.target && after.target && (row.change === "replaced" || (knownId(before.target.groupId) && knownId(after.target.groupId) && before.target.groupId !== after.target.groupId)));
+  const anotherId = knownId(before?.target?.groupId) && knownId(after.target?.groupId) && before!.target!.groupId !== after.target!.groupId;
+  // A group made again (deleted by hand) has a new id, but it is the same group of the program.
+  const moved = Boolean(before?.target && after.target && (row.change === "replaced" || (anotherId && row.change !== "re-created")));
   const isNewGroup = row.change === "created" || row.change === "re-created" || (moved && row.change === "replaced");
   if (moved) row.changeNotes.push(`members move from ${before!.target!.label}`);
   const removals = after.removals.known ? after.removals.value : [];

@@ -216,6 +216,7 @@ describe("CI examples (examples/ci): linted, and what they run works against the
       expect(entraMembers(sandbox, engineering!.id), "the failed group only").to.deep.equal(["alice@example.com", "bob@example.com"]);
       expect(sandbox.google.tenant.groups.find((g) => g.email === "engineering@example.com")!.settings!.whoCanJoin).to.equal("INVITED_CAN_JOIN");
       expect(r.stdout).to.include("Google  sales@example.com: re-created\n    members: +1 added: carol@example.com\n");
+      expect(r.stdout, "made again is no move").to.not.include("members move from");
       expect(googleMembers(sandbox, "sales@example.com")).to.deep.equal(["carol@example.com"]);
       expect(entraGroupsNamed(sandbox, "Sales Team")).to.have.length(1);
       copyFileSync(join(REPO_ROOT, "groups.yaml"), groupsFile);

@@ -5,6 +5,7 @@ import { directoryGroupManagementProvider } from "./resources/directoryGroupMana
 import { entraSecurityGroupProvider } from "./resources/entraSecurityGroup";
 import { googleDistributionGroupProvider } from "./resources/googleDistributionGroup";
 import { groupBindingProvider } from "./resources/groupBinding";
+import { userGroupIndexProvider } from "./resources/userGroupIndex";
 import { withManagementReference } from "./resources/referenceText";
 
 /**
@@ -18,6 +19,7 @@ const providers = {
   EntraSecurityGroup: entraSecurityGroupProvider,
   GoogleDistributionGroup: googleDistributionGroupProvider,
   GroupBinding: groupBindingProvider,
+  UserGroupIndex: userGroupIndexProvider,
 } satisfies Record<string, pulumi.dynamic.ResourceProvider>;
 
 export type ResourceKind = keyof typeof providers;

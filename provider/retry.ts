@@ -10,6 +10,37 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = { attempts: 8, baseDelayMs: 250, maxDelayMs: 30_000 };
 
+/**
+ * For an object this run just created: how long its 404s count as the API still propagating it.
+ * The Groups Settings API lags the Directory API by tens of seconds after a create, and longer at
+ * times (the Terraform provider waits up to minutes): about three minutes in all.
+ */
+export const propagationRetryPolicy: RetryPolicy = { attempts: 16, baseDelayMs: 500, maxDelayMs: 15_000 };
+
+/**
+ * How long after this stack's own write a read that disagrees with it may be the API lagging
+ * (Groups Settings reads answering the previous values, Entra member links replicating), not
+ * drift: refresh reads again until the read agrees or this long has passed since the write.
+ */
+export const OWN_WRITE_LAG_MS = 60_000;
+
+/**
+ * Reads again, with backoff, while the read disagrees with this stack's own write made less than
+ * `windowMs` ago (`writtenAt`, epoch ms): a read lagging behind our own write is not drift, and
+ * must not be recorded as the object's state. Returns the last read (after the window, a read that
+ * still disagrees is drift).
+ */
+export async function readPastOwnWrite<T>(read: () => Promise<T>, agrees: (value: T) => boolean, writtenAt: number | undefined, windowMs = OWN_WRITE_LAG_MS): Promise<T> {
+  let value = await read();
+  for (let attempt = 0; writtenAt !== undefined && !agrees(value); attempt++) {
+    const left = writtenAt + windowMs - Date.now();
+    if (left <= 0) break;
+    await sleep(Math.min(left, backoffDelay(attempt, { attempts: 0, baseDelayMs: 500, maxDelayMs: 8_000 })));
+    value = await read();
+  }
+  return value;
+}
+
 /** What a failed call tells the retry loop. */
 export interface RetryVerdict {
   retry: boolean;

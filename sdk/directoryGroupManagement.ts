@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { encodeManagementRef } from "../provider/resources/referenceText";
 import { directoryGroupManagementArgsSchema, managementRef, type ManagementRef } from "../provider/groups/management";
+import { PROGRAM_MANIFEST_KEY } from "../provider/groups/programManifest";
+import { attachManifest, newManifest } from "./programManifest";
 import { providerStub, TYPE_MODULE, withoutRecordedStackTraces } from "./providerStub";
 
 /** A Google Workspace customer, as {@link DirectoryGroupManagementArgs.google} takes it. */
@@ -125,15 +127,18 @@ export class DirectoryGroupManagement extends pulumi.dynamic.Resource {
   constructor(name: string, args: DirectoryGroupManagementArgs | undefined, opts?: pulumi.CustomResourceOptions) {
     const reading = args === undefined;
     // A get sends the id as the directory key and no principal (a stored state needs one): the read returns them (nothing remote to read).
+    // The program's groups and bindings of this directory, sent with its check (sdk/programManifest.ts).
+    const program = reading ? undefined : newManifest();
     const props = reading
       ? { directoryKey: opts?.id, google: undefined, entra: undefined, enabled: undefined, principal: "" }
-      : { enabled: true, ...args, directoryKey: undefined, principal: undefined };
+      : { enabled: true, ...args, directoryKey: undefined, principal: undefined, [PROGRAM_MANIFEST_KEY]: program!.input };
     const restore = withoutRecordedStackTraces();
     try {
       super(providerStub("DirectoryGroupManagement"), name, props, opts, TYPE_MODULE, "DirectoryGroupManagement");
     } finally {
       restore();
     }
+    if (program) attachManifest(this, program.manifest);
     const idPrefix = typeof opts?.id === "string" ? /^(google|entra):/.exec(opts.id)?.[1] : undefined;
     this.service = reading ? (idPrefix as "google" | "entra" | undefined) : args.google !== undefined ? "google" : args.entra !== undefined ? "entra" : undefined;
     const plainArgs = reading ? { google: undefined, entra: undefined, enabled: false } : { google: args.google, entra: args.entra, enabled: args.enabled ?? true };
@@ -203,14 +208,21 @@ export function managementReference(management: DirectoryGroupManagement): pulum
 }
 
 /**
- * The management reference a group sends: the directory's, or, while the group's `enabled`
- * input is false, the same marked as waiting (the group stays pending and writes nothing).
+ * The management reference a group or binding sends: the directory's, or, while the resource's
+ * `enabled` input is false, the same marked as waiting (the group stays pending and writes
+ * nothing), or, while it is `released`, marked as released (nothing is read, written or deleted;
+ * `released` is true or the reason the preview gives).
  */
-export function groupManagementReference(management: DirectoryGroupManagement, enabled: pulumi.Input<boolean> | undefined, resource: string): pulumi.Output<string> {
-  if (enabled === undefined) return managementReference(management);
-  return pulumi.all([management.ref, enabled]).apply(([ref, on]) => {
-    if (on) return encodeManagementRef(ref);
-    void pulumi.log.info(`${resource}: not made yet (enabled is false, e.g. its user group has no users): no change`);
-    return encodeManagementRef({ ...ref, waitingFor: `${resource} has enabled: false` });
+export function groupManagementReference(
+  management: DirectoryGroupManagement,
+  enabled: pulumi.Input<boolean> | undefined,
+  resource: string,
+  released?: pulumi.Input<boolean | string>,
+): pulumi.Output<string> {
+  if (enabled === undefined && released === undefined) return managementReference(management);
+  return pulumi.all([management.ref, enabled ?? true, released ?? false]).apply(([ref, on, release]) => {
+    const why = release === true ? `${resource} has released: true` : typeof release === "string" && release !== "" ? release : undefined;
+    if (!on) void pulumi.log.info(`${resource}: not made yet (enabled is false, e.g. its user group has no users): no change`);
+    return encodeManagementRef({ ...ref, ...(on ? {} : { waitingFor: `${resource} has enabled: false` }), ...(why ? { released: why } : {}) });
   });
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ENTRA_GROUP_STATE_VERSION } from "../provider/entra/schema";
 import { directoryKeyOf, type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
+import { declareGroup, plain } from "./programManifest";
 import { groupLabel, groupLabels, providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
 /**
@@ -65,6 +66,14 @@ export interface EntraSecurityGroupArgs {
    * they have one. Changing it updates in place.
    */
   readonly enabled?: pulumi.Input<boolean>;
+  /**
+   * Stop syncing this group without touching it: while `true` (or a reason, shown by the
+   * preview), nothing is read or written, the group and its members stay as they are, and
+   * removing the resource afterwards deletes nothing (the state keeps that it was released).
+   * The preview says so (`management: "… (released: <reason>)"`). Set it to false (or remove
+   * it) to sync again at the next `up`. Default: not released. Changing it updates in place.
+   */
+  readonly released?: pulumi.Input<boolean | string>;
 }
 
 /** What {@link EntraSecurityGroup.get} needs besides the id: the tenant the group is in. */
@@ -132,7 +141,7 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
     // Every Output made here, not only the registration's, is made with no stack frames recorded (see withoutRecordedStackTraces).
     const restore = withoutRecordedStackTraces();
     try {
-      const { management, enabled, ...rest } = args;
+      const { management, enabled, released, ...rest } = args;
       if (opts?.id === undefined) {
         refuseImport("EntraSecurityGroup", name, opts, 'declare the group with adoptId: "<its object id>" (or by its exact display name, which takes it over)');
         const props = {
@@ -140,13 +149,18 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
           mailNickname: undefined,
           ...rest,
           pulumiName: name,
-          management: groupManagementReference(management, enabled, `EntraSecurityGroup ${name}`),
+          management: groupManagementReference(management, enabled, `EntraSecurityGroup ${name}`, released),
           groupId: undefined,
           origin: undefined,
           adoption: undefined,
         };
         super(providerStub("EntraSecurityGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "EntraSecurityGroup");
         groupLabels.set(this, args.displayName);
+        // One remote group, one owner: what the program declares, for the management's check (sdk/programManifest.ts).
+        const displayName = plain(args.displayName)?.trim();
+        if (displayName && (released === undefined || released === false)) {
+          declareGroup(management, { kind: "EntraSecurityGroup", name, displayName, adoptId: plain(args.adoptId)?.trim().toLowerCase() || undefined, onExisting: plain(args.onExisting) });
+        }
       } else {
         // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
         const seed = { stateVersion: ENTRA_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, displayName: "", description: "", mailNickname: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", adoption: undefined };

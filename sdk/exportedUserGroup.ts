@@ -3,19 +3,43 @@ import type * as pulumi from "@pulumi/pulumi";
 /** One source user group and where it goes. */
 export interface ExportedUserGroup {
   name: string;
-  /** The distribution group's address; required to export to Google Workspace. */
+  /**
+   * A stable identity of the user group that survives renames (a groups file's `key`,
+   * JumpCloud's group id). Renaming a user group keeps its groups and members when its key,
+   * its email or its `entraDisplayName` stays the same (README "Renaming a user group").
+   */
+  key?: string;
+  /**
+   * The distribution group's address, needed to export to Google Workspace. Removed after the
+   * group was exported: its Google group and members stay as they are, no longer synced
+   * (released, said at preview: the seed's rule); never exported: see `onMissingEmail`.
+   */
   email?: string;
+  /**
+   * A user group exported to Google Workspace without an email that was never exported there:
+   * `"fail"` (default) fails the preview naming it and the fix; `"skip"` leaves it unexported
+   * (waiting) until it has one.
+   */
+  onMissingEmail?: "fail" | "skip";
+  /** What removing the user group does to its directory groups: "delete" or "release"; default: delete what this stack created, release what it adopted. */
+  deletionPolicy?: "delete" | "release";
+  /** Where the user group was declared (e.g. `groups.yaml:12`), for messages. */
+  source?: string;
   description?: string;
   users: pulumi.Input<pulumi.Input<string>[]>;
   /** Directories to export to; default every directory given. */
   exportTo?: ("google" | "entra")[];
   membershipMode?: "authoritative" | "additive";
+  /** The Google group's name (in Google Groups); default `name`. */
+  googleName?: string;
   /** The Entra security group's display name; default `name`. */
   entraDisplayName?: string;
   /** The Entra security group's mail alias; default derived from the display name. */
   entraMailNickname?: string;
   /** Per-group overrides of the bindings' options (see GroupBinding). */
   maxRemovalPercent?: number;
+  /** The mass-removal guard's floor, in members (see GroupBinding `removalGuardFloor`; default 10). */
+  removalGuardFloor?: number;
   /**
    * A user group that may have no users: its groups are not made (nothing is exported, no
    * empty group is created) and its bindings wait until it has one. Without it, an empty user

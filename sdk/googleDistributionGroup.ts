@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GOOGLE_GROUP_STATE_VERSION } from "../provider/google/schema";
 import { directoryKeyOf, type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
 import type { GroupSettings, GroupSettingsArgs, SettingsDefault } from "../provider/google/settingsSchema";
+import { declareGroup, plain } from "./programManifest";
 import { groupLabel, groupLabels, providerStub, refuseImport, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
 /**
@@ -68,6 +69,14 @@ export interface GoogleDistributionGroupArgs {
    * they have one. Changing it updates in place.
    */
   readonly enabled?: pulumi.Input<boolean>;
+  /**
+   * Stop syncing this group without touching it: while `true` (or a reason, shown by the
+   * preview), nothing is read or written, the group and its members stay as they are, and
+   * removing the resource afterwards deletes nothing (the state keeps that it was released).
+   * The preview says so (`management: "… (released: <reason>)"`). Set it to false (or remove
+   * it) to sync again at the next `up`. While released, `email` may be `""`: the group keeps the address it had. Default: not released. Changing it updates in place.
+   */
+  readonly released?: pulumi.Input<boolean | string>;
   /**
    * Group settings (Groups Settings API), field by field over `settingsDefault`: who can post,
    * view the membership, view the group, join and contact the owner; external members;
@@ -203,7 +212,7 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
     // Every Output made here, not only the registration's, is made with no stack frames recorded (see withoutRecordedStackTraces).
     const restore = withoutRecordedStackTraces();
     try {
-      const { management, enabled, ...rest } = args;
+      const { management, enabled, released, ...rest } = args;
       if (opts?.id === undefined) {
         refuseImport("GoogleDistributionGroup", name, opts, 'declare the group with its email (an existing group at that address is adopted) or with adoptId: "<the group\'s id>"');
         const props = {
@@ -215,7 +224,7 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
           settingsDefault: undefined,
           ...rest,
           pulumiName: name,
-          management: groupManagementReference(management, enabled, `GoogleDistributionGroup ${name}`),
+          management: groupManagementReference(management, enabled, `GoogleDistributionGroup ${name}`, released),
           groupId: undefined,
           origin: undefined,
           adoption: undefined,
@@ -223,7 +232,10 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
           nonEditableAliases: undefined,
         };
         super(providerStub("GoogleDistributionGroup"), name, props, withDependency(opts, management), TYPE_MODULE, "GoogleDistributionGroup");
-        groupLabels.set(this, args.email);
+        // A released group given no address keeps the one it had: its bindings name it by that.
+        groupLabels.set(this, args.email === "" ? this.email : args.email);
+        // One remote group, one owner: what the program declares, for the management's check (sdk/programManifest.ts).
+        if (released === undefined || released === false) declareGroup(management, { kind: "GoogleDistributionGroup", name, email: plain(args.email)?.trim().toLowerCase() || undefined, adoptId: plain(args.adoptId)?.trim() || undefined });
       } else {
         // get: the read refreshes a stored state; this is the least one that names the group (origin adopted, released on removal).
         const seed = { stateVersion: GOOGLE_GROUP_STATE_VERSION, management: managementReference(management), pulumiName: name, email: "", name: "", description: "", groupId: opts.id, origin: "adopted", deletionPolicy: "release", primaryEmail: undefined, aliases: undefined, nonEditableAliases: undefined, settings: undefined, adoption: undefined };

@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { directoryKeyOf, managementReference, serviceOf, warnWhileDisabled, type DirectoryGroupManagement } from "./directoryGroupManagement";
+import { directoryKeyOf, groupManagementReference, managementReference, serviceOf, warnWhileDisabled, type DirectoryGroupManagement } from "./directoryGroupManagement";
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";
 import { DEFAULT_MAX_REMOVAL_PERCENT, GROUP_BINDING_STATE_VERSION } from "../provider/groups/bindingSchema";
 import { decodeMemberTable, encodeMemberTable, type MemberMaps } from "../provider/groups/memberTable";
-import { groupLabel, providerStub, TYPE_MODULE, withoutRecordedStackTraces } from "./providerStub";
+import { declareBinding, plain } from "./programManifest";
+import { groupLabel, providerStub, TYPE_MODULE, withDependency, withoutRecordedStackTraces } from "./providerStub";
 
 const NO_MEMBERS: MemberMaps = { members: {}, userIds: {}, otherMemberIds: {}, managedMembers: {} };
 
@@ -26,10 +27,10 @@ function decodedMembers(binding: GroupBinding): ReturnType<typeof memberOutputs>
 }
 
 /** Whether a value holds no Output or promise anywhere (a literal of the program): then it cannot be a secret. */
-function plain(value: unknown): boolean {
+function literal(value: unknown): boolean {
   if (pulumi.Output.isInstance(value) || value instanceof Promise) return false;
-  if (Array.isArray(value)) return value.every(plain);
-  if (value !== null && typeof value === "object") return Object.values(value).every(plain);
+  if (Array.isArray(value)) return value.every(literal);
+  if (value !== null && typeof value === "object") return Object.values(value).every(literal);
   return true;
 }
 
@@ -38,7 +39,7 @@ function plain(value: unknown): boolean {
  * every member list as a secret. Plain literals are not: answered without an Output.
  */
 function secretUsers(args: GroupBindingArgs): pulumi.Input<boolean> {
-  if (plain(args.userGroup) && plain(args.owners) && plain(args.managers)) return false;
+  if (literal(args.userGroup) && literal(args.owners) && literal(args.managers)) return false;
   return pulumi
     .all([pulumi.isSecret(pulumi.output(args.userGroup).apply((g) => g.users)), pulumi.isSecret(pulumi.output(args.owners)), pulumi.isSecret(pulumi.output(args.managers))])
     .apply((flags) => flags.some(Boolean));
@@ -120,11 +121,18 @@ export interface GroupBindingArgs {
   readonly membershipMode?: pulumi.Input<"authoritative" | "additive">;
   /**
    * Mass-removal guard, in percent (0 to 100) of the group's current direct members: an
-   * apply that would remove more stops with an error at preview and at apply (the same
-   * figures), listing the members. Default 50; raise it to allow more. Changing it updates
-   * in place. Error: outside 0–100.
+   * apply that would remove more (and more than `removalGuardFloor` members) stops with an
+   * error at preview and at apply (the same figures), listing the members. Default 50; raise it
+   * to allow more. Changing it updates in place. Error: outside 0–100.
    */
   readonly maxRemovalPercent?: pulumi.Input<number>;
+  /**
+   * The mass-removal guard's floor, in members: an apply that removes this many members or
+   * fewer never trips the guard, whatever share of the group they are (like the absolute
+   * deletion limits of Google Cloud Directory Sync and Entra Connect). Default 10. Changing it
+   * updates in place. Error: a negative or fractional number.
+   */
+  readonly removalGuardFloor?: pulumi.Input<number>;
   /**
    * `true`: a binding of an empty user group stays pending (no change) until it has users.
    * Default `false`: an empty user group fails at preview (the seed: groups must have at
@@ -172,6 +180,21 @@ export interface GroupBindingArgs {
    * Removing a group from the list removes it from this group at the next `up` (an update in place).
    */
   readonly memberGroups?: BindableGroup[];
+  /**
+   * Stop syncing the members without touching them: while `true` (or a reason, shown by the
+   * preview), no member is added or removed, and removing the binding afterwards removes
+   * nobody (the state keeps that it was released). Release the group too to stop managing it
+   * altogether (README "Stop managing a group"). Set it to false (or remove it) to sync again
+   * at the next `up`. Default: not released. Changing it updates in place.
+   */
+  readonly released?: pulumi.Input<boolean | string>;
+}
+
+/** The label the program gave a binding's target: the group's address or display name, or the id of a reference. */
+function labelOf(target: BindableGroup | GroupReference): pulumi.Input<string> | undefined {
+  if (target instanceof GoogleDistributionGroup || target instanceof EntraSecurityGroup) return groupLabel(target);
+  if (target === null || typeof target !== "object") return undefined;
+  return "google" in target ? target.google : target.entra;
 }
 
 /** What the binding sends of its target: the group's id and label, in the directory of its management. */
@@ -298,12 +321,12 @@ export class GroupBinding extends pulumi.dynamic.Resource {
         super(providerStub("GroupBinding"), name, seed, opts, TYPE_MODULE, "GroupBinding");
         return;
       }
-      const { target: given, memberGroups, ...rest } = args;
+      const { target: given, memberGroups, released, ...rest } = args;
       const { management, target } = targetOf(given, name);
       const props = {
         ...rest,
         ...(memberGroups ? { memberGroups: memberGroups.map((g, i) => targetOf(g, name, `memberGroups[${i}]`).target) } : {}),
-        management: managementReference(management),
+        management: released === undefined ? managementReference(management) : groupManagementReference(management, undefined, `GroupBinding ${name}`, released),
         target,
         // The resource's name, so that the provider can name both bindings of one group in an error.
         __bindingName: name,
@@ -316,8 +339,16 @@ export class GroupBinding extends pulumi.dynamic.Resource {
         pending: undefined,
       };
       // `members`, `userIds` and `managedMembers` are decoded from `memberTable` when first read (decodedMembers).
-      super(providerStub("GroupBinding"), name, props, opts, TYPE_MODULE, "GroupBinding");
+      // After its management (whose check holds the program's manifest), also when the target is given by id.
+      super(providerStub("GroupBinding"), name, props, withDependency(opts, management), TYPE_MODULE, "GroupBinding");
       warnWhileDisabled(management, this, `GroupBinding ${name}`);
+      // Two bindings fighting over one group: what the program declares, for the management's check (sdk/programManifest.ts).
+      const label = plain(labelOf(given));
+      const mode = args.membershipMode === undefined ? "authoritative" : plain(args.membershipMode);
+      const nested = (memberGroups ?? []).map((g) => plain(labelOf(g)));
+      if (label !== undefined && (mode === "authoritative" || mode === "additive") && (released === undefined || released === false)) {
+        declareBinding(management, { name, target: label, mode, roles: args.owners !== undefined || args.managers !== undefined, memberGroups: nested.every((n) => n !== undefined) ? nested : [] });
+      }
     } finally {
       restore();
     }

@@ -29,6 +29,8 @@ export const groupsFileGroupSchema = z.strictObject({
   users: z.array(address),
   /** The Google Workspace distribution group's address. */
   email: address.optional(),
+  /** The Google group's name (in Google Groups); default `name`. */
+  googleName: z.string().trim().min(1).max(75).optional(),
   /** The Entra security group's display name; default `name`. */
   entraDisplayName: z.string().trim().min(1).max(256).optional(),
   /** The Entra group's mail alias; default derived from the display name. */
@@ -106,6 +108,7 @@ const fieldHelp: Record<string, string> = {
   name: 'the user group\'s name, e.g. name: "Engineering"',
   users: "a list of the users' addresses, e.g. users: [alice@example.com, bob@example.com]",
   email: "the Google group's full address, e.g. email: engineering@example.com",
+  googleName: "the Google group's name in Google Groups (1 to 75 characters)",
   entraDisplayName: "the Entra security group's display name (1 to 256 characters)",
   description: "a string of at most 4,096 characters",
   membershipMode: 'use "authoritative" (members added by hand are removed) or "additive"',
@@ -216,6 +219,7 @@ function toExported(g: GroupsFileGroup, defaults: z.infer<typeof groupsFileSchem
     description: g.description,
     users: g.users.map((u) => u.trim()),
     email: g.email?.trim().toLowerCase(),
+    ...(g.googleName !== undefined ? { googleName: g.googleName } : {}),
     entraDisplayName: g.entraDisplayName,
     entraMailNickname: g.entraMailNickname,
     exportTo: pick("exportTo"),
@@ -302,7 +306,7 @@ export function parseGroupsYaml(text: string, file = "groups.yaml"): ParsedGroup
   };
 }
 
-const csvColumns = ["group", "user", "email", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "allowEmpty", "nonUserMembers"] as const;
+const csvColumns = ["group", "user", "email", "googleName", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "allowEmpty", "nonUserMembers"] as const;
 type CsvColumn = (typeof csvColumns)[number];
 
 /**
@@ -418,11 +422,10 @@ export function groupsForDirectories(parsed: ParsedGroupsFile, directories: { go
         problems.push({ file: parsed.file, line: fieldLine("exportTo"), column: 1, field: `${field}.exportTo`, message: `"${group.name}" is exported to ${d === "google" ? "Google Workspace" : "Entra ID"}, but the stack configures no such directory`, fix: d === "google" ? "set the googleDomains config of the stack, or remove google from exportTo" : "set the entraTenantId config of the stack, or remove entra from exportTo" });
       }
     }
-    if (targets.includes("google") && directories.google && !group.email) {
-      // The seed warns that users of a group bound to Google without an address can be suspended.
-      problems.push({ file: parsed.file, line, column: 1, field: `${field}.email`, message: `"${group.name}" is exported to Google Workspace but has no email`, fix: "add email: <the distribution group's address>, or exportTo: [entra]" });
-    }
   }
   if (problems.length > 0) throw new GroupsFileError(problems);
-  return parsed.groups.map((g) => g.group);
+  // A group exported to Google without an email is decided by the provider, which knows whether it
+  // was exported before (then it is released: the seed's rule for a removed address) or not (then
+  // the preview fails, naming this line: users of a group bound without an address can be suspended).
+  return parsed.groups.map(({ group, line }) => ({ ...group, source: `${parsed.file}:${line}` }));
 }

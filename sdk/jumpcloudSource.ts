@@ -150,11 +150,16 @@ export async function readJumpCloudGroups(
       if (!g.email) {
         // The seed: "If you don't add an email address for user groups before enabling group
         // management, users in bound groups could be suspended until you add an email address."
-        const text =
-          `${label} is bound to the Google Workspace directory ${googleName} but has no email address: JumpCloud warns that users in bound groups could be suspended until the group has one, so it is not exported to Google. ` +
-          `Fix: add an email attribute in JumpCloud (Directory Integrations > Cloud Directories > ${googleName} > User Groups tab > Email Address), or unbind the group from the directory`;
-        if ((args.onMissingEmail ?? "fail") === "fail") problems.push(`${text}; or set onMissingEmail: "skip" (root project: group-export:jumpcloudOnMissingEmail skip) to export the other groups meanwhile`);
-        else warnings.push(text);
+        // And: "If you remove a distribution group's email address, the group and its memberships
+        // are no longer synced with Google Workspace." The provider tells the two apart (it knows
+        // whether the group was exported): released if it was, else refused (or, skip, waiting).
+        if (args.onMissingEmail === "skip") {
+          warnings.push(
+            `${label} is bound to the Google Workspace directory ${googleName} but has no email address: JumpCloud warns that users in bound groups could be suspended until the group has one, so it is not exported to Google ` +
+              `(a distribution group exported for it before stays as it is, no longer synced). Fix: add an email attribute in JumpCloud (Directory Integrations > Cloud Directories > ${googleName} > User Groups tab > Email Address), or unbind the group from the directory`,
+          );
+        }
+        exportTo.push("google");
       } else if (!ADDRESS.test(g.email)) {
         problems.push(`${label} has the email "${g.email}", which is not an email address. Fix: correct the group's email attribute in JumpCloud`);
       } else if (emails.has(g.email)) {
@@ -182,8 +187,11 @@ export async function readJumpCloudGroups(
     if (g.users.length === 0) notes.push(`${label} has no users: it is exported once it has one (JumpCloud's rule: groups must have at least one user)`);
     userGroups.push({
       name: g.name,
+      key: `jumpcloud:${g.id}`,
+      source: `JumpCloud ${g.id}`,
+      onMissingEmail: args.onMissingEmail ?? "fail",
       description: g.description,
-      email: exportTo.includes("google") ? g.email : undefined,
+      email: exportTo.includes("google") && g.email ? g.email : undefined,
       users: g.users,
       exportTo,
       allowEmpty: true,

@@ -40,6 +40,7 @@ const STUB_MODULES: Record<ResourceKind, string> = {
   GoogleDistributionGroup: "./providers/googleDistributionGroup",
   EntraSecurityGroup: "./providers/entraSecurityGroup",
   GroupBinding: "./providers/groupBinding",
+  UserGroupIndex: "./providers/userGroupIndex",
 };
 
 /**

@@ -6,6 +6,8 @@ import { GroupBinding, type BindableGroup } from "./groupBinding";
 import type { ExportedUserGroup } from "./exportedUserGroup";
 import { groupsForDirectories, readGroupsFile } from "./groupsFile";
 import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource";
+import { UserGroupIndex } from "./userGroupIndex";
+import { decodeIndex, encodeIndex, planRenames, type IndexEntry } from "../provider/groups/userGroupIndex";
 
 export type { ExportedUserGroup };
 
@@ -50,6 +52,16 @@ function checkNames(name: string, userGroups: ExportedUserGroup[]): void {
   }
 }
 
+/** What the index records of a user group: how its resources are named, and what identifies it across renames. */
+function indexEntry(g: ExportedUserGroup): IndexEntry {
+  return {
+    base: slug(g.name),
+    ...(g.key ? { key: g.key } : {}),
+    ...(g.email ? { email: g.email.toLowerCase() } : {}),
+    ...(g.entraDisplayName && g.entraDisplayName !== g.name ? { entra: g.entraDisplayName } : {}),
+  };
+}
+
 function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "group";
 }
@@ -72,6 +84,8 @@ export class UserGroupExport extends pulumi.ComponentResource {
   readonly googleGroups: Record<string, GoogleDistributionGroup> = {};
   readonly entraGroups: Record<string, EntraSecurityGroup> = {};
   readonly bindings: Record<string, GroupBinding> = {};
+  /** The user groups this export exported at its last apply: how a renamed user group keeps its resources (provider/groups/userGroupIndex.ts). */
+  readonly index: UserGroupIndex;
 
   constructor(name: string, args: UserGroupExportArgs, opts?: pulumi.ComponentResourceOptions) {
     super("groupexport:index:UserGroupExport", name, {}, opts);
@@ -86,15 +100,26 @@ export class UserGroupExport extends pulumi.ComponentResource {
     }
     checkNesting(name, args.userGroups);
     checkNames(name, args.userGroups);
+    const entries = args.userGroups.map((g) => indexEntry(g));
+    this.index = new UserGroupIndex(`${name}-index`, encodeIndex(entries), parent);
+    // A renamed user group's resources alias their old names, so the engine updates them in place.
+    const renames = this.index.previous.apply((previous) => planRenames(entries, decodeIndex(previous)));
+    const aliased = (base: string, suffix: string): pulumi.CustomResourceOptions => ({
+      ...parent,
+      aliases: [renames.apply((r) => ({ name: `${name}-${r.get(base) ?? base}-${suffix}` }))],
+    });
     // Groups first, so that a binding can name any other user group's group as a member.
     const pendingBindings: (() => void)[] = [];
     for (const userGroup of args.userGroups) {
-      const base = `${name}-${slug(userGroup.name)}`;
+      const slugged = slug(userGroup.name);
+      const base = `${name}-${slugged}`;
       const targets = userGroup.exportTo ?? (["google", "entra"] as const).filter((d) => args[d] !== undefined);
+      const from = userGroup.source ? ` (${userGroup.source})` : "";
       const binding = {
         userGroup: { name: userGroup.name, users: userGroup.users },
         membershipMode: userGroup.membershipMode,
         maxRemovalPercent: userGroup.maxRemovalPercent,
+        removalGuardFloor: userGroup.removalGuardFloor,
         allowEmpty: userGroup.allowEmpty,
         nonUserMembers: userGroup.nonUserMembers,
         ...(userGroup.owners !== undefined ? { owners: userGroup.owners } : {}),
@@ -102,20 +127,37 @@ export class UserGroupExport extends pulumi.ComponentResource {
       const nestedIn = (groups: Record<string, BindableGroup>) => (userGroup.memberGroups ? { memberGroups: userGroup.memberGroups.flatMap((n) => (groups[n] ? [groups[n]] : [])) } : {});
       // The seed: a group is not exported until its user group has a user.
       const enabled = userGroup.allowEmpty ? pulumi.output(userGroup.users).apply((users) => users.length > 0) : undefined;
+      const texts = { ...(userGroup.description !== undefined ? { description: userGroup.description } : {}), ...(userGroup.deletionPolicy ? { deletionPolicy: userGroup.deletionPolicy } : {}) };
       for (const directory of targets) {
         if (directory === "google") {
-          if (!this.googleManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Google Workspace, but no google directory is given: add google: { domains: [...] }`);
-          // The seed warns that without a group email, users of bound groups can be suspended.
-          if (!userGroup.email) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" has no email: set email (the distribution group's address) to export it to Google Workspace, or exportTo: ["entra"]`);
-          const group = new GoogleDistributionGroup(`${base}-google`, { management: this.googleManagement, email: userGroup.email, name: userGroup.name, description: userGroup.description ?? "", enabled }, parent);
+          if (!this.googleManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}"${from} is exported to Google Workspace, but no google directory is given: add google: { domains: [...] }`);
+          // The seed: "If you remove a distribution group's email address, the group and its memberships are no
+          // longer synced with Google Workspace." Without an email the Google side is released: a group exported
+          // before keeps its address and members as they are; one never exported fails at preview (or, with
+          // onMissingEmail "skip", waits), since users of a group bound without an address can be suspended.
+          const released = userGroup.email ? undefined : `user group "${userGroup.name}"${from} has no email`;
+          const waits = released !== undefined && userGroup.onMissingEmail === "skip" ? false : enabled;
+          const group = new GoogleDistributionGroup(
+            `${base}-google`,
+            { management: this.googleManagement, email: userGroup.email ?? "", name: userGroup.googleName ?? userGroup.name, ...texts, enabled: waits, ...(released ? { released } : {}) },
+            aliased(slugged, "google"),
+          );
           this.googleGroups[userGroup.name] = group;
           const managers = userGroup.managers !== undefined ? { managers: userGroup.managers } : {};
-          pendingBindings.push(() => (this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding, ...managers, ...nestedIn(this.googleGroups) }, parent)));
-        } else {
-          if (!this.entraManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}" is exported to Entra ID, but no entra directory is given: add entra: { tenantId: "..." }`);
-          const group = new EntraSecurityGroup(`${base}-entra`, { management: this.entraManagement, displayName: userGroup.entraDisplayName ?? userGroup.name, description: userGroup.description ?? "", enabled, ...(userGroup.entraMailNickname ? { mailNickname: userGroup.entraMailNickname } : {}) }, parent);
+          pendingBindings.push(
+            () => (this.bindings[`${userGroup.name}:google`] = new GroupBinding(`${base}-google`, { target: group, ...binding, ...managers, ...nestedIn(this.googleGroups), ...(released ? { released } : {}) }, aliased(slugged, "google"))),
+          );
+        } else if (directory === "entra") {
+          if (!this.entraManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}"${from} is exported to Entra ID, but no entra directory is given: add entra: { tenantId: "..." }`);
+          const group = new EntraSecurityGroup(
+            `${base}-entra`,
+            { management: this.entraManagement, displayName: userGroup.entraDisplayName ?? userGroup.name, ...texts, enabled, ...(userGroup.entraMailNickname ? { mailNickname: userGroup.entraMailNickname } : {}) },
+            aliased(slugged, "entra"),
+          );
           this.entraGroups[userGroup.name] = group;
-          pendingBindings.push(() => (this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding, ...nestedIn(this.entraGroups) }, parent)));
+          pendingBindings.push(() => (this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding, ...nestedIn(this.entraGroups) }, aliased(slugged, "entra"))));
+        } else {
+          throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}"${from} has exportTo "${String(directory)}": use "google" and/or "entra"`);
         }
       }
     }

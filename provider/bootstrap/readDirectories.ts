@@ -9,7 +9,6 @@ import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { stringify } from "yaml";
 import { entraCredential } from "../entra/auth";
-import { deriveMailNickname } from "../entra/schema";
 import { delegatedAuth } from "../google/auth";
 import { DIRECTORY_GROUP_READONLY_SCOPE, GoogleDirectoryClient } from "../google/client";
 import type { ProviderSettings } from "../settings";
@@ -18,6 +17,8 @@ export interface ExistingGroup {
   name: string;
   description?: string;
   email?: string;
+  /** The Google group's name when the user group's had to differ (two Google groups of one name). */
+  googleName?: string;
   entraDisplayName?: string;
   entraMailNickname?: string;
   users: string[];
@@ -43,9 +44,12 @@ async function readGoogle(configured: ProviderSettings, customerId: string, note
     const page = await api.groups.list({ customer: customerId, maxResults: 200, pageToken });
     for (const g of page.data.groups ?? []) {
       const members = (await client.listMembers(g.email!)) ?? [];
-      const others = members.filter((m) => m.type !== "USER");
-      if (others.length > 0) notes.push(`Google ${g.email}: ${others.length} non-user member(s) (${others.map((m) => m.email || m.type).join(", ")}) are kept by the binding, not listed as users`);
-      found.push({ name: g.name ?? g.email!, description: g.description ?? "", email: g.email!.toLowerCase(), users: members.filter((m) => m.type === "USER").map((m) => m.email).sort() });
+      // People (the domain's users and external addresses) are the binding's users; every role stays as it is
+      // (a binding manages plain membership). Nested groups and "everyone in the customer" are kept by the binding.
+      const isPerson = (m: { type: string; email: string }) => (m.type === "USER" || m.type === "EXTERNAL") && m.email !== "";
+      const others = members.filter((m) => !isPerson(m));
+      if (others.length > 0) notes.push(`Google ${g.email}: ${others.length} non-user member(s) (${others.map((m) => m.email || m.type).join(", ")}) are kept by the binding (nonUserMembers: keep), not listed as users`);
+      found.push({ name: g.name || g.email!, description: g.description ?? "", email: g.email!.toLowerCase(), users: members.filter(isPerson).map((m) => m.email).sort() });
     }
     pageToken = page.data.nextPageToken ?? undefined;
   } while (pageToken);
@@ -103,20 +107,25 @@ export async function readExistingGroups(settings: ProviderSettings, options: { 
   const groups: ExistingGroup[] = [];
   const entraLeft = new Map(entra.map((e) => [e.name.toLowerCase(), e]));
   const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  const nickname = (e: Found) => (e.mailNickname && e.mailNickname !== deriveMailNickname(e.name) ? e.mailNickname : undefined);
+  // User group names are unique (case-insensitively); Google group names are not: a second one is named by its address too, and keeps its own Google name.
+  const used = new Set<string>();
+  const unique = (name: string, email: string) => (used.has(name.toLowerCase()) ? `${name} (${email})` : name);
   for (const g of google) {
     const e = entraLeft.get(g.name.toLowerCase());
-    if (e && e.name === g.name && same(e.users, g.users) && e.description === g.description) {
+    const name = unique(g.name, g.email!);
+    used.add(name.toLowerCase());
+    const googleName = name === g.name ? undefined : g.name;
+    if (e && e.name === g.name && name === g.name && same(e.users, g.users) && e.description === g.description) {
       entraLeft.delete(g.name.toLowerCase());
-      groups.push({ name: g.name, description: g.description || undefined, email: g.email, entraMailNickname: nickname(e), users: g.users, allowEmpty: g.users.length === 0 || undefined });
+      groups.push({ name: g.name, description: g.description || undefined, email: g.email, users: g.users, allowEmpty: g.users.length === 0 || undefined });
     } else {
-      groups.push({ name: g.name, description: g.description || undefined, email: g.email, users: g.users, exportTo: both ? ["google"] : undefined, allowEmpty: g.users.length === 0 || undefined });
+      groups.push({ name, googleName, description: g.description || undefined, email: g.email, users: g.users, exportTo: both ? ["google"] : undefined, allowEmpty: g.users.length === 0 || undefined });
     }
   }
   const taken = new Set(groups.map((g) => g.name.toLowerCase()));
   for (const e of entraLeft.values()) {
     const name = taken.has(e.name.toLowerCase()) ? `${e.name} (Entra)` : e.name;
-    groups.push({ name, entraDisplayName: name === e.name ? undefined : e.name, entraMailNickname: nickname(e), description: e.description || undefined, users: e.users, exportTo: both ? ["entra"] : undefined, allowEmpty: e.users.length === 0 || undefined });
+    groups.push({ name, entraDisplayName: name === e.name ? undefined : e.name, description: e.description || undefined, users: e.users, exportTo: both ? ["entra"] : undefined, allowEmpty: e.users.length === 0 || undefined });
   }
   return { groups, notes };
 }

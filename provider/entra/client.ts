@@ -60,6 +60,19 @@ export function classifyGraphError(error: unknown): RetryVerdict {
   return { retry: (status === undefined || status <= 0) && isConnectionError(cause) };
 }
 
+/**
+ * A write whose answer never came (a dropped connection) or came as a server error: it may have
+ * been applied, so it is checked before it is sent again (see createSecurityGroup).
+ */
+function isLostAnswer(error: unknown): boolean {
+  const cause = unwrapGraphError(error);
+  const status = graphStatus(cause);
+  return (status !== undefined && status >= 500) || ((status === undefined || status <= 0) && isConnectionError(cause));
+}
+
+/** How many times a lost create is looked for (about 20 s of backoff: Entra's replication lag). */
+const LOST_CREATE_LOOKUPS = 7;
+
 function isThrottled(error: unknown): boolean {
   return classifyGraphError(error).throttled === true;
 }
@@ -183,17 +196,57 @@ export class GraphDirectoryClient {
     }
   }
 
-  /** Creates a security group (never mail-enabled, never Microsoft 365). */
-  async createSecurityGroup(fields: { displayName: string; description: string; mailNickname: string }): Promise<GraphGroup> {
+  /**
+   * Creates a security group (never mail-enabled, never Microsoft 365). Graph has no idempotency
+   * key for `POST /groups`, so a create whose answer was lost (a dropped connection, a 5xx: the
+   * group may have been made) is never simply sent again: the group this call sent is looked for
+   * by its `mailNickname` (unique to the call: the resource chooses it) and `displayName` first,
+   * waiting out replication, and only when it is not there is the create sent again. Groups in
+   * `existing` (seen before the call) are never taken for this call's. Returns the group and
+   * whether it was found after a lost answer.
+   */
+  async createSecurityGroup(fields: { displayName: string; description?: string; mailNickname: string }, existing: ReadonlySet<string> = new Set()): Promise<GraphGroup> {
     const body = { ...fields, description: fields.description || null, securityEnabled: true, mailEnabled: false, groupTypes: [] };
-    const created = await this.call(() => this.client.api("/groups").post(body) as Promise<GraphGroup>, classifyGraphError, WRITE_COST);
-    this.created.recordCreated(created.id);
-    return created;
+    // Throttling answers (429) were not applied: retried as usual. A lost answer is handled below.
+    const classify = (error: unknown): RetryVerdict => (isLostAnswer(error) ? { retry: false } : classifyGraphError(error));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const created = await this.call(() => this.client.api("/groups").post(body) as Promise<GraphGroup>, classify, WRITE_COST);
+        this.created.recordCreated(created.id);
+        return created;
+      } catch (error) {
+        if (!isLostAnswer(error) || attempt + 1 >= defaultRetryPolicy.attempts) throw error;
+        const landed = await this.findCreated(fields, existing);
+        if (landed) {
+          this.created.recordCreated(landed.id);
+          return landed;
+        }
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt, defaultRetryPolicy)));
+      }
+    }
+  }
+
+  /** Groups with this mail nickname (compared again without case: Graph's `eq` ignores it). */
+  async findGroupsByMailNickname(mailNickname: string): Promise<GraphGroup[]> {
+    const url = `/groups?$filter=${encodeURIComponent(`mailNickname eq ${odataString(mailNickname)}`)}&$select=${GROUP_FIELDS}&$top=${GRAPH_PAGE_MAX}`;
+    return (await this.pages<GraphGroup>(url)).filter((g) => g.mailNickname.toLowerCase() === mailNickname.toLowerCase());
+  }
+
+  /** After a lost create answer: the group that call made, if it is visible (replication is waited out, bounded). */
+  private async findCreated(fields: { displayName: string; mailNickname: string }, existing: ReadonlySet<string>): Promise<GraphGroup | undefined> {
+    for (let attempt = 0; attempt < LOST_CREATE_LOOKUPS; attempt++) {
+      const found = (await this.findGroupsByMailNickname(fields.mailNickname)).find((g) => g.displayName === fields.displayName && !existing.has(g.id));
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, backoffDelay(attempt, { ...defaultRetryPolicy, maxDelayMs: 5_000 })));
+    }
+    return undefined;
   }
 
   /** A 404 is retried only for a group this run created (replication); otherwise the group is gone. */
   async patchGroup(id: string, fields: Partial<Pick<GraphGroup, "displayName" | "description" | "mailNickname">>): Promise<void> {
-    const patch = () => this.client.api(`/groups/${id}`).patch(fields) as Promise<unknown>;
+    // Graph refuses an empty description (400 "Invalid value specified for property 'description'"): null clears it.
+    const body = fields.description === "" ? { ...fields, description: null } : fields;
+    const patch = () => this.client.api(`/groups/${id}`).patch(body) as Promise<unknown>;
     await (this.created.recentlyCreated(id) ? this.callReplicated(patch, WRITE_COST) : this.call(patch, classifyGraphError, WRITE_COST));
   }
 

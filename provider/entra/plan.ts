@@ -1,3 +1,4 @@
+import { claimKeys, type Claim } from "../groups/runRegistry";
 import type { GraphGroup } from "./client";
 import type { EntraSecurityGroupInputs } from "./schema";
 
@@ -59,29 +60,50 @@ export function planTakeover(
   };
 }
 
-/** How the preview tells the reader what create will do. */
-export function describeTakeover(plan: TakeoverPlan): string {
+/**
+ * How the preview tells the reader what create will do. A create names the mail nickname it
+ * will give the group when the program gives none (`plannedNickname`): chosen at check, unique
+ * to this create, it is how a create whose answer was lost, or that a killed run left pending,
+ * is told apart from anyone else's group (README "If an apply is interrupted").
+ */
+export function describeTakeover(plan: TakeoverPlan, plannedNickname?: string): string {
   if (plan.action === "adopt") return plan.note ? `adopt existing group ${plan.groupId} (${plan.note})` : `adopt existing group ${plan.groupId}`;
-  if (plan.action === "create") return plan.note ? `create (${plan.note})` : "create";
+  if (plan.action === "create") {
+    const notes = [plannedNickname ? `mailNickname ${plannedNickname}` : "", plan.note ?? ""].filter(Boolean);
+    return notes.length > 0 ? `create (${notes.join("; ")})` : "create";
+  }
   return "fail";
+}
+
+/** The mail nickname a create planned at check (see describeTakeover), read back from its `adoption`. */
+export function plannedNickname(adoption: string | undefined): string | undefined {
+  return adoption?.startsWith("create") ? /\(mailNickname ([^;)\s]+)/.exec(adoption)?.[1] : undefined;
 }
 
 type ManagedField = "displayName" | "description" | "mailNickname";
 
-/** Fields of an existing group that differ from the desired ones (one-way sync); mailNickname only if the program set one. */
+/**
+ * Fields of an existing group that differ from the desired ones (one-way sync); description and
+ * mailNickname only when the program gives them (check gives a created group's description as
+ * "", so it is managed; an adopted group keeps its own unless the program gives one).
+ */
 export function groupFieldChanges(desired: Pick<EntraSecurityGroupInputs, ManagedField>, current: Record<ManagedField, string>): Partial<Record<ManagedField, string>> {
   const patch: Partial<Record<ManagedField, string>> = {};
   if (desired.displayName !== current.displayName) patch.displayName = desired.displayName;
-  if (desired.description !== current.description) patch.description = desired.description;
+  if (desired.description !== undefined && desired.description !== current.description) patch.description = desired.description;
   if (desired.mailNickname && desired.mailNickname !== current.mailNickname) patch.mailNickname = desired.mailNickname;
   return patch;
 }
 
-/**
- * Whether a group taken over at create was made by this package: one carrying the alias this
- * package gives it (the program's mailNickname, else the derived one) was made by an earlier,
- * interrupted create, so it counts as created (deleted with the resource); any other is adopted.
- */
-export function takeoverOrigin(existingMailNickname: string, desired: Pick<EntraSecurityGroupInputs, "mailNickname">, derived: string): "created" | "adopted" {
-  return existingMailNickname === (desired.mailNickname ?? derived) ? "created" : "adopted";
+/** The display name decides a takeover unless an id is pinned or takeover is refused. */
+function takesOverByName(desired: { adoptId?: unknown; onExisting?: unknown }): boolean {
+  return desired.adoptId === undefined && desired.onExisting !== "create";
+}
+
+/** The keys naming the remote group a resource would manage (one remote group, one owner): the display name it takes over by, the pinned id, the group found. */
+export function takeoverClaims(directoryKey: string, desired: { displayName: string; adoptId?: string; onExisting?: string }, adopted: string | undefined): Claim[] {
+  const claims: Claim[] = [];
+  if (takesOverByName(desired)) claims.push({ key: claimKeys.displayName(directoryKey, desired.displayName), label: `display name "${desired.displayName}"` });
+  for (const id of [desired.adoptId, adopted]) if (id) claims.push({ key: claimKeys.group(directoryKey, id), label: `group ${id}` });
+  return claims;
 }

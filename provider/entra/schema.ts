@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { deletionPolicySchema, groupOriginSchema } from "../groups/lifecycle";
 import { storedVersion } from "../contract/storedState";
@@ -44,12 +44,12 @@ export const entraSecurityGroupArgsSchema = z.object({
 });
 export type EntraSecurityGroupArgs = z.input<typeof entraSecurityGroupArgsSchema>;
 /**
- * Inputs after check: description defaulted; with what the preview found (`adoption`) and the
- * resource's name in the program (`pulumiName`, set by the SDK). `mailNickname` stays optional:
- * absent, it is derived from the display name when the group is made.
+ * Inputs after check: with what the preview found (`adoption`) and the resource's name in the
+ * program (`pulumiName`, set by the SDK). `description` is "" for a group this stack creates
+ * when the program gives none, and absent (not managed) for an adopted one. `mailNickname` stays
+ * optional: absent, the create gives the group the nickname its check planned (`adoption`).
  */
 export const entraSecurityGroupInputsSchema = entraSecurityGroupArgsSchema.extend({
-  description: z.string(),
   adoption: z.string().optional(),
   pulumiName: z.string().optional(),
 });
@@ -85,14 +85,16 @@ export function upgradeEntraGroupState(props: Record<string, unknown>): EntraSec
   return entraSecurityGroupStateSchema.parse({ ...props, stateVersion: version });
 }
 
-/** A stable, legal, very likely unique alias: the name's letters plus a short hash of it. */
-export function deriveMailNickname(displayName: string): string {
+/**
+ * A legal alias for a group this stack creates: the name's letters plus random hex, so that it
+ * is unique to one create (the evidence that a group found later with it is that create's own).
+ */
+export function plannedMailNickname(displayName: string): string {
   const slug = displayName
     .normalize("NFKD")
     .replace(/[^A-Za-z0-9._-]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .toLowerCase()
-    .slice(0, MAIL_NICKNAME_MAX - 7);
-  const hash = createHash("sha256").update(displayName).digest("hex").slice(0, 6);
-  return `${slug || "group"}-${hash}`;
+    .slice(0, MAIL_NICKNAME_MAX - 9);
+  return `${slug || "group"}-${randomBytes(4).toString("hex")}`;
 }

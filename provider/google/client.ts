@@ -357,18 +357,36 @@ export class GoogleDirectoryClient {
   }
 
   /** Inserts a group; `existed` is true when the email was already taken (409). */
-  async insertGroup(group: Pick<DirectoryGroup, "email" | "name" | "description">): Promise<{ group: DirectoryGroup; existed: boolean }> {
+  /**
+   * Inserts a group. 409 means the address is taken: the group there is returned with `existed`,
+   * and `ours` when it is recognisably this call's own (an earlier attempt of this call lost its
+   * answer, a dropped connection or a 5xx, and the group carries the name and description this
+   * call sent): evidence that this stack made it. Any other group at the address is someone else's.
+   */
+  async insertGroup(group: Pick<DirectoryGroup, "email" | "name" | "description">): Promise<{ group: DirectoryGroup; existed: boolean; ours: boolean }> {
+    let lostAnswer = false;
+    const insert = async () => {
+      try {
+        return await this.api.groups.insert({ requestBody: group });
+      } catch (error) {
+        const status = googleStatus(error);
+        if ((status !== undefined && status >= 500) || (status === undefined && isConnectionError(error))) lostAnswer = true;
+        throw error;
+      }
+    };
     try {
-      const res = await this.call(() => this.api.groups.insert({ requestBody: group }));
+      const res = await this.call(insert);
       const inserted = toDirectoryGroup(res.data);
       this.created.recordCreated(inserted.id);
-      return { group: inserted, existed: false };
+      return { group: inserted, existed: false, ours: true };
     } catch (error) {
       if (googleStatus(error) !== 409) throw error;
       // A retried insert whose first attempt landed, or a race: the group is there now.
       const existing = await this.getGroup(group.email);
       if (!existing) throw error;
-      return { group: existing, existed: true };
+      const ours = lostAnswer && existing.email === group.email.toLowerCase() && existing.name === group.name && existing.description === group.description;
+      if (ours) this.created.recordCreated(existing.id);
+      return { group: existing, existed: true, ours };
     }
   }
 

@@ -1,5 +1,6 @@
 import { containsUnknown, type CheckFailure } from "../contract/checkInputs";
 import type { Limiters } from "../limiter";
+import { readPastOwnWrite } from "../retry";
 import type { GoogleSettings } from "../settings";
 import type { ManagementRef } from "../groups/management";
 import { claimKeys, type Claim } from "../groups/runRegistry";
@@ -45,6 +46,8 @@ export interface ExtrasInputs {
 /** The state these parts keep, as stored (older states may lack any of it). */
 export interface StoredExtras {
   settings?: SettingsMap;
+  /** When this stack last wrote the settings (epoch ms): a read disagreeing soon after is the API lagging (see readExtras). */
+  settingsWrittenAt?: number;
   settingsDefault?: SettingsDefault;
   aliases?: string[];
   aliasesManaged?: boolean;
@@ -57,6 +60,8 @@ export interface ExtrasState extends AliasFields {
   settingsDefault?: SettingsDefault;
   /** Whether `aliases` is declared (then refresh makes it an input, so drift shows). */
   aliasesManaged?: boolean;
+  /** When this stack last wrote the settings (epoch ms). */
+  settingsWrittenAt?: number;
 }
 
 /**
@@ -206,7 +211,7 @@ function aliasError(alias: string, error: unknown): Error {
  * `replaced`: the email of the group this resource replaces (its email changed), whose aliases
  * declared here move to this group. Returns the state fields, as the group now holds them.
  */
-export async function applyExtras(context: GoogleServices, desired: ExtrasInputs, group: DirectoryGroup, justCreated: boolean, replaced?: string): Promise<ExtrasState> {
+export async function applyExtras(context: GoogleServices, desired: ExtrasInputs, group: DirectoryGroup, justCreated: boolean, replaced?: string, known?: SettingsMap): Promise<ExtrasState> {
   const directory = context.google();
   const observedAliases = aliasFields(group, desired.email);
   let aliases = observedAliases;
@@ -233,17 +238,22 @@ export async function applyExtras(context: GoogleServices, desired: ExtrasInputs
   }
   const managed = managedNames(desired.settings);
   let held: SettingsMap | undefined;
+  let settingsWrittenAt: number | undefined;
   if (managed.length > 0) {
     const client = settingsClient(context);
     const observed = await client.get(group.email, justCreated);
     if (!observed) throw new Error(`the Groups Settings API has no group ${group.email} although the Directory API has it: run pulumi up again in a minute (Google is still propagating)`);
-    const patch = settingsPatch(desired.settings ?? {}, observed);
-    const after = Object.keys(patch).length > 0 ? await client.patch(group.email, patch, justCreated) : observed;
-    held = observedManaged(managed, after);
+    const patch = settingsPatch(desired.settings ?? {}, observed, known);
+    const wrote = Object.keys(patch).length > 0;
+    const after = wrote ? await client.patch(group.email, patch, justCreated) : observed;
+    // A read right after the write may still answer older values: the written ones are what the group holds.
+    held = observedManaged(managed, wrote ? { ...after, ...patch } : after);
+    if (wrote) settingsWrittenAt = Date.now();
   }
   return {
     ...aliases,
     ...(held ? { settings: held } : {}),
+    ...(settingsWrittenAt !== undefined ? { settingsWrittenAt } : {}),
     ...(desired.settingsDefault ? { settingsDefault: desired.settingsDefault } : {}),
     ...(desired.aliases !== undefined ? { aliasesManaged: true } : {}),
   };
@@ -263,10 +273,13 @@ export async function readExtras(context: GoogleServices, state: StoredExtras & 
   const managed = managedNames(state.settings);
   let settings: SettingsMap | undefined = state.settings;
   if (managed.length > 0) {
-    const held = await settingsClient(context).get(observed.email);
+    // The Groups Settings API can answer the values from before this stack's own write for a while: not drift.
+    const client = settingsClient(context);
+    const held = await readPastOwnWrite(() => client.get(observed.email), (read) => !read || sameSettings(observedManaged(managed, read), state.settings), state.settingsWrittenAt);
     if (held) settings = observedManaged(managed, held);
   }
   return {
+    ...(state.settingsWrittenAt !== undefined ? { settingsWrittenAt: state.settingsWrittenAt } : {}),
     ...aliasFields(observed, state.email),
     ...(settings ? { settings } : {}),
     ...(state.settingsDefault ? { settingsDefault: state.settingsDefault } : {}),
@@ -280,6 +293,6 @@ export async function readExtras(context: GoogleServices, state: StoredExtras & 
  * `aliases`; the bookkeeping fields are outputs only.
  */
 export function refreshedInputs(inputs: Record<string, unknown>, state: StoredExtras): Record<string, unknown> {
-  const { nonEditableAliases: _n, aliasesManaged: _m, aliases: _a, ...rest } = inputs;
+  const { nonEditableAliases: _n, aliasesManaged: _m, aliases: _a, settingsWrittenAt: _w, ...rest } = inputs;
   return { ...rest, ...(state.aliasesManaged ? { aliases: state.aliases } : {}) };
 }

@@ -1,4 +1,5 @@
 import { managedDiff } from "../groups/lifecycle";
+import { claimKeys, type Claim } from "../groups/runRegistry";
 import { managementEnabled } from "../groups/management";
 import type { DirectoryGroup } from "./client";
 import type { GoogleDistributionGroupInputs, GoogleDistributionGroupState } from "./schema";
@@ -119,4 +120,19 @@ export function observedState(state: GoogleDistributionGroupState, observed: Dir
     description: observed.description,
     groupId: observed.id,
   };
+}
+
+/**
+ * The keys naming the remote group a resource would manage (one remote group, one owner):
+ * its address and pinned id, and, once looked up, the group found with all its addresses.
+ */
+export function groupClaims(directoryKey: string, email: string | undefined, adoptId: string | undefined, found: DirectoryGroup | undefined): Claim[] {
+  const claims: Claim[] = [];
+  if (email) claims.push({ key: claimKeys.address(directoryKey, email), label: `address ${email}` });
+  if (adoptId) claims.push({ key: claimKeys.group(directoryKey, adoptId), label: `group ${adoptId}` });
+  if (found) {
+    claims.push({ key: claimKeys.group(directoryKey, found.id), label: `group ${found.id}` });
+    for (const address of groupAddresses(found)) claims.push({ key: claimKeys.address(directoryKey, address), label: `address ${address} of group ${found.id}` });
+  }
+  return claims;
 }

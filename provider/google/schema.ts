@@ -78,6 +78,8 @@ export type GoogleDistributionGroupArgs = z.input<typeof googleDistributionGroup
  * preview found (`adoption`) and the resource's name in the program (`pulumiName`, set by the SDK).
  */
 export const googleDistributionGroupInputsSchema = googleDistributionGroupArgsSchema.extend({
+  /** "" only for a group that waits for an address and was never made (see `heldEmail`): nothing remote is done then. */
+  email: z.union([z.literal(""), googleDistributionGroupArgsSchema.shape.email]),
   name: z.string(),
   description: z.string(),
   adoption: z.string().optional(),
@@ -115,6 +117,8 @@ export const googleDistributionGroupStateSchema = z.object({
   aliasesManaged: z.boolean().optional(),
   /** The managed settings as the group holds them (only the managed fields). */
   settings: z.record(z.string(), z.string()).optional(),
+  /** When this stack last wrote the settings (epoch ms): a refresh soon after re-reads a lagging read instead of reporting drift. */
+  settingsWrittenAt: z.number().optional(),
   settingsDefault: settingsDefaultSchema.optional(),
   name: z.string(),
   description: z.string(),

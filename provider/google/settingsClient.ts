@@ -1,6 +1,6 @@
 import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
 import { Limiters, type QuotaLimiter } from "../limiter";
-import { defaultRetryPolicy, withRetry, type RetryVerdict } from "../retry";
+import { defaultRetryPolicy, propagationRetryPolicy, withRetry, type RetryVerdict } from "../retry";
 import type { GoogleSettings } from "../settings";
 import { delegatedAuth, type DelegatedAuthClient } from "./auth";
 import { classifyGoogleError, googleReason, googleStatus } from "./client";
@@ -70,7 +70,7 @@ export class GoogleGroupsSettingsClient {
   /** `request`: the call, so that a refusal of its token still names the operation ("read the settings of group ..."). */
   private async call<T>(fn: () => Promise<T>, justCreated: boolean, request: GoogleRequestShape): Promise<T> {
     try {
-      return await withRetry(() => this.limiter.schedule(fn), this.classify(justCreated), defaultRetryPolicy);
+      return await withRetry(() => this.limiter.schedule(fn), this.classify(justCreated), justCreated ? propagationRetryPolicy : defaultRetryPolicy);
     } catch (error) {
       throw this.explain(error, request);
     }

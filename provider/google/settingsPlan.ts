@@ -24,12 +24,19 @@ export function observedManaged(managed: readonly GroupSettingName[], observed: 
   return sortedSettings(out as GroupSettings);
 }
 
-/** The managed fields whose value differs, with the desired value: the body of one PATCH (empty: nothing to do). */
-export function settingsPatch(desired: GroupSettings, observed: ObservedSettings): GroupSettings {
+/**
+ * The managed fields whose value differs, with the desired value: the body of one PATCH (empty:
+ * nothing to do). `known`: the values this stack last wrote or read (its state); a field whose
+ * known value differs is written too, even when the read says it already matches, because the
+ * Groups Settings API can answer the values from before a write for a while (a stale read must
+ * never skip a write: archive, then un-archive right after).
+ */
+export function settingsPatch(desired: GroupSettings, observed: ObservedSettings, known?: SettingsMap): GroupSettings {
   const patch: Record<string, string> = {};
   for (const name of GROUP_SETTING_NAMES) {
     const want = desired[name];
-    if (want !== undefined && String(observed[name] ?? "") !== want) patch[name] = want;
+    if (want === undefined) continue;
+    if (String(observed[name] ?? "") !== want || (known?.[name] !== undefined && known[name] !== want)) patch[name] = want;
   }
   // Cast: keys and values come from `desired`.
   return patch as GroupSettings;

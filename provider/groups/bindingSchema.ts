@@ -56,6 +56,12 @@ export const groupBindingArgsSchema = z.object({
    * group's current members stops with an error. Default 50; raise it to allow more.
    */
   maxRemovalPercent: z.number().min(0, { error: "must be between 0 and 100" }).max(100, { error: "must be between 0 and 100" }).optional(),
+  /**
+   * The mass-removal guard's floor: an apply that removes this many members or fewer never trips
+   * the guard, whatever share of the group they are (a guard that fires on one person teaches
+   * users to set 100). Default 10.
+   */
+  removalGuardFloor: z.number().int({ error: "must be a whole number of members" }).min(0, { error: "must be 0 or more" }).optional(),
   /** Let a binding of an empty user group stay pending (no change) instead of failing at preview. */
   allowEmpty: z.boolean().optional(),
   /** Authoritative mode and non-user members: "keep" (default) or "remove". */
@@ -84,6 +90,8 @@ export const groupBindingArgsSchema = z.object({
 export type GroupBindingArgs = z.input<typeof groupBindingArgsSchema>;
 
 export const DEFAULT_MAX_REMOVAL_PERCENT = 50;
+/** Removals of up to this many members never trip the mass-removal guard (see `removalGuardFloor`). */
+export const DEFAULT_REMOVAL_GUARD_FLOOR = 10;
 
 /** Members as a map keyed by lowercased address (`"carol@example.com": "member"`): how the handlers, the state and the SDK's outputs hold them. */
 export const memberMapSchema = z.record(z.string(), z.literal("member"));
@@ -144,6 +152,8 @@ export const groupBindingInputsSchema = z.object({
   members: memberListSchema,
   membershipMode: membershipModeSchema,
   maxRemovalPercent: z.number(),
+  /** Absent: the default floor (kept absent so that states of earlier releases compare equal). */
+  removalGuardFloor: z.number().optional(),
   allowEmpty: z.boolean(),
   nonUserMembers: nonUserMembersPolicySchema,
   /** Members the next apply removes, found at preview with read-only calls (label -> "remove from <group>"). */
@@ -204,10 +214,17 @@ export const groupBindingStateSchema = z.object({
   kept: memberNotesSchema,
   membershipMode: membershipModeSchema,
   maxRemovalPercent: z.number(),
+  removalGuardFloor: z.number().optional(),
   allowEmpty: z.boolean(),
   nonUserMembers: nonUserMembersPolicySchema,
   /** True while the user group is empty and the binding waits (allowEmpty) or management is disabled. */
   pending: z.boolean(),
+  /**
+   * When this binding last changed the group's members (epoch ms): a refresh soon after re-reads a
+   * list that disagrees with the state (Entra member links replicate, Google lists lag) instead of
+   * reporting drift.
+   */
+  writtenAt: z.number().optional(),
   /**
    * Declared owners / managers as last applied or refreshed (Google: members holding the role;
    * Entra: the owners relation, the calling application excepted); absent when not declared.

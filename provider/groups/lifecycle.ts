@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { ManagementRef } from "./management";
+import { holdChanged, type ManagementRef } from "./management";
 
 /** Whether the group existed before this package managed it ("pending": not yet made, management disabled). */
 export const groupOriginSchema = z.enum(["created", "adopted", "pending"]);
@@ -44,7 +44,8 @@ export function pendingId(): string {
  * `enabled` is the switch rule's verdict for the desired directory (ManagementSwitches).
  */
 export function managedDiff(state: ManagedState, desired: { management: ManagementRef }, changed: boolean, enabled: boolean): { changes: boolean; replaces: string[] } {
-  const switchFlipped = state.management.enabled !== desired.management.enabled;
+  // The switch, or the group's own hold (waiting, released): recorded even while nothing remote changes, so that a released group's removal later deletes nothing.
+  const switchFlipped = state.management.enabled !== desired.management.enabled || holdChanged(state.management, desired.management);
   if (!enabled) return { changes: switchFlipped, replaces: [] };
   if (state.origin === "pending") return { changes: true, replaces: ["management"] };
   return { changes: changed || switchFlipped, replaces: [] };

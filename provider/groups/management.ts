@@ -57,6 +57,12 @@ export const managementRefSchema = z.object({
    * nothing is written, exactly as while management is disabled. Says why, for messages.
    */
   waitingFor: z.string().optional(),
+  /**
+   * Set (by the SDK: `released`, or a user group whose email was removed at the source) while
+   * the group is released: no longer synced, nothing read or written, and removing the resource
+   * deletes nothing; the group and its members stay as they are. Says why, for the preview.
+   */
+  released: z.string().optional(),
 });
 export type ManagementRef = z.infer<typeof managementRefSchema>;
 
@@ -90,8 +96,13 @@ export class ManagementSwitches {
   }
 }
 
-/** The rule itself: never while waiting; else the newest switch seen (`newest`), else the stored one. */
+/** The rule itself: never while waiting or released; else the newest switch seen (`newest`), else the stored one. */
 export function managementEnabled(ref: ManagementRef, newest?: boolean): boolean {
-  if (ref.waitingFor) return false;
+  if (ref.waitingFor !== undefined || ref.released !== undefined) return false;
   return newest ?? ref.enabled;
+}
+
+/** Whether the resource's own hold on its directory changed (waiting or released, or no longer): a change to record, even while nothing remote changes. */
+export function holdChanged(stored: ManagementRef, desired: ManagementRef): boolean {
+  return stored.waitingFor !== desired.waitingFor || stored.released !== desired.released;
 }

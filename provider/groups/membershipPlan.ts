@@ -1,4 +1,4 @@
-import type { MembershipMode, NonUserMembersPolicy } from "./bindingSchema";
+import { DEFAULT_REMOVAL_GUARD_FLOOR, type MembershipMode, type NonUserMembersPolicy } from "./bindingSchema";
 import type { MemberRole, ObservedMember } from "./memberDirectory";
 
 /**
@@ -73,14 +73,19 @@ export function planMembership({ desired, observed, managed, mode, nonUserMember
   return { add: add.sort(), remove: remove.sort(byLabel), kept: kept.sort((a, b) => byLabel(a.member, b.member)), present };
 }
 
-/** The mass-removal guard's verdict: an error text when the plan removes too large a share. */
-export function removalGuardViolation(removeCount: number, observedCount: number, maxRemovalPercent: number): string | undefined {
-  if (removeCount === 0 || observedCount === 0) return undefined;
+/**
+ * The mass-removal guard's verdict: an error text when the plan removes more than `floor`
+ * members AND more than `maxRemovalPercent` of the group (both, like the deletion limits of
+ * Google Cloud Directory Sync and Entra Connect, which are absolute: a share alone would stop
+ * the removal of the only stranger of a one-member group).
+ */
+export function removalGuardViolation(removeCount: number, observedCount: number, maxRemovalPercent: number, floor: number = DEFAULT_REMOVAL_GUARD_FLOOR): string | undefined {
+  if (removeCount <= floor || observedCount === 0) return undefined;
   const percent = (removeCount / observedCount) * 100;
   if (percent <= maxRemovalPercent) return undefined;
   return (
-    `would remove ${removeCount} of ${observedCount} members (${percent.toFixed(0)}%), more than maxRemovalPercent ${maxRemovalPercent}%: ` +
-    `check the user group, or raise maxRemovalPercent for this apply`
+    `would remove ${removeCount} of ${observedCount} members (${percent.toFixed(0)}%), more than maxRemovalPercent ${maxRemovalPercent}% and more than removalGuardFloor ${floor} members: ` +
+    `check the user group, or raise maxRemovalPercent (or removalGuardFloor) for this apply`
   );
 }
 

@@ -126,15 +126,15 @@ export function checkRolesAndNesting(
 
 /** Which binding declares the owners / managers of each group, in one run (held by the provider's context). */
 export class RoleClaims {
-  /** Group key -> the binding that declares its owners / managers. */
-  private readonly claims = new Map<string, string>();
+  /** Group key -> the bindings that declare its owners / managers (from their checks and the program's manifest). */
+  private readonly claims = new Map<string, Set<string>>();
 
-  /** Claims the group for `binding`; returns the other binding that already did, if any. */
+  /** Claims the group for `binding`; returns another binding that claims it too, if any (each of the two sees the other). */
   claim(binding: string, groupKey: string): string | undefined {
-    const other = this.claims.get(groupKey);
-    if (other !== undefined && other !== binding) return other;
-    this.claims.set(groupKey, binding);
-    return undefined;
+    const holders = this.claims.get(groupKey) ?? new Set<string>();
+    holders.add(binding);
+    this.claims.set(groupKey, holders);
+    return [...holders].find((other) => other !== binding);
   }
 }
 

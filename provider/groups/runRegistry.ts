@@ -69,8 +69,8 @@ export class RunRegistry implements CreatedGroups {
   private readonly keysByOwner = new Map<string, string[]>();
   /** Group ids this process created (a 404 on them is plausibly replication lag). */
   private readonly createdIds = new Set<string>();
-  private readonly plannedCreates = new Map<string, string>();
   private readonly moves = new Map<string, string>();
+  private readonly keptMembers = new Map<string, Map<string, Set<string>>>();
   private readonly plannedAdoptions = new Map<string, string>();
 
   /**
@@ -112,24 +112,6 @@ export class RunRegistry implements CreatedGroups {
     return (this.holdings.get(key) ?? []).map((h) => h.owner).filter((o) => o !== owner);
   }
 
-  /**
-   * For GroupBinding: claims the members of its target group. Authoritative bindings claim
-   * them exclusively; additive ones share with other additive ones. Returns the check
-   * failure reason (naming both resources and the fix) or undefined.
-   *
-   * `group` identifies the target: its group id when known, else the target group's label
-   * (its address or display name) so two bindings on one not-yet-created group still meet.
-   */
-  claimBindingTarget(binding: string, directoryKey: string, group: string, mode: "authoritative" | "additive"): string | undefined {
-    const conflicts = this.registerClaims(binding, [{ key: claimKeys.members(directoryKey, group), label: `the members of group ${group}`, shared: mode === "additive" }]);
-    if (conflicts.length === 0) return undefined;
-    return (
-      `${binding} and ${conflicts.map((c) => c.holder).join(", ")} both manage ${conflicts[0].label} in ${directoryKey}` +
-      `${mode === "authoritative" ? " and this one is authoritative (it would remove the other's members on every up)" : " and the other is authoritative"}. ` +
-      `Fix: bind one user group that lists all the users (one binding per group), or make every binding of the group membershipMode: "additive"`
-    );
-  }
-
   recordCreated(groupId: string): void {
     this.createdIds.add(groupId.toLowerCase());
   }
@@ -140,21 +122,23 @@ export class RunRegistry implements CreatedGroups {
   }
 
   /**
-   * Addresses whose `check` in this run found no group (Google, per owner). A create that then
-   * finds the address taken moments later, with no other resource claiming it, is this stack's
-   * own earlier attempt landing late (a lost insert response retried, or the provider process of
-   * an interrupted run still writing), not someone else's group: it is recorded as created.
+   * Members a binding of this run keeps in a group (its users' ids, as its diff or apply knew
+   * them), so that no other binding's delete (or move) removes them: renaming a binding in a
+   * program creates the new one during the update and deletes the old one at its end, and the
+   * old one's delete must not take away the members the new one keeps.
    */
-  recordPlannedCreate(owner: string, key: string): void {
-    this.plannedCreates.set(owner, key);
+  recordKeptMembers(binding: string, directoryKey: string, groupId: string, ids: Iterable<string>): void {
+    const key = claimKeys.group(directoryKey, groupId);
+    let byBinding = this.keptMembers.get(key);
+    if (!byBinding) this.keptMembers.set(key, (byBinding = new Map()));
+    byBinding.set(binding, new Set([...(byBinding.get(binding) ?? []), ...ids]));
   }
 
-  forgetPlannedCreate(owner: string): void {
-    this.plannedCreates.delete(owner);
-  }
-
-  plannedCreate(owner: string, key: string): boolean {
-    return this.plannedCreates.get(owner) === key;
+  /** The member ids other bindings of this run keep in the group (see recordKeptMembers). */
+  keptByOthers(binding: string, directoryKey: string, groupId: string): Set<string> {
+    const kept = new Set<string>();
+    for (const [other, ids] of this.keptMembers.get(claimKeys.group(directoryKey, groupId)) ?? []) if (other !== binding) for (const id of ids) kept.add(id);
+    return kept;
   }
 
   /**

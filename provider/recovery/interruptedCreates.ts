@@ -21,6 +21,7 @@ import { z } from "zod";
  */
 
 export const GOOGLE_GROUP_TOKEN = "pulumi-nodejs:dynamic/groupexport:GoogleDistributionGroup";
+export const ENTRA_GROUP_TOKEN = "pulumi-nodejs:dynamic/groupexport:EntraSecurityGroup";
 export const GROUP_BINDING_TOKEN = "pulumi-nodejs:dynamic/groupexport:GroupBinding";
 
 /** The output that marks a state entry made from a pending create; read resolves it. */
@@ -106,6 +107,20 @@ export function planInterruptedCreates(exported: ExportedStack): RecoveryPlan {
         keep.push(op);
         report.push(`${r.urn}: left pending (its run had not read the group yet; cleared by pulumi refresh --clear-pending-creates, the next up binds again)`);
       }
+      continue;
+    }
+    if (op.type === "creating" && r.type === ENTRA_GROUP_TOKEN) {
+      // Its check planned a create (`adoption: "create (mailNickname …)"`, or the program gave the nickname): the group
+      // that run's POST made is the one with that nickname and display name (EntraSecurityGroup readInterruptedCreate).
+      const nickname = typeof inputs.mailNickname === "string" ? inputs.mailNickname : /^create \(mailNickname ([^;)\s]+)/.exec(String(inputs.adoption ?? ""))?.[1];
+      const creating = typeof inputs.adoption === "string" && inputs.adoption.startsWith("create");
+      if (!creating || !nickname) {
+        keep.push(op);
+        report.push(`${r.urn}: left pending (its run was adopting an existing group, not creating one)`);
+        continue;
+      }
+      added.push({ ...r, custom: true, id: `${INTERRUPTED_CREATE_ID_PREFIX}${nickname}`, outputs: { ...inputs, [INTERRUPTED_CREATE_KEY]: true } });
+      report.push(`${r.urn}: its run was creating Entra group "${String(inputs.displayName)}" (mailNickname ${nickname}); pulumi refresh records it as created by this stack if it exists, and drops it if it does not`);
       continue;
     }
     if (op.type !== "creating" || r.type !== GOOGLE_GROUP_TOKEN) {

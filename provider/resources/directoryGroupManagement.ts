@@ -7,6 +7,10 @@ import { authorizeEntra } from "../entra/authorize";
 import { authorizeGoogle } from "../google/authorize";
 import { directoryGroupManagementArgsSchema, managementRef, type DirectoryGroupManagementArgs } from "../groups/management";
 import { providerContext, type ProviderContext } from "../context";
+import { takeoverClaims } from "../entra/plan";
+import { groupClaims } from "../google/plan";
+import { nestingKey } from "../groups/nesting";
+import { PROGRAM_MANIFEST_KEY, programManifestSchema } from "../groups/programManifest";
 
 export const DIRECTORY_GROUP_MANAGEMENT_TYPE = "DirectoryGroupManagement";
 
@@ -41,6 +45,35 @@ async function applied(context: ProviderContext, inputs: Inputs): Promise<State>
   return { ...inputs, directoryKey: ref.directoryKey, principal };
 }
 
+/**
+ * Registers what the program declares in the directory (groups/programManifest.ts), as each
+ * resource's own check will: the claims of its groups, the membership, role and nesting claims
+ * of its bindings. Each resource's check then sees every other resource of the program, not only
+ * those checked before it, so of two that would manage one group the first checked fails too,
+ * before anything is written (also without a preview). Conflicts among the entries are left to
+ * the resources' checks, which name them.
+ */
+function registerProgram(context: ProviderContext, directoryKey: string, text: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return;
+  }
+  const manifest = programManifestSchema.safeParse(parsed).data;
+  if (!manifest) return;
+  for (const g of manifest.groups) {
+    const claims = g.kind === "GoogleDistributionGroup" ? groupClaims(directoryKey, g.email, g.adoptId, undefined) : takeoverClaims(directoryKey, g, undefined);
+    context.run.registerClaims(resourceLabel(g.kind, g.name, ""), claims);
+  }
+  for (const b of manifest.bindings) {
+    const target = nestingKey(directoryKey, b.target);
+    context.bindings.claimGroupMembership(b.name, b.mode, [target]);
+    if (b.roles) context.roles.claim(b.name, target);
+    if (b.memberGroups.length > 0) context.nesting.declare(b.name, { key: target, label: b.target }, b.memberGroups.map((label) => ({ key: nestingKey(directoryKey, label), label })));
+  }
+}
+
 /** The "enable management of groups and memberships" switch of one directory. */
 export const directoryGroupManagementProvider = defineResource<ProviderContext, Inputs, State>(
   {
@@ -51,7 +84,9 @@ export const directoryGroupManagementProvider = defineResource<ProviderContext, 
     loadState: (props) => readStoredState(resourceLabel(DIRECTORY_GROUP_MANAGEMENT_TYPE, undefined, directoryKeyOf(props)), props, (p) => stateSchema.parse(p), "manage the directory again"),
 
     async check(context, _olds, news) {
-      const { values, failures } = checkFields(DIRECTORY_GROUP_MANAGEMENT_TYPE, directoryGroupManagementArgsSchema, news);
+      // The program's groups and bindings of this directory: registered, never stored (groups/programManifest.ts).
+      const { [PROGRAM_MANIFEST_KEY]: program, ...given } = news;
+      const { values, failures } = checkFields(DIRECTORY_GROUP_MANAGEMENT_TYPE, directoryGroupManagementArgsSchema, given);
       const google = news.google !== undefined;
       const entra = news.entra !== undefined;
       if (google === entra) {
@@ -61,6 +96,7 @@ export const directoryGroupManagementProvider = defineResource<ProviderContext, 
       const known = inputsSchema.safeParse(values);
       if (failures.length === 0 && !Object.values(values).some(isUnknown) && known.success) {
         context.switches.record(managementRef(known.data).directoryKey, known.data.enabled);
+        if (typeof program === "string") registerProgram(context, managementRef(known.data).directoryKey, program);
       }
       return { inputs: values, failures };
     },

@@ -1,15 +1,14 @@
-import { randomBytes } from "node:crypto";
 import { checkFields, isUnknown, type CheckFailure } from "../contract/checkInputs";
-import { defineResource, type Document } from "../contract/defineResource";
+import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import { graphStatus, type GraphGroup } from "../entra/client";
-import { describeTakeover, groupFieldChanges, isSecurityGroup, planTakeover, takeoverOrigin, type TakeoverPlan } from "../entra/plan";
+import { describeTakeover, groupFieldChanges, isSecurityGroup, planTakeover, plannedNickname, takeoverClaims, type TakeoverPlan } from "../entra/plan";
 import {
-  deriveMailNickname,
   ENTRA_GROUP_STATE_VERSION,
   entraSecurityGroupArgsSchema,
   entraSecurityGroupInputsSchema,
+  plannedMailNickname,
   upgradeEntraGroupState,
   type EntraSecurityGroupInputs,
   type EntraSecurityGroupState,
@@ -17,6 +16,7 @@ import {
 import { effectiveDeletionPolicy, isDormant, managedDiff, pendingId, refreshedGroup } from "../groups/lifecycle";
 import { managementRefSchema, type ManagementRef } from "../groups/management";
 import { claimKeys, groupConflictMessage, type Claim } from "../groups/runRegistry";
+import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 import { SettingsError } from "../settings";
 import { providerContext, type ProviderContext } from "../context";
 
@@ -30,6 +30,13 @@ function client(context: ProviderContext, management: ManagementRef) {
 }
 
 function loadState(props: Document): State {
+  if (props[INTERRUPTED_CREATE_KEY] === true) {
+    // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
+    throw new Error(
+      `${owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.displayName)}: this state entry stands for the interrupted create of group "${String(props.displayName)}" and has not been refreshed yet: ` +
+        `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
+    );
+  }
   return readStoredState(owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.displayName), props, upgradeEntraGroupState, "manage the group again");
 }
 
@@ -38,18 +45,6 @@ const UNIQUENESS_FIX =
 
 function owner(name: string | undefined, displayName: unknown): string {
   return resourceLabel(ENTRA_SECURITY_GROUP_TYPE, name, String(displayName ?? ""));
-}
-
-/** The display name decides a takeover unless an id is pinned or takeover is refused. */
-function takesOverByName(desired: { adoptId?: unknown; onExisting?: unknown }): boolean {
-  return desired.adoptId === undefined && desired.onExisting !== "create";
-}
-
-function claimsOf(directoryKey: string, desired: { displayName: string; adoptId?: string; onExisting?: string }, adopted: string | undefined): Claim[] {
-  const claims: Claim[] = [];
-  if (takesOverByName(desired)) claims.push({ key: claimKeys.displayName(directoryKey, desired.displayName), label: `display name "${desired.displayName}"` });
-  for (const id of [desired.adoptId, adopted]) if (id) claims.push({ key: claimKeys.group(directoryKey, id), label: `group ${id}` });
-  return claims;
 }
 
 function stateOf(inputs: Inputs, group: Pick<GraphGroup, "id" | "displayName" | "description" | "mailNickname">, origin: EntraSecurityGroupState["origin"]): EntraSecurityGroupState {
@@ -71,15 +66,16 @@ function stateOf(inputs: Inputs, group: Pick<GraphGroup, "id" | "displayName" | 
   };
 }
 
-/** The takeover plan against the directory as it is now (read-only). */
-async function lookupTakeover(context: ProviderContext, desired: Pick<Inputs, "management" | "displayName" | "adoptId" | "onAmbiguousName" | "onExisting">): Promise<TakeoverPlan> {
+/** The takeover plan against the directory as it is now (read-only), with the ids of the groups of that name seen. */
+async function lookupTakeover(context: ProviderContext, desired: Pick<Inputs, "management" | "displayName" | "adoptId" | "onAmbiguousName" | "onExisting">): Promise<TakeoverPlan & { seen: Set<string> }> {
   const graph = client(context, desired.management);
   if (desired.adoptId) {
     const pinned = await graph.getGroup(desired.adoptId);
-    if (!pinned) return { action: "fail", message: `adoptId ${desired.adoptId} is no group in ${desired.management.directoryKey}: give an existing group's object id` };
-    if (!isSecurityGroup(pinned)) return { action: "fail", message: `adoptId ${desired.adoptId} is not a security group: only security groups are managed` };
+    if (!pinned) return { action: "fail", message: `adoptId ${desired.adoptId} is no group in ${desired.management.directoryKey}: give an existing group's object id`, seen: new Set() };
+    if (!isSecurityGroup(pinned)) return { action: "fail", message: `adoptId ${desired.adoptId} is not a security group: only security groups are managed`, seen: new Set() };
   }
-  return planTakeover(desired.displayName, await graph.findGroupsByDisplayName(desired.displayName), desired);
+  const candidates = await graph.findGroupsByDisplayName(desired.displayName);
+  return { ...planTakeover(desired.displayName, candidates, desired), seen: new Set(candidates.map((g) => g.id)) };
 }
 
 /** The checked management reference among check's values, unless it is unknown until apply. */
@@ -100,28 +96,27 @@ function checkDirectory(values: Document, failures: CheckFailure[]): void {
   }
 }
 
-async function createForReal(context: ProviderContext, who: string, desired: Inputs): Promise<{ group: GraphGroup | Pick<GraphGroup, "id" | "displayName" | "description" | "mailNickname">; origin: "created" | "adopted" }> {
+/**
+ * Takes the group over or makes it. Ownership by evidence: `created` only when this create made
+ * the group (Graph answered it, or its answer was lost and the group it sent is found by the
+ * mail nickname unique to it); a group found existing is `adopted`, whatever its fields say.
+ */
+async function createForReal(context: ProviderContext, who: string, desired: Inputs): Promise<{ group: Pick<GraphGroup, "id" | "displayName" | "description" | "mailNickname">; origin: "created" | "adopted" }> {
   const graph = client(context, desired.management);
   const plan = await lookupTakeover(context, desired);
   if (plan.action === "fail") throw new Error(plan.message);
   // Before the first write: no other resource of this run claims the same group (values unknown at preview are known now).
-  const others = claimsOf(desired.management.directoryKey, desired, plan.action === "adopt" ? plan.groupId : undefined).flatMap((c) => context.run.otherHolders(who, c.key).map((holder) => ({ holder, label: c.label })));
+  const others = takeoverClaims(desired.management.directoryKey, desired, plan.action === "adopt" ? plan.groupId : undefined).flatMap((c) => context.run.otherHolders(who, c.key).map((holder) => ({ holder, label: c.label })));
   if (others.length > 0) throw new Error(groupConflictMessage(who, others, desired.management.directoryKey, UNIQUENESS_FIX));
-  const derived = deriveMailNickname(desired.displayName);
   if (plan.action === "adopt") {
     const existing = (await graph.getGroup(plan.groupId))!;
     const patch = groupFieldChanges(desired, { displayName: existing.displayName, description: existing.description ?? "", mailNickname: existing.mailNickname });
     if (Object.keys(patch).length > 0) await graph.patchGroup(existing.id, patch);
-    return { group: { ...existing, ...patch }, origin: takeoverOrigin(existing.mailNickname, desired, derived) };
+    return { group: { ...existing, ...patch }, origin: "adopted" };
   }
-  const fields = { displayName: desired.displayName, description: desired.description, mailNickname: desired.mailNickname ?? derived };
-  try {
-    return { group: await graph.createSecurityGroup(fields), origin: "created" };
-  } catch (error) {
-    // The derived alias is taken by an unrelated object: derive another once.
-    if (graphStatus(error) !== 400 || desired.mailNickname || !/mailNickname/i.test(String(error instanceof Error ? error.message : error))) throw error;
-    return { group: await graph.createSecurityGroup({ ...fields, mailNickname: `${derived.slice(0, 55)}-${randomBytes(3).toString("hex")}` }), origin: "created" };
-  }
+  const mailNickname = desired.mailNickname ?? plannedNickname(desired.adoption) ?? plannedMailNickname(desired.displayName);
+  const group = await graph.createSecurityGroup({ displayName: desired.displayName, description: desired.description, mailNickname }, plan.seen);
+  return { group, origin: "created" };
 }
 
 /** Lifecycle of an Entra ID security group, identified by display name until it is managed. */
@@ -138,10 +133,10 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
       const { values, failures } = checkFields(ENTRA_SECURITY_GROUP_TYPE, entraSecurityGroupArgsSchema, given);
       checkDirectory(values, failures);
       const who = owner(name, values.displayName);
-      if (values.description === undefined) values.description = "";
       const management = managementOf(values);
       const known = !Object.values(values).some(isUnknown);
-      if (failures.length === 0 && management && known) {
+      // A released group is no longer this stack's: it claims nothing, reads nothing.
+      if (failures.length === 0 && management && known && management.released === undefined) {
         try {
           context.settings.entra();
         } catch (error) {
@@ -156,11 +151,13 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
         else if (context.switches.enabled(management)) {
           const plan = await withResourceContext(who, `group "${desired.displayName}"`, () => lookupTakeover(context, desired));
           if (plan.action === "fail") failures.push({ property: plan.message.startsWith("adoptId") ? "adoptId" : "displayName", reason: plan.message });
-          else values.adoption = describeTakeover(plan);
+          else values.adoption = describeTakeover(plan, plan.action === "create" && desired.mailNickname === undefined ? plannedMailNickname(desired.displayName) : undefined);
           if (plan.action === "adopt") adopted = plan.groupId;
         }
+        // A group this stack creates has the description the program gives, else none; an adopted one keeps its own unless given.
+        if (values.description === undefined && !(typeof values.adoption === "string" && values.adoption.startsWith("adopt"))) values.description = "";
         if (adopted) context.run.recordPlannedAdoption(management.directoryKey, desired.displayName, adopted);
-        const conflicts = context.run.registerClaims(who, claimsOf(management.directoryKey, desired, adopted));
+        const conflicts = context.run.registerClaims(who, takeoverClaims(management.directoryKey, desired, adopted));
         if (conflicts.length > 0) failures.push({ property: "displayName", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
@@ -173,13 +170,15 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
 
     async create(context, desired) {
       if (!context.switches.enabled(desired.management)) {
-        const pending = { id: "", displayName: desired.displayName, description: desired.description, mailNickname: desired.mailNickname ?? "" };
+        const pending = { id: "", displayName: desired.displayName, description: desired.description ?? null, mailNickname: desired.mailNickname ?? "" };
         return { id: pendingId(), outs: stateOf(desired, pending, "pending") };
       }
       const who = owner(desired.pulumiName, desired.displayName);
       const { group, origin } = await withResourceContext(who, `group "${desired.displayName}"`, () => createForReal(context, who, desired));
       return { id: group.id, outs: stateOf(desired, group, origin) };
     },
+
+    readEntry: async (context, _id, props) => (props[INTERRUPTED_CREATE_KEY] === true ? readInterruptedCreate(context, props) : false),
 
     async read(context, id, state) {
       if (isDormant(state, context.switches.enabled(state.management))) return { id };
@@ -210,3 +209,22 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
   },
   providerContext,
 );
+
+/**
+ * Refresh of a state entry made from the pending CREATE of a killed run (group-export-recover):
+ * that run's check planned a create with a mail nickname unique to it (or the program's), so the
+ * one group with that nickname and display name is the one its POST made: recorded as created,
+ * under its id. None: the POST never landed; the entry is dropped and the next up creates it.
+ */
+async function readInterruptedCreate(context: ProviderContext, props: Document): Promise<ReadOutcome<State>> {
+  const { [INTERRUPTED_CREATE_KEY]: _marker, ...inputs } = props;
+  // The entry holds the inputs of the killed run's check (group-export-recover copied them).
+  const desired = entraSecurityGroupInputsSchema.parse(inputs);
+  const nickname = desired.mailNickname ?? plannedNickname(desired.adoption);
+  if (!nickname) return undefined;
+  const who = owner(desired.pulumiName, desired.displayName);
+  const found = await withResourceContext(who, `group "${desired.displayName}"`, () => client(context, desired.management).findGroupsByMailNickname(nickname));
+  const made = found.filter((g) => g.displayName === desired.displayName && isSecurityGroup(g));
+  if (made.length !== 1) return undefined;
+  return refreshedGroup(made[0].id, stateOf(desired, made[0], "created"));
+}

@@ -5,7 +5,7 @@ import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
 import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, readExtras, refreshedInputs } from "../google/groupExtras";
 import { PartialApplyError } from "../contract/partialApply";
-import { decideAdoption, diffGroup, groupAddresses, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
+import { decideAdoption, diffGroup, groupClaims, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
 import {
   emailLocalPart,
   GOOGLE_GROUP_STATE_VERSION,
@@ -28,7 +28,7 @@ type Inputs = GoogleDistributionGroupInputs;
 type State = GoogleDistributionGroupState;
 
 /** Outputs the provider computes; a refresh must not turn them into inputs. */
-const COMPUTED = ["primaryEmail", "aliases", "nonEditableAliases", "aliasesManaged"];
+const COMPUTED = ["primaryEmail", "aliases", "nonEditableAliases", "aliasesManaged", "settingsWrittenAt"];
 
 const UNIQUENESS_FIX =
   "declare each Google group once: remove one of the resources (bind both user groups' users through one binding), or give them different addresses";
@@ -68,6 +68,28 @@ function stateOf(inputs: Inputs, group: DirectoryGroup, origin: GoogleDistributi
   };
 }
 
+/**
+ * A group released (or waiting) with no address given: a user group whose email was removed at
+ * the source (the seed: "If you remove a distribution group's email address, the group and its
+ * memberships are no longer synced"). The group it had keeps its address (from the previous
+ * inputs); with none (never exported), a waiting group stays unmade (`email: ""`), and a
+ * released one cannot be, so the preview fails with the reason the SDK gave and the fix.
+ * `{}`: an address is given (or the group is neither released nor waiting): checked as usual.
+ */
+function heldEmail(given: Document, olds: Document): { email?: string } | { failure: CheckFailure } {
+  if (given.email !== undefined && given.email !== "") return {};
+  const hold = managementRefSchema.safeParse(given.management).data;
+  if (!hold || (hold.released === undefined && hold.waitingFor === undefined)) return {};
+  if (typeof olds.email === "string" && olds.email !== "") return { email: olds.email };
+  if (hold.waitingFor !== undefined) return { email: "" };
+  return {
+    failure: {
+      property: "email",
+      reason: `${hold.released}: a Google group needs the distribution group's address, and this one was never exported (the seed warns that users of a group bound without an address can be suspended). Fix: give the user group its email at its source (email: in a groups file, the Email Address attribute in JumpCloud), or export it to Entra ID only (exportTo: [entra])`,
+    },
+  };
+}
+
 /** The email must be in one of the directory's domains, and the directory a Google one. */
 function checkDirectory(values: Document, failures: CheckFailure[]): void {
   const management = values.management;
@@ -98,18 +120,6 @@ function checkDomains(management: ManagementRef, email: unknown, failures: Check
   }
 }
 
-/** The keys naming the remote group a resource would manage: its address, and the group found. */
-function claimsOf(directoryKey: string, email: string | undefined, adoptId: string | undefined, found: DirectoryGroup | undefined): Claim[] {
-  const claims: Claim[] = [];
-  if (email) claims.push({ key: claimKeys.address(directoryKey, email), label: `address ${email}` });
-  if (adoptId) claims.push({ key: claimKeys.group(directoryKey, adoptId), label: `group ${adoptId}` });
-  if (found) {
-    claims.push({ key: claimKeys.group(directoryKey, found.id), label: `group ${found.id}` });
-    for (const address of groupAddresses(found)) claims.push({ key: claimKeys.address(directoryKey, address), label: `address ${address} of group ${found.id}` });
-  }
-  return claims;
-}
-
 /** At apply: no other resource of this run claims the address (re-checked before the first write). */
 function assertSoleOwner(context: ProviderContext, who: string, desired: Inputs): void {
   const key = claimKeys.address(desired.management.directoryKey, desired.email);
@@ -118,14 +128,13 @@ function assertSoleOwner(context: ProviderContext, who: string, desired: Inputs)
 }
 
 /**
- * Finds or makes the group with the desired email; returns it and how it came to be.
- * A group found where this run's check found none (and no other resource claims it) is this
- * stack's own earlier attempt landing late, so it counts as created (see runRegistry).
+ * Finds or makes the group with the desired email; returns it and how it came to be. Ownership
+ * by evidence: `created` only when this call's insert made the group (Google answered it, or its
+ * answer was lost and the group at the address is recognisably the one it sent: insertGroup);
+ * a group found at the address is `adopted`, whoever made it.
  */
-async function findOrCreate(context: ProviderContext, who: string, desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
+async function findOrCreate(context: ProviderContext, desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
   const directory = context.google();
-  const addressKey = claimKeys.address(desired.management.directoryKey, desired.email);
-  const ours = (group: DirectoryGroup) => context.run.plannedCreate(who, addressKey) && context.run.otherHolders(who, claimKeys.group(desired.management.directoryKey, group.id)).length === 0;
   const adopt = async (existing: DirectoryGroup, origin: "created" | "adopted") => {
     const patch = groupFieldChanges(desired, existing);
     const group = Object.keys(patch).length > 0 ? { ...existing, ...(await directory.patchGroup(existing.id, patch)), aliases: existing.aliases } : existing;
@@ -134,13 +143,14 @@ async function findOrCreate(context: ProviderContext, who: string, desired: Inpu
   const existing = await directory.getGroup(desired.adoptId ?? desired.email);
   const decision = decideAdoption(desired, existing);
   if ("fail" in decision) throw new Error(`${decision.property}: ${decision.fail}`);
-  if (existing) return adopt(existing, !desired.adoptId && ours(existing) ? "created" : "adopted");
+  if (existing) return adopt(existing, "adopted");
   const inserted = await directory.insertGroup({ email: desired.email, name: desired.name, description: desired.description });
   if (!inserted.existed) return { group: inserted.group, origin: "created" };
-  // 409: the address was taken between the lookup and the insert (or a retried insert landed).
+  if (inserted.ours) return adopt(inserted.group, "created");
+  // 409 from someone else's group: the address was taken between the lookup and the insert.
   const refused = decideAdoption(desired, inserted.group);
-  if ("fail" in refused && !ours(inserted.group)) throw new Error(`${refused.property}: ${refused.fail}`);
-  return adopt(inserted.group, ours(inserted.group) ? "created" : "adopted");
+  if ("fail" in refused) throw new Error(`${refused.property}: ${refused.fail}`);
+  return adopt(inserted.group, "adopted");
 }
 
 /** Lifecycle of a Google Workspace distribution group, identified by its email. */
@@ -154,7 +164,11 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
     async check(context, olds, news) {
       const { [PULUMI_NAME_KEY]: pulumiName, ...given } = news;
       const name = typeof pulumiName === "string" ? pulumiName : undefined;
-      const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, googleDistributionGroupArgsSchema, given);
+      const held = heldEmail(given, olds);
+      if ("failure" in held) return { inputs: { ...given, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures: [held.failure] };
+      if (held.email !== undefined) given.email = held.email;
+      const { values, failures } = checkFields(GOOGLE_DISTRIBUTION_GROUP_TYPE, held.email === "" ? googleDistributionGroupArgsSchema.omit({ email: true }) : googleDistributionGroupArgsSchema, given);
+      if (held.email === "") values.email = "";
       checkDirectory(values, failures);
       const declaredSettings = values.settings;
       checkExtras(values, failures, managementOf(values));
@@ -179,10 +193,12 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         if (!descriptionGiven && typeof own.description === "string") values.description = own.description;
       };
       if (olds.email === values.email) keepOwnTexts(olds.adoption, olds);
-      if (values.name === undefined && typeof email === "string" && !isUnknown(email)) values.name = emailLocalPart(email);
+      if (values.name === undefined && typeof email === "string" && email !== "" && !isUnknown(email)) values.name = emailLocalPart(email);
+      if (values.name === undefined && email === "") values.name = "";
       if (values.description === undefined) values.description = "";
       const management = managementOf(values);
-      if (failures.length === 0 && management) {
+      // A released group is no longer this stack's: it claims nothing, reads nothing.
+      if (failures.length === 0 && management && management.released === undefined) {
         try {
           context.settings.google();
         } catch (error) {
@@ -209,9 +225,6 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
             const note = settingsNote + (found ? adoptionAliasesNote(found, knownEmail, values.aliases) : "");
             values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption + note);
           }
-          const addressKey = claimKeys.address(management.directoryKey, knownEmail);
-          if (!found) context.run.recordPlannedCreate(who, addressKey);
-          else context.run.forgetPlannedCreate(who);
         }
         // `aliases` declared for the first time on a group already managed: the aliases it has that are
         // not listed go at apply; the old inputs hold none, so the preview names them in `adoption`.
@@ -227,7 +240,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
           failures.push(...aliasCheck.failures);
           if (aliasCheck.moved.length > 0 && typeof values.adoption === "string") values.adoption += `; aliases moved from the replaced group ${replaced}: ${aliasCheck.moved.join(", ")}`;
         }
-        const conflicts = context.run.registerClaims(who, [...claimsOf(management.directoryKey, knownEmail, adoptId, found), ...aliasClaims(management.directoryKey, values.aliases)]);
+        const conflicts = context.run.registerClaims(who, [...groupClaims(management.directoryKey, knownEmail, adoptId, found), ...aliasClaims(management.directoryKey, values.aliases)]);
         if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
@@ -249,7 +262,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const who = owner(desired.pulumiName, desired.email);
       return withResourceContext(who, `group ${desired.email}`, async () => {
         assertSoleOwner(context, who, desired);
-        const { group, origin } = await findOrCreate(context, who, desired);
+        const { group, origin } = await findOrCreate(context, desired);
         const made = stateOf(desired, group, origin);
         try {
           const extras = await applyExtras(context, desired, group, context.run.recentlyCreated(group.id), replacedEmail(context, who, desired.email));
@@ -287,8 +300,10 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         const current: DirectoryGroup = { id: state.groupId, email: state.primaryEmail ?? state.email, name: state.name, description: state.description, aliases: state.aliases ?? [] };
         const patched = Object.keys(patch).length > 0 ? { ...current, ...(await context.google().patchGroup(state.groupId, patch)), aliases: current.aliases, nonEditableAliases: state.nonEditableAliases } : { ...current, nonEditableAliases: state.nonEditableAliases };
         const group = await currentGroup(context, desired, patched);
-        const extras = await applyExtras(context, desired, group, false);
-        return { outs: { ...stateOf(desired, group, state.origin), ...extras } };
+        // What the state knows of the settings decides writes too: a read lagging behind our last write must not skip one.
+        const extras = await applyExtras(context, desired, group, false, undefined, state.settings);
+        const writtenAt = extras.settingsWrittenAt ?? state.settingsWrittenAt;
+        return { outs: { ...stateOf(desired, group, state.origin), ...extras, ...(writtenAt !== undefined ? { settingsWrittenAt: writtenAt } : {}) } };
       });
     },
 
@@ -319,7 +334,11 @@ async function readInterruptedCreate(context: ProviderContext, props: Document):
   const who = owner(desired.pulumiName, desired.email);
   const found = await withResourceContext(who, `group ${desired.email}`, () => context.google().getGroup(desired.email));
   if (!found) return undefined;
-  return refreshedGroup(found.id, stateOf(desired, found, "created"), COMPUTED);
+  // The killed run may not have reached the settings: the state records what the group holds of the
+  // managed ones, so the next up applies the rest (and a drift check reports them until then).
+  const made = stateOf(desired, found, "created");
+  const extras = await withResourceContext(who, `settings of group ${found.email}`, () => readExtras(context, { ...made, settings: desired.settings, settingsDefault: desired.settingsDefault }, found));
+  return refreshedGroup(found.id, { ...made, ...extras }, COMPUTED);
 }
 
 /** The email of the group this resource replaces in this run (its email changed), as its check recorded it. */

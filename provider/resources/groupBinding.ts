@@ -5,7 +5,7 @@ import { defineResource, type Document, type ReadOutcome } from "../contract/def
 import { PartialApplyError } from "../contract/partialApply";
 import { readStoredState } from "../contract/storedState";
 import { secretIf } from "../contract/secrets";
-import { managementRefSchema } from "../groups/management";
+import { holdChanged, managementRefSchema } from "../groups/management";
 import {
   DEFAULT_MAX_REMOVAL_PERCENT,
   GROUP_BINDING_STATE_VERSION,
@@ -42,6 +42,7 @@ import {
 import type { OwnersPlan } from "../groups/ownersPlan";
 import { planRoles, ROLE_RANK, type RoleChange } from "../groups/rolePlan";
 import { providerContext, type ProviderContext } from "../context";
+import { readPastOwnWrite } from "../retry";
 import { decodeKeySet, encodeKeySet } from "../groups/memberTable";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 
@@ -70,6 +71,11 @@ function loadState(props: Document): GroupBindingState {
 
 function describe(inputs: Pick<GroupBindingInputs, "userGroupName" | "target" | "__bindingName">): string {
   return `${GROUP_BINDING_TYPE}${inputs.__bindingName ? ` ${inputs.__bindingName}` : ""} (user group "${inputs.userGroupName}" to ${inputs.target.label})`;
+}
+
+/** The binding's name in the program (run-wide bookkeeping keys on it). */
+function bindingName(values: { __bindingName?: string }): string {
+  return values.__bindingName ?? "(unnamed)";
 }
 
 /** How messages name a binding from its inputs or state, as far as they tell (see `describe`). */
@@ -119,6 +125,20 @@ function lookupTargetId(context: ProviderContext, target: BindingTarget): string
   return target.service === "google" ? target.label.toLowerCase() : context.run.plannedAdoption(target.directoryKey, target.label);
 }
 
+/**
+ * A target group with changes of its own in the same update (drift of its settings, a rename
+ * made by hand and reverted) has no known id at preview. With the same label in the same
+ * directory it is the group of before (an address names one Google group; an Entra group
+ * keeps its object id), not a move: the previous id stands in, so the preview reads the right
+ * group and announces no removal from it.
+ */
+function sameTargetAsBefore(target: unknown, previous: BindingTarget | undefined): BindingTarget | undefined {
+  const now = bindingTargetSchema.safeParse(target).data;
+  if (!now || !previous || !isUnknown(now.groupId) || isUnknown(now.label) || isUnknown(now.directoryKey)) return undefined;
+  if (now.label !== previous.label || now.directoryKey !== previous.directoryKey || !isKnownId(previous.groupId)) return undefined;
+  return { ...now, groupId: previous.groupId };
+}
+
 /** The previous inputs of a binding, as `check` receives them (not its state: that only `diff`, `update`, `read` and `delete` see). */
 const previousInputsSchema = groupBindingInputsSchema.partial();
 
@@ -129,6 +149,8 @@ const previousInputsSchema = groupBindingInputsSchema.partial();
  */
 function sameAsBefore(inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined): boolean {
   if (!previous?.members || !previous.target) return false;
+  // Inputs recorded while management was off, or while the binding waited, were never applied.
+  if (!previous.management?.enabled || previous.management.waitingFor !== undefined || previous.waiting !== undefined) return false;
   return (
     JSON.stringify(previous.members) === JSON.stringify(inputs.members) &&
     previous.target.groupId === inputs.target.groupId &&
@@ -136,6 +158,7 @@ function sameAsBefore(inputs: GroupBindingInputs, previous: z.infer<typeof previ
     previous.membershipMode === inputs.membershipMode &&
     previous.nonUserMembers === inputs.nonUserMembers &&
     previous.maxRemovalPercent === inputs.maxRemovalPercent &&
+    previous.removalGuardFloor === inputs.removalGuardFloor &&
     JSON.stringify(previous.owners) === JSON.stringify(inputs.owners) &&
     JSON.stringify(previous.managers) === JSON.stringify(inputs.managers) &&
     JSON.stringify(previous.memberGroupIds) === JSON.stringify(inputs.memberGroupIds)
@@ -239,7 +262,7 @@ async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs,
   inputs.removals = { ...removalNotes(plan, inputs.target, moveFrom), ...roleNotes(roleChanges, owners?.plan, inputs.target) };
   inputs.kept = { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) };
   const ownerRemovals = owners?.plan.remove.length ?? 0;
-  const violation = removalGuardViolation(plan.remove.length + ownerRemovals, observed.length + (owners?.observed.length ?? 0), inputs.maxRemovalPercent);
+  const violation = removalGuardViolation(plan.remove.length + ownerRemovals, observed.length + (owners?.observed.length ?? 0), inputs.maxRemovalPercent, inputs.removalGuardFloor);
   if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], inputs.__secretUsers)})` });
 }
 
@@ -315,6 +338,7 @@ function stateBase(desired: GroupBindingInputs) {
     userGroupName: desired.userGroupName,
     membershipMode: desired.membershipMode,
     maxRemovalPercent: desired.maxRemovalPercent,
+    ...(desired.removalGuardFloor !== undefined ? { removalGuardFloor: desired.removalGuardFloor } : {}),
     allowEmpty: desired.allowEmpty,
     nonUserMembers: desired.nonUserMembers,
     ...(desired.owners !== undefined ? { owners: desired.owners } : {}),
@@ -350,6 +374,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   }
   if (resolution.ambiguous.size > 0) throw new Error(`${label}: ${ambiguityText(resolution.ambiguous, desired.__secretUsers)}; give each user's own user principal name instead`);
   const desiredById = desiredIds(desiredKeys, desired.memberGroupIds, resolution.resolved);
+  context.run.recordKeptMembers(bindingName(desired), desired.management.directoryKey, groupId, [...desiredById.values()].filter((id): id is string => id !== undefined));
   const missingGroups = [...desiredById].filter(([key, id]) => key.startsWith("group:") && id === undefined).map(([key]) => key);
   if (missingGroups.length > 0) throw new Error(`${label}: nested group(s) ${missingGroups.join(", ")} have no id yet: run pulumi up again once they exist`);
   const plan = planMembership({
@@ -362,7 +387,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   });
   const owners = await entraOwnersPlan(directory, groupId, desired, resolution.resolved);
   if (owners?.plan.lastOwnerProblem) throw new Error(`${label}: owners: ${owners.plan.lastOwnerProblem}`);
-  const violation = removalGuardViolation(plan.remove.length + (owners?.plan.remove.length ?? 0), observed.length + (owners?.observed.length ?? 0), desired.maxRemovalPercent);
+  const violation = removalGuardViolation(plan.remove.length + (owners?.plan.remove.length ?? 0), observed.length + (owners?.observed.length ?? 0), desired.maxRemovalPercent, desired.removalGuardFloor);
   if (violation) throw new Error(`${label}: mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], desired.__secretUsers)})`);
   const oldGroup = moved ? await directory.listMembers(previous.target.groupId) : undefined;
 
@@ -377,6 +402,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
   const keyOfObserved = new Map([...plan.present].map(([key, id]) => [id, key]));
   const roleFailures = await applyGoogleRoles(directory, groupId, roleChanges.map((c) => ({ key: keyOfObserved.get(c.member.id) ?? c.member.label, id: c.member.id, role: c.to })));
   const ownerFailures = owners ? await applyEntraOwners(directory, groupId, owners.plan, resolution.resolved) : [];
+  const wrote = plan.add.length + plan.remove.length + roleChanges.length + (owners ? owners.plan.add.length + owners.plan.remove.length : 0) > 0;
 
   const userIds = new Map<string, string>();
   for (const [key, id] of plan.present) userIds.set(key, id);
@@ -409,13 +435,15 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
     ...(ownerIds ? { ownerIds: sortedRecord(Object.entries(ownerIds)) } : {}),
     memberCount: observed.length + new Set([...added.added.values()].map((u) => u.id).filter((id) => !observedIds.has(id))).size - removedIds.size,
     pending: false,
+    ...(wrote || carried?.writtenAt !== undefined ? { writtenAt: wrote ? Date.now() : carried!.writtenAt } : {}),
   };
 
   // The move's last step: the old group loses what this binding added there (a deleted old group has nothing to lose).
   const moveFailures: MemberFailure[] = [];
   if (moved && oldGroup) {
     const oldManaged = managedIds(previous, oldGroup);
-    const stillThere = oldGroup.filter((m) => oldManaged.has(m.id) && m.role === "MEMBER");
+    const keptThere = context.run.keptByOthers(bindingName(desired), desired.management.directoryKey, previous.target.groupId);
+    const stillThere = oldGroup.filter((m) => oldManaged.has(m.id) && m.role === "MEMBER" && !keptThere.has(m.id));
     moveFailures.push(...(await directory.removeMembers(previous.target.groupId, stillThere.map((m) => ({ key: m.label, id: m.id })))));
   }
   const problems = [
@@ -436,8 +464,8 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
 
 /** The inputs a refreshed state stands for, so that drift shows in the next diff. */
 function inputsOf(state: GroupBindingState): Document {
-  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers } = state;
-  const inputs = groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers }));
+  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers } = state;
+  const inputs = groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers }));
   return defined({ ...inputs, members: memberListText(Object.keys(inputs.members)) });
 }
 
@@ -461,6 +489,14 @@ async function reresolveAddresses(state: GroupBindingState, observed: ObservedMe
     else delete userIds[key];
   }
   return { ...state, userIds };
+}
+
+/** Whether a member list is what the state says the group holds (its users' and other members' ids, and their count). */
+function agreesWithState(state: GroupBindingState, list: ObservedMember[] | undefined): boolean {
+  // A group that is gone is the answer, not lag (only a group this run created is waited for).
+  if (!list) return true;
+  const ids = new Set(list.map((m) => m.id));
+  return list.length === state.memberCount && [...Object.values(state.userIds), ...Object.values(state.otherMemberIds)].every((id) => ids.has(id));
 }
 
 /** Refresh: the group's members now, told apart by identity, so only real drift shows. */
@@ -569,6 +605,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         members,
         membershipMode: values.membershipMode ?? "authoritative",
         maxRemovalPercent: values.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
+        removalGuardFloor: values.removalGuardFloor,
         allowEmpty: values.allowEmpty ?? false,
         nonUserMembers: values.nonUserMembers ?? "keep",
         removals: {},
@@ -577,10 +614,13 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         __bindingName: values.__bindingName,
         __secretUsers: values.__secretUsers,
       });
+      const previous = previousInputsSchema.safeParse(olds).data;
+      const sameGroup = sameTargetAsBefore(inputs.target, previous?.target);
+      if (sameGroup) inputs.target = sameGroup;
       const secret = inputs.__secretUsers === true;
       const management = known(managementRefSchema, inputs.management);
       const target = bindingTargetSchema.safeParse(inputs.target).data;
-      const located = failures.length === 0 && management !== undefined && target !== undefined && !isUnknown(target.directoryKey) && !isUnknown(target.label);
+      const located = failures.length === 0 && management !== undefined && management.released === undefined && target !== undefined && !isUnknown(target.directoryKey) && !isUnknown(target.label);
       if (located) {
         const groupKeys = [isKnownId(target.groupId) ? `id:${target.groupId}` : "", !isUnknown(target.label) ? `${target.directoryKey}:${target.label.toLowerCase()}` : ""].filter(Boolean);
         // A mode unknown until apply claims like an additive one: it conflicts only with an authoritative binding.
@@ -593,7 +633,6 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
           });
         }
       }
-      const previous = previousInputsSchema.safeParse(olds).data;
       // Kept as the create recorded it, so that later previews do not show it going away (only a pending create reads it).
       if (previous?.members && previous.__membersAtCheck !== undefined) inputs.__membersAtCheck = previous.__membersAtCheck;
       // No member at all, and allowEmpty: the binding waits and the apply changes nothing, so the
@@ -617,7 +656,12 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
     },
 
     async diff(context, _id, state, desired) {
-      const switchFlipped = state.management.enabled !== desired.management.enabled;
+      // What this binding keeps in its group, as far as its state knows the ids: no other binding's delete takes them away.
+      if (typeof desired.members === "object" && isKnownId(desired.target.groupId) && desired.target.groupId === state.target.groupId) {
+        const ids = Object.keys(desired.members).flatMap((key) => (state.userIds[key] !== undefined ? [state.userIds[key]] : []));
+        context.run.recordKeptMembers(bindingName(desired), desired.management.directoryKey, state.target.groupId, [...ids, ...Object.values(desired.memberGroupIds ?? {})]);
+      }
+      const switchFlipped = state.management.enabled !== desired.management.enabled || holdChanged(state.management, desired.management);
       if (!context.switches.enabled(desired.management)) return { changes: switchFlipped };
       const sameMembers = JSON.stringify(state.members) === JSON.stringify(desired.members);
       // While the binding waits (empty user group, allowEmpty) its members change nowhere: starting
@@ -629,6 +673,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         state.target.groupId !== desired.target.groupId ||
         state.membershipMode !== desired.membershipMode ||
         state.maxRemovalPercent !== desired.maxRemovalPercent ||
+        state.removalGuardFloor !== desired.removalGuardFloor ||
         state.allowEmpty !== desired.allowEmpty ||
         state.nonUserMembers !== desired.nonUserMembers ||
         JSON.stringify(state.owners) !== JSON.stringify(desired.owners) ||
@@ -647,7 +692,8 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
     async read(context, id, state) {
       if (!context.switches.enabled(state.management) || state.pending) return { id, inputs: withSecrets(inputsOf(state), state.__secretUsers) };
       const directory = context.memberDirectory(state.management);
-      const observed = await directory.listMembers(state.target.groupId);
+      // A list lagging behind this binding's own last write (Entra member links replicate) is read again, not taken for drift.
+      const observed = await readPastOwnWrite(() => directory.listMembers(state.target.groupId), (list) => agreesWithState(state, list), state.writtenAt);
       const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
       const { callerKept, ...owners } = observed ? await refreshEntraOwners(directory, members) : {};
       const now: GroupBindingState = { ...members, ...owners, kept: callerKept ? sortedRecord([...Object.entries(members.kept), callerKept]) : members.kept };
@@ -666,7 +712,9 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       if (!observed) return; // The group is gone, and its members with it.
       // Only members this binding added, and never one promoted since (a higher role is not ours to remove).
       const managed = managedIds(state, observed);
-      const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER");
+      // Never a member another binding of this run keeps (a binding renamed in the program: its successor keeps them).
+      const keptByOthers = context.run.keptByOthers(bindingName(state), state.management.directoryKey, state.target.groupId);
+      const removable = observed.filter((m) => managed.has(m.id) && m.role === "MEMBER" && !keptByOthers.has(m.id));
       const failed = await directory.removeMembers(state.target.groupId, removable.map((m) => ({ key: m.label, id: m.id })));
       if (failed.length > 0) throw new Error(`${describe(state)}: ${failureText("remove", failed, state.__secretUsers)}; run pulumi destroy (or up) again once the cause is fixed`);
     },

@@ -15,6 +15,7 @@ import { managementRefSchema, type ManagementRef } from "../groups/management";
  *   entra:<tenant id>                                         Entra ID tenant
  *   … (management disabled)                                   the switch is off: no remote change
  *   … (waiting: <why>)                                        the group is not made yet (SDK: enabled false)
+ *   … (released: <why>)                                       no longer synced: nothing is read, written or deleted
  *
  * The handlers keep working on the {@link ManagementRef} object: {@link withManagementReference}
  * decodes the text on the way in and encodes it on the way out. States written before 0.2
@@ -22,7 +23,7 @@ import { managementRefSchema, type ManagementRef } from "../groups/management";
  * upgrade shows no change) and rewritten as text by the next update or refresh.
  */
 
-const REFERENCE = /^(google|entra):(\S+)(?: \[([^\]]*)\])?( \(management disabled\))?(?: \(waiting: (.*)\))?$/;
+const REFERENCE = /^(google|entra):(\S+)(?: \[([^\]]*)\])?( \(management disabled\))?(?: \(waiting: (.*?)\))?(?: \(released: (.*)\))?$/;
 
 /** The one-line text of a management reference. */
 export function encodeManagementRef(ref: ManagementRef): string {
@@ -31,6 +32,7 @@ export function encodeManagementRef(ref: ManagementRef): string {
   if (ref.service === "google") text += ` [${(ref.domains ?? []).join(", ")}]`;
   if (!ref.enabled) text += " (management disabled)";
   if (ref.waitingFor) text += ` (waiting: ${ref.waitingFor})`;
+  if (ref.released) text += ` (released: ${ref.released})`;
   return text;
 }
 
@@ -42,12 +44,13 @@ export function decodeManagementRef(value: unknown): ManagementRef | undefined {
   }
   const match = REFERENCE.exec(value);
   if (!match) return undefined;
-  const [, service, encodedId, domains, disabled, waitingFor] = match;
+  const [, service, encodedId, domains, disabled, waitingFor, released] = match;
   const id = decodeURIComponent(encodedId);
   const ref: ManagementRef = { directoryKey: `${service}:${id}`, service: service as ManagementRef["service"], enabled: disabled === undefined };
   if (service === "google") ref.domains = domains ? domains.split(", ").filter((d) => d !== "") : [];
   else ref.tenantId = id;
   if (waitingFor !== undefined) ref.waitingFor = waitingFor;
+  if (released !== undefined) ref.released = released;
   return ref;
 }
 

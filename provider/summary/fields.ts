@@ -69,13 +69,22 @@ export interface DirectoryView {
   disabled: boolean;
   /** Why the group is not made yet (the SDK's `enabled: false`, e.g. a user group without users). */
   waitingFor?: string;
+  /** Why the group is released: no longer synced, left as it is (e.g. its email was removed at the source). */
+  released?: string;
 }
 
 /** The management reference every group and binding carries (`management`). */
 export function directoryOf(props: Record<string, unknown> | null | undefined): DirectoryView | undefined {
   const ref = decodeManagementRef(props?.management);
   if (!ref) return undefined;
-  return { key: ref.directoryKey, service: ref.service, domains: ref.domains ?? [], disabled: !ref.enabled, ...(ref.waitingFor ? { waitingFor: ref.waitingFor } : {}) };
+  return {
+    key: ref.directoryKey,
+    service: ref.service,
+    domains: ref.domains ?? [],
+    disabled: !ref.enabled,
+    ...(ref.waitingFor ? { waitingFor: ref.waitingFor } : {}),
+    ...(ref.released ? { released: ref.released } : {}),
+  };
 }
 
 /** A GoogleDistributionGroup or EntraSecurityGroup as one state shows it. */

@@ -1,5 +1,5 @@
 import { UNKNOWN } from "../contract/checkInputs";
-import { DEFAULT_MAX_REMOVAL_PERCENT } from "../groups/bindingSchema";
+import { DEFAULT_MAX_REMOVAL_PERCENT, DEFAULT_REMOVAL_GUARD_FLOOR } from "../groups/bindingSchema";
 import { DISTRIBUTION_LIST_SETTINGS } from "../google/settingsSchema";
 import { parseUrn, type Diagnostic, type EngineRun, type ResourceState, type Step } from "./engineOutput";
 import { adoptionNotes, adopts, bindingOf, groupOf, kindOf, managementOf, type BindingView, type GroupView, type ResourceKind } from "./fields";
@@ -191,9 +191,9 @@ function applyGroup(row: GroupRow, entry: Entry, kind: "GoogleDistributionGroup"
       } else if (before?.origin === "pending") {
         row.change = "dropped";
         row.changeNotes.push("it was never made: nothing changes in the directory");
-      } else if (before?.directory?.disabled) {
+      } else if (before?.directory?.disabled || before?.directory?.released !== undefined) {
         row.change = "released";
-        row.changeNotes.push("management is disabled: the group is left as it is");
+        row.changeNotes.push(before.directory.released !== undefined ? "it was released: the group is left as it is" : "management is disabled: the group is left as it is");
       } else {
         const policy = before?.deletionPolicy ?? (before?.origin === "created" ? "delete" : "release");
         row.change = policy === "delete" ? "deleted" : "released";
@@ -202,6 +202,12 @@ function applyGroup(row: GroupRow, entry: Entry, kind: "GoogleDistributionGroup"
       return;
     }
     case "update":
+      if (after?.directory?.released !== undefined && before?.directory?.released === undefined) {
+        // Stop syncing: the group and its members stay as they are, no longer managed.
+        row.change = "released";
+        row.changeNotes.push(`no longer synced: ${after.directory.released}; the group keeps its members`);
+        return;
+      }
       row.change = "updated";
       if (after?.directory?.disabled) row.warnings.push(`management of ${after.directory.key} is disabled: nothing changes in the directory`);
       fieldChanges(row, before, after);
@@ -262,6 +268,8 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
     row.warnings.push(`management of ${after.directory.key} is disabled: members change nothing in the directory`);
     return;
   }
+  // Released (or its group released): nothing is read or written; the group keeps its members.
+  if (after?.directory?.released !== undefined || (entry.op === "delete" && (before?.directory?.released !== undefined || row.change === "released"))) return;
   if (after?.waiting) row.warnings.push(`waits: ${after.waiting}`);
   if (entry.op === "same" || after?.waiting || (after?.directory?.waitingFor && entry.op === "create")) {
     if (tripped) row.guard = { removing: 0, limit: after?.maxRemovalPercent ?? before?.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT, tripped };
@@ -306,7 +314,7 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
   const removing = row.removed.length + removals.filter((r) => r.kind === "owner").length;
   if (removing > 0 || tripped) {
     const base = entry.op === "create" ? (after.presentAtCheck?.size ?? 0) + removals.filter((r) => r.kind === "remove").length + (after.kept.known ? Object.keys(after.kept.value).length : 0) : before?.memberCount;
-    row.guard = { removing, ...(base !== undefined ? { base } : {}), limit: after.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT, ...(after.removalGuardFloor !== undefined ? { floor: after.removalGuardFloor } : {}), tripped };
+    row.guard = { removing, ...(base !== undefined ? { base } : {}), limit: after.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT, floor: after.removalGuardFloor ?? DEFAULT_REMOVAL_GUARD_FLOOR, tripped };
   }
   if (entry.op === "create" && after.kept.known && Object.keys(after.kept.value).length > 0) {
     row.changeNotes.push(`keeps ${Object.entries(after.kept.value).map(([m, why]) => `${m} (${why.replace(/:.*$/, "")})`).join(", ")}`);

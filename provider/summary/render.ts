@@ -81,7 +81,7 @@ function otherLines(row: GroupRow, s: Style): string[] {
 function guardLine(row: GroupRow): string | undefined {
   const g = row.guard;
   if (!g) return undefined;
-  const limit = `stops above ${g.limit}%${g.floor !== undefined ? ` when more than ${g.floor} go` : ""}`;
+  const limit = `stops above ${g.limit}%${g.floor !== undefined ? ` and ${g.floor} members` : ""}`;
   if (g.tripped) return `mass-removal guard TRIPPED (${limit}): see the error`;
   if (g.base === undefined || g.base === 0) return `guard: removes ${g.removing} (${limit})`;
   const percent = (100 * g.removing) / g.base;

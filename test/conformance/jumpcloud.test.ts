@@ -246,23 +246,23 @@ describe("JumpCloud sandbox: through this package's client", function () {
     }
   });
 
-  it("readJumpCloudGroups: a group bound to Google without an email fails with the seed's warning and the fix", async () => {
-    const error = await readJumpCloudGroups({}, { google: true, entra: true }, client(sandbox)).then(() => undefined, (e: unknown) => e);
-    expect(error).to.be.instanceOf(JumpCloudSourceError);
-    const problems = (error as JumpCloudSourceError).problems;
-    expect(problems).to.have.length(1);
-    expect(problems[0]).to.contain('JumpCloud user group "Support"').and.contain('bound to the Google Workspace directory "Acme Google" but has no email address')
-      .and.contain("users in bound groups could be suspended").and.contain("add an email attribute in JumpCloud");
+  it("readJumpCloudGroups: a group bound to Google without an email goes to Google without one (the provider releases a group exported before, refuses a new one)", async () => {
+    const source = await readJumpCloudGroups({}, { google: true, entra: true }, client(sandbox));
+    expect(source.warnings).to.deep.equal([]);
+    const support = source.userGroups.find((g) => g.name === "Support")!;
+    expect(support).to.deep.include({ email: undefined, exportTo: ["google", "entra"], onMissingEmail: "fail" });
+    expect(support.key).to.match(/^jumpcloud:/);
+    expect(support.source).to.match(/^JumpCloud /);
   });
 
-  it('readJumpCloudGroups with onMissingEmail "skip": that group goes to Entra only, with a warning; the others as bound', async () => {
+  it('readJumpCloudGroups with onMissingEmail "skip": that group waits for an email in Google (with a warning) and goes to Entra; the others as bound', async () => {
     const source = await readJumpCloudGroups({ onMissingEmail: "skip" }, { google: true, entra: true }, client(sandbox));
     expect(source.warnings).to.have.length(1);
-    expect(source.warnings[0]).to.contain('"Support"').and.contain("could be suspended");
-    expect(source.userGroups.map((g) => [g.name, g.email, g.exportTo, g.allowEmpty])).to.deep.equal([
-      ["Engineering", "engineering@example.com", ["google", "entra"], true],
-      ["Sales", "sales@example.com", ["google"], true],
-      ["Support", undefined, ["entra"], true],
+    expect(source.warnings[0]).to.contain('"Support"').and.contain("could be suspended").and.contain("stays as it is, no longer synced");
+    expect(source.userGroups.map((g) => [g.name, g.email, g.exportTo, g.allowEmpty, g.onMissingEmail])).to.deep.equal([
+      ["Engineering", "engineering@example.com", ["google", "entra"], true, "skip"],
+      ["Sales", "sales@example.com", ["google"], true, "skip"],
+      ["Support", undefined, ["google", "entra"], true, "skip"],
     ]);
     expect(source.userGroups[2]!.users).to.deep.equal(["user201@example.com", "user202@example.com"]);
   });

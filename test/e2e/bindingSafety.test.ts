@@ -59,10 +59,11 @@ describe("Binding safety: one owner per group's membership, moves that lose nobo
 
   it("an email move into an existing group is guarded at preview (nothing written), then adds before it removes", async () => {
     const stack = await E2eStack.create(sandbox, "email-move");
-    const spec = (email: string, maxRemovalPercent = 50) => ({
+    // A floor of 0: the share alone decides (by default removing one stranger never trips the guard; see below).
+    const spec = (email: string, maxRemovalPercent = 50, removalGuardFloor: number | undefined = 0) => ({
       management: { workspace: { google: { domains: ["example.com"] } } },
       googleGroups: { eng: { management: "workspace", email } },
-      bindings: { "eng-members": { target: "eng", maxRemovalPercent, userGroup: { name: "Eng", users: ["alice@example.com", "bob@example.com"] } } },
+      bindings: { "eng-members": { target: "eng", maxRemovalPercent, ...(removalGuardFloor === undefined ? {} : { removalGuardFloor }), userGroup: { name: "Eng", users: ["alice@example.com", "bob@example.com"] } } },
     });
     stack.declare(spec("eng@example.com"));
     expect((await stack.workspace.up()).code).to.equal(0);
@@ -80,7 +81,8 @@ describe("Binding safety: one owner per group's membership, moves that lose nobo
     expect(googleMembers(sandbox, "eng@example.com"), "nobody lost").to.deep.equal(["alice@example.com", "bob@example.com"]);
     expect(googleMembers(sandbox, "engineering@example.com")).to.deep.equal(["dave@example.com"]);
 
-    stack.declare(spec("engineering@example.com", 100));
+    // With the default floor (10 members), removing the one stranger is no mass removal: the preview announces it.
+    stack.declare(spec("engineering@example.com", 50, undefined));
     const preview = await stack.workspace.preview();
     expect(preview.code, preview.output).to.equal(0);
     expect(preview.stdout).to.match(/"?dave@example\.com"?\s*:\s*"remove from engineering@example\.com"/);

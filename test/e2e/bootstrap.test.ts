@@ -7,8 +7,7 @@ import { bootstrapSeed, runBootstrap as bootstrap } from "../support/bootstrapCl
 import { RootProjectStack } from "../support/rootProject";
 import { entraGroupsNamed, entraMembers, googleMembers, writeRequests } from "../support/sandboxViews";
 
-
-describe("bootstrap: a groups file from the groups that exist, adopted with no change", function () {
+describe("bootstrap: a groups file from the groups that exist, adopted with no change (a round trip that writes nothing)", function () {
   let sandbox: Sandbox;
   let stack: RootProjectStack;
   const out = join(mkdtempSync(join(tmpdir(), "group-export-bootstrap-")), "groups.yaml");
@@ -28,31 +27,43 @@ describe("bootstrap: a groups file from the groups that exist, adopted with no c
     expect(writeRequests(sandbox), "bootstrap writes nothing").to.deep.equal([]);
     const text = readFileSync(out, "utf8");
     // Engineering is the same group on both sides (name and members): one user group for both.
-    expect(text).to.match(/- name: Engineering\n\s+email: engineering@example.com\n(\s+entraMailNickname: \S+\n)?\s+users:\n\s+- alice@example.com\n\s+- bob@example.com\n/);
-    // Sales differs (members): one user group per side; the Entra one keeps its name and alias.
+    expect(text).to.match(/- name: Engineering\n\s+email: engineering@example.com\n\s+users:\n\s+- alice@example.com\n\s+- bob@example.com\n/);
+    // Sales differs (members): one user group per side; the Entra one keeps its name.
     expect(text).to.include("name: Sales (Entra)");
     expect(text).to.include("entraDisplayName: Sales");
-    expect(text).to.include("entraMailNickname: sales-team");
     expect(text).to.include("name: Ops");
+    // An external member is a user of the user group (a person); nested groups and the customer are kept.
+    expect(text).to.match(/- name: Partners[\s\S]*- partner@gmail\.com/);
+    expect(text).to.include("non-user member(s) (engineering@example.com, CUSTOMER) are kept by the binding");
+    // The second "Team" is named by its address and keeps its Google name.
+    expect(text).to.match(/- name: Team \(team2@example\.com\)\n\s+googleName: Team\n/);
+    // A guest is listed by its user principal name.
+    expect(text).to.include("guest_partner.org#ext#@example.onmicrosoft.com");
   });
 
-  it("the root project's first preview of that file adopts every group and changes no member; up writes no member", async () => {
-    stack = await RootProjectStack.create(sandbox, "test-bootstrap", { groupsFile: out, googleDomains: "example.com", entraTenantId: sandbox.entra.tenantId });
-    const preview = await stack.workspace.preview();
-    expect(preview.code, preview.output).to.equal(0);
-    expect(preview.stdout.split("\n").filter((l) => /^\s*[-+]\s+"?[\w.+-]+@[\w.-]+"?\s*:/.test(l)), "no member added or removed").to.deep.equal([]);
-    expect(preview.stdout).to.not.match(/remove from/);
-    expect(preview.stdout).to.not.match(/adoption\s*:\s*"create/);
-    const adoptions = preview.stdout.match(/adoption\s*:\s*"adopt existing group/g) ?? [];
-    expect(adoptions.length, preview.stdout).to.equal(5);
-    const before = writeRequests(sandbox).length;
-    const up = await stack.workspace.up();
-    expect(up.code, up.output).to.equal(0);
-    expect(writeRequests(sandbox).slice(before).filter((w) => /member/i.test(w)), "no member write").to.deep.equal([]);
-    expect(writeRequests(sandbox).slice(before), "adopting changes nothing: no write at all (settings included)").to.deep.equal([]);
-    expect(googleMembers(sandbox, "engineering@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
-    expect(entraMembers(sandbox, entraGroupsNamed(sandbox, "Sales")[0]!.id)).to.deep.equal(["carol@example.com", "dave@example.com"]);
-    const again = await stack.workspace.run(["preview", "--expect-no-changes"]);
-    expect(again.code, again.output).to.equal(0);
-  });
+  for (const way of ["preview first", "no preview"] as const) {
+    it(`the first preview adopts every group and changes no member; up (${way}) writes nothing at all; state agrees with the directories`, async () => {
+      const stackName = `test-bootstrap-${way === "preview first" ? "p" : "n"}`;
+      stack = await RootProjectStack.create(sandbox, stackName, { groupsFile: out, googleDomains: "example.com", entraTenantId: sandbox.entra.tenantId });
+      const preview = await stack.workspace.preview();
+      expect(preview.code, preview.output).to.equal(0);
+      expect(preview.stdout.split("\n").filter((l) => /^\s*[-+]\s+"?[\w.+-]+@[\w.-]+"?\s*:/.test(l)), "no member added or removed").to.deep.equal([]);
+      expect(preview.stdout).to.not.match(/remove from|settings to change|aliases to remove/);
+      expect(preview.stdout).to.not.match(/adoption\s*:\s*"create/);
+      const adoptions = preview.stdout.match(/adoption\s*:\s*"adopt existing group/g) ?? [];
+      expect(adoptions.length, preview.stdout).to.equal(8);
+      const before = writeRequests(sandbox).length;
+      const up = way === "preview first" ? await stack.workspace.upWithPreview() : await stack.workspace.automationUp(stackName);
+      expect(up.code, up.output).to.equal(0);
+      expect(writeRequests(sandbox).slice(before), "adopting what bootstrap wrote changes nothing: no write at all").to.deep.equal([]);
+      expect(googleMembers(sandbox, "partners@example.com")).to.deep.equal(["", "dave@example.com", "engineering@example.com", "partner@gmail.com"]);
+      expect(entraMembers(sandbox, entraGroupsNamed(sandbox, "Sales")[0]!.id)).to.deep.equal(["carol@example.com", "dave@example.com"]);
+      const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(clean.code, clean.output).to.equal(0);
+      const again = await stack.workspace.up();
+      expect(again.code, again.output).to.equal(0);
+      expect(writeRequests(sandbox).slice(before), "a second up writes nothing either").to.deep.equal([]);
+      stack.close();
+    });
+  }
 });

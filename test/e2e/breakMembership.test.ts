@@ -226,7 +226,7 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
     const spec = (maxRemovalPercent: number, users: string[]): ProgramSpec => ({
       management: workspace,
       googleGroups: { guard: { management: "workspace", email: "guard@example.com" } },
-      bindings: { "guard-members": { target: "guard", maxRemovalPercent, userGroup: { name: "Guard", users } } },
+      bindings: { "guard-members": { target: "guard", maxRemovalPercent, removalGuardFloor: 0, userGroup: { name: "Guard", users } } },
     });
     stack.declare(spec(0, ["carol@example.com", "dan@example.com", "eve@example.com", "frank@example.com"]));
     await upOk(stack);

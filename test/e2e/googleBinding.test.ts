@@ -61,12 +61,13 @@ describe("GroupBinding to Google Workspace through the real Pulumi CLI", functio
   it("the mass-removal guard stops an apply that removes too many members, until the limit is raised", async () => {
     stack.declare(spec(["alice@example.com", "carol@example.com", "dave@example.com", "erin@example.com"]));
     expect((await stack.workspace.up()).code).to.equal(0);
-    stack.declare(spec(["alice@example.com"]));
+    // A floor of 0: the share alone decides (the default floor, 10 members, is tested in bindingSafety).
+    stack.declare(spec(["alice@example.com"], { binding: { removalGuardFloor: 0 } }));
     const blocked = await stack.workspace.up();
     expect(blocked.code).to.not.equal(0);
-    expect(blocked.output).to.match(/mass-removal guard: would remove 3 of 4 members \(75%\), more than maxRemovalPercent 50%/);
+    expect(blocked.output).to.match(/mass-removal guard: would remove 3 of 4 members \(75%\), more than maxRemovalPercent 50% and more than removalGuardFloor 0 members/);
     expect(googleMembers(sandbox, "engineering@example.com")).to.have.length(4);
-    stack.declare(spec(["alice@example.com"], { binding: { maxRemovalPercent: 100 } }));
+    stack.declare(spec(["alice@example.com"], { binding: { maxRemovalPercent: 100, removalGuardFloor: 0 } }));
     const allowed = await stack.workspace.up();
     expect(allowed.code, allowed.output).to.equal(0);
     expect(googleMembers(sandbox, "engineering@example.com")).to.deep.equal(["alice@example.com"]);

@@ -105,6 +105,34 @@ describe("Interrupted applies: a killed pulumi up recovers to a clean state with
     expect(sandbox.google.tenant.groups.filter((g) => g.email.startsWith("ins-")), "destroy deletes every group the stack made").to.deep.equal([]);
   });
 
+  it("Google, killed after the insert and before the settings: the drift check reports the settings the group lacks, and the next up gives them", async () => {
+    const stack = await OwnershipStack.create(sandbox, "killed-settings");
+    stack.declare({ management: GOOGLE, googleGroups: { "set-a": { management: "workspace", email: "set-a@example.com" } } });
+    // Requests under .../groups/set-a@…: the check's lookup, the create's lookup, then the settings read after the insert (held 4 s: the kill lands there).
+    sandbox.faults.add({ api: "google", method: "GET", path: "^/groups/set-a(@|%40)", kind: "latency", delayMs: 4000, skip: 2, count: 1 });
+    const run = await upKilledWhen(stack.workspace, sandbox, stack.marker, () => sandbox.faults.list().length === 0, { watchMs: 5000 });
+    expectWatchdog(run, "killed before the settings");
+    const made = sandbox.google.tenant.groups.find((g) => g.email === "set-a@example.com")!;
+    expect(made, "the insert had landed").to.not.equal(undefined);
+    expect(made.settings?.whoCanPostMessage ?? "ANYONE_CAN_POST", "no settings yet").to.not.equal("ALL_IN_DOMAIN_CAN_POST");
+
+    expect((await stack.workspace.run(["cancel", "--yes"])).code).to.equal(0);
+    const bin = join(stack.workspace.programDir, "node_modules", ".bin", "group-export-recover");
+    execFileSync(bin, [], { cwd: stack.workspace.programDir, env: stack.workspace.environment(), encoding: "utf8" });
+    const refresh = await stack.workspace.refresh("--clear-pending-creates");
+    expect(refresh.code, refresh.output).to.equal(0);
+    const drift = await stack.workspace.preview("--expect-no-changes");
+    expect(drift.code, "the settings the group lacks are a change to make").to.not.equal(0);
+    expect(drift.stdout).to.include("ALL_IN_DOMAIN_CAN_POST");
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(made.settings).to.include({ whoCanPostMessage: "ALL_IN_DOMAIN_CAN_POST", whoCanJoin: "INVITED_CAN_JOIN" });
+    expect((await stack.outputs())["set-a"]).to.include({ origin: "created", groupId: made.id });
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+    expect((await stack.workspace.destroy()).code).to.equal(0);
+  });
+
   it("with the released plugin script (node run by a shell, not exec'd), the provider stops just as fast (it looks through that shell)", async () => {
     const stack = await OwnershipStack.create(sandbox, "killed-shell-plugin");
     // Pulumi's released pulumi-resource-pulumi-nodejs runs node as a child of sh: the CLI's death does not change node's parent.
@@ -248,7 +276,7 @@ describe("Interrupted applies: a killed pulumi up recovers to a clean state with
     expect(state.deployment.resources ?? [], "the stack is empty").to.have.length(0);
   });
 
-  it("Entra, killed while a group create is in flight and during member adds: recovered as created (its derived mailNickname), one group per name", async () => {
+  it("Entra, killed while a group create is in flight and during member adds: recovered as created (the mailNickname its check planned), one group per name", async () => {
     const stack = await OwnershipStack.create(sandbox, "killed-entra");
     const management = { tenant: { entra: { tenantId: sandbox.entra.tenantId } } };
     const names = ["Kill One", "Kill Two"];

@@ -130,12 +130,12 @@ describe("Membership by identity on Google Workspace, through the real Pulumi CL
     stack.declare({
       management: workspace,
       googleGroups: { platform: { management: "workspace", email: "platform@example.com" } },
-      bindings: { "platform-members": { target: "platform", maxRemovalPercent: 40, userGroup: { name: "Platform", users: ["ann@example.com"] } } },
+      bindings: { "platform-members": { target: "platform", maxRemovalPercent: 40, removalGuardFloor: 2, userGroup: { name: "Platform", users: ["ann@example.com"] } } },
     });
     const preview = await stack.workspace.preview();
     expect(preview.code).to.not.equal(0);
     expect(preview.output).to.include("platform-members");
-    expect(preview.output).to.include("mass-removal guard: would remove 3 of 6 members (50%), more than maxRemovalPercent 40%");
+    expect(preview.output).to.include("mass-removal guard: would remove 3 of 6 members (50%), more than maxRemovalPercent 40% and more than removalGuardFloor 2 members");
     expect(preview.output).to.include("ben@example.com, cid@example.com, dot@example.com");
   });
 

@@ -147,7 +147,7 @@ describe("group-export-summary on real runs against the sandbox", function () {
     // Adopted: alice is already a member (not added); mallory is not in the user group and goes.
     const legacy = rowOf(s, "legacy@example.com");
     expect(legacy.members).to.equal("−1 removed: mallory@example.com");
-    expect(legacy.notes).to.include("guard: removes 1 of 2 members (50%; stops above 50%)");
+    expect(legacy.notes).to.include("guard: removes 1 of 2 members (50%; stops above 50% and 10 members)");
     expect(rowOf(s, "big@example.com").members).to.match(/^\+500 added: user000@example\.com, .*user029@example\.com, … and 470 more$/);
     expect(rowOf(s, "later@example.com").notes).to.include("not made yet");
     expect(rowOf(s, "hidden@example.com").members).to.equal("a secret user list: not shown");
@@ -194,7 +194,7 @@ describe("group-export-summary on real runs against the sandbox", function () {
       "aliases: +w3@example.com, −www@example.com (removed)",
       'name: "Web" → "Web Site"',
     ]);
-    expect(web.notes).to.equal("guard: removes 1 of 3 members (33%; stops above 50%)");
+    expect(web.notes).to.equal("guard: removes 1 of 3 members (33%; stops above 50% and 10 members)");
     expect(rowOf(s, "Web People")).to.include({ change: "updated", other: 'displayName: "Web Team" → "Web People"' });
     expect(rowOf(s, "Gone")).to.include({ change: "deleted" });
     expect(rowOf(s, "legacy@example.com")).to.include({ change: "released" });

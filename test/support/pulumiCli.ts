@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /** The repository root (this file is test/support/pulumiCli.ts). */
 export const REPO_ROOT = resolve(__dirname, "..", "..");
@@ -141,8 +141,34 @@ export class PulumiWorkspace {
     return this.run(["preview", "--diff", ...extra]);
   }
 
+  /** `pulumi up` without a preview, as the Automation API (and so pulumi/actions) runs it. */
   up(...extra: string[]) {
     return this.run(["up", "--yes", "--skip-preview", "--diff", ...extra]);
+  }
+
+  /**
+   * `up` through Pulumi's Automation API (`Stack.up()`), as pulumi/actions and other CI drivers run
+   * it: no preview first (`--skip-preview`). Same project, stack, backend and environment as the
+   * CLI runs; never throws on a failed update (code 1, the error in `output`).
+   */
+  async automationUp(stack: string): Promise<CliResult> {
+    const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation/index.js");
+    const envVars = Object.fromEntries(Object.entries(this.env).filter((e): e is [string, string] => typeof e[1] === "string"));
+    const pulumiCommand = await PulumiCommand.get({ root: dirname(ensureEngine()), skipVersionCheck: true });
+    const selected = await LocalWorkspace.selectStack({ stackName: stack, workDir: this.programDir }, { envVars, pulumiHome: this.home, pulumiCommand });
+    let output = "";
+    try {
+      const result = await selected.up({ onOutput: (text) => void (output += text), diff: true, color: "never" });
+      return { code: result.summary.result === "succeeded" ? 0 : 1, stdout: output, stderr: "", output };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { code: 1, stdout: output, stderr: message, output: `${output}\n${message}` };
+    }
+  }
+
+  /** `pulumi up` as a person runs it: the CLI previews first, then applies. */
+  upWithPreview(...extra: string[]) {
+    return this.run(["up", "--yes", "--diff", ...extra]);
   }
 
   refresh(...extra: string[]) {

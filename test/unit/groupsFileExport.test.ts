@@ -54,9 +54,17 @@ describe("UserGroupExport.fromGroupsFile (one call from a groups file to the res
 
   it("fails with the file's problems, before any resource is declared", () => {
     const file = join(mkdtempSync(join(tmpdir(), "groups-file-unit-")), "groups.yaml");
-    writeFileSync(file, ["groups:", "  - name: Sales", "    users: [carol@example.com]"].join("\n"));
+    writeFileSync(file, ["groups:", "  - name: Sales", "    exportTo: [entra]", "    users: [carol@example.com]"].join("\n"));
     expect(() => UserGroupExport.fromGroupsFile("nofile", { groupsFile: file, google: { domains: ["example.com"] } }))
-      .to.throw(GroupsFileError, 'groups.yaml:2:1: groups[0].email: "Sales" is exported to Google Workspace but has no email');
+      .to.throw(GroupsFileError, 'groups.yaml:3:1: groups[0].exportTo: "Sales" is exported to Entra ID, but the stack configures no such directory');
     expect([...registered.keys()].some((k) => k.startsWith("nofile"))).to.equal(false);
+  });
+
+  it("a group exported to Google without an email is declared released (the provider keeps a group exported before, or refuses a new one naming the line)", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "groups-file-unit-")), "groups.yaml");
+    writeFileSync(file, ["groups:", "  - name: Support", "    users: [carol@example.com]"].join("\n"));
+    const exported = UserGroupExport.fromGroupsFile("released", { groupsFile: file, google: { domains: ["example.com"] } });
+    await settled(exported.bindings["Support:google"]!.urn);
+    expect(registered.get("released-support-google")?.management).to.equal('google:my_customer [example.com] (released: user group "Support" (groups.yaml:2) has no email)');
   });
 });

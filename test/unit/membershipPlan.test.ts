@@ -78,10 +78,18 @@ describe("membership reconciliation, by identity", () => {
   });
 
   it("stops a plan that removes more than the allowed share, and names the fix", () => {
-    expect(removalGuardViolation(3, 4, 50)).to.match(/would remove 3 of 4 members \(75%\).*raise maxRemovalPercent/);
-    expect(removalGuardViolation(3, 4, 75)).to.equal(undefined);
-    expect(removalGuardViolation(3, 6, 50)).to.equal(undefined);
-    expect(removalGuardViolation(0, 0, 0)).to.equal(undefined);
+    expect(removalGuardViolation(3, 4, 50, 0)).to.match(/would remove 3 of 4 members \(75%\).*raise maxRemovalPercent/);
+    expect(removalGuardViolation(3, 4, 75, 0)).to.equal(undefined);
+    expect(removalGuardViolation(3, 6, 50, 0)).to.equal(undefined);
+    expect(removalGuardViolation(0, 0, 0, 0)).to.equal(undefined);
+  });
+
+  it("the guard means mass: removals up to the floor (default 10) never trip it, above it the share decides", () => {
+    expect(removalGuardViolation(1, 1, 50), "the only stranger of a one-member group").to.equal(undefined);
+    expect(removalGuardViolation(10, 10, 0), "ten of ten, at the default floor").to.equal(undefined);
+    expect(removalGuardViolation(11, 12, 50)).to.match(/would remove 11 of 12 members \(92%\), more than maxRemovalPercent 50% and more than removalGuardFloor 10 members/);
+    expect(removalGuardViolation(11, 30, 50), "a small share of a large group").to.equal(undefined);
+    expect(removalGuardViolation(3, 3, 50, 2)).to.match(/removalGuardFloor 2/);
   });
 
   it("lowercases users and reports the same user given in different case", () => {

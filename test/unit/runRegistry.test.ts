@@ -1,9 +1,10 @@
 import { expect } from "chai";
+import { BindingClaims } from "../../provider/groups/bindingClaims";
+import { RoleClaims } from "../../provider/groups/ownersAndNesting";
 import { claimKeys, groupConflictMessage, RunRegistry } from "../../provider/groups/runRegistry";
 
 const registry = new RunRegistry();
-const { claimBindingTarget, otherHolders, recentlyCreated, recordCreated, registerClaims, releaseClaims } = {
-  claimBindingTarget: registry.claimBindingTarget.bind(registry),
+const { otherHolders, recentlyCreated, recordCreated, registerClaims, releaseClaims } = {
   otherHolders: registry.otherHolders.bind(registry),
   recentlyCreated: registry.recentlyCreated.bind(registry),
   recordCreated: registry.recordCreated.bind(registry),
@@ -35,12 +36,25 @@ describe("per-run registry: one remote group, one owner", () => {
     expect(otherHolders("B", "k2")).to.deep.equal(["A"]);
   });
 
-  it("bindings: additive ones share a group, an authoritative one conflicts with any other", () => {
-    expect(claimBindingTarget("bind-1", DIR, "g1", "additive")).to.equal(undefined);
-    expect(claimBindingTarget("bind-2", DIR, "g1", "additive")).to.equal(undefined);
-    const message = claimBindingTarget("bind-3", DIR, "g1", "authoritative");
-    expect(message).to.include("bind-3 and bind-1, bind-2 both manage the members of group g1");
-    expect(message).to.include('membershipMode: "additive"');
+  it("bindings: additive ones share a group, an authoritative one conflicts with any other, and each of two sees the other", () => {
+    const bindings = new BindingClaims();
+    expect(bindings.claimGroupMembership("bind-1", "additive", ["g1"])).to.equal(undefined);
+    expect(bindings.claimGroupMembership("bind-2", "additive", ["g1"])).to.equal(undefined);
+    expect(bindings.claimGroupMembership("bind-3", "authoritative", ["g1"])).to.include({ name: "bind-1", mode: "additive" });
+    // The program's manifest registers every binding first: the one checked first also sees the other.
+    expect(bindings.claimGroupMembership("bind-1", "additive", ["g1"])).to.include({ name: "bind-3", mode: "authoritative" });
+    const roles = new RoleClaims();
+    expect(roles.claim("bind-1", "g1")).to.equal(undefined);
+    expect(roles.claim("bind-2", "g1")).to.equal("bind-1");
+    expect(roles.claim("bind-1", "g1")).to.equal("bind-2");
+  });
+
+  it("members another binding of the run keeps in a group are known to the others (never removed by their delete)", () => {
+    const run = new RunRegistry();
+    run.recordKeptMembers("new", DIR, "G1", ["u1", "u2"]);
+    run.recordKeptMembers("other", DIR, "g2", ["u3"]);
+    expect([...run.keptByOthers("old", DIR, "g1")].sort()).to.deep.equal(["u1", "u2"]);
+    expect([...run.keptByOthers("new", DIR, "g1")]).to.deep.equal([]);
   });
 
   it("remembers the groups this run created, so only their 404s count as propagation", () => {

@@ -30,9 +30,9 @@ type Plain<T> = { [K in keyof T]: pulumi.Unwrap<T[K]> };
 function assertEqual<T extends true>(_proof?: T): void {}
 
 // Fields the SDK sets itself (the management reference, the binding's name and secrecy, the
-// resource name) or takes in another form (the management resource, the target resource, `enabled`).
+// resource name) or takes in another form (the management resource, the target resource, `enabled`, `released`: both in the management reference).
 type SdkSet = "management" | "target" | "memberGroups" | "pulumiName" | "__bindingName" | "__secretUsers";
-type SdkOnly = "management" | "target" | "memberGroups" | "enabled";
+type SdkOnly = "management" | "target" | "memberGroups" | "enabled" | "released";
 
 type Schema<S extends z.ZodType> = Omit<z.input<S>, SdkSet>;
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { GraphGroup } from "../../provider/entra/client";
-import { deriveMailNickname } from "../../provider/entra/schema";
-import { describeTakeover, groupKind, planTakeover } from "../../provider/entra/plan";
+import { plannedMailNickname } from "../../provider/entra/schema";
+import { describeTakeover, groupKind, planTakeover, plannedNickname } from "../../provider/entra/plan";
 
 function group(id: string, kind: "security" | "m365" | "mailSecurity" | "distribution"): GraphGroup {
   return {
@@ -51,11 +51,15 @@ describe("Entra takeover rules", () => {
     ]);
   });
 
-  it("derives a legal, stable mail nickname", () => {
-    const nick = deriveMailNickname("Sales & Marketing (EMEA)");
-    expect(nick).to.match(/^sales-marketing-emea-[0-9a-f]{6}$/);
-    expect(deriveMailNickname("Sales & Marketing (EMEA)")).to.equal(nick);
-    expect(deriveMailNickname("x".repeat(300)).length).to.be.at.most(64);
+  it("plans a legal mail nickname unique to one create, and reads it back from the preview's adoption", () => {
+    const nick = plannedMailNickname("Sales & Marketing (EMEA)");
+    expect(nick).to.match(/^sales-marketing-emea-[0-9a-f]{8}$/);
+    expect(plannedMailNickname("Sales & Marketing (EMEA)"), "another create, another nickname").to.not.equal(nick);
+    expect(plannedMailNickname("x".repeat(300)).length).to.be.at.most(64);
+    const adoption = describeTakeover({ action: "create", note: "onExisting is \"create\": g1 not taken over" }, nick);
+    expect(adoption).to.equal(`create (mailNickname ${nick}; onExisting is "create": g1 not taken over)`);
+    expect(plannedNickname(adoption)).to.equal(nick);
+    expect(plannedNickname("adopt existing group g1")).to.equal(undefined);
   });
 
   it("takes over only an exact name (case and spacing included); near matches are reported, never adopted", () => {

@@ -25,10 +25,14 @@ describe("UserGroupExport (the common case in a few lines)", () => {
     expect(Object.keys(exported.bindings)).to.deep.equal(["Engineering:google", "Engineering:entra", "Ops:entra"]);
   });
 
-  it("refuses a Google export of a user group without an email, naming the group and the fix", () => {
-    expect(() => new UserGroupExport("bad", { google: { domains: ["example.com"] }, userGroups: [{ name: "Sales", users: ["carol@example.com"] }] })).to.throw(
-      'UserGroupExport bad: user group "Sales" has no email: set email (the distribution group\'s address) to export it to Google Workspace, or exportTo: ["entra"]',
-    );
+  it("a Google export of a user group without an email is declared released (the provider keeps what was exported, refuses what was not)", () => {
+    const exported = new UserGroupExport("noemail", { google: { domains: ["example.com"] }, userGroups: [{ name: "Sales", users: ["carol@example.com"] }] });
+    expect(Object.keys(exported.bindings)).to.deep.equal(["Sales:google"]);
+  });
+
+  it("refuses a directory it does not know in exportTo, naming the user group", () => {
+    const userGroups = [{ name: "Sales", email: "sales@example.com", users: ["carol@example.com"], exportTo: ["slack"] }] as unknown as ConstructorParameters<typeof UserGroupExport>[1]["userGroups"];
+    expect(() => new UserGroupExport("slack", { google: { domains: ["example.com"] }, userGroups })).to.throw('UserGroupExport slack: user group "Sales" has exportTo "slack": use "google" and/or "entra"');
   });
 
   it("nests other user groups' groups, and refuses an unknown name or a cycle when the program runs", () => {

@@ -30,6 +30,8 @@ export const googleBehaviourSchema = z.object({
   propagationDelayMs: z.number().int().min(0).default(0),
   /** For this long a just-inserted group is invisible to the Groups Settings API (404), which lags the Directory API. */
   settingsPropagationDelayMs: z.number().int().min(0).default(0),
+  /** For this long after a write, the Groups Settings API still answers the previous values (stale reads). */
+  settingsStaleReadMs: z.number().int().min(0).default(0),
   /** Directory API queries per minute per impersonated user (Google's default: 2,400). */
   quotaPerMinute: z.number().int().positive().default(DEFAULT_QUERIES_PER_MINUTE),
 });
@@ -57,6 +59,8 @@ export interface SandboxGoogle {
   setPropagationDelay(ms: number): void;
   /** The Groups Settings API's own lag after a group is inserted (0: none); applies to earlier inserts too. */
   setSettingsPropagationDelay(ms: number): void;
+  /** For this long after a settings write, reads still answer the previous values (0: none). */
+  setSettingsStaleReads(ms: number): void;
   /** The Directory API quota; the calls counted so far are forgotten. */
   setQuota(quota: { perMinute: number }): void;
   behaviour(): GoogleBehaviour;
@@ -111,7 +115,7 @@ export class GoogleSandbox {
   constructor(seed: GoogleTenantSeed = {}, behaviour: Partial<GoogleBehaviour> = {}) {
     this.current = googleTenantSchema.parse(seed);
     const b = googleBehaviourSchema.parse(behaviour);
-    this.propagation = new Propagation(b.propagationDelayMs, b.settingsPropagationDelayMs);
+    this.propagation = new Propagation(b.propagationDelayMs, b.settingsPropagationDelayMs, b.settingsStaleReadMs);
     this.quota = new Quota(b.quotaPerMinute);
   }
 
@@ -127,12 +131,18 @@ export class GoogleSandbox {
   }
 
   behaviour(): GoogleBehaviour {
-    return { propagationDelayMs: this.propagation.delayMs, settingsPropagationDelayMs: this.propagation.settingsDelayMs, quotaPerMinute: this.quota.perMinute };
+    return {
+      propagationDelayMs: this.propagation.delayMs,
+      settingsPropagationDelayMs: this.propagation.settingsDelayMs,
+      settingsStaleReadMs: this.propagation.settingsStaleMs,
+      quotaPerMinute: this.quota.perMinute,
+    };
   }
 
   setBehaviour(change: Partial<GoogleBehaviour>): void {
     if (change.propagationDelayMs !== undefined) this.propagation.delayMs = change.propagationDelayMs;
     if (change.settingsPropagationDelayMs !== undefined) this.propagation.settingsDelayMs = change.settingsPropagationDelayMs;
+    if (change.settingsStaleReadMs !== undefined) this.propagation.settingsStaleMs = change.settingsStaleReadMs;
     if (change.quotaPerMinute !== undefined) this.quota.set(change.quotaPerMinute);
   }
 
@@ -213,6 +223,7 @@ export class GoogleSandbox {
       },
       setPropagationDelay: (ms) => this.setBehaviour({ propagationDelayMs: ms }),
       setSettingsPropagationDelay: (ms) => this.setBehaviour({ settingsPropagationDelayMs: ms }),
+      setSettingsStaleReads: (ms) => this.setBehaviour({ settingsStaleReadMs: ms }),
       setQuota: ({ perMinute }) => this.setBehaviour({ quotaPerMinute: perMinute }),
       behaviour: () => this.behaviour(),
       externalAccountPath,

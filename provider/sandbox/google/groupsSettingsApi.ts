@@ -86,7 +86,9 @@ export function groupsSettingsApi(ctx: GoogleContext): Router {
   r.get("/groups/:groupUniqueId", (req, res) => {
     const g = lookupSettingsGroup(ctx, res, String(req.params.groupUniqueId));
     if (!g) return;
-    const resource = settingsResource(g);
+    // Right after a write the API can still answer the previous values (see Propagation.settingsWritten).
+    const stale = ctx.propagation.staleSettings(g) as GroupSettings | undefined;
+    const resource = stale ? { ...settingsResource(g), ...stale } : settingsResource(g);
     if (queryOf(req).alt === "json") res.json(resource);
     else res.type("application/atom+xml; charset=UTF-8").send(settingsAtom(resource));
   });
@@ -100,6 +102,7 @@ export function groupsSettingsApi(ctx: GoogleContext): Router {
     if (!patch.success || !groupFields.success) return invalidValue(res);
     const next = applySettings(g.settings ?? GROUP_SETTINGS_DEFAULTS, patch.data);
     if (typeof next === "string") return sendGoogleError(res, 400, next, "invalid");
+    ctx.propagation.settingsWritten(g, g.settings ?? GROUP_SETTINGS_DEFAULTS);
     g.settings = next;
     if (groupFields.data.name !== undefined) g.name = groupFields.data.name;
     if (groupFields.data.description !== undefined) g.description = groupFields.data.description;

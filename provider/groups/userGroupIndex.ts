@@ -1,0 +1,89 @@
+import { z } from "zod";
+
+/**
+ * The user groups a UserGroupExport exported at its last apply, kept in the state of one small
+ * resource of the component (`UserGroupIndex`), so that renaming a user group keeps its groups.
+ *
+ * Pulumi's resource names are identity: the component names a user group's resources after
+ * the user group, so renaming it (a groups file's `name:`, a JumpCloud group renamed) would
+ * create new resources during the update and delete the old ones at its end. Those deletes
+ * would delete the groups this stack created and make new ones (an Entra group with a new
+ * object id, which access grants name), and remove the members the old bindings added. The
+ * engine's own answer is the `aliases` resource option, which needs the old name: the index
+ * remembers it. A user group whose name is new to the index but whose stable identity matches
+ * exactly one entry that left it is the same user group renamed, and its resources alias the
+ * old ones: the engine updates them in place (the Google group's name, the Entra group's
+ * display name), nothing is deleted and no member moves.
+ *
+ * Identity, in order: the user group's `key` (a groups file's or JumpCloud's stable id), else
+ * its Google address (lowercased), else its Entra display name when the program gives it apart
+ * from the name (`entraDisplayName`). A user group with none of these (exported to Entra only,
+ * named by its name) cannot be told apart from a new one: README "Renaming a user group".
+ */
+export const indexEntrySchema = z.object({
+  /** The part of the resources' names that comes from the user group (its name's slug). */
+  base: z.string(),
+  key: z.string().optional(),
+  email: z.string().optional(),
+  /** The Entra display name when given apart from the user group's name. */
+  entra: z.string().optional(),
+});
+export type IndexEntry = z.infer<typeof indexEntrySchema>;
+
+/** The index as text, one user group a line (`<base> {json}`), sorted: a preview shows a changed index as lines. */
+export function encodeIndex(entries: IndexEntry[]): string {
+  return [...entries]
+    .sort((a, b) => a.base.localeCompare(b.base))
+    .map(({ base, ...identity }) => `${base} ${JSON.stringify(identity)}\n`)
+    .join("");
+}
+
+/** The entries of an index's text; lines that do not read are skipped (an index only ever adds aliases). */
+export function decodeIndex(text: string | undefined): IndexEntry[] {
+  const entries: IndexEntry[] = [];
+  for (const line of (text ?? "").split("\n")) {
+    const at = line.indexOf(" ");
+    if (at <= 0) continue;
+    try {
+      const parsed = indexEntrySchema.safeParse({ ...JSON.parse(line.slice(at + 1)), base: line.slice(0, at) });
+      if (parsed.success) entries.push(parsed.data);
+    } catch {
+      // Not an entry: skipped.
+    }
+  }
+  return entries;
+}
+
+const IDENTITIES = [(e: IndexEntry) => e.key?.toLowerCase(), (e: IndexEntry) => e.email?.toLowerCase(), (e: IndexEntry) => e.entra] as const;
+
+/**
+ * Renamed user groups: current base -> the base it had in `previous`. Only an entry that left
+ * the index (its base is no current base) can be the old name of one that is new to it, and
+ * only a match that is unique both ways counts; a stronger identity decides before a weaker one.
+ */
+export function planRenames(current: IndexEntry[], previous: IndexEntry[]): Map<string, string> {
+  const currentBases = new Set(current.map((e) => e.base));
+  const previousBases = new Set(previous.map((e) => e.base));
+  let newcomers = current.filter((e) => !previousBases.has(e.base));
+  let leavers = previous.filter((e) => !currentBases.has(e.base));
+  const renames = new Map<string, string>();
+  for (const identity of IDENTITIES) {
+    const byIdentity = (entries: IndexEntry[]) => {
+      const groups = new Map<string, IndexEntry[]>();
+      for (const e of entries) {
+        const id = identity(e);
+        if (id !== undefined && id !== "") groups.set(id, [...(groups.get(id) ?? []), e]);
+      }
+      return groups;
+    };
+    const left = byIdentity(leavers);
+    for (const [id, [entry, ...others]] of byIdentity(newcomers)) {
+      const [old, ...more] = left.get(id) ?? [];
+      if (!entry || others.length > 0 || !old || more.length > 0) continue;
+      renames.set(entry.base, old.base);
+    }
+    newcomers = newcomers.filter((e) => !renames.has(e.base));
+    leavers = leavers.filter((e) => ![...renames.values()].includes(e.base));
+  }
+  return renames;
+}

@@ -1,0 +1,87 @@
+import { expect } from "chai";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { OwnershipStack } from "../support/ownershipProgram";
+import { entraGroupsNamed, googleGroup, googleMembers, writeRequests } from "../support/sandboxViews";
+
+/**
+ * The same answers with and without a preview (README "One remote group, one owner"): pulumi/actions
+ * and other CI drivers run `up` through the Automation API, which does not preview first. Two
+ * resources that would manage one group, or two bindings that would fight over one group's
+ * members, are refused before EITHER writes, whichever the engine checks first; a second run
+ * refuses the same way (no members flipping back and forth).
+ */
+const PEOPLE = ["alice", "bob", "carol"].map((n) => `${n}@example.com`);
+
+describe("Conflicts refused before either side writes, with the Automation API (no preview)", function () {
+  let sandbox: Sandbox;
+  let stack: OwnershipStack;
+  const management = () => ({ tenant: { entra: { tenantId: sandbox.entra.tenantId } }, workspace: { google: { domains: ["example.com"] } } });
+
+  before(async function () {
+    sandbox = await startSandbox({
+      google: { domains: ["example.com"], users: PEOPLE.map((primaryEmail) => ({ primaryEmail })), groups: [{ email: "shared@example.com", name: "Shared" }] },
+      entra: { users: PEOPLE.map((userPrincipalName) => ({ userPrincipalName })) },
+    });
+    stack = await OwnershipStack.create(sandbox, "automation");
+  });
+  after(async () => sandbox?.close());
+
+  it("two Google groups at one address (any case) and two Entra groups of one display name: neither is made", async () => {
+    stack.declare({
+      management: management(),
+      googleGroups: { first: { management: "workspace", email: "team@example.com" }, second: { management: "workspace", email: "Team@Example.com" } },
+      entraGroups: { one: { management: "tenant", displayName: "Platform" }, two: { management: "tenant", displayName: "Platform" } },
+    });
+    sandbox.resetRequestCounts();
+    for (let round = 0; round < 2; round++) {
+      const refused = await stack.workspace.automationUp("automation");
+      expect(refused.code, refused.output).to.not.equal(0);
+      expect(refused.output).to.match(/(GoogleDistributionGroup "(first|second)" and GoogleDistributionGroup "(first|second)"|EntraSecurityGroup "(one|two)" and EntraSecurityGroup "(one|two)") would both manage one remote group/);
+      expect(googleGroup(sandbox, "team@example.com"), "neither Google group is made").to.equal(undefined);
+      expect(entraGroupsNamed(sandbox, "Platform"), "neither Entra group is made").to.have.length(0);
+    }
+    expect(writeRequests(sandbox)).to.deep.equal([]);
+  });
+
+  it("two authoritative bindings of one group: neither adds or removes anyone, run after run", async () => {
+    stack.declare({
+      management: management(),
+      googleGroups: { shared: { management: "workspace", email: "shared@example.com" } },
+      bindings: {
+        "shared-a": { target: "shared", userGroup: { name: "A", users: ["alice@example.com"] } },
+        "shared-b": { target: "shared", userGroup: { name: "B", users: ["bob@example.com", "carol@example.com"] } },
+      },
+    });
+    for (let round = 0; round < 2; round++) {
+      const refused = await stack.workspace.automationUp("automation");
+      expect(refused.code, refused.output).to.not.equal(0);
+      expect(refused.output).to.match(/shared@example\.com is also bound by GroupBinding shared-[ab]/);
+      expect(googleMembers(sandbox, "shared@example.com"), "no member written").to.deep.equal([]);
+    }
+    // The fix the message gives: both additive. Then both apply.
+    stack.declare({
+      management: management(),
+      googleGroups: { shared: { management: "workspace", email: "shared@example.com" } },
+      bindings: {
+        "shared-a": { target: "shared", membershipMode: "additive", userGroup: { name: "A", users: ["alice@example.com"] } },
+        "shared-b": { target: "shared", membershipMode: "additive", userGroup: { name: "B", users: ["bob@example.com", "carol@example.com"] } },
+      },
+    });
+    const fixed = await stack.workspace.automationUp("automation");
+    expect(fixed.code, fixed.output).to.equal(0);
+    expect(googleMembers(sandbox, "shared@example.com")).to.deep.equal(PEOPLE);
+  });
+
+  it("the same conflict fails a preview, naming both resources, whichever is checked first", async () => {
+    stack.declare({
+      management: management(),
+      googleGroups: { first: { management: "workspace", email: "team@example.com" }, second: { management: "workspace", email: "team@example.com" } },
+    });
+    sandbox.resetRequestCounts();
+    const preview = await stack.workspace.preview();
+    expect(preview.code).to.not.equal(0);
+    // Each resource sees the other through the program's manifest: the one checked first fails (the engine stops there).
+    expect(preview.output).to.match(/GoogleDistributionGroup "(first|second)" and GoogleDistributionGroup "(first|second)" would both manage one remote group \(address team@example\.com/);
+    expect(writeRequests(sandbox)).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,83 @@
+import { expect } from "chai";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
+import { entraGroupsNamed, entraMembers, googleMembers } from "../support/sandboxViews";
+
+/**
+ * Every removal at preview, and only real ones (README "Every removal is visible at preview"):
+ * after management is disabled, the users changed and management enabled again, the preview
+ * lists the member the apply removes; drift that changes the target group itself (a setting
+ * changed by hand, an Entra group renamed by hand) is no move of the binding: no member is
+ * announced as leaving, and the target stays one line.
+ */
+const USERS = ["alice", "bob", "carol"].map((n) => `${n}@example.com`);
+
+describe("Removals at preview: all the real ones, none that are not, through the real Pulumi CLI", function () {
+  let sandbox: Sandbox;
+
+  before(async function () {
+    sandbox = await startSandbox({
+      google: { domains: ["example.com"], users: USERS.map((primaryEmail) => ({ primaryEmail })) },
+      entra: { users: USERS.map((userPrincipalName) => ({ userPrincipalName })) },
+    });
+  });
+  after(async () => sandbox?.close());
+
+  const spec = (enabled: boolean, users: string[]): ProgramSpec => ({
+    management: { tenant: { entra: { tenantId: sandbox.entra.tenantId }, enabled }, workspace: { google: { domains: ["example.com"] }, enabled } },
+    googleGroups: { web: { management: "workspace", email: "web@example.com", settings: { whoCanJoin: "INVITED_CAN_JOIN" } } },
+    entraGroups: { ops: { management: "tenant", displayName: "Ops" } },
+    bindings: {
+      "web-members": { target: "web", userGroup: { name: "Web", users } },
+      "ops-members": { target: "ops", userGroup: { name: "Ops", users } },
+    },
+  });
+
+  it("after a disable, a change of users and a re-enable, the preview announces the removal the apply makes", async () => {
+    const stack = await E2eStack.create(sandbox, "reenable");
+    stack.declare(spec(true, ["alice@example.com", "carol@example.com"]));
+    expect((await stack.workspace.up()).code).to.equal(0);
+    stack.declare(spec(false, ["alice@example.com", "bob@example.com"]));
+    const disabled = await stack.workspace.up();
+    expect(disabled.code, disabled.output).to.equal(0);
+    expect(googleMembers(sandbox, "web@example.com"), "nothing changes while disabled").to.deep.equal(["alice@example.com", "carol@example.com"]);
+
+    stack.declare(spec(true, ["alice@example.com", "bob@example.com"]));
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.stdout).to.match(/"?carol@example\.com"?\s*:\s*"remove from web@example\.com"/);
+    expect(preview.stdout).to.match(/"?carol@example\.com"?\s*:\s*"remove from Ops"/);
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(googleMembers(sandbox, "web@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+    expect(entraMembers(sandbox, entraGroupsNamed(sandbox, "Ops")[0]!.id)).to.deep.equal(["alice@example.com", "bob@example.com"]);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+    expect((await stack.workspace.destroy()).code).to.equal(0);
+  });
+
+  it("a setting changed by hand and an Entra group renamed by hand are no move: no member announced as leaving, the target one line", async () => {
+    const stack = await E2eStack.create(sandbox, "target-drift");
+    stack.declare(spec(true, ["alice@example.com", "bob@example.com"]));
+    expect((await stack.workspace.up()).code).to.equal(0);
+    const web = sandbox.google.tenant.groups.find((g) => g.email === "web@example.com")!;
+    web.settings = { ...web.settings!, whoCanJoin: "ANYONE_CAN_JOIN" };
+    entraGroupsNamed(sandbox, "Ops")[0]!.displayName = "Ops (renamed by hand)";
+
+    const drift = await stack.workspace.preview("--refresh");
+    expect(drift.code, drift.output).to.equal(0);
+    expect(drift.stdout).to.include("ANYONE_CAN_JOIN");
+    expect(drift.stdout).to.include("Ops (renamed by hand)");
+    expect(drift.stdout, "no member leaves").to.not.match(/remove from/);
+    expect(drift.stdout).to.not.include("the binding moves");
+    expect(drift.stdout, "the target stays one line").to.not.match(/groupId\s*:/);
+    const up = await stack.workspace.up("--refresh");
+    expect(up.code, up.output).to.equal(0);
+    expect(web.settings!.whoCanJoin).to.equal("INVITED_CAN_JOIN");
+    expect(entraGroupsNamed(sandbox, "Ops")).to.have.length(1);
+    expect(googleMembers(sandbox, "web@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+    expect((await stack.workspace.destroy()).code).to.equal(0);
+  });
+});

@@ -1,0 +1,144 @@
+import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { RootProjectStack } from "../support/rootProject";
+import { entraGroupsNamed, entraMembers, googleGroup, googleMembers } from "../support/sandboxViews";
+
+/**
+ * A change of name is not a removal (README "Renaming a user group"): renaming a user group in
+ * the groups file keeps its groups and members, renamed in place (the Google group's name, the
+ * Entra group's display name, same ids); and removing a group's email stops syncing its Google
+ * group (released, said at preview) while its Entra side goes on. Both ways a user applies.
+ */
+const PEOPLE = ["alice", "bob", "carol"].map((n) => `${n}@example.com`);
+
+interface Group {
+  name: string;
+  email?: string;
+  entraDisplayName?: string;
+  key?: string;
+  exportTo?: string[];
+  users: string[];
+}
+
+function yaml(groups: Group[]): string {
+  const lines = ["version: 1", "groups:"];
+  for (const g of groups) {
+    lines.push(`  - name: ${g.name}`);
+    if (g.email) lines.push(`    email: ${g.email}`);
+    if (g.entraDisplayName) lines.push(`    entraDisplayName: ${g.entraDisplayName}`);
+    if (g.exportTo) lines.push(`    exportTo: [${g.exportTo.join(", ")}]`);
+    lines.push(`    users: [${g.users.join(", ")}]`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+for (const way of ["preview first", "no preview"] as const) {
+  describe(`Renaming a user group, and removing its email (${way}), through the root project and the real Pulumi CLI`, function () {
+    let sandbox: Sandbox;
+    let stack: RootProjectStack;
+    const file = join(mkdtempSync(join(tmpdir(), "group-export-renames-")), "groups.yaml");
+    const up = () => (way === "preview first" ? stack.workspace.upWithPreview() : stack.workspace.up());
+
+    before(async function () {
+      sandbox = await startSandbox({
+        google: { domains: ["example.com"], admins: ["admin@example.com"], users: PEOPLE.map((primaryEmail) => ({ primaryEmail })) },
+        entra: { users: PEOPLE.map((userPrincipalName) => ({ userPrincipalName })) },
+      });
+      writeFileSync(file, yaml([{ name: "Engineering", email: "rename-eng@example.com", users: ["alice@example.com", "bob@example.com"] }]));
+      stack = await RootProjectStack.create(sandbox, `renames-${way === "preview first" ? "p" : "n"}`, { groupsFile: file, googleDomains: "example.com", entraTenantId: sandbox.entra.tenantId });
+      const first = await up();
+      expect(first.code, first.output).to.equal(0);
+    });
+    after(async () => {
+      stack?.close();
+      await sandbox?.close();
+    });
+
+    it("a renamed user group keeps its groups and members: renamed in place, same ids, nothing deleted", async () => {
+      const googleId = googleGroup(sandbox, "rename-eng@example.com")!.id;
+      const entraId = entraGroupsNamed(sandbox, "Engineering")[0]!.id;
+      writeFileSync(file, yaml([{ name: "Product Engineering", email: "rename-eng@example.com", users: ["alice@example.com", "bob@example.com"] }]));
+      const preview = await stack.workspace.preview();
+      expect(preview.code, preview.output).to.equal(0);
+      expect(preview.output, "nothing created or deleted").to.not.match(/to create|to delete|to replace/);
+      expect(preview.output).to.not.match(/remove from/);
+      const applied = await up();
+      expect(applied.code, applied.output).to.equal(0);
+      expect(googleGroup(sandbox, "rename-eng@example.com")).to.include({ id: googleId, name: "Product Engineering" });
+      expect(googleMembers(sandbox, "rename-eng@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+      expect(entraGroupsNamed(sandbox, "Engineering")).to.have.length(0);
+      const renamed = entraGroupsNamed(sandbox, "Product Engineering");
+      expect(renamed.map((g) => g.id), "the Entra group renamed in place").to.deep.equal([entraId]);
+      expect(entraMembers(sandbox, entraId)).to.deep.equal(["alice@example.com", "bob@example.com"]);
+      const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(clean.code, clean.output).to.equal(0);
+    });
+
+    it("an Entra-only group renamed with its entraDisplayName kept keeps its group", async () => {
+      writeFileSync(file, yaml([
+        { name: "Product Engineering", email: "rename-eng@example.com", users: ["alice@example.com", "bob@example.com"] },
+        { name: "Ops", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] },
+      ]));
+      expect((await up()).code).to.equal(0);
+      const opsId = entraGroupsNamed(sandbox, "Operations")[0]!.id;
+      writeFileSync(file, yaml([
+        { name: "Product Engineering", email: "rename-eng@example.com", users: ["alice@example.com", "bob@example.com"] },
+        { name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] },
+      ]));
+      const applied = await up();
+      expect(applied.code, applied.output).to.equal(0);
+      expect(applied.output).to.not.match(/deleted/);
+      expect(entraGroupsNamed(sandbox, "Operations").map((g) => g.id)).to.deep.equal([opsId]);
+      expect(entraMembers(sandbox, opsId)).to.deep.equal(["carol@example.com"]);
+    });
+
+    it("removing a group's email releases its Google group (said at preview: members stay), while its Entra side goes on", async () => {
+      const googleId = googleGroup(sandbox, "rename-eng@example.com")!.id;
+      writeFileSync(file, yaml([
+        { name: "Product Engineering", users: ["alice@example.com", "carol@example.com"] },
+        { name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] },
+      ]));
+      const preview = await stack.workspace.preview();
+      expect(preview.code, preview.output).to.equal(0);
+      expect(preview.stdout).to.include('(released: user group \\"Product Engineering\\"');
+      expect(preview.output).to.not.match(/to delete|to replace/);
+      expect(preview.stdout).to.not.match(/remove from rename-eng/);
+      const applied = await up();
+      expect(applied.code, applied.output).to.equal(0);
+      expect(googleGroup(sandbox, "rename-eng@example.com")!.id, "the Google group stays").to.equal(googleId);
+      expect(googleMembers(sandbox, "rename-eng@example.com"), "with its members as they were").to.deep.equal(["alice@example.com", "bob@example.com"]);
+      const entra = entraGroupsNamed(sandbox, "Product Engineering")[0]!;
+      expect(entraMembers(sandbox, entra.id), "the Entra side goes on").to.deep.equal(["alice@example.com", "carol@example.com"]);
+      const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(clean.code, clean.output).to.equal(0);
+
+      // Removed from the file altogether: the released Google group is not deleted; the Entra group this stack created is.
+      writeFileSync(file, yaml([{ name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] }]));
+      const removed = await up();
+      expect(removed.code, removed.output).to.equal(0);
+      expect(googleGroup(sandbox, "rename-eng@example.com")!.id).to.equal(googleId);
+      expect(googleMembers(sandbox, "rename-eng@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+      expect(entraGroupsNamed(sandbox, "Product Engineering")).to.have.length(0);
+    });
+
+    it("a group never exported to Google without an email fails naming the file and line; nothing is written in Google", async () => {
+      writeFileSync(file, yaml([
+        { name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] },
+        { name: "Support", users: ["carol@example.com"] },
+      ]));
+      const google = () => JSON.stringify(sandbox.google.tenant.groups.map((g) => [g.email, g.members]));
+      const entra = () => JSON.stringify(sandbox.entra.tenant.groups.map((g) => [g.displayName, g.members]));
+      const [googleBefore, entraBefore] = [google(), entra()];
+      const refused = await up();
+      expect(refused.code).to.not.equal(0);
+      expect(refused.output).to.match(/user group "Support" \(groups\.yaml:\d+\) has no email: a Google group needs the distribution group's address/);
+      expect(refused.output).to.include("exportTo: [entra]");
+      expect(google()).to.equal(googleBefore);
+      // With a preview first nothing at all is written; without one, the engine may already have made the user group's Entra side (its own resources, fine on their own).
+      if (way === "preview first") expect(entra()).to.equal(entraBefore);
+    });
+  });
+}

@@ -315,12 +315,21 @@ describe("group-export-summary: the first preview of a bootstrapped tenant", fun
     const s = await summarized(stack.workspace, ["preview"]);
     show("bootstrapped tenant, first preview", s);
     expect(s.status).to.equal(0);
-    expect(s.rows.map((r) => `${r.directory} ${r.group} ${r.change}`).sort()).to.deep.equal(
-      ["Google engineering@example.com adopted", "Google sales@example.com adopted", "Entra ID Engineering adopted", "Entra ID Sales adopted", "Entra ID Ops adopted"].sort(),
+    // Every group adopted, no member added or removed; non-user members are kept, and said so.
+    expect(s.rows.map((r) => `${r.directory} ${r.group} ${r.change}: ${r.members}`).sort()).to.deep.equal(
+      [
+        "Google engineering@example.com adopted: no change: 2 already members",
+        "Google partners@example.com adopted: no change: 2 already members",
+        "Google sales@example.com adopted: no change: 1 already member",
+        "Google team@example.com adopted: no change: 1 already member",
+        "Google team2@example.com adopted: no change: 1 already member",
+        "Entra ID Engineering adopted: no change: 2 already members",
+        "Entra ID Ops adopted: no change: 2 already members",
+        "Entra ID Sales adopted: no change: 2 already members",
+      ].sort(),
     );
-    expect(s.rows.map((r) => `${r.group}: ${r.members}`).sort(), "no member change").to.deep.equal(
-      ["engineering@example.com: no change: 2 already members", "sales@example.com: no change: 1 already member", "Engineering: no change: 2 already members", "Sales: no change: 2 already members", "Ops: no change: 1 already member"].sort(),
-    );
-    expect(s.markdown).to.include("**Totals**: groups: 5 adopted\n");
+    expect(rowOf(s, "partners@example.com").notes).to.include("keeps customer:");
+    expect(s.text.split("\n").length, "fits on a screen").to.be.below(40);
+    expect(s.markdown).to.include("**Totals**: groups: 8 adopted\n");
   });
 });

@@ -4,8 +4,8 @@
  * a provider returns, so wrapping a value here makes it a secret in previews, state and
  * outputs (the engine encrypts it and the CLI shows `[secret]`).
  */
-const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270";
+export const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270";
 
 /** `value` marked secret when `secret` is true, else `value` unchanged. */
 export function secretIf<T>(secret: boolean, value: T): T | { [SECRET_SIGNATURE_KEY]: string; value: T } {

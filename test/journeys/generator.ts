@@ -32,15 +32,21 @@ export function sequenceArbitrary(shape: SequenceShape = {}): fc.Arbitrary<Journ
   const max = Math.max(min, shape.maxSteps ?? 8);
   const flavours: Flavour[] = shape.flavour ? [shape.flavour] : ["file", "program"];
   const start = editKindNamed("start").arbitrary.map((params) => ({ kind: "start", ...(params as object) }));
-  return fc.constantFrom(...flavours).chain((flavour) =>
+  const ofFlavour = (flavour: Flavour): fc.Arbitrary<JourneySequence> =>
     fc.record({
       flavour: fc.constant(flavour),
       bootstrap: flavour === "file" ? fc.constantFrom(false, false, true) : fc.constant(false),
       steps: fc
         .tuple(stepArbitrary(start), fc.array(stepArbitrary(editArbitrary(flavour)), { minLength: min - 1, maxLength: max - 1 }))
         .map(([first, rest]) => [first, ...rest]),
-    }),
-  );
+    });
+  // With one flavour, no chain: fast-check then shrinks the steps themselves instead of trying the other flavour first.
+  return flavours.length === 1 ? ofFlavour(flavours[0]!) : fc.constantFrom(...flavours).chain(ofFlavour);
+}
+
+/** A failing journey stops at its failing step: the steps after it are not part of the failure. */
+export function truncateAfter(sequence: JourneySequence, failingStep: number): JourneySequence {
+  return { ...sequence, steps: sequence.steps.slice(0, failingStep + 1) };
 }
 
 /** The same journeys for a seed, every time: the fixed set of the test suite and the script's runs. */

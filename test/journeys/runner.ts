@@ -77,7 +77,8 @@ const SEEDED_IN = (sandbox: Sandbox) => [
 /** The last lines of a CLI run that say what went wrong. */
 function errorLines(output: string, max = 12): string {
   const lines = output.split("\n").filter((l) => l.trim() !== "");
-  const errors = lines.filter((l) => /error|fail|refus|guard/i.test(l));
+  // The engine's summary lines ("error: update failed", "2 errored") say nothing about the cause.
+  const errors = lines.filter((l) => /error|fail|refus|guard/i.test(l) && !/error: update failed\s*$|^\s*\d+ errored|\*\*creating failed|\*\*updating failed/.test(l));
   return (errors.length ? errors : lines).slice(-max).join("\n    ");
 }
 

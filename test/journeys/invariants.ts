@@ -185,7 +185,8 @@ function removalName(key: string): string {
   return key.replace(/^owner /, "").replace(/ \([^)]*\)$/, "").toLowerCase();
 }
 
-const isBinding = (s: PreviewStep) => s.urn.includes("groupexport:GroupBinding::");
+/** A binding's step of the run itself: a refresh step (of `--refresh`) only reads, its inputs are the previous ones. */
+const isBinding = (s: PreviewStep) => s.urn.includes("groupexport:GroupBinding::") && s.op !== "refresh" && s.op !== "read";
 const resourceOf = (s: PreviewStep) => s.urn.slice(s.urn.lastIndexOf("::") + 2);
 /** Steps whose new state is no binding any more, and steps whose old binding goes away (a replace is both). */
 const GONE = new Set(["delete", "delete-replaced", "discard", "discard-replaced"]);

@@ -40,6 +40,8 @@ export interface EditEffect {
   keeps?: { group: JourneyGroup; directory: Directory }[];
   /** A Google group released by the step: it must stay, with the members it has now. */
   releases?: JourneyGroup;
+  /** The step must apply: a refusal (even one said at preview, writing nothing) is a failure. */
+  mustApply?: boolean;
 }
 
 export interface EditKind<P> {
@@ -190,7 +192,7 @@ const changeEmail = editKind({
       const released = structuredClone(group);
       const exists = context.googleGroup(group) !== undefined;
       delete group.email;
-      return { says: `remove the email of ${group.name} (stop syncing it to Google)`, releases: exists ? released : undefined };
+      return { says: `remove the email of ${group.name} (stop syncing it to Google)`, releases: exists ? released : undefined, mustApply: true };
     }
     const used = addressesInUse(model);
     for (let k = 0; k < SPARE_ADDRESSES.length; k++) {

@@ -262,6 +262,7 @@ class Journey {
     }
     const state = this.stateGroups();
     failures.push(...checkSeededGroups(this.seeded, this.handDeleted, after));
+    if (refused && effect.mustApply) failures.push({ invariant: "E", message: `${effect.says}: refused, but this step must apply: ${(preview.errors[0] ?? errorLines(up.output, 3)).slice(0, 400)}` });
     if (refused) {
       // A team reverts a refused pull request; the next step starts from the previous program.
       this.log(`    refused: ${(preview.errors[0] ?? errorLines(up.output, 3)).split("\n")[0]!.slice(0, 200)}`);

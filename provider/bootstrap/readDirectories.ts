@@ -15,6 +15,8 @@ import type { ProviderSettings } from "../settings";
 
 export interface ExistingGroup {
   name: string;
+  /** The group's identity, so that renaming the user group in the file keeps its groups: `google:<id>` or `entra:<object id>`. */
+  key?: string;
   description?: string;
   email?: string;
   /** The Google group's name when the user group's had to differ (two Google groups of one name). */
@@ -32,7 +34,7 @@ export interface BootstrapResult {
   notes: string[];
 }
 
-interface Found { name: string; description: string; users: string[]; email?: string; mailNickname?: string }
+interface Found { id: string; name: string; description: string; users: string[]; email?: string; mailNickname?: string }
 
 async function readGoogle(configured: ProviderSettings, customerId: string, notes: string[]): Promise<Found[]> {
   const settings = { ...configured.google(), readOnly: true };
@@ -49,7 +51,7 @@ async function readGoogle(configured: ProviderSettings, customerId: string, note
       const isPerson = (m: { type: string; email: string }) => (m.type === "USER" || m.type === "EXTERNAL") && m.email !== "";
       const others = members.filter((m) => !isPerson(m));
       if (others.length > 0) notes.push(`Google ${g.email}: ${others.length} non-user member(s) (${others.map((m) => m.email || m.type).join(", ")}) are kept by the binding (nonUserMembers: keep), not listed as users`);
-      found.push({ name: g.name || g.email!, description: g.description ?? "", email: g.email!.toLowerCase(), users: members.filter(isPerson).map((m) => m.email).sort() });
+      found.push({ id: g.id!, name: g.name || g.email!, description: g.description ?? "", email: g.email!.toLowerCase(), users: members.filter(isPerson).map((m) => m.email).sort() });
     }
     pageToken = page.data.nextPageToken ?? undefined;
   } while (pageToken);
@@ -87,7 +89,7 @@ async function readEntra(configured: ProviderSettings, tenantId: string, notes: 
     const members = await pages<M>(`/groups/${g.id}/members?$select=id,displayName,userPrincipalName&$top=999`);
     const users = members.filter((m) => m["@odata.type"] === "#microsoft.graph.user" && m.userPrincipalName);
     if (users.length < members.length) notes.push(`Entra "${g.displayName}": ${members.length - users.length} non-user member(s) are kept by the binding, not listed as users`);
-    found.push({ name: g.displayName, description: g.description ?? "", mailNickname: g.mailNickname, users: users.map((u) => u.userPrincipalName!.toLowerCase()).sort() });
+    found.push({ id: g.id, name: g.displayName, description: g.description ?? "", mailNickname: g.mailNickname, users: users.map((u) => u.userPrincipalName!.toLowerCase()).sort() });
   }
   const names = new Map<string, number>();
   for (const f of found) names.set(f.name.toLowerCase(), (names.get(f.name.toLowerCase()) ?? 0) + 1);
@@ -117,15 +119,15 @@ export async function readExistingGroups(settings: ProviderSettings, options: { 
     const googleName = name === g.name ? undefined : g.name;
     if (e && e.name === g.name && name === g.name && same(e.users, g.users) && e.description === g.description) {
       entraLeft.delete(g.name.toLowerCase());
-      groups.push({ name: g.name, description: g.description || undefined, email: g.email, users: g.users, allowEmpty: g.users.length === 0 || undefined });
+      groups.push({ name: g.name, key: `google:${g.id}`, description: g.description || undefined, email: g.email, users: g.users, allowEmpty: g.users.length === 0 || undefined });
     } else {
-      groups.push({ name, googleName, description: g.description || undefined, email: g.email, users: g.users, exportTo: both ? ["google"] : undefined, allowEmpty: g.users.length === 0 || undefined });
+      groups.push({ name, key: `google:${g.id}`, googleName, description: g.description || undefined, email: g.email, users: g.users, exportTo: both ? ["google"] : undefined, allowEmpty: g.users.length === 0 || undefined });
     }
   }
   const taken = new Set(groups.map((g) => g.name.toLowerCase()));
   for (const e of entraLeft.values()) {
     const name = taken.has(e.name.toLowerCase()) ? `${e.name} (Entra)` : e.name;
-    groups.push({ name, entraDisplayName: name === e.name ? undefined : e.name, description: e.description || undefined, users: e.users, exportTo: both ? ["entra"] : undefined, allowEmpty: e.users.length === 0 || undefined });
+    groups.push({ name, key: `entra:${e.id}`, entraDisplayName: name === e.name ? undefined : e.name, description: e.description || undefined, users: e.users, exportTo: both ? ["entra"] : undefined, allowEmpty: e.users.length === 0 || undefined });
   }
   return { groups, notes };
 }

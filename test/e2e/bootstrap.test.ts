@@ -27,7 +27,9 @@ describe("bootstrap: a groups file from the groups that exist, adopted with no c
     expect(writeRequests(sandbox), "bootstrap writes nothing").to.deep.equal([]);
     const text = readFileSync(out, "utf8");
     // Engineering is the same group on both sides (name and members): one user group for both.
-    expect(text).to.match(/- name: Engineering\n\s+email: engineering@example.com\n\s+users:\n\s+- alice@example.com\n\s+- bob@example.com\n/);
+    expect(text).to.match(/- name: Engineering\n\s+key: google:\w+\n\s+email: engineering@example.com\n\s+users:\n\s+- alice@example.com\n\s+- bob@example.com\n/);
+    // Every group carries its identity as its key: renaming it in the file keeps its groups.
+    expect(text.match(/^\s+key: (google|entra):\S+$/gm)).to.have.length(7);
     // Sales differs (members): one user group per side; the Entra one keeps its name.
     expect(text).to.include("name: Sales (Entra)");
     expect(text).to.include("entraDisplayName: Sales");
@@ -36,7 +38,7 @@ describe("bootstrap: a groups file from the groups that exist, adopted with no c
     expect(text).to.match(/- name: Partners[\s\S]*- partner@gmail\.com/);
     expect(text).to.include("non-user member(s) (engineering@example.com, CUSTOMER) are kept by the binding");
     // The second "Team" is named by its address and keeps its Google name.
-    expect(text).to.match(/- name: Team \(team2@example\.com\)\n\s+googleName: Team\n/);
+    expect(text).to.match(/- name: Team \(team2@example\.com\)\n\s+key: google:\w+\n\s+googleName: Team\n/);
     // A guest is listed by its user principal name.
     expect(text).to.include("guest_partner.org#ext#@example.onmicrosoft.com");
   });

@@ -16,7 +16,7 @@ import { z } from "zod";
 import type { EntraGroup, Sandbox, SandboxGoogleGroup, SandboxGoogleMember } from "../../provider/sandbox";
 import { GROUP_SETTINGS_DEFAULTS } from "../../provider/sandbox/google/settingsSchema";
 import { newEtag } from "../../provider/sandbox/google/tenant";
-import { DIRECTORIES, entraName, exportedTo, type Directory, type Flavour, type JourneyGroup, type JourneyModel } from "./model";
+import { DIRECTORIES, entraName, exportedTo, renameKeeps, type Directory, type Flavour, type JourneyGroup, type JourneyModel } from "./model";
 import { CATALOGUE, PEOPLE, SEEDED_USERS, SPARE_ADDRESSES, STRANGERS } from "./world";
 
 /** What the runner lends an edit: the sandbox, and the directory groups a user group is exported to (found through the stack's state). */
@@ -174,7 +174,8 @@ const renameGroup = editKind({
     if (name === group.name) return undefined;
     const from = group.name;
     group.name = name;
-    return { says: `rename user group ${from} -> ${name} (only name:)`, keeps };
+    // A user group with nothing but its name to tell it by (Entra only, no key) is a new one to the component: only what names it is kept.
+    return { says: `rename user group ${from} -> ${name} (only name:)`, keeps: keeps.filter((k) => renameKeeps(group, k.directory)) };
   },
 });
 
@@ -445,6 +446,84 @@ const drift = editKind({
   },
 });
 
+const setKey = editKind({
+  kind: "setKey",
+  flavours: ["file"],
+  weight: 1,
+  params: z.object({ group: index }),
+  arbitrary: fc.record({ group: groupIndex }),
+  apply(model, p: { group: number }) {
+    const group = pickGroup(model, p.group, (g) => g.key === undefined);
+    if (!group) return undefined;
+    group.key = `key-${slug(group.name)}`;
+    return { says: `give ${group.name} the key ${group.key}` };
+  },
+});
+
+const setDeletionPolicy = editKind({
+  kind: "setDeletionPolicy",
+  flavours: ["file", "program"],
+  weight: 1,
+  params: z.object({ group: index }),
+  arbitrary: fc.record({ group: groupIndex }),
+  apply(model, p: { group: number }) {
+    const group = pickGroup(model, p.group, (g) => g.deletionPolicy === undefined);
+    if (!group) return undefined;
+    // Only "release": "delete" on a group that existed before the stack is the user's own choice to delete it (I1 would flag it).
+    group.deletionPolicy = "release";
+    return { says: `deletionPolicy release on ${group.name}` };
+  },
+});
+
+/** The directories' eventual consistency, switched on (or off) for the ups that follow. */
+const LAGS = ["settingsStale", "settingsAfterCreate", "entraMembers", "googleMembers", "off"] as const;
+
+const lag = editKind({
+  kind: "lag",
+  flavours: ["file", "program"],
+  weight: 1,
+  params: z.object({ what: z.enum(LAGS) }),
+  arbitrary: fc.record({ what: fc.constantFrom(...LAGS) }),
+  apply(_model, p: { what: (typeof LAGS)[number] }, context) {
+    const { google, entra } = context.sandbox;
+    switch (p.what) {
+      case "settingsStale":
+        google.setSettingsStaleReads(5_000);
+        return { says: "the Groups Settings API answers the old values for 5 s after a write" };
+      case "settingsAfterCreate":
+        google.setSettingsPropagationDelay(15_000);
+        return { says: "the Groups Settings API sees a new group 15 s after its create" };
+      case "entraMembers":
+        entra.setMemberReplicationDelay(3_000);
+        return { says: "Entra member links replicate for 3 s" };
+      case "googleMembers":
+        google.setPropagationDelay(2_000);
+        return { says: "Google's reads see new groups and members 2 s late" };
+      case "off":
+        google.setSettingsStaleReads(0);
+        google.setSettingsPropagationDelay(0);
+        google.setPropagationDelay(0);
+        entra.setMemberReplicationDelay(0);
+        return { says: "no lag" };
+    }
+  },
+});
+
+/** A user group added while the answer of its group's create is lost (the create applied, the connection dropped). */
+const addGroupLostAnswer = editKind({
+  kind: "addGroupLostAnswer",
+  flavours: ["file", "program"],
+  weight: 1,
+  params: addGroupParams.extend({ directory: z.enum(DIRECTORIES) }),
+  arbitrary: fc.record({ pick: fc.nat(CATALOGUE.length - 1), users: people, keepCurrent: fc.constant(false), exportTo: fc.constant(0), directory: fc.constantFrom(...DIRECTORIES) }),
+  apply(model, p: AddGroupParams & { directory: Directory }, context) {
+    const group = addGroup(model, p);
+    if (!group) return undefined;
+    context.sandbox.faults.add({ api: p.directory, method: "POST", path: "^/groups$", kind: "dropResponse", count: 1 });
+    return { says: `add user group ${describe(group)}, the ${p.directory} create's answer lost`, mustApply: true };
+  },
+});
+
 /** Every kind of edit; the generator draws from those of the sequence's flavour by weight. */
 export const EDIT_KINDS: EditKind<unknown>[] = [
   start,
@@ -463,6 +542,10 @@ export const EDIT_KINDS: EditKind<unknown>[] = [
   toggleManagement,
   conflict,
   drift,
+  setKey,
+  setDeletionPolicy,
+  lag,
+  addGroupLostAnswer,
 ];
 
 export function editKindNamed(kind: string): EditKind<unknown> {

@@ -9,6 +9,7 @@
  *   I4  every member the up removed from a group was announced by the preview before it
  *       (in a binding's `removals`, or as a `-` line of its member list)
  *   I4b every removal announced for an authoritative binding happened (no fake removals or moves)
+ *   I5  nothing duplicated: no two Entra groups the stack made share a display name (a lost create answer must not make a second)
  *   E   what a step promises: a rename keeps its groups, a released Google group keeps its members
  */
 import type { Sandbox } from "../../provider/sandbox";
@@ -17,7 +18,7 @@ import type { BindingTarget } from "../../provider/groups/bindingSchema";
 import { entraName, exportedTo, type Directory, type JourneyGroup, type JourneyModel } from "./model";
 
 export interface Failure {
-  invariant: "I0" | "I1" | "I2" | "I3" | "I4" | "I4b" | "E" | "harness";
+  invariant: "I0" | "I1" | "I2" | "I3" | "I4" | "I4b" | "I5" | "E" | "harness";
   message: string;
 }
 
@@ -117,6 +118,14 @@ export function checkSeededGroups(seeded: { directory: Directory; id: string; na
   return seeded
     .filter((s) => !handDeleted.has(s.id) && !(s.id in after[s.directory]))
     .map((s) => ({ invariant: "I1" as const, message: `the pre-existing ${s.directory} group ${s.name} (${s.id}) was deleted` }));
+}
+
+/** I5: no two Entra groups that did not exist before the journey share a display name (one user group, one group). */
+export function checkNoDuplicates(seeded: { directory: Directory; id: string }[], after: DirectorySnapshot): Failure[] {
+  const before = new Set(seeded.filter((s) => s.directory === "entra").map((s) => s.id));
+  const byName = new Map<string, string[]>();
+  for (const g of Object.values(after.entra)) if (!before.has(g.id)) byName.set(g.displayName, [...(byName.get(g.displayName) ?? []), g.id]);
+  return [...byName].filter(([, ids]) => ids.length > 1).map(([name, ids]) => ({ invariant: "I5" as const, message: `${ids.length} Entra groups named "${name}" were made (${ids.join(", ")})` }));
 }
 
 /** I2: the users of every exported user group are members of its groups. */

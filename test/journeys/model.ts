@@ -27,6 +27,10 @@ export const journeyGroupSchema = z.object({
   managers: z.array(z.string()).optional(),
   membershipMode: z.enum(["authoritative", "additive"]).optional(),
   allowEmpty: z.boolean().optional(),
+  /** File only: a stable identity that survives renames (README "Renaming a user group"). */
+  key: z.string().optional(),
+  /** What removing the user group does to its groups (both flavours). */
+  deletionPolicy: z.enum(["delete", "release"]).optional(),
   /** Program only: the Google group's settings and aliases. */
   settings: z.record(z.string(), z.string()).optional(),
   aliases: z.array(z.string()).optional(),
@@ -55,6 +59,14 @@ export function exportedTo(group: JourneyGroup): Directory[] {
   return (group.exportTo ?? [...DIRECTORIES]).filter((d) => d !== "google" || group.email !== undefined);
 }
 
+/**
+ * Whether a rename of the user group (its `name:`) keeps its group in the directory: Google's by
+ * its email; Entra's when something else names it (its key, email, or display name given apart).
+ */
+export function renameKeeps(group: JourneyGroup, directory: Directory): boolean {
+  return directory === "google" || group.key !== undefined || group.email !== undefined || group.entraDisplayName !== undefined;
+}
+
 export function entraName(group: JourneyGroup): string {
   return group.entraDisplayName ?? group.name;
 }
@@ -77,7 +89,7 @@ export function bindingResourceName(model: JourneyModel, group: JourneyGroup, di
 export function renderGroupsFile(model: JourneyModel): string {
   const groups = model.groups.map((g) => {
     const entry: Record<string, unknown> = { name: g.name };
-    for (const key of ["description", "email", "entraDisplayName", "entraMailNickname", "exportTo", "membershipMode", "allowEmpty"] as const) if (g[key] !== undefined) entry[key] = g[key];
+    for (const key of ["key", "description", "email", "entraDisplayName", "entraMailNickname", "exportTo", "membershipMode", "allowEmpty", "deletionPolicy"] as const) if (g[key] !== undefined) entry[key] = g[key];
     entry.users = g.users;
     if (g.owners) entry.owners = g.owners;
     if (g.managers) entry.managers = g.managers;
@@ -115,6 +127,7 @@ export function renderProgramSpec(model: JourneyModel, tenantId: string): Progra
           ...(g.description !== undefined ? { description: g.description } : {}),
           ...(g.settings ? { settings: g.settings } : {}),
           ...(g.aliases ? { aliases: g.aliases } : {}),
+          ...(g.deletionPolicy ? { deletionPolicy: g.deletionPolicy } : {}),
         };
         spec.bindings[bindingResourceName(model, g, directory)] = { target: group, ...binding, ...(g.managers ? { managers: g.managers } : {}) };
       } else {
@@ -123,6 +136,7 @@ export function renderProgramSpec(model: JourneyModel, tenantId: string): Progra
           displayName: entraName(g),
           ...(g.description !== undefined ? { description: g.description } : {}),
           ...(g.entraMailNickname ? { mailNickname: g.entraMailNickname } : {}),
+          ...(g.deletionPolicy ? { deletionPolicy: g.deletionPolicy } : {}),
         };
         spec.bindings[bindingResourceName(model, g, directory)] = { target: group, ...binding };
       }

@@ -22,7 +22,7 @@ import {
   checkMembers,
   checkRemovalsAnnounced,
   checkRemovalsReal,
-  checkSeededGroups,
+  checkNoDuplicates, checkSeededGroups,
   findGroup,
   snapshot,
   writesBetween,
@@ -261,7 +261,7 @@ class Journey {
       failures.push({ invariant: "I0", message: `the preview failed but the up passed: ${preview.errors.join(" | ").slice(0, 600)}` });
     }
     const state = this.stateGroups();
-    failures.push(...checkSeededGroups(this.seeded, this.handDeleted, after));
+    failures.push(...checkSeededGroups(this.seeded, this.handDeleted, after), ...checkNoDuplicates(this.seeded, after));
     if (refused && effect.mustApply) failures.push({ invariant: "E", message: `${effect.says}: refused, but this step must apply: ${(preview.errors[0] ?? errorLines(up.output, 3)).slice(0, 400)}` });
     if (refused) {
       // A team reverts a refused pull request; the next step starts from the previous program.

@@ -198,12 +198,13 @@ describe("Google workload identity federation (external_account)", function () {
       expect(await outcome(directoryWith(token!).groups.get({ groupKey: "eng@example.com" }, { retry: false }))).to.include({ status: 401, reason: "authError" });
     });
 
-    it("a signed assertion for a user who is no admin gets unauthorized_client, as with a key", async () => {
+    it("a signed assertion for a user who is no admin gets a token the Admin APIs refuse (403), as with a key", async () => {
       const client = externalAccount();
       const signed = await signJwt(client, delegationClaims("dev@example.com"));
-      const res = await outcome(exchange(client, signed.data.signedJwt));
-      expect(res.status).to.equal(401);
-      expect(res.data).to.include({ error: "unauthorized_client" });
+      const res = await exchange(client, signed.data.signedJwt);
+      expect(res.status).to.equal(200);
+      const refused = await outcome(directoryWith(res.data.access_token).groups.list({ customer: "my_customer" }));
+      expect(refused.status).to.equal(403);
     });
   });
 

@@ -41,7 +41,7 @@ export const groupsFileGroupSchema = z.strictObject({
   googleName: z.string().trim().min(1).max(75).optional(),
   /** The Entra security group's display name; default `name`. */
   entraDisplayName: z.string().trim().min(1).max(256).optional(),
-  /** The Entra group's mail alias; default derived from the display name. */
+  /** The Entra group's mail alias; default: chosen when the group is created (an adopted group keeps its own). */
   entraMailNickname: z.string().trim().min(1).max(64).optional(),
   /** Owners of its groups (GroupBinding `owners`). */
   owners: z.array(address).optional(),

@@ -24,12 +24,18 @@ export interface EntraSecurityGroupArgs {
    * groups of this name (preview lists their ids; see `onAmbiguousName`).
    */
   readonly displayName: pulumi.Input<string>;
-  /** Free text, at most 1,024 characters. Default: empty. Changing it updates in place. Error: longer than 1,024 characters. */
+  /**
+   * Free text, at most 1,024 characters. Default: empty for a group this stack creates; an
+   * adopted group keeps its own unless given. Changing it updates in place ("" clears it).
+   * Error: longer than 1,024 characters.
+   */
   readonly description?: pulumi.Input<string>;
   /**
    * The mail alias, unique in the tenant: at most 64 characters of letters, digits and
    * `! # $ % & ' * + - / = ? ^ _ \` { | } ~ .` (no spaces or `@ ( ) \ [ ] " ; : < > ,`).
-   * Default: derived from `displayName` (its letters plus a short hash). Changing it updates
+   * Default: a group this stack creates gets `displayName`'s letters and random hex, unique to
+   * that create (the preview's `adoption` shows it: how a create whose answer was lost is told from
+   * anyone else's group); an adopted group keeps its own. Changing it updates
    * in place. Errors: too long, characters Entra does not allow.
    */
   readonly mailNickname?: pulumi.Input<string>;
@@ -100,7 +106,7 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
   declare public readonly displayName: pulumi.Output<string>;
   /** The description as applied (empty when not set). */
   declare public readonly description: pulumi.Output<string>;
-  /** The mail alias as applied (derived from `displayName` when not set). */
+  /** The mail alias as applied (chosen at the create when not set: see the input). */
   declare public readonly mailNickname: pulumi.Output<string>;
   /** Entra's object id of the group (a `pending-…` id while the group is not made yet). */
   declare public readonly groupId: pulumi.Output<string>;

@@ -34,7 +34,7 @@ export interface ExportedUserGroup {
   googleName?: string;
   /** The Entra security group's display name; default `name`. */
   entraDisplayName?: string;
-  /** The Entra security group's mail alias; default derived from the display name. */
+  /** The Entra security group's mail alias; default: chosen when the group is created (an adopted group keeps its own). */
   entraMailNickname?: string;
   /** Per-group overrides of the bindings' options (see GroupBinding). */
   maxRemovalPercent?: number;

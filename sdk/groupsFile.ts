@@ -26,7 +26,7 @@ const overrideShape = {
 };
 
 /** A user group's stable identity: letters, digits, `.`, `_` and `-`, so that it can name resources. */
-const keySchema = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/);
+const keySchema = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/);
 
 /** One user group of the file (the shape of each `groups:` entry). */
 export const groupsFileGroupSchema = z.strictObject({
@@ -41,7 +41,7 @@ export const groupsFileGroupSchema = z.strictObject({
   googleName: z.string().trim().min(1).max(75).optional(),
   /** The Entra security group's display name; default `name`. */
   entraDisplayName: z.string().trim().min(1).max(256).optional(),
-  /** The Entra group's mail alias; default derived from the display name. */
+  /** The Entra group's mail alias; default: chosen when the group is created (an adopted group keeps its own). */
   entraMailNickname: z.string().trim().min(1).max(64).optional(),
   /** Owners of its groups (GroupBinding `owners`). */
   owners: z.array(address).optional(),
@@ -146,7 +146,7 @@ function pathText(path: readonly PropertyKey[]): string {
 
 const fieldHelp: Record<string, string> = {
   name: 'the user group\'s name, e.g. name: "Engineering"',
-  key: "a stable identity of the group: letters, digits, '.', '_' and '-' (up to 100), unique in the file, e.g. key: eng",
+  key: "a stable identity of the group: letters, digits, '.', '_', ':' and '-' (up to 100), unique in the file, e.g. key: eng",
   users: "a list of the users' addresses, e.g. users: [alice@example.com, bob@example.com]",
   email: "the Google group's full address, e.g. email: engineering@example.com",
   googleName: "the Google group's name in Google Groups (1 to 75 characters)",

@@ -69,7 +69,8 @@ export function planTakeover(
 export function describeTakeover(plan: TakeoverPlan, plannedNickname?: string): string {
   if (plan.action === "adopt") return plan.note ? `adopt existing group ${plan.groupId} (${plan.note})` : `adopt existing group ${plan.groupId}`;
   if (plan.action === "create") {
-    const notes = [plannedNickname ? `mailNickname ${plannedNickname}` : "", plan.note ?? ""].filter(Boolean);
+    // The note first: the CLI shortens long strings in previews, and the nickname is for recovery.
+    const notes = [plan.note ?? "", plannedNickname ? `mailNickname ${plannedNickname}` : ""].filter(Boolean);
     return notes.length > 0 ? `create (${notes.join("; ")})` : "create";
   }
   return "fail";
@@ -77,7 +78,7 @@ export function describeTakeover(plan: TakeoverPlan, plannedNickname?: string): 
 
 /** The mail nickname a create planned at check (see describeTakeover), read back from its `adoption`. */
 export function plannedNickname(adoption: string | undefined): string | undefined {
-  return adoption?.startsWith("create") ? /\(mailNickname ([^;)\s]+)/.exec(adoption)?.[1] : undefined;
+  return adoption?.startsWith("create") ? /(?:^create \(|; )mailNickname ([^;)\s]+)\)?$/.exec(adoption)?.[1] ?? /^create \(mailNickname ([^;)\s]+)/.exec(adoption)?.[1] : undefined;
 }
 
 type ManagedField = "displayName" | "description" | "mailNickname";

@@ -137,7 +137,8 @@ export function diagnosticText(diagnostic: Diagnostic): string {
 
 /** Whether an error is a binding's mass-removal guard (its check failure names `maxRemovalPercent`). */
 function isGuardError(diagnostic: Diagnostic): boolean {
-  return diagnostic.severity === "error" && /\bproperty maxRemovalPercent\b/.test(diagnostic.message);
+  // The engine's "property maxRemovalPercent … has a problem", or the provider's own "has a problem: maxRemovalPercent: mass-removal guard".
+  return diagnostic.severity === "error" && /\bproperty maxRemovalPercent\b|\bmaxRemovalPercent: mass-removal guard\b/.test(diagnostic.message);
 }
 
 function emptyRow(service: "google" | "entra" | undefined, directoryKey: string, group: string): GroupRow {

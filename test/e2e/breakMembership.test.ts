@@ -471,7 +471,7 @@ describe("Breaking membership by identity on Google Workspace (new user, other i
     const spec = (users: string[]): ProgramSpec => ({
       management: workspace,
       googleGroups: { g20: { management: "workspace", email: "g20@example.com" } },
-      bindings: { "g20-members": { target: "g20", secretUsers: true, userGroup: { name: "G20", users } } },
+      bindings: { "g20-members": { target: "g20", secretUsers: true, removalGuardFloor: 0, userGroup: { name: "G20", users } } },
     });
     stack.declare(spec(["carol@example.com", "dan@example.com", "eve@example.com", "frank@example.com"]));
     await upOk(stack);

@@ -15,7 +15,13 @@ import { runJourney, type JourneyResult } from "../journeys/runner";
  * many more; failures it finds are kept in test/journeys/regressions.json and replayed here.
  */
 const SEED = 7;
-const FIXED = sampleSequences(SEED, 12, { minSteps: 4, maxSteps: 4 });
+/**
+ * Four of seed 7's first twelve journeys (both flavours, a bootstrap, renames, keys, a management
+ * switched off, lags, half the ups without a preview) keep `npm test` within CI's time; all twelve
+ * with GROUP_EXPORT_JOURNEYS=all, and any number with `npm run journeys -- --seed N --count N`.
+ */
+const PICKED = process.env.GROUP_EXPORT_JOURNEYS === "all" ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] : [0, 2, 4, 7];
+const FIXED = sampleSequences(SEED, 12, { minSteps: 4, maxSteps: 4 }).filter((_, i) => PICKED.includes(i));
 const REGRESSIONS = regressionsFileSchema.parse(JSON.parse(readFileSync(join(__dirname, "../journeys/regressions.json"), "utf8"))).regressions;
 /** Journeys run side by side (each on its own sandbox and stack): the CLI's calls are single-threaded. */
 const CONCURRENCY = Number(process.env.GROUP_EXPORT_JOURNEY_CONCURRENCY ?? 2);
@@ -26,7 +32,7 @@ function verdict(sequence: JourneySequence, result: JourneyResult): string {
 }
 
 describe("journeys: generated edit sequences through the real CLI keep the invariants after every up", function () {
-  const all = [...FIXED.map((sequence, i) => ({ name: `generated journey ${i} (seed ${SEED})`, sequence })), ...REGRESSIONS.map((r) => ({ name: `regression: ${r.name}`, sequence: r.sequence }))];
+  const all = [...FIXED.map((sequence, i) => ({ name: `generated journey ${PICKED[i]} (seed ${SEED})`, sequence })), ...REGRESSIONS.map((r) => ({ name: `regression: ${r.name}`, sequence: r.sequence }))];
   const results = new Map<number, Promise<JourneyResult>>();
   let tls: SandboxTls;
 
@@ -49,8 +55,8 @@ describe("journeys: generated edit sequences through the real CLI keep the invar
     void Promise.all(slots);
   });
 
-  it("the fixed set: 12 journeys of 4 steps, both flavours, about half the ups without a preview", () => {
-    expect(FIXED).to.have.length(12);
+  it("the fixed set: journeys of 4 steps, both flavours, about half the ups without a preview", () => {
+    expect(FIXED).to.have.length(PICKED.length);
     const steps = FIXED.flatMap((s) => s.steps);
     const automation = steps.filter((s) => s.apply === "automation").length;
     expect(automation / steps.length, "share of ups through the Automation API").to.be.within(0.35, 0.65);

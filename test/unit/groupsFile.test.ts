@@ -206,6 +206,9 @@ describe("groups file: every problem in one round", () => {
     expect(problemsOf(() => parseGroupsYaml(["groups:", "  - name: Eng", "    key: eng team", "    users: [a@example.com]"].join("\n")))).to.include(
       'groups.yaml:3:10: groups[0].key: "eng team" is not a usable key. Fix: a stable identity of the group',
     );
+    // The keys group-export-bootstrap writes: the directory and the group's id.
+    const bootstrapped = parseGroupsYaml(["groups:", "  - name: Eng", "    key: google:0a0680406a9ba74", "    users: [a@example.com]", "  - name: Ops", "    key: entra:5d39539f-6f39-41a0-8bf0-dd4de603fd94", "    users: [b@example.com]"].join("\n"));
+    expect(bootstrapped.groups.map((g) => g.group.key)).to.deep.equal(["google:0a0680406a9ba74", "entra:5d39539f-6f39-41a0-8bf0-dd4de603fd94"]);
   });
 
   it("an empty group is a problem at its line unless allowEmpty (in the group or the defaults)", () => {

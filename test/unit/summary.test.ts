@@ -98,6 +98,10 @@ describe("group-export-summary: reading and formatting", () => {
     const failed = summaryOf({ steps: [same], diagnostics: [guard] }, "--format", "text");
     expect(failed.output).to.include("maxRemovalPercent: mass-removal guard: would remove 2 of 3");
     expect(failed.output).to.include("mass-removal guard TRIPPED");
+    // As the provider words a check failure since the engine's own prefix is replaced (issue 23).
+    const checked = { ...guard, message: "error: pulumi-nodejs:dynamic/groupexport:GroupBinding resource 'team' has a problem: maxRemovalPercent: mass-removal guard: would remove 2 of 3\n" };
+    expect(summaryOf({ steps: [same], diagnostics: [checked] }, "--drift").status, "a tripped guard is drift").to.equal(1);
+    expect(summaryOf({ steps: [same], diagnostics: [checked] }, "--format", "text").output).to.include("mass-removal guard TRIPPED");
   });
 
   it("Markdown by default in CI (CI=true), text elsewhere; the marker names the stack", () => {

@@ -57,8 +57,11 @@ describe("Entra takeover rules", () => {
     expect(plannedMailNickname("Sales & Marketing (EMEA)"), "another create, another nickname").to.not.equal(nick);
     expect(plannedMailNickname("x".repeat(300)).length).to.be.at.most(64);
     const adoption = describeTakeover({ action: "create", note: "onExisting is \"create\": g1 not taken over" }, nick);
-    expect(adoption).to.equal(`create (mailNickname ${nick}; onExisting is "create": g1 not taken over)`);
+    expect(adoption, "the note first: the CLI shortens long strings").to.equal(`create (onExisting is "create": g1 not taken over; mailNickname ${nick})`);
     expect(plannedNickname(adoption)).to.equal(nick);
+    expect(plannedNickname(`create (mailNickname ${nick})`)).to.equal(nick);
+    expect(plannedNickname(`create (mailNickname ${nick}; onExisting is "create": g1 not taken over)`), "as stored before the note came first").to.equal(nick);
+    expect(plannedNickname('create (never taken over, not exactly "A": group g is named "a; mailNickname x)")'), "a display name is not a nickname").to.equal(undefined);
     expect(plannedNickname("adopt existing group g1")).to.equal(undefined);
   });
 

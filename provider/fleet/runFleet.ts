@@ -161,19 +161,24 @@ export function errorLine(error: unknown): string {
   const stderr = /stderr: ([\s\S]*)$/.exec(text)?.[1] ?? text;
   const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !/^(err\??:|code: -?\d+|stdout:)$/.test(l));
   const errors = lines.filter((l) => /^error: /.test(l) && !/^error: (update|preview) failed$/.test(l)).map((l) => l.replace(/^error: /, ""));
-  return clip((errors[0] ?? lines[lines.length - 1] ?? text).replace(/\s+/g, " "), 400);
+  return clip((errors[0] ?? lines[lines.length - 1] ?? text).replace(/\s+/g, " "), 600);
 }
 
+/** Shortens a line to `max`, cutting the cause's details rather than the fix after it. */
 function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  const fixAt = text.indexOf(" Fix: ");
+  const fix = fixAt > 0 ? text.slice(fixAt) : "";
+  if (fix !== "" && fix.length <= max - 120) return `${text.slice(0, max - fix.length - 1)}…${fix}`;
+  return `${text.slice(0, max - 1)}…`;
 }
 
 /** The run's first error in one line, naming its group when one is named. */
 function firstError(summary: Summary): string | undefined {
   const row = summary.rows.find((r) => r.errors.length > 0);
-  if (row) return clip(`${row.group}: ${row.errors[0]!.split("\n")[0]}`, 400);
+  if (row) return clip(`${row.group}: ${row.errors[0]!.split("\n")[0]}`, 600);
   const general = summary.errors.find((e) => !/^(update|preview) failed$/.test(e.trim())) ?? summary.errors[0];
-  return general === undefined ? undefined : clip(general.split("\n").find((l) => l.trim() !== "")?.trim() ?? general, 400);
+  return general === undefined ? undefined : clip(general.split("\n").find((l) => l.trim() !== "")?.trim() ?? general, 600);
 }
 
 /** Runs the fleet: every chosen tenant's stack, concurrently but bounded; never throws for one tenant's failure. */

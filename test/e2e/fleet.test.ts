@@ -107,7 +107,8 @@ describe(`the fleet driver runs ${TENANTS} tenants, each its own sandbox, throug
   it("refresh (the drift check) finds a hand-made change in one tenant only, writes nothing, and exits 1", async () => {
     const drifted = fleet.tenants[4]!;
     const group = drifted.sandbox.google.tenant.groups.find((g) => g.email === `engineering@${drifted.domain}`)!;
-    group.members.splice(group.members.findIndex((m) => m.email === `bob@${drifted.domain}`), 1);
+    const members = group.members!;
+    members.splice(members.findIndex((m) => m.email === `bob@${drifted.domain}`), 1);
     resetCounters();
     const { result } = await fleet.run("refresh", CONCURRENCY);
     figures("refresh", result, writesOf());

@@ -239,6 +239,10 @@ describe("fleet: chunks, config, exit status and the CLI's arguments", () => {
 
   it("takes one line out of a CLI failure", () => {
     expect(errorLine(new Error("code: 255\n stdout: \n stderr: warning: x\nerror: stack 'acme' is locked by another update\n"))).to.equal("stack 'acme' is locked by another update");
+    // A long cause is cut in its details, never in its fix.
+    const long = errorLine(new Error(`stderr: error: resource 'tenant' has a problem: wrong client secret (AADSTS7000215: ${"x".repeat(900)}). Fix: put the secret's Value in groupExport:entraClientSecretFile\n`));
+    expect(long.length).to.be.at.most(600);
+    expect(long).to.match(/^resource 'tenant' has a problem: wrong client secret \(AADSTS7000215: x+… Fix: put the secret's Value in groupExport:entraClientSecretFile$/);
   });
 
   it("parses its arguments and refuses what it does not know", () => {

@@ -20,3 +20,13 @@ export {
   readJumpCloudGroups, jumpCloudSettings, JumpCloudSourceError, JumpCloudApiError, JumpCloudClient, type JumpCloudSettings,
   type JumpCloudSourceArgs, type JumpCloudGroups,
 } from "./jumpcloudSource";
+export {
+  runFleet, selectTenants, tenantConfig, fleetExitCode, FLEET_COMMANDS, DEFAULT_CONCURRENCY,
+  type FleetCommand, type FleetOptions, type FleetProgress, type FleetResult, type TenantResult,
+} from "../provider/fleet/runFleet";
+export {
+  readTenantsFile, parseTenantsYaml, formatTenantsProblem, TenantsFileError, TENANT_SETTING_KEYS,
+  type TenantsFile, type Tenant, type TenantsFileProblem, type FleetBudgets,
+} from "../provider/fleet/tenantsFile";
+export { planShares, type Budget, type SharePlan } from "../provider/fleet/budgets";
+export { fleetToMarkdown, fleetToText, progressLine } from "../provider/fleet/render";

@@ -122,7 +122,7 @@ function totalsLine(summary: Summary, s: Style): string {
 }
 
 /** Escapes text for one Markdown table cell (no line breaks, no table or inline syntax). */
-function cell(text: string): string {
+export function cell(text: string): string {
   return text
     .replace(/\\/g, "\\\\")
     .replace(/([|*_`[\]~#])/g, "\\$1")

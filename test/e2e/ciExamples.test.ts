@@ -14,7 +14,8 @@ import { CommentApi } from "../support/commentApi";
 import { markdownTables } from "../support/markdownTable";
 
 const CI = join(REPO_ROOT, "examples/ci");
-const GITHUB = ["group-export-preview.yml", "group-export-drift.yml", "group-export-apply.yml"].map((f) => join(CI, "github", f));
+const GITHUB = ["group-export-preview.yml", "group-export-drift.yml", "group-export-apply.yml"].map((f) => join(CI, "github", f))
+const FLEET_GITHUB = ["group-export-fleet.yml", "group-export-fleet-matrix.yml"].map((f) => join(REPO_ROOT, "examples/fleet/github", f));
 
 type Job = { env?: Record<string, string>; variables?: Record<string, string>; steps?: { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[]; rules?: { if: string }[]; script?: string[] };
 type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, Job> };
@@ -24,9 +25,9 @@ function yamlOf(path: string): Record<string, unknown> {
 }
 
 describe("CI examples (examples/ci): linted, and what they run works against the sandbox", function () {
-  it("actionlint accepts the three GitHub workflows, and rejects a broken one", () => {
+  it("actionlint accepts the GitHub workflows (pull request, drift, apply, and the fleet's two), and rejects a broken one", () => {
     const actionlint = ensureActionlint();
-    const ok = spawnSync(actionlint, ["-no-color", ...GITHUB], { encoding: "utf8" });
+    const ok = spawnSync(actionlint, ["-no-color", ...GITHUB, ...FLEET_GITHUB], { encoding: "utf8" });
     expect(ok.status, ok.stdout + ok.stderr).to.equal(0);
     // The linter can fail: an unknown context name in a copy of the preview workflow.
     const broken = join(mkdtempSync(join(tmpdir(), "actionlint-")), "broken.yml");

@@ -4,9 +4,21 @@ import type { GraphDirectoryClient } from "./client";
 import type { ManagementRef } from "../groups/management";
 import { README_CREDENTIALS, type EntraSettings } from "../settings";
 
-/** Application permissions that allow managing groups, and resolving users. */
+/** Application permissions that allow managing groups, reading them (read-only mode), and resolving users. */
 const GROUP_WRITE_OPTIONS = [["Group.ReadWrite.All"], ["Directory.ReadWrite.All"], ["Group.Create", "GroupMember.ReadWrite.All"]];
+const GROUP_READ_OPTIONS = [["Group.Read.All"], ["GroupMember.Read.All"], ["Directory.Read.All"], ...GROUP_WRITE_OPTIONS];
 const USER_READ_OPTIONS = ["User.Read.All", "User.ReadBasic.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+
+/**
+ * The Graph permissions the token's roles lack: to manage groups, or with groupExport:readOnly
+ * only to read them (a pull request's preview with a read-only application, README "Read-only mode").
+ */
+export function missingPermissions(roles: readonly string[], readOnly: boolean): string[] {
+  const groups = readOnly ? GROUP_READ_OPTIONS : GROUP_WRITE_OPTIONS;
+  const canUseGroups = groups.some((set) => set.every((r) => roles.includes(r)));
+  const canReadUsers = USER_READ_OPTIONS.some((r) => roles.includes(r));
+  return [canUseGroups ? "" : readOnly ? "Group.Read.All" : "Group.ReadWrite.All (or Group.Create + GroupMember.ReadWrite.All)", canReadUsers ? "" : "User.Read.All"].filter(Boolean);
+}
 
 /**
  * The seed's "authorize sync first" for an Entra ID tenant: proves the application may manage
@@ -35,9 +47,7 @@ export async function authorizeEntra(ref: ManagementRef, settings: EntraSettings
         `Fix: set entra.tenantId of the DirectoryGroupManagement to ${signedInTo} if that is the tenant to export to, or sign the credential in to ${tenantId} (${README_CREDENTIALS})`,
     );
   }
-  const canWrite = GROUP_WRITE_OPTIONS.some((set) => set.every((r) => roles.includes(r)));
-  const canReadUsers = USER_READ_OPTIONS.some((r) => roles.includes(r));
-  const missing = [canWrite ? "" : "Group.ReadWrite.All (or Group.Create + GroupMember.ReadWrite.All)", canReadUsers ? "" : "User.Read.All"].filter(Boolean);
+  const missing = missingPermissions(roles, settings.readOnly);
   if (missing.length > 0) {
     throw new Error(
       `directory ${ref.directoryKey}: ${principal} lacks the Microsoft Graph application permission ${missing.join(" and ")} (it has: ${roles.join(", ") || "none"}). ` +

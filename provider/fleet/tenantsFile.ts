@@ -63,7 +63,7 @@ const tenantSchema = z.strictObject({
 });
 export type TenantEntry = z.infer<typeof tenantSchema>;
 
-/** What one application or project may spend across all its tenants (README "Many tenants"). */
+/** What one application or project may spend across all its tenants (README "Many tenants: one stack per tenant"). */
 const budgetsSchema = z.strictObject({
   /** Graph writes per application across its tenants in any 5 minutes (Microsoft: 70,000). */
   graphWritesPer5Minutes: z.number().int().positive().optional(),
@@ -275,7 +275,7 @@ export function parseTenantsYaml(text: string, file: string, checkFiles = true):
       }
       const value = valueAt(data, issue.path);
       const last = [...issue.path].reverse().find((p) => typeof p === "string") as string | undefined;
-      problems.push({ file, ...locate(issue.path), field: pathText(issue.path), message: describe(issue, value), fix: (last && FIELD_HELP[last]) || "see the tenants file format in the README (\"Many tenants\")" });
+      problems.push({ file, ...locate(issue.path), field: pathText(issue.path), message: describe(issue, value), fix: (last && FIELD_HELP[last]) || "see the tenants file format in the README (\"Many tenants: one stack per tenant\")" });
     }
     throw new TenantsFileError(problems);
   }

@@ -278,7 +278,7 @@ const groupBindingStateV1Schema = z.object({
  * where ids now go: such values (they contain "@") are left out of `userIds`, and the next
  * apply matches those members by address once and stores their ids.
  * Version 1 counted members that were there before the binding as its own; they are kept
- * as managed (it cannot be told afterwards) — README, "Upgrading".
+ * as managed (it cannot be told afterwards) — README, "GroupBinding: owners, managers and nested groups", its paragraph "Upgrading".
  */
 export function upgradeBindingState(props: Record<string, unknown>): GroupBindingState {
   const version = storedVersion(props, GROUP_BINDING_STATE_VERSION, 1);

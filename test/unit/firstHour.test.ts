@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { asResourceProblem, isHostEcho, withoutHostEcho } from "../../provider/contract/failures";
 import { aadError, diagnoseEntraSignIn, EntraSignInError } from "../../provider/entra/auth";
 import { domainProblem } from "../../provider/google/authorize";
+import { missingPermissions } from "../../provider/entra/authorize";
 import { entraTenantSchema } from "../../provider/sandbox/entra/tenant";
 import type { EntraSettings } from "../../provider/settings";
 
@@ -76,5 +77,18 @@ describe("first hour: sign-in causes, domains, problem wording (unit)", () => {
     const tenant = entraTenantSchema.parse({ groups: [{ displayName: "Team" }, { displayName: "Team" }, { displayName: "Other", mailNickname: "Team2" }] });
     expect(tenant.groups.map((g) => g.mailNickname)).to.deep.equal(["Team", "Team3", "Team2"]);
     expect(() => entraTenantSchema.parse({ groups: [{ displayName: "A", mailNickname: "x" }, { displayName: "B", mailNickname: "x" }] })).to.throw(/duplicate mailNickname x/);
+  });
+});
+
+describe("Entra permissions checked at a management's check", () => {
+  it("a read-only stack needs only read permissions; one that writes needs the write permission; users are read either way", () => {
+    const read = ["Group.Read.All", "User.Read.All"];
+    expect(missingPermissions(read, true), "read-only: a preview with a read-only application").to.deep.equal([]);
+    expect(missingPermissions(["GroupMember.Read.All", "User.ReadBasic.All"], true)).to.deep.equal([]);
+    expect(missingPermissions(read, false)).to.deep.equal(["Group.ReadWrite.All (or Group.Create + GroupMember.ReadWrite.All)"]);
+    expect(missingPermissions(["Group.ReadWrite.All", "User.Read.All"], false)).to.deep.equal([]);
+    expect(missingPermissions(["Group.Create", "GroupMember.ReadWrite.All", "Directory.Read.All"], false)).to.deep.equal([]);
+    expect(missingPermissions([], true)).to.deep.equal(["Group.Read.All", "User.Read.All"]);
+    expect(missingPermissions(["Group.ReadWrite.All"], true), "write includes read").to.deep.equal(["User.Read.All"]);
   });
 });

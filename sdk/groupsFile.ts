@@ -18,6 +18,8 @@ const address = z.string().trim().regex(/^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$/);
 const overrideShape = {
   membershipMode: z.enum(["authoritative", "additive"]).optional(),
   maxRemovalPercent: z.number().min(0).max(100).optional(),
+  /** The mass-removal guard's floor in members (see GroupBinding removalGuardFloor; default 10). */
+  removalGuardFloor: z.number().int().min(0).optional(),
   allowEmpty: z.boolean().optional(),
   nonUserMembers: z.enum(["keep", "remove"]).optional(),
   exportTo: z.array(z.enum(directoryKinds)).min(1).optional(),
@@ -154,6 +156,7 @@ const fieldHelp: Record<string, string> = {
   description: "a string of at most 4,096 characters",
   membershipMode: 'use "authoritative" (members added by hand are removed) or "additive"',
   maxRemovalPercent: "a number from 0 to 100",
+  removalGuardFloor: "a whole number of members, 0 or more (the guard never stops removals of this many or fewer; default 10)",
   allowEmpty: "true or false",
   nonUserMembers: 'use "keep" or "remove"',
   exportTo: "a non-empty list of google and/or entra, e.g. exportTo: [google]",
@@ -163,7 +166,7 @@ const fieldHelp: Record<string, string> = {
   memberGroups: "a list of names of other groups of this file, e.g. memberGroups: [Platform]",
   version: "write version: 1, or leave it out",
   groups: "a list of groups, each with at least name and users",
-  defaults: "a map of options every group gets: membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, exportTo, deletionPolicy",
+  defaults: "a map of options every group gets: membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, exportTo, deletionPolicy",
 };
 
 function editDistance(a: string, b: string): number {
@@ -367,6 +370,7 @@ function toExported(g: GroupsFileGroup, defaults: Defaults): ExportedUserGroup {
     exportTo: pick("exportTo"),
     membershipMode: pick("membershipMode"),
     maxRemovalPercent: pick("maxRemovalPercent"),
+    ...(pick("removalGuardFloor") !== undefined ? { removalGuardFloor: pick("removalGuardFloor") } : {}),
     allowEmpty: pick("allowEmpty"),
     nonUserMembers: pick("nonUserMembers"),
     ...(g.key ? { key: g.key } : {}),
@@ -481,7 +485,7 @@ function collectYaml(text: string, file: string): CollectedGroupsFile {
   };
 }
 
-const csvColumns = ["group", "user", "key", "email", "googleName", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "allowEmpty", "nonUserMembers", "deletionPolicy"] as const;
+const csvColumns = ["group", "user", "key", "email", "googleName", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "removalGuardFloor", "allowEmpty", "nonUserMembers", "deletionPolicy"] as const;
 type CsvColumn = (typeof csvColumns)[number];
 
 /**
@@ -556,7 +560,7 @@ function collectCsv(text: string, file: string): CollectedGroupsFile {
       if (text === "") continue;
       const value: unknown =
         c === "exportTo" ? text.split(/[\s;]+/).filter(Boolean) :
-        c === "maxRemovalPercent" ? (/^\d+(\.\d+)?$/.test(text) ? Number(text) : text) :
+        c === "maxRemovalPercent" || c === "removalGuardFloor" ? (/^\d+(\.\d+)?$/.test(text) ? Number(text) : text) :
         c === "allowEmpty" ? (text === "true" ? true : text === "false" ? false : text) : text;
       if (g.raw[c] !== undefined && JSON.stringify(g.raw[c]) !== JSON.stringify(value)) {
         problems.push({ file, line: info.lines, column: header.indexOf(c) + 1, field: `${name}.${c}`, message: `"${text}" differs from ${JSON.stringify(g.raw[c])} on line ${g.lines[c]}`, fix: `give ${c} once per group, or the same value on every line of "${name}"` });

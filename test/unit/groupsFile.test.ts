@@ -63,7 +63,7 @@ describe("groups file (YAML and CSV)", () => {
       [
         "3 problems in groups.yaml:",
         'groups.yaml:4:32: groups[0].users[1]: "bob@" is not an email address. Fix: write the user\'s full address, e.g. bob@example.com, one per list item',
-        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, key, description, users, email, googleName, entraDisplayName, entraMailNickname, owners, managers, memberGroups, membershipMode, maxRemovalPercent, allowEmpty, nonUserMembers, exportTo, deletionPolicy',
+        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, key, description, users, email, googleName, entraDisplayName, entraMailNickname, owners, managers, memberGroups, membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, exportTo, deletionPolicy',
         'groups.yaml:7:21: groups[1].membershipMode: "authoritive" is not one of "authoritative", "additive". Fix: use "authoritative" (members added by hand are removed) or "additive"',
       ].join("\n"),
     );
@@ -88,7 +88,7 @@ describe("groups file (YAML and CSV)", () => {
   it("bad file 4 (CSV): an unknown column, then conflicting group values on two lines", () => {
     const column = problemsOf(() => parseGroupsCsv(["group,user,emial", "Engineering,alice@example.com,engineering@example.com"].join("\n"), "groups.csv"));
     expect(column).to.equal(
-      '1 problem in groups.csv:\ngroups.csv:1:3: column 3: unknown column "emial". Fix: did you mean "email"? Otherwise remove it; allowed columns: group, user, key, email, googleName, entraDisplayName, entraMailNickname, description, membershipMode, exportTo, maxRemovalPercent, allowEmpty, nonUserMembers, deletionPolicy',
+      '1 problem in groups.csv:\ngroups.csv:1:3: column 3: unknown column "emial". Fix: did you mean "email"? Otherwise remove it; allowed columns: group, user, key, email, googleName, entraDisplayName, entraMailNickname, description, membershipMode, exportTo, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, deletionPolicy',
     );
     const conflict = problemsOf(() =>
       parseGroupsCsv(["group,user,email", "Engineering,alice@example.com,engineering@example.com", "Engineering,bob@example.com,eng@example.com"].join("\n"), "groups.csv"),
@@ -206,6 +206,12 @@ describe("groups file: every problem in one round", () => {
     expect(problemsOf(() => parseGroupsYaml(["groups:", "  - name: Eng", "    key: eng team", "    users: [a@example.com]"].join("\n")))).to.include(
       'groups.yaml:3:10: groups[0].key: "eng team" is not a usable key. Fix: a stable identity of the group',
     );
+    // The guard's floor, in YAML (per group or as a default) and CSV, and a wrong value at its line.
+    const floors = parseGroupsYaml(["defaults:", "  removalGuardFloor: 0", "groups:", "  - name: Eng", "    users: [a@example.com]", "  - name: Ops", "    removalGuardFloor: 3", "    users: [b@example.com]"].join("\n"));
+    expect(floors.groups.map((g) => g.group.removalGuardFloor)).to.deep.equal([0, 3]);
+    expect(parseGroupsCsv(["group,user,removalGuardFloor", "Eng,a@example.com,2"].join("\n")).groups[0]!.group.removalGuardFloor).to.equal(2);
+    expect(parseGroupsYaml(["groups:", "  - name: Eng", "    users: [a@example.com]"].join("\n")).groups[0]!.group).to.not.have.property("removalGuardFloor");
+    expect(problemsOf(() => parseGroupsYaml(["groups:", "  - name: Eng", "    removalGuardFloor: -1", "    users: [a@example.com]"].join("\n")))).to.include("groups.yaml:3:24: groups[0].removalGuardFloor:");
     // The keys group-export-bootstrap writes: the directory and the group's id.
     const bootstrapped = parseGroupsYaml(["groups:", "  - name: Eng", "    key: google:0a0680406a9ba74", "    users: [a@example.com]", "  - name: Ops", "    key: entra:5d39539f-6f39-41a0-8bf0-dd4de603fd94", "    users: [b@example.com]"].join("\n"));
     expect(bootstrapped.groups.map((g) => g.group.key)).to.deep.equal(["google:0a0680406a9ba74", "entra:5d39539f-6f39-41a0-8bf0-dd4de603fd94"]);

@@ -146,7 +146,9 @@ export function adopts(adoption: string | undefined): boolean {
 export function adoptionNotes(adoption: string | undefined): string | undefined {
   if (!adoption) return undefined;
   const notes = adoption.replace(/^(create|adopt existing group \S+)/, "").replace(/^;\s*/, "").trim();
-  return notes === "" ? undefined : notes;
+  // Entra's notes come in parentheses (`create (…; mailNickname eng-1a2b3c4d)`): shown without them.
+  const bare = /^\((.*)\)$/.exec(notes)?.[1] ?? notes;
+  return bare === "" ? undefined : bare;
 }
 
 /**

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { UNKNOWN } from "../../provider/contract/checkInputs";
 import { run } from "../../provider/summary/cli";
 import { jsonValues, readEngineOutput } from "../../provider/summary/engineOutput";
-import { readRemoval } from "../../provider/summary/fields";
+import { adoptionNotes, readRemoval } from "../../provider/summary/fields";
 import { diagnosticText } from "../../provider/summary/groupSummary";
 import { markdownTables } from "../support/markdownTable";
 
@@ -122,5 +122,15 @@ describe("group-export-summary: reading and formatting", () => {
   it("shows an engine diagnostic without the engine's wrapping", () => {
     expect(diagnosticText({ severity: "error", message: "error: pulumi-nodejs:dynamic/groupexport:GroupBinding resource 'b': property userGroup value {[]} has a problem: user group \"X\" has no users\n" })).to.equal('userGroup: user group "X" has no users');
     expect(diagnosticText({ severity: "warning", message: "warning: management of google:C01 is disabled: no change\n" })).to.equal("management of google:C01 is disabled: no change");
+  });
+});
+
+describe("summary: the provider's adoption notes", () => {
+  it("are shown without the parentheses Entra writes them in, and nothing is shown for a bare create or adopt", () => {
+    expect(adoptionNotes("create (never taken over, not exactly \"Eng\": group g1 is named \"eng\"; mailNickname eng-1a2b3c4d)")).to.equal('never taken over, not exactly "Eng": group g1 is named "eng"; mailNickname eng-1a2b3c4d');
+    expect(adoptionNotes("create; replaces the group of old@example.com")).to.equal("replaces the group of old@example.com");
+    expect(adoptionNotes("adopt existing group 03abc (settings to change: whoCanJoin)")).to.equal("settings to change: whoCanJoin");
+    expect(adoptionNotes("create")).to.equal(undefined);
+    expect(adoptionNotes("adopt existing group 03abc")).to.equal(undefined);
   });
 });

@@ -214,7 +214,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   let waiting = tenants.length;
   let running = 0;
 
-  const runTenant = async (tenant: Tenant): Promise<TenantResult> => {
+  // A tenant's slot is freed only after its "done" is reported, so progress never shows more than `concurrency` running.
+  const runTenant = async (tenant: Tenant): Promise<{ result: TenantResult; release: () => void }> => {
     const share = plan.shares.get(tenant.name)!;
     const uses: BudgetUse[] = share.uses.filter((u) => options.command === "up" || plan.budgets.get(u.budget)?.kind !== "writes");
     await admission.acquire(uses);
@@ -227,6 +228,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     let resourcesDone = 0;
     const heartbeat = (options.heartbeatMs ?? 15_000) > 0 ? setInterval(() => options.onProgress?.({ kind: "heartbeat", tenant: tenant.name, elapsedMs: Date.now() - t0, resourcesDone }), options.heartbeatMs ?? 15_000) : undefined;
     let failure: string | undefined;
+    let release = (): void => undefined;
     let summary: Summary | undefined;
     try {
       const stack: Stack = await oneAtATime(async () => {
@@ -274,8 +276,10 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
         const estimate = budget?.kind === "writes" ? writesOf(summary, budget.service) : undefined;
         return { budget: u.budget, amount: estimate === undefined || failure ? u.amount : Math.min(u.amount, estimate) };
       });
-      running--;
-      admission.release(uses, spent);
+      release = () => {
+        running--;
+        admission.release(uses, spent);
+      };
     }
     const totals = summary ? totalsOf(summary) : undefined;
     const result: TenantResult = {
@@ -290,15 +294,24 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       membersRemoved: totals?.removed ?? 0,
       durationMs: Date.now() - t0,
     };
-    if (options.logDir) writeTenantLog(options.logDir, tenant.name, output, summary);
-    return result;
+    try {
+      if (options.logDir) writeTenantLog(options.logDir, tenant.name, output, summary);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return { result, release };
   };
 
   await Promise.all(
     tenants.map((tenant) =>
-      runTenant(tenant).then((result) => {
+      runTenant(tenant).then(({ result, release }) => {
         results.push(result);
-        options.onProgress?.({ kind: "done", result, finished: results.length, total: tenants.length });
+        try {
+          options.onProgress?.({ kind: "done", result, finished: results.length, total: tenants.length });
+        } finally {
+          release();
+        }
       }),
     ),
   );

@@ -5,9 +5,10 @@
 import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isSeq, type Node } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { closest, describeIssue, pathText, readYaml, valueAt } from "../provider/contract/fileProblems";
 import type { ExportedUserGroup } from "./exportedUserGroup";
 
 const directoryKinds = ["google", "entra"] as const;
@@ -138,13 +139,6 @@ function orProblems(collected: CollectedGroupsFile): ParsedGroupsFile {
   return { file: collected.file, groups: collected.groups };
 }
 
-type Path = (string | number)[];
-
-function pathText(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
-  return out;
-}
 
 const fieldHelp: Record<string, string> = {
   name: 'the user group\'s name, e.g. name: "Engineering"',
@@ -169,20 +163,6 @@ const fieldHelp: Record<string, string> = {
   defaults: "a map of options every group gets: membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, exportTo, deletionPolicy",
 };
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  }
-  return d[a.length]![b.length]!;
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  const best = candidates.map((c) => [c, editDistance(word.toLowerCase(), c.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
-  return best && best[1] <= 2 ? best[0] : undefined;
-}
-
 function fixFor(issue: z.core.$ZodIssue, key: string, value: unknown): string {
   const parent = issue.path.length >= 2 && typeof issue.path[issue.path.length - 2] === "string" ? String(issue.path[issue.path.length - 2]) : "";
   if (issue.code === "unrecognized_keys") {
@@ -200,32 +180,7 @@ function fixFor(issue: z.core.$ZodIssue, key: string, value: unknown): string {
 }
 
 function describe(issue: z.core.$ZodIssue, value: unknown, key = ""): string {
-  if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-  if (value === undefined && issue.code === "invalid_type") return "is required";
-  const shown = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
-  switch (issue.code) {
-    case "invalid_format":
-      return key === "key" ? `${shown} is not a usable key` : `${shown} is not an email address`;
-    case "invalid_value":
-      return `${shown} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    case "invalid_type":
-      return `expected ${issue.expected === "array" ? "a list" : issue.expected === "object" ? "a map" : `a ${issue.expected}`}, found ${Array.isArray(value) ? "a list" : value === null ? "nothing" : typeof value === "object" ? "a map" : shown}`;
-    case "too_small":
-      return issue.origin === "array" ? "must not be empty" : typeof value === "string" ? "must not be empty" : `${shown} is too small (minimum ${String(issue.minimum)})`;
-    case "too_big":
-      return typeof value === "string" ? `is too long (${value.length} characters; at most ${String(issue.maximum)})` : `${shown} is too large (maximum ${String(issue.maximum)})`;
-    default:
-      return issue.message;
-  }
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v = root;
-  for (const part of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<PropertyKey, unknown>)[part];
-  }
-  return v;
+  return describeIssue(issue, value, (shown) => (key === "key" ? `${shown} is not a usable key` : `${shown} is not an email address`));
 }
 
 /** Where a group's field is: its line and column (a field it lacks: the group's own place). */
@@ -387,17 +342,13 @@ export function parseGroupsYaml(text: string, file = "groups.yaml"): ParsedGroup
 }
 
 function collectYaml(text: string, file: string): CollectedGroupsFile {
-  const lineCounter = new LineCounter();
-  const doc: Document.Parsed = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const pos = (offset: number) => lineCounter.linePos(offset);
-  const problems: GroupsFileProblem[] = doc.errors.map((e) => {
-    const { line, col } = pos(e.pos[0]);
-    const message = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  const { doc, syntax, at: pos, locate: locateIn } = readYaml(text);
+  const problems: GroupsFileProblem[] = syntax.map((e) => {
     const fix = e.code === "DUPLICATE_KEY" ? "keep one of the two keys" : e.code === "TAB_AS_INDENT" ? "indent with spaces, not tabs" : "correct the YAML syntax (indentation, quotes, colons) at that place";
-    return { file, line, column: col, field: "", message: `YAML syntax: ${message}`, fix };
+    return { file, line: e.line, column: e.column, field: "", message: `YAML syntax: ${e.message}`, fix };
   });
   // Lines the syntax errors are on: a group there is read as far as YAML could, so its field problems would be guesses.
-  const syntaxLines = doc.errors.map((e) => pos(e.pos[0]).line);
+  const syntaxLines = syntax.map((e) => e.line);
   let data: unknown;
   try {
     data = doc.toJS();
@@ -405,29 +356,9 @@ function collectYaml(text: string, file: string): CollectedGroupsFile {
     data = undefined;
   }
 
-  /** The position of the node at `path`, or of the nearest enclosing node that exists (a missing field). */
-  const locate = (path: readonly PropertyKey[], keyOnly = false): { line: number; column: number } => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n) as Path, true) as Node | undefined;
-      const target = n === 0 ? doc.contents : node;
-      if (target && (target as Node).range) {
-        if (keyOnly && n === path.length && n > 0) {
-          // Point at the key, not the value, for "unknown field" and the like.
-          const parent = doc.getIn(path.slice(0, n - 1) as Path, true);
-          if (isMap(parent)) {
-            const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === path[n - 1]);
-            if (pair && isScalar(pair.key) && pair.key.range) {
-              const { line, col } = pos(pair.key.range[0]);
-              return { line, column: col };
-            }
-          }
-        }
-        const { line, col } = pos((target as Node).range![0]);
-        return { line, column: col };
-      }
-    }
-    return { line: 1, column: 1 };
-  };
+  /** The position of the node at `path` (with keyOnly, of its key: "unknown field" and the like), or of the nearest enclosing node. */
+  const locate = (path: readonly PropertyKey[], keyOnly = false): { line: number; column: number } =>
+    keyOnly && path.length > 0 ? locateIn(path.slice(0, -1), String(path[path.length - 1])) : locateIn(path);
   const issueProblem = (root: unknown, prefix: readonly PropertyKey[], issue: z.core.$ZodIssue): GroupsFileProblem => {
     const path = [...prefix, ...issue.path];
     if (issue.code === "unrecognized_keys") {

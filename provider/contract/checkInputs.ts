@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { editDistance } from "./fileProblems";
 
 /** How the engine marks a value not known until apply (preview passes it to check/diff). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -61,17 +62,6 @@ export function checkFields<S extends z.ZodObject>(
     }
   }
   return { values, failures };
-}
-
-/** Levenshtein distance, to suggest the input a misspelt one meant. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /** Carries the provider reference into outputs, as the dynamic-provider host expects. */

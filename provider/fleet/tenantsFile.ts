@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
+import { closest, describeIssue, pathText, readYaml, valueAt } from "../contract/fileProblems";
 
 /**
  * The provider settings a tenant may give (stack config `groupExport:<key>`, README "Credentials"
@@ -165,13 +165,6 @@ const ALLOWED: Record<string, readonly string[]> = {
   jumpcloud: ["googleDirectory", "office365Directory", "onMissingEmail"],
 };
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length]![b.length]!;
-}
-
 /** Which list of allowed keys applies at a path (`tenants.3.settings` -> settings). */
 function allowedAt(path: readonly PropertyKey[]): readonly string[] {
   const named = path.filter((p) => typeof p === "string") as string[];
@@ -184,43 +177,12 @@ function allowedAt(path: readonly PropertyKey[]): readonly string[] {
 function unknownKeyFix(key: string, path: readonly PropertyKey[]): string {
   if (SECRET_SETTINGS[key]) return `a secret is never a setting (the engine copies stack config into state): use ${SECRET_SETTINGS[key]}`;
   const allowed = allowedAt(path);
-  const near = allowed.map((c) => [c, editDistance(key.toLowerCase(), c.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
-  return `${near && near[1] <= 2 ? `did you mean "${near[0]}"? Otherwise remove it` : "remove it or correct its spelling"}; allowed here: ${allowed.join(", ")}`;
+  const near = closest(key, allowed);
+  return `${near ? `did you mean "${near}"? Otherwise remove it` : "remove it or correct its spelling"}; allowed here: ${allowed.join(", ")}`;
 }
 
 function describe(issue: z.core.$ZodIssue, value: unknown): string {
-  if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-  if (value === undefined && issue.code === "invalid_type") return "is required";
-  const shown = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
-  switch (issue.code) {
-    case "invalid_format":
-      return `${shown} is not in the expected form`;
-    case "invalid_value":
-      return `${shown} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    case "invalid_type":
-      return `expected ${issue.expected === "array" ? "a list" : issue.expected === "object" ? "a map" : `a ${issue.expected}`}, found ${Array.isArray(value) ? "a list" : value === null ? "nothing" : typeof value === "object" ? "a map" : shown}`;
-    case "too_small":
-      return issue.origin === "array" || typeof value === "string" ? "must not be empty" : `${shown} is too small (minimum ${String(issue.minimum)})`;
-    case "too_big":
-      return `${shown} is too large (maximum ${String(issue.maximum)})`;
-    default:
-      return issue.message;
-  }
-}
-
-function pathText(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
-  return out;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v = root;
-  for (const part of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<PropertyKey, unknown>)[part];
-  }
-  return v;
+  return describeIssue(issue, value, (shown) => `${shown} is not in the expected form`);
 }
 
 /** Reads and checks a tenants file; throws TenantsFileError listing every problem. */
@@ -236,35 +198,14 @@ export function readTenantsFile(file: string): TenantsFile {
 
 /** Parses a tenants file's text; `file` names it in problems and anchors its relative paths. */
 export function parseTenantsYaml(text: string, file: string, checkFiles = true): TenantsFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const pos = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  const problems: TenantsFileProblem[] = doc.errors.map((e) => ({
-    file, ...pos(e.pos[0]), field: "",
-    message: `YAML syntax: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
+  const { doc, syntax, locate } = readYaml(text);
+  const problems: TenantsFileProblem[] = syntax.map((e) => ({
+    file, line: e.line, column: e.column, field: "",
+    message: `YAML syntax: ${e.message}`,
     fix: e.code === "DUPLICATE_KEY" ? "keep one of the two keys" : "correct the YAML syntax (indentation, quotes, colons) at that place",
   }));
   if (problems.length > 0) throw new TenantsFileError(problems);
   const data: unknown = doc.toJS();
-
-  /** The place of the node at `path` (its key for an unknown field), or of the nearest enclosing node. */
-  const locate = (path: readonly PropertyKey[], key?: string): { line: number; column: number } => {
-    if (key !== undefined) {
-      const parent = doc.getIn(path as unknown[], true);
-      if (isMap(parent)) {
-        const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
-        if (pair && isScalar(pair.key) && pair.key.range) return pos(pair.key.range[0]);
-      }
-    }
-    for (let n = path.length; n >= 0; n--) {
-      const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true)) as Node | undefined;
-      if (node?.range) return pos(node.range[0]);
-    }
-    return { line: 1, column: 1 };
-  };
 
   const parsed = tenantsFileSchema.safeParse(data ?? {});
   if (!parsed.success) {

@@ -8,7 +8,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { isSeq, type Node } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { closest, describeIssue, pathText, readYaml, valueAt } from "../provider/contract/fileProblems";
+import { closest, describeIssue, type FileProblem, pathText, readYaml, valueAt } from "../provider/contract/fileProblems";
 import type { ExportedUserGroup } from "./exportedUserGroup";
 
 const directoryKinds = ["google", "entra"] as const;
@@ -70,15 +70,7 @@ const fileFrameSchema = groupsFileSchema.extend({ defaults: z.unknown().optional
 export type GroupsFileGroup = z.infer<typeof groupsFileGroupSchema>;
 
 /** One problem of a groups file, with where it is and how to fix it. */
-export interface GroupsFileProblem {
-  file: string;
-  line: number;
-  column: number;
-  /** The field, as a path: `groups[1].users[2]`. */
-  field: string;
-  message: string;
-  fix: string;
-}
+export type GroupsFileProblem = FileProblem;
 
 /**
  * Every problem of a groups file, each with its place and fix. A `RunError`: Pulumi prints a

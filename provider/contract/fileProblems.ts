@@ -11,6 +11,15 @@ export interface Place {
   column: number;
 }
 
+/** One problem of a file, with where it is and how to fix it: `file:line:column: field: message. Fix: fix`. */
+export interface FileProblem extends Place {
+  file: string;
+  /** The field, as a path: `groups[1].users[2]`. */
+  field: string;
+  message: string;
+  fix: string;
+}
+
 /** Levenshtein distance, to suggest the name a misspelt one meant. */
 export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { closest, describeIssue, pathText, readYaml, valueAt } from "../contract/fileProblems";
+import { closest, describeIssue, type FileProblem, pathText, readYaml, valueAt } from "../contract/fileProblems";
 
 /**
  * The provider settings a tenant may give (stack config `groupExport:<key>`, README "Credentials"
@@ -113,14 +113,7 @@ export interface TenantsFile {
   tenants: Tenant[];
 }
 
-export interface TenantsFileProblem {
-  file: string;
-  line: number;
-  column: number;
-  field: string;
-  message: string;
-  fix: string;
-}
+export type TenantsFileProblem = FileProblem;
 
 /** Every problem of a tenants file, each with its place and fix (`file:line:column: field: message. Fix: ...`). */
 export class TenantsFileError extends Error {

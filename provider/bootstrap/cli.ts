@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { ProviderSettings } from "../settings";
 import { readExistingGroups, toGroupsYaml } from "./readDirectories";
 
-const USAGE = `Usage: group-export-bootstrap [--google-customer ID] [--entra-tenant ID] [--out FILE]
+const USAGE = `Usage: group-export-bootstrap [--google-customer ID] [--entra-tenant ID] [--out FILE] [--force]
                               [--stack NAME] [--setting groupExport:<key>=<value> ...]
 
 Reads the groups of a Google Workspace customer and/or an Entra tenant (read-only) and writes a
@@ -20,7 +20,9 @@ groups file that the root project adopts with no change at its first preview.
   --google-customer ID  the Google Workspace customer (e.g. my_customer); default: my_customer when
                         the stack exports to Google (googleDomains or googleCustomerId is set)
   --entra-tenant ID     the Entra tenant id; default: the stack's entraTenantId
-  --out FILE            where to write the groups file (default: groups.yaml)
+  --out FILE            where to write the groups file (default: groups.yaml); an existing file is
+                        never replaced without --force
+  --force               replace FILE if it exists (its groups are not merged into the new file)
   --stack NAME          the stack whose configuration to read (default: the current stack of the
                         Pulumi project in this directory, if there is one)
   --setting K=V         a groupExport:* setting, over the stack's (repeatable)
@@ -57,7 +59,7 @@ function projectSetting(values: Map<string, string>, key: string): string | unde
 }
 
 async function main(argv: string[]): Promise<void> {
-  let values: { "google-customer"?: string; "entra-tenant"?: string; out?: string; stack?: string; setting?: string[]; help?: boolean };
+  let values: { "google-customer"?: string; "entra-tenant"?: string; out?: string; force?: boolean; stack?: string; setting?: string[]; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<void> {
         "google-customer": { type: "string" },
         "entra-tenant": { type: "string" },
         out: { type: "string" },
+        force: { type: "boolean" },
         stack: { type: "string" },
         setting: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
@@ -92,11 +95,13 @@ async function main(argv: string[]): Promise<void> {
   // Read-only, whatever the credentials could do.
   process.env.GROUP_EXPORT_READ_ONLY = "true";
   const out = values.out ?? "groups.yaml";
+  // The file may be the one the stack exports: replacing it by accident loses its edits.
+  if (existsSync(out) && !values.force) throw new Error(`${out} exists: give another --out FILE, or add --force to replace it (its groups are not merged)`);
   const result = await readExistingGroups(new ProviderSettings({ get: (key) => config.get(key) }), {
     google: googleCustomer ? { customerId: googleCustomer } : undefined,
     entra: entraTenant ? { tenantId: entraTenant } : undefined,
   });
-  writeFileSync(out, toGroupsYaml(result));
+  writeFileSync(out, toGroupsYaml(result), { flag: values.force ? "w" : "wx" });
   console.log(`wrote ${out}: ${result.groups.length} user group(s)${result.notes.length ? `; notes:\n  ${result.notes.join("\n  ")}` : ""}`);
 }
 

@@ -202,6 +202,15 @@ describe("the first hour's tools: the sandbox command, the groups file, bootstra
       const text = readFileSync(out, "utf8");
       expect(text).to.include("name: Eng").and.include("name: Ops");
       expect(writeRequests(sandbox)).to.deep.equal([]);
+      // A second run never replaces the file (it may hold the stack's edits) unless --force.
+      writeFileSync(out, `${text}# edited\n`);
+      const again = await bootstrap(["--google-customer", "my_customer", "--out", out]);
+      expect(again.code, again.output).to.equal(1);
+      expect(again.output).to.equal(`group-export-bootstrap: ${out} exists: give another --out FILE, or add --force to replace it (its groups are not merged)\n`);
+      expect(readFileSync(out, "utf8")).to.equal(`${text}# edited\n`);
+      const forced = await bootstrap(["--google-customer", "my_customer", "--out", out, "--force"]);
+      expect(forced.code, forced.output).to.equal(0);
+      expect(readFileSync(out, "utf8")).to.equal(text);
       const named = await bootstrap(["--stack", "no-such-stack", "--google-customer", "my_customer", "--out", out]);
       expect(named.code).to.equal(1);
       expect(named.output).to.match(/^group-export-bootstrap: cannot read the configuration of stack no-such-stack \(pulumi config --json: .+\): run it from the Pulumi project's directory, logged in to its backend\n$/);

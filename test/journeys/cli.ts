@@ -26,11 +26,30 @@ interface Options {
   replay?: string;
 }
 
+const USAGE = `Usage: npm run journeys -- --seed N --count N [--steps 4-8] [--flavour file|program]
+                            [--shrink-minutes 6] [--out failures.jsonl] [--replay file.json]
+
+Runs generated journeys (journey i from seed N + i) one after the other through the real CLI
+against a fresh sandbox each, checks the invariants after every up, and shrinks each failure.
+  --seed N            the first journey's seed (default: from the clock)
+  --count N           how many journeys (default 1)
+  --steps A-B         steps per journey (default 4-8)
+  --flavour F         file (groups file, root project) or program (inline); default: alternating
+  --shrink-minutes M  time to shrink a failure with fast-check (default 6)
+  --out FILE          append each failure as a JSON line shaped like regressions.json's entries
+  --replay FILE       run the sequence(s) of FILE (one sequence, or a regressions file) instead
+`;
+
 function parseArgs(argv: string[]): Options {
   const options: Options = { seed: Date.now() % 1_000_000, count: 1, minSteps: 4, maxSteps: 8, shrinkMinutes: 6 };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
+      case "--help":
+      case "-h":
+        process.stdout.write(USAGE);
+        process.exit(0);
+        break;
       case "--seed":
         options.seed = Number(value);
         break;

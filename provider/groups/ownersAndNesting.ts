@@ -4,7 +4,7 @@ import { GROUP_KEY_PREFIX, type MemberDirectory, type MemberFailure, type Member
 import { normalizeUsers } from "./membershipPlan";
 import { nestingKey, type NestingGraph } from "./nesting";
 import { planOwners, type OwnersPlan } from "./ownersPlan";
-import { inBothRoles, managedRoles, ROLE_RANK, roleOf } from "./rolePlan";
+import { heldAbove, heldAboveNote, inBothRoles, managedRoles, ROLE_RANK, roleOf } from "./rolePlan";
 
 /**
  * Owners, managers and nested groups of a binding: the checks at preview and the directory
@@ -246,11 +246,22 @@ export async function refreshEntraOwners(directory: MemberDirectory, state: Grou
   return { owners: sortKeys(owners), ownerIds: sortKeys(ownerIds), ...(callerKept ? { callerKept } : {}) };
 }
 
+/** Google: members listed in a declared role who keep a higher one the binding does not manage, as `kept` notes by label. */
+export function rolesKeptAbove(desiredRoles: ReadonlyMap<string, MemberRole>, observed: readonly ObservedMember[], fields: Pick<GroupBindingInputs, "owners" | "managers" | "target">): Record<string, string> {
+  if (fields.target.service !== "google") return {};
+  const declared = declaredRoles(fields);
+  return Object.fromEntries(heldAbove({ desiredRoles, observed, ownersDeclared: declared.OWNER, managersDeclared: declared.MANAGER }).map(({ member, wanted }) => [member.label, heldAboveNote(member.role, wanted)]));
+}
+
 /** Refresh of Google roles: which members hold the declared roles now (keyed like `members`). */
 export function refreshGoogleRoles(state: GroupBindingState, observed: readonly ObservedMember[]): Pick<GroupBindingState, "owners" | "managers"> {
   if (state.target.service !== "google") return {};
   const keyOfId = new Map(Object.entries(state.userIds).map(([k, id]) => [id, k]));
-  const holding = (role: MemberRole) => observed.filter((m) => m.role === role).map((m) => keyOfId.get(m.id) ?? m.label);
+  const declared = declaredRoles(state);
+  // A listed member who keeps a higher role the binding does not manage holds what its list asks (planRoles never demotes it).
+  const desiredRoles = new Map(Object.entries(state.userIds).map(([key, id]) => [id, roleOfKey(key, state)]));
+  const above = new Map(heldAbove({ desiredRoles, observed, ownersDeclared: declared.OWNER, managersDeclared: declared.MANAGER }).map(({ member, wanted }) => [member.id, wanted]));
+  const holding = (role: MemberRole) => observed.filter((m) => m.role === role || above.get(m.id) === role).map((m) => keyOfId.get(m.id) ?? m.label);
   return {
     ...(state.owners !== undefined ? { owners: sortKeys(Object.fromEntries(holding("OWNER").map((k) => [k, "owner" as const]))) } : {}),
     ...(state.managers !== undefined ? { managers: sortKeys(Object.fromEntries(holding("MANAGER").map((k) => [k, "manager" as const]))) } : {}),

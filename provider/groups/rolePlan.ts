@@ -62,6 +62,25 @@ export function planRoles({ desiredRoles, observed, ownersDeclared, managersDecl
   return changes.sort((a, b) => a.member.label.localeCompare(b.member.label));
 }
 
+/**
+ * Members the program lists in a declared role while they hold a higher role it does not manage
+ * (a listed manager who is an OWNER, owners not declared). planRoles never demotes them, so they
+ * hold at least what the list asks: said at preview as kept, and not drift at refresh.
+ */
+export function heldAbove({ desiredRoles, observed, ownersDeclared, managersDeclared }: Omit<RolePlanInput, "removedIds">): { member: ObservedMember; wanted: MemberRole }[] {
+  const managed = managedRoles(ownersDeclared, managersDeclared);
+  return observed.flatMap((member) => {
+    const wanted = desiredRoles.get(member.id);
+    return wanted !== undefined && wanted !== "MEMBER" && !managed[member.role] && ROLE_RANK[member.role] > ROLE_RANK[wanted] ? [{ member, wanted }] : [];
+  });
+}
+
+/** Why a member listed in a role keeps a higher one (the `kept` note). */
+export function heldAboveNote(role: MemberRole, wanted: MemberRole): string {
+  const list = (r: MemberRole) => (r === "OWNER" ? "owners" : "managers");
+  return `${role}: kept (listed in ${list(wanted)}; ${list(role)} are not declared, so ${role === "OWNER" ? "an OWNER" : "a MANAGER"} is never demoted: declare ${list(role)} to manage that role)`;
+}
+
 /** Keys listed both as owner and manager: one member has one role, so this is an input error. */
 export function inBothRoles(owners: readonly string[], managers: readonly string[]): string[] {
   const o = new Set(owners);

@@ -38,6 +38,7 @@ import {
   ownerId,
   refreshEntraOwners,
   refreshGoogleRoles,
+  rolesKeptAbove,
   roleOfKey,
 } from "../groups/ownersAndNesting";
 import type { OwnersPlan } from "../groups/ownersPlan";
@@ -265,7 +266,7 @@ async function previewPlan(context: ProviderContext, inputs: GroupBindingInputs,
   // A create: what was already there, so that the recovery of a killed apply can tell what it added.
   if (!previous?.members) inputs.__membersAtCheck = encodeKeySet(keys, new Set(plan.present.keys()));
   inputs.removals = { ...removalNotes(plan, inputs.target, moveFrom), ...roleNotes(roleChanges, owners?.plan, inputs.target) };
-  inputs.kept = { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) };
+  inputs.kept = { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan), ...rolesKeptAbove(desiredRolesById(desired, inputs), observed, inputs) };
   const ownerRemovals = owners?.plan.remove.length ?? 0;
   const violation = removalGuardViolation(plan.remove.length + ownerRemovals, observed.length + (owners?.observed.length ?? 0), inputs.maxRemovalPercent, inputs.removalGuardFloor);
   if (violation) failures.push({ property: "maxRemovalPercent", reason: `mass-removal guard: ${violation} (members to remove: ${addresses([...plan.remove.map((m) => m.label), ...(owners?.plan.remove ?? []).map((m) => `owner ${m.label}`)], inputs.__secretUsers)})` });
@@ -475,7 +476,7 @@ async function apply(context: ProviderContext, id: string, desired: GroupBinding
     userIds: sortedRecord(userIds),
     otherMemberIds: desired.membershipMode === "authoritative" ? sortedRecord(others.map((m) => [m.label, m.id])) : {},
     managedMembers: sortedRecord(managedMembers),
-    kept: { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan) },
+    kept: { ...keptNotes(plan), ...ownerKeptNotes(owners?.plan), ...rolesKeptAbove(desiredRolesById(desiredById, desired), observed, desired) },
     ...(ownerIds ? { ownerIds: sortedRecord(Object.entries(ownerIds)) } : {}),
     memberCount: observed.length + new Set([...added.added.values()].map((u) => u.id).filter((id) => !observedIds.has(id))).size - removedIds.size,
     pending: false,
@@ -590,12 +591,13 @@ function refreshed(state: GroupBindingState, observed: ObservedMember[] | undefi
     else if (m.kind !== "user" && state.nonUserMembers === "keep") kept.push([m.label, `${m.kind} member: kept (nonUserMembers: "keep")`]);
     else if (state.membershipMode === "authoritative") others.push([m.label, m.id]);
   }
+  const desiredRoles = new Map([...userIds].map(([key, id]) => [id, roleOfKey(key, state)]));
   return {
     ...state,
     members: memberMap([...userIds.keys(), ...others.map(([label]) => label)]),
     userIds: sortedRecord(userIds),
     otherMemberIds: sortedRecord(others),
-    kept: sortedRecord(kept),
+    kept: sortedRecord([...kept, ...Object.entries(rolesKeptAbove(desiredRoles, observed, state))]),
     memberCount: observed.length,
     ...refreshGoogleRoles({ ...state, userIds: sortedRecord(userIds) }, observed),
   };

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { ObservedMember } from "../../provider/groups/memberDirectory";
 import { planMembership } from "../../provider/groups/membershipPlan";
 import { NestingGraph } from "../../provider/groups/nesting";
-import { checkRolesAndNesting, RoleClaims } from "../../provider/groups/ownersAndNesting";
+import { checkRolesAndNesting, refreshGoogleRoles, RoleClaims, rolesKeptAbove } from "../../provider/groups/ownersAndNesting";
 import { CALLER_KEPT, planOwners } from "../../provider/groups/ownersPlan";
 import { inBothRoles, planRoles } from "../../provider/groups/rolePlan";
 import type { CheckFailure } from "../../provider/contract/checkInputs";
@@ -38,6 +38,17 @@ describe("Google roles, planned in place", () => {
     const declared = planMembership({ ...base, managedRoles: { OWNER: true } });
     expect(declared.remove.map((m) => m.label)).to.deep.equal(["a@x.com", "d@x.com"]);
     expect(declared.kept.map((k) => k.member.label)).to.deep.equal(["c@x.com"]);
+  });
+
+  it("a listed manager who is an OWNER, owners not declared, keeps OWNER: said as kept at preview, and holds managers at refresh (no diff at every preview)", () => {
+    const desiredRoles = new Map<string, ObservedMember["role"]>([["1", "MANAGER"], ["2", "MEMBER"]]);
+    expect(planRoles({ desiredRoles, observed, ownersDeclared: false, managersDeclared: true, removedIds: new Set() }).map((c) => c.member.label)).to.deep.equal(["c@x.com"]);
+    const fields = { target: { service: "google" as const, groupId: "g", label: "g@x.com", directoryKey: "google:x" }, managers: { "a@x.com": "manager" as const } };
+    expect(rolesKeptAbove(desiredRoles, observed, fields)).to.deep.equal({ "a@x.com": "OWNER: kept (listed in managers; owners are not declared, so an OWNER is never demoted: declare owners to manage that role)" });
+    // With owners declared the OWNER is managed: demoted, not kept.
+    expect(rolesKeptAbove(desiredRoles, observed, { ...fields, owners: {} })).to.deep.equal({});
+    const state = { ...fields, userIds: { "a@x.com": "1", "b@x.com": "2" } } as unknown as Parameters<typeof refreshGoogleRoles>[0];
+    expect(refreshGoogleRoles(state, observed)).to.deep.equal({ managers: { "a@x.com": "manager", "c@x.com": "manager" } });
   });
 
   it("finds addresses listed as owner and manager", () => {

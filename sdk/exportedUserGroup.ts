@@ -6,7 +6,7 @@ export interface ExportedUserGroup {
   /**
    * A stable identity of the user group that survives renames (a groups file's `key`,
    * JumpCloud's group id). Renaming a user group keeps its groups and members when its key,
-   * its email or its `entraDisplayName` stays the same (README "Renaming a user group").
+   * its email or its `entraDisplayName` stays the same (docs/guides/migrating.md#renaming-a-user-group).
    */
   key?: string;
   /**

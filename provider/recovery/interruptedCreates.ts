@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Recovery of creates a killed `pulumi up` left pending (README: "If an apply is interrupted").
+ * Recovery of creates a killed `pulumi up` left pending (docs/guides/recovery.md).
  *
  * When `pulumi up` is killed while a GoogleDistributionGroup is being created, the group may
  * exist in Google (the insert landed) while the checkpoint only holds a pending CREATE

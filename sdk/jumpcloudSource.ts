@@ -45,7 +45,9 @@ export interface JumpCloudSourceArgs {
   onMissingEmail?: "fail" | "skip";
   /** Options every exported group gets (see GroupBinding); default authoritative: JumpCloud's sync is one-way. */
   membershipMode?: "authoritative" | "additive";
+  /** The mass-removal guard of every exported group (see GroupBinding `maxRemovalPercent`); default 50. */
   maxRemovalPercent?: number;
+  /** What every binding does with non-user members (see GroupBinding `nonUserMembers`); default `"keep"`. */
   nonUserMembers?: "keep" | "remove";
 }
 

@@ -64,7 +64,7 @@ const tenantSchema = z.strictObject({
 });
 export type TenantEntry = z.infer<typeof tenantSchema>;
 
-/** What one application or project may spend across all its tenants (docs/guides/fleet.md#budgets). */
+/** What one application or project may spend across all its tenants (docs/guides/fleet.md#the-tenants-file). */
 const budgetsSchema = z.strictObject({
   /** Graph writes per application across its tenants in any 5 minutes (Microsoft: 70,000). */
   graphWritesPer5Minutes: z.number().int().positive().optional(),

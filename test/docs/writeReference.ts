@@ -22,8 +22,8 @@ function table(kind: "Input" | "Output", fields: SdkField[]): string {
   const head = kind === "Input" ? "| Input | Type | Required | Description |\n|---|---|---|---|" : "| Output | Type | Description |\n|---|---|---|";
   const rows = fields.map((f) =>
     kind === "Input"
-      ? `| \`${f.name}\` | \`${cell(f.type)}\` | ${f.optional ? "no" : "yes"} | ${cell(f.doc) || "(see above)"} |`
-      : `| \`${f.name}\` | \`${cell(f.type)}\` | ${cell(f.doc) || "(see above)"} |`,
+      ? `| \`${f.name}\` | \`${cell(f.type)}\` | ${f.optional ? "no" : "yes"} | ${cell(f.doc)} |`
+      : `| \`${f.name}\` | \`${cell(f.type)}\` | ${cell(f.doc)} |`,
   );
   return [head, ...rows].join("\n");
 }

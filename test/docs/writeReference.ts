@@ -12,6 +12,7 @@ import type { SdkField } from "../support/sdkDocs";
 /** One Markdown table cell: pipes escaped, paragraphs kept apart with <br>. */
 function cell(text: string): string {
   return text
+    .replace(/\{@link\s+([^}|\s]+)[^}]*\}/g, "`$1`")
     .replace(/\|/g, "\\|")
     .split(/\n\s*\n/)
     .map((p) => p.replace(/\s*\n\s*/g, " ").trim())

@@ -139,7 +139,7 @@ export async function diagnoseEntraSignIn(error: unknown, tenantId: string, sett
       "no Entra credential is configured: none of groupExport:entraClientSecretFile, groupExport:entraClientCertificatePath and groupExport:entraFederatedTokenFile " +
         "(nor AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE) is set, and DefaultAzureCredential found none either (environment, managed identity, Azure CLI). " +
         "Fix: run `pulumi config set groupExport:entraClientId <application (client) id>` and `pulumi config set groupExport:entraClientSecretFile <file holding the secret's Value>` " +
-        `(or another kind of credential: see the table in the README) (${SEE_CREDENTIALS})`,
+        `(or another kind of credential, in the table under Microsoft Entra ID) (${SEE_CREDENTIALS})`,
     );
   }
   return error instanceof Error ? error : new Error(String(error));

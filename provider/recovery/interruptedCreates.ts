@@ -84,7 +84,7 @@ function interruptedBinding(r: z.infer<typeof resourceSchema>): z.infer<typeof r
  * Turns each pending CREATE of a GoogleDistributionGroup whose checked inputs say `adoption:
  * "create"` into a state entry for refresh to resolve (for a replacement, the replaced entry is
  * marked for deletion, as Pulumi records a replacement whose create completed). Every other pending operation is left
- * as it is (README: `pulumi refresh --clear-pending-creates` clears them, and the next `up`
+ * as it is (docs/guides/recovery.md: `pulumi refresh --clear-pending-creates` clears them, and the next `up`
  * finds or makes those resources again). A pending CREATE of a GroupBinding becomes an entry
  * too (see interruptedBinding), so the members its run added stay its own.
  */

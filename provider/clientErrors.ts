@@ -1,9 +1,9 @@
-import { README_CREDENTIALS, README_LOAD, README_READ_ONLY } from "./settings";
+import { SEE_CREDENTIALS, SEE_READ_ONLY, SEE_SCALE } from "./contract/docs";
 
 /**
  * Errors of the client layer that end an operation with a message the user can act on. The
  * resource handlers prefix the resource's name; the messages name the operation, the object,
- * the setting or permission involved and the README section with the fix.
+ * the setting or permission involved and the docs section with the fix.
  */
 
 /** A write refused by the provider itself, before any request, because the stack is read-only. */
@@ -15,7 +15,7 @@ export class ReadOnlyError extends Error {
   ) {
     super(
       `read-only mode: refused to ${operation} in ${service} (nothing was sent): GROUP_EXPORT_READ_ONLY or groupExport:readOnly is "true", ` +
-        `so this stack is read-only: it may preview and refresh but not change the directory. Run the apply or destroy without it, with credentials allowed to write (${README_READ_ONLY})`,
+        `so this stack is read-only: it may preview and refresh but not change the directory. Run the apply or destroy without it, with credentials allowed to write (${SEE_READ_ONLY})`,
     );
     this.name = "ReadOnlyError";
   }
@@ -35,7 +35,7 @@ export class PermissionError extends Error {
     readOnlyHelps = true,
   ) {
     super(
-      `${principal} may not ${operation} in ${service}: ${missing} (the API answered: ${detail}).${readOnlyHelps ? " A read-only principal can still preview and refresh with GROUP_EXPORT_READ_ONLY=true" : ""} (${README_CREDENTIALS})`,
+      `${principal} may not ${operation} in ${service}: ${missing} (the API answered: ${detail}).${readOnlyHelps ? " A read-only principal can still preview and refresh with GROUP_EXPORT_READ_ONLY=true" : ""} (${SEE_CREDENTIALS})`,
     );
     this.name = "PermissionError";
   }
@@ -49,7 +49,7 @@ export class RateLimitError extends Error {
     detail: string,
     advice: string,
   ) {
-    super(`${service} kept throttling the requests to ${operation} (${detail}) after every retry: this is a rate limit, not a missing permission. ${advice}; nothing is lost: run \`pulumi up\` again to finish (${README_LOAD})`);
+    super(`${service} kept throttling the requests to ${operation} (${detail}) after every retry: this is a rate limit, not a missing permission. ${advice}; nothing is lost: run \`pulumi up\` again to finish (${SEE_SCALE})`);
     this.name = "RateLimitError";
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { SEE_CREDENTIALS, SEE_READ_ONLY, SEE_SCALE } from "./contract/docs";
 
 /**
  * Provider settings: credentials and endpoints, read when the provider runs from the stack
@@ -138,18 +139,18 @@ export function readEntraSettings(config: StackConfig): EntraSettings {
   const chosen = setting("entraCredential", "GROUP_EXPORT_ENTRA_CREDENTIAL");
   const kinds: EntraCredentialKind[] = ["clientSecret", "clientCertificate", "workloadIdentity", "default"];
   if (chosen !== undefined && !kinds.includes(chosen as EntraCredentialKind)) {
-    throw new SettingsError(`groupExport:entraCredential is "${chosen}": use one of ${kinds.join(", ")} (${README_CREDENTIALS})`);
+    throw new SettingsError(`groupExport:entraCredential is "${chosen}": use one of ${kinds.join(", ")} (${SEE_CREDENTIALS})`);
   }
   const kind: EntraCredentialKind =
     (chosen as EntraCredentialKind | undefined) ?? (clientSecret ? "clientSecret" : certificatePath ? "clientCertificate" : federatedTokenFile ? "workloadIdentity" : "default");
   if (kind !== "default" && !clientId) {
-    throw new SettingsError(`the Entra application's client id is not set: run \`pulumi config set groupExport:entraClientId <application (client) id>\` or set AZURE_CLIENT_ID (${README_CREDENTIALS})`);
+    throw new SettingsError(`the Entra application's client id is not set: run \`pulumi config set groupExport:entraClientId <application (client) id>\` or set AZURE_CLIENT_ID (${SEE_CREDENTIALS})`);
   }
   const missing =
     (kind === "clientSecret" && !clientSecret && "a client secret: set groupExport:entraClientSecretFile to a file holding it, or AZURE_CLIENT_SECRET") ||
     (kind === "clientCertificate" && !certificatePath && "a certificate: set groupExport:entraClientCertificatePath (PEM with the private key) or AZURE_CLIENT_CERTIFICATE_PATH") ||
     (kind === "workloadIdentity" && !federatedTokenFile && "a federated token: set groupExport:entraFederatedTokenFile or AZURE_FEDERATED_TOKEN_FILE");
-  if (missing) throw new SettingsError(`Entra credential "${kind}" needs ${missing} (${README_CREDENTIALS})`);
+  if (missing) throw new SettingsError(`Entra credential "${kind}" needs ${missing} (${SEE_CREDENTIALS})`);
   return {
     kind,
     clientId,
@@ -172,7 +173,7 @@ export function readEntraSettings(config: StackConfig): EntraSettings {
 function readOnlySetting(setting: Setting): boolean {
   const value = setting("readOnly", "GROUP_EXPORT_READ_ONLY")?.trim().toLowerCase();
   if (value !== undefined && value !== "true" && value !== "false") {
-    throw new SettingsError(`groupExport:readOnly (or GROUP_EXPORT_READ_ONLY) is "${value}": use "true" or "false" (${README_READ_ONLY})`);
+    throw new SettingsError(`groupExport:readOnly (or GROUP_EXPORT_READ_ONLY) is "${value}": use "true" or "false" (${SEE_READ_ONLY})`);
   }
   return value === "true";
 }
@@ -182,7 +183,7 @@ function positiveInteger(setting: Setting, configKey: string, envKey: string, fa
   const value = setting(configKey, envKey);
   if (value === undefined) return fallback;
   const parsed = z.coerce.number().int().positive().safeParse(value.trim());
-  if (!parsed.success) throw new SettingsError(`groupExport:${configKey} (or ${envKey}) is "${value}": use a positive whole number (${README_LOAD})`);
+  if (!parsed.success) throw new SettingsError(`groupExport:${configKey} (or ${envKey}) is "${value}": use a positive whole number (${SEE_SCALE})`);
   return parsed.data;
 }
 
@@ -190,7 +191,7 @@ function readSecretFile(path: string, key: string): string {
   try {
     return readFileSync(path, "utf8").trim();
   } catch (error) {
-    throw new SettingsError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code}): check ${key} (${README_CREDENTIALS})`);
+    throw new SettingsError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code}): check ${key} (${SEE_CREDENTIALS})`);
   }
 }
 
@@ -198,7 +199,7 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new SettingsError(`cannot read the Google credentials file ${path} (${(error as NodeJS.ErrnoException).code}): check groupExport:googleCredentialsFile or GOOGLE_APPLICATION_CREDENTIALS (${README_CREDENTIALS})`);
+    throw new SettingsError(`cannot read the Google credentials file ${path} (${(error as NodeJS.ErrnoException).code}): check groupExport:googleCredentialsFile or GOOGLE_APPLICATION_CREDENTIALS (${SEE_CREDENTIALS})`);
   }
 }
 
@@ -217,9 +218,6 @@ function settingOf(config: StackConfig): Setting {
 /** Why Google settings are unusable, phrased as a fix; undefined when they are fine. */
 export class SettingsError extends Error {}
 
-export const README_CREDENTIALS = "see README.md, section \"Credentials\"";
-export const README_READ_ONLY = "see README.md, section \"Read-only mode\"";
-export const README_LOAD = "see README.md, section \"How it behaves under load and faults\"";
 
 export function readGoogleSettings(config: StackConfig): GoogleSettings {
   const setting = settingOf(config);
@@ -231,20 +229,20 @@ export function readGoogleSettings(config: StackConfig): GoogleSettings {
     throw new SettingsError(
       "Google credentials are not configured: run `pulumi config set groupExport:googleCredentialsFile /path/to/credentials.json` " +
         "(a service-account key with domain-wide delegation, or a workload identity federation configuration of type external_account), " +
-        `or set GOOGLE_APPLICATION_CREDENTIALS (${README_CREDENTIALS})`,
+        `or set GOOGLE_APPLICATION_CREDENTIALS (${SEE_CREDENTIALS})`,
     );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new SettingsError(`the Google credentials are not JSON: point groupExport:googleCredentialsFile at the credentials file as downloaded or generated (${README_CREDENTIALS})`);
+    throw new SettingsError(`the Google credentials are not JSON: point groupExport:googleCredentialsFile at the credentials file as downloaded or generated (${SEE_CREDENTIALS})`);
   }
   const credentials = parseGoogleCredentials(parsed);
   const adminEmail = setting("googleAdminEmail", "GROUP_EXPORT_GOOGLE_ADMIN_EMAIL");
   if (!adminEmail) {
     throw new SettingsError(
-      `groupExport:googleAdminEmail is not set: run \`pulumi config set groupExport:googleAdminEmail admin@your-domain\` with a super admin the service account may impersonate (${README_CREDENTIALS})`,
+      `groupExport:googleAdminEmail is not set: run \`pulumi config set groupExport:googleAdminEmail admin@your-domain\` with a super admin the service account may impersonate (${SEE_CREDENTIALS})`,
     );
   }
   return {
@@ -264,16 +262,16 @@ const CREDENTIAL_KINDS = 'a service-account key (type "service_account") or a wo
 function parseGoogleCredentials(parsed: unknown): GoogleCredentials {
   const type = (parsed as { type?: unknown } | null)?.type;
   if (type !== "service_account" && type !== "external_account") {
-    throw new SettingsError(`the Google credentials have type ${JSON.stringify(type ?? null)}: use ${CREDENTIAL_KINDS} (${README_CREDENTIALS})`);
+    throw new SettingsError(`the Google credentials have type ${JSON.stringify(type ?? null)}: use ${CREDENTIAL_KINDS} (${SEE_CREDENTIALS})`);
   }
   const result = googleCredentialsSchema.safeParse(parsed);
   if (result.success) return result.data;
   const fields = result.error.issues.map((i) => i.path.join(".")).join(", ");
   throw new SettingsError(
     type === "service_account"
-      ? `the Google credentials are not a usable service-account key (needs client_email and private_key): ${fields} (${README_CREDENTIALS})`
+      ? `the Google credentials are not a usable service-account key (needs client_email and private_key): ${fields} (${SEE_CREDENTIALS})`
       : `the Google credentials are not a usable external_account configuration (needs audience, subject_token_type and credential_source; URLs must be absolute): ${fields}. ` +
-          `Regenerate it with \`gcloud iam workload-identity-pools create-cred-config\` (${README_CREDENTIALS})`,
+          `Regenerate it with \`gcloud iam workload-identity-pools create-cred-config\` (${SEE_CREDENTIALS})`,
   );
 }
 
@@ -289,12 +287,12 @@ function impersonatedServiceAccount(credentials: ExternalAccountConfig, setting:
   const impersonationUrl = credentials.service_account_impersonation_url;
   const fromFile = impersonationUrl ? IMPERSONATION_URL.exec(impersonationUrl)?.[1] : undefined;
   if (impersonationUrl && !fromFile) {
-    throw new SettingsError(`the external_account configuration's service_account_impersonation_url (${impersonationUrl}) names no service account: expected .../serviceAccounts/EMAIL:generateAccessToken (${README_CREDENTIALS})`);
+    throw new SettingsError(`the external_account configuration's service_account_impersonation_url (${impersonationUrl}) names no service account: expected .../serviceAccounts/EMAIL:generateAccessToken (${SEE_CREDENTIALS})`);
   }
   const configured = setting("googleServiceAccountEmail", "GROUP_EXPORT_GOOGLE_SERVICE_ACCOUNT_EMAIL");
   if (configured && fromFile && decodeURIComponent(fromFile).toLowerCase() !== configured.toLowerCase()) {
     throw new SettingsError(
-      `groupExport:googleServiceAccountEmail is ${configured} but the external_account configuration impersonates ${decodeURIComponent(fromFile)}: unset one, or make them name the same service account (${README_CREDENTIALS})`,
+      `groupExport:googleServiceAccountEmail is ${configured} but the external_account configuration impersonates ${decodeURIComponent(fromFile)}: unset one, or make them name the same service account (${SEE_CREDENTIALS})`,
     );
   }
   const email = configured ?? (fromFile && decodeURIComponent(fromFile));
@@ -302,7 +300,7 @@ function impersonatedServiceAccount(credentials: ExternalAccountConfig, setting:
     throw new SettingsError(
       "the external_account configuration names no service account, and domain-wide delegation needs one: run " +
         "`pulumi config set groupExport:googleServiceAccountEmail <name>@<project>.iam.gserviceaccount.com` (the service account whose client id has domain-wide delegation), " +
-        `set GROUP_EXPORT_GOOGLE_SERVICE_ACCOUNT_EMAIL, or generate the configuration with --service-account (${README_CREDENTIALS})`,
+        `set GROUP_EXPORT_GOOGLE_SERVICE_ACCOUNT_EMAIL, or generate the configuration with --service-account (${SEE_CREDENTIALS})`,
     );
   }
   return email;

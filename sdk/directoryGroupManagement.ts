@@ -59,7 +59,7 @@ export interface DirectoryGroupManagementArgs {
  * The "Enable management of groups and memberships" switch of one directory, and the
  * proof that sync is authorized there: creating or updating it verifies that the
  * configured credentials can manage groups in the directory (else the apply fails naming
- * the directory, the principal and the missing scope or permission; README "Credentials").
+ * the directory, the principal and the missing scope or permission; docs/guides/credentials.md).
  * Deleting it releases management; nothing remote is deleted. Its id is the directory key
  * (`google:<customer>` or `entra:<tenant>`).
  *

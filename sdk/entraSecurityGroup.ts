@@ -141,7 +141,7 @@ export class EntraSecurityGroup extends pulumi.dynamic.Resource {
    * Creates an EntraSecurityGroup (or takes over the group of that display name).
    * @param name The unique name of the resource.
    * @param args The group's arguments.
-   * @param opts Options for the resource. `import` is refused: use `adoptId` (README "Moving an existing group under management").
+   * @param opts Options for the resource. `import` is refused: use `adoptId` (docs/guides/migrating.md#moving-an-existing-group-under-management).
    */
   constructor(name: string, args: EntraSecurityGroupArgs, opts?: pulumi.CustomResourceOptions) {
     // Every Output made here, not only the registration's, is made with no stack frames recorded (see withoutRecordedStackTraces).

@@ -2,11 +2,16 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /** One source user group and where it goes. */
 export interface ExportedUserGroup {
+  /**
+   * The user group's name: its groups' default name (Google) and display name (Entra), and the
+   * base of its resources' names. Unique in the export (names differing only in case or
+   * punctuation fail when the program runs).
+   */
   name: string;
   /**
    * A stable identity of the user group that survives renames (a groups file's `key`,
    * JumpCloud's group id). Renaming a user group keeps its groups and members when its key,
-   * its email or its `entraDisplayName` stays the same (README "Renaming a user group").
+   * its email or its `entraDisplayName` stays the same (docs/guides/migrating.md#renaming-a-user-group).
    */
   key?: string;
   /**
@@ -25,10 +30,13 @@ export interface ExportedUserGroup {
   deletionPolicy?: "delete" | "release";
   /** Where the user group was declared (e.g. `groups.yaml:12`), for messages. */
   source?: string;
+  /** The groups' description (Google and Entra); default: empty for a group this stack creates, an adopted group keeps its own. */
   description?: string;
+  /** The user group's users, by address (see GroupBinding `userGroup.users`); empty fails at preview unless `allowEmpty`. */
   users: pulumi.Input<pulumi.Input<string>[]>;
   /** Directories to export to; default every directory given. */
   exportTo?: ("google" | "entra")[];
+  /** The bindings' membership mode (see GroupBinding `membershipMode`); default `"authoritative"`. */
   membershipMode?: "authoritative" | "additive";
   /** The Google group's name (in Google Groups); default `name`. */
   googleName?: string;
@@ -36,7 +44,7 @@ export interface ExportedUserGroup {
   entraDisplayName?: string;
   /** The Entra security group's mail alias; default: chosen when the group is created (an adopted group keeps its own). */
   entraMailNickname?: string;
-  /** Per-group overrides of the bindings' options (see GroupBinding). */
+  /** The mass-removal guard's share, in percent (see GroupBinding `maxRemovalPercent`); default 50. */
   maxRemovalPercent?: number;
   /** The mass-removal guard's floor, in members (see GroupBinding `removalGuardFloor`; default 10). */
   removalGuardFloor?: number;
@@ -46,6 +54,7 @@ export interface ExportedUserGroup {
    * group fails at preview. Default false.
    */
   allowEmpty?: boolean;
+  /** What the bindings do with non-user members (see GroupBinding `nonUserMembers`); default `"keep"`. */
   nonUserMembers?: "keep" | "remove";
   /** Owners of its groups (see GroupBinding `owners`); absent: owners are not managed. */
   owners?: pulumi.Input<pulumi.Input<string>[]>;

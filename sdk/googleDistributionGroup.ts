@@ -206,7 +206,7 @@ export class GoogleDistributionGroup extends pulumi.dynamic.Resource {
    * Creates a GoogleDistributionGroup (or adopts the group at `email`).
    * @param name The unique name of the resource.
    * @param args The group's arguments.
-   * @param opts Options for the resource. `import` is refused: use `adoptId` (README "Moving an existing group under management").
+   * @param opts Options for the resource. `import` is refused: use `adoptId` (docs/guides/migrating.md#moving-an-existing-group-under-management).
    */
   constructor(name: string, args: GoogleDistributionGroupArgs, opts?: pulumi.CustomResourceOptions) {
     // Every Output made here, not only the registration's, is made with no stack frames recorded (see withoutRecordedStackTraces).

@@ -184,7 +184,7 @@ export interface GroupBindingArgs {
    * Stop syncing the members without touching them: while `true` (or a reason, shown by the
    * preview), no member is added or removed, and removing the binding afterwards removes
    * nobody (the state keeps that it was released). Release the group too to stop managing it
-   * altogether (README "Stop managing a group"). Set it to false (or remove it) to sync again
+   * altogether (docs/guides/migrating.md#stop-managing-a-group-release). Set it to false (or remove it) to sync again
    * at the next `up`. Default: not released. Changing it updates in place.
    */
   readonly released?: pulumi.Input<boolean | string>;

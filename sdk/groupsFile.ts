@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { closest, describeIssue, type FileProblem, pathText, readYaml, valueAt } from "../provider/contract/fileProblems";
 import type { ExportedUserGroup } from "./exportedUserGroup";
+import { see } from "../provider/contract/docs";
 
 const directoryKinds = ["google", "entra"] as const;
 
@@ -168,7 +169,7 @@ function fixFor(issue: z.core.$ZodIssue, key: string, value: unknown): string {
     if (parent === "groups") return "write each group as a map with at least name and users";
   }
   if (value === undefined && issue.code === "invalid_type") return `add ${key}: ${fieldHelp[key] ?? "a value"}`;
-  return fieldHelp[key] ?? "see the groups file format in the README";
+  return fieldHelp[key] ?? `${see("groupsFile")} for the format`;
 }
 
 function describe(issue: z.core.$ZodIssue, value: unknown, key = ""): string {

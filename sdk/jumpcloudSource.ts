@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { JumpCloudClient, JUMPCLOUD_DEFAULT_BASE_URL, type JumpCloudSettings } from "../provider/jumpcloud/client";
 import { JumpCloudSourceError, readJumpCloudBindings, type JumpCloudRead } from "../provider/jumpcloud/readGroups";
 import type { ExportedUserGroup } from "./exportedUserGroup";
+import { see } from "../provider/contract/docs";
 
 export { JumpCloudSourceError } from "../provider/jumpcloud/readGroups";
 export { JumpCloudApiError, JumpCloudClient, type JumpCloudSettings } from "../provider/jumpcloud/client";
@@ -44,7 +45,9 @@ export interface JumpCloudSourceArgs {
   onMissingEmail?: "fail" | "skip";
   /** Options every exported group gets (see GroupBinding); default authoritative: JumpCloud's sync is one-way. */
   membershipMode?: "authoritative" | "additive";
+  /** The mass-removal guard of every exported group (see GroupBinding `maxRemovalPercent`); default 50. */
   maxRemovalPercent?: number;
+  /** What every binding does with non-user members (see GroupBinding `nonUserMembers`); default `"keep"`. */
   nonUserMembers?: "keep" | "remove";
 }
 
@@ -96,7 +99,7 @@ export function jumpCloudSettings(args: JumpCloudSourceArgs = {}): JumpCloudSett
     // JumpCloud's PowerShell module reads JCAPIKEY: a key set there for it is not this package's.
     const elsewhere = process.env.JCAPIKEY ? "JCAPIKEY is set (the variable of JumpCloud's PowerShell module), but this package reads JUMPCLOUD_API_KEY; " : "";
     throw new JumpCloudSourceError([
-      `no JumpCloud API key. ${elsewhere}Fix: put an administrator's API key (JumpCloud console > your name > API Settings) in a file and run \`pulumi config set groupExport:jumpcloudApiKeyFile <path>\` (or set JUMPCLOUD_API_KEY_FILE), or set JUMPCLOUD_API_KEY in the environment; a stack-config secret is not accepted (see README.md, "JumpCloud as the source")`,
+      `no JumpCloud API key. ${elsewhere}Fix: put an administrator's API key (JumpCloud console > your name > API Settings) in a file and run \`pulumi config set groupExport:jumpcloudApiKeyFile <path>\` (or set JUMPCLOUD_API_KEY_FILE), or set JUMPCLOUD_API_KEY in the environment; a stack-config secret is not accepted (${see("jumpcloud")})`,
     ]);
   }
   const rawPace = args.requestsPerMinute ?? stackSetting("jumpcloudRequestsPerMinute") ?? (process.env.JUMPCLOUD_REQUESTS_PER_MINUTE || undefined);

@@ -1,6 +1,7 @@
 import { relative, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceKind } from "../provider";
+import { see } from "../provider/contract/docs";
 
 type ProviderModule = typeof import("../provider");
 
@@ -99,7 +100,7 @@ export function refuseImport(kind: string, name: string, opts: pulumi.CustomReso
   if (opts?.import === undefined) return;
   throw new Error(
     `${kind} "${name}": the import option is not supported for this resource (Pulumi cannot import dynamic resources). ` +
-      `To manage the existing group ${String(opts.import)}, remove import and ${supported}; see the README section "Moving an existing group under management"`,
+      `To manage the existing group ${String(opts.import)}, remove import and ${supported}; ${see("migrating")}`,
   );
 }
 

@@ -79,10 +79,15 @@ function slug(name: string): string {
  * });
  */
 export class UserGroupExport extends pulumi.ComponentResource {
+  /** The Google Workspace directory's management (`<name>-google`), when `google` is given. */
   readonly googleManagement?: DirectoryGroupManagement;
+  /** The Entra ID tenant's management (`<name>-entra`), when `entra` is given. */
   readonly entraManagement?: DirectoryGroupManagement;
+  /** The Google groups, by user group name (only user groups exported to Google that have an email or were exported before). */
   readonly googleGroups: Record<string, GoogleDistributionGroup> = {};
+  /** The Entra security groups, by user group name. */
   readonly entraGroups: Record<string, EntraSecurityGroup> = {};
+  /** The bindings that carry the members, by `<user group name>:google` and `<user group name>:entra`. */
   readonly bindings: Record<string, GroupBinding> = {};
   /** The user groups this export exported at its last apply: how a renamed user group keeps its resources (provider/groups/userGroupIndex.ts). */
   readonly index: UserGroupIndex;

@@ -15,7 +15,7 @@ import { planShares, readTenantsFile, tenantConfig, TenantsFileError, type Tenan
 import { LineCounter, parse as parseYaml, parseDocument } from "yaml";
 import { z } from "zod";
 
-/** Settings that name a credential file, and the variable the provider reads instead when the setting is absent (README.md, "Credentials"). */
+/** Settings that name a credential file, and the variable the provider reads instead when the setting is absent (docs/guides/credentials.md). */
 export const CREDENTIAL_VARIABLES: Record<string, string> = {
   googleCredentialsFile: "GOOGLE_APPLICATION_CREDENTIALS (a file) or GROUP_EXPORT_GOOGLE_CREDENTIALS (the key JSON)",
   entraClientSecretFile: "AZURE_CLIENT_SECRET",

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { UserGroupExport } from "pulumi-group-export";
 
 // Which directories to export to is stack configuration (the sandbox's, or your real
-// Workspace customer and Entra tenant: see README.md, "Credentials"). The program only
+// Workspace customer and Entra tenant: see docs/guides/credentials.md). The program only
 // says what the user groups are.
 const config = new pulumi.Config("quickstart");
 const googleDomain = config.get("googleDomain");

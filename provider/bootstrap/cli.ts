@@ -28,7 +28,7 @@ groups file that the root project adopts with no change at its first preview.
   --setting K=V         a groupExport:* setting, over the stack's (repeatable)
   --help                this text
 
-Credentials as for the provider (README.md, "Credentials"): the stack's groupExport:* settings,
+Credentials as for the provider (docs/guides/credentials.md): the stack's groupExport:* settings,
 or their environment variables.
 `;
 

@@ -1,6 +1,6 @@
 /**
  * The one wording of a failure a user reads: what failed, the field when there is one, and the
- * fix with the README section that explains it; never a raw library message alone, never a
+ * fix with the docs section that explains it (provider/contract/docs.ts); never a raw library message alone, never a
  * stack trace. `defineResource` passes every handler's error through `namedFailure`, so an
  * apply, refresh or destroy error names the resource whatever raised it.
  *
@@ -10,8 +10,8 @@
  * shape (error codes, an HTTP status), not its class, so this floor imports no service.
  */
 
-export const README_CREDENTIALS = 'see README.md, section "Credentials"';
-export const README_LOAD = 'see README.md, section "How it behaves under load and faults"';
+import { citesDocs, SEE_CREDENTIALS, SEE_SCALE } from "./docs";
+
 
 /** Error codes of a request that never got an answer (DNS, refused or reset connections, timeouts). */
 const UNREACHABLE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_\w+|CERT_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE/;
@@ -63,7 +63,7 @@ function firstLine(text: string): string {
 
 /** Whether a message is already this package's own wording (it names its fix). */
 function isWorded(message: string): boolean {
-  return /README\.md, section "|README: "/.test(message);
+  return citesDocs(message);
 }
 
 /** The HTTP status of an API answer, in the shapes Graph's and Google's clients use. */
@@ -84,7 +84,7 @@ function fieldIn(text: string, fields: readonly string[]): string | undefined {
 /**
  * A failure's text with its fix: unchanged when this package worded it, else what failed
  * (unreachable, sign-in, an HTTP answer), the field when the answer names one of `fields`, and
- * what to do, with the README section.
+ * what to do, with the docs section.
  */
 export function explainFailure(error: unknown, fields: readonly string[] = []): string {
   const shapes = chain(error);
@@ -99,27 +99,27 @@ export function explainFailure(error: unknown, fields: readonly string[] = []): 
     const host = shapes.map(hostOf).find((h) => h !== undefined) ?? new RegExp(`${code} ([\\w.-]+)`).exec(all)?.[1];
     return (
       `could not reach ${typeof host === "string" ? host : "the directory's API"} (${code}): nothing was changed by this request. ` +
-      `Fix: check the network (DNS, proxy, firewall) and, if set, groupExport:googleApiRootUrl, groupExport:graphBaseUrl and groupExport:entraAuthorityHost; then run pulumi up again (${README_LOAD})`
+      `Fix: check the network (DNS, proxy, firewall) and, if set, groupExport:googleApiRootUrl, groupExport:graphBaseUrl and groupExport:entraAuthorityHost; then run pulumi up again (${SEE_SCALE})`
     );
   }
   if (/endpoints_resolution_error/.test(all)) {
     return (
       "could not reach the sign-in endpoint (endpoints_resolution_error): the authority host did not answer with its endpoints. " +
-      `Fix: check groupExport:entraAuthorityHost (or AZURE_AUTHORITY_HOST) if set, and the network; then run pulumi up again (${README_CREDENTIALS})`
+      `Fix: check groupExport:entraAuthorityHost (or AZURE_AUTHORITY_HOST) if set, and the network; then run pulumi up again (${SEE_CREDENTIALS})`
     );
   }
   if (SIGN_IN.test(all)) {
     const code = SIGN_IN.exec(all)![0];
-    return `could not sign in (${code}): ${firstLine(message)}. Fix the credential or its settings, then run pulumi up again (${README_CREDENTIALS})`;
+    return `could not sign in (${code}): ${firstLine(message)}. Fix the credential or its settings, then run pulumi up again (${SEE_CREDENTIALS})`;
   }
   const field = fieldIn(message, fields);
   const about = field ? `field ${field}: ` : "";
   if (status !== undefined && status >= 500) {
-    return `${about}the directory's API kept failing (HTTP ${status}: ${firstLine(message)}) after every retry: nothing is lost, run pulumi up again (${README_LOAD})`;
+    return `${about}the directory's API kept failing (HTTP ${status}: ${firstLine(message)}) after every retry: nothing is lost, run pulumi up again (${SEE_SCALE})`;
   }
   if (status !== undefined) {
     const fix = field ? `check ${field}'s value against the answer` : "check the inputs the answer names";
-    return `${about}the directory's API refused the request (HTTP ${status}: ${firstLine(message)}). Fix: ${fix}, then run pulumi up again (${README_LOAD})`;
+    return `${about}the directory's API refused the request (HTTP ${status}: ${firstLine(message)}). Fix: ${fix}, then run pulumi up again (${SEE_SCALE})`;
   }
   // Not a library's answer: this package's own message, which says its fix.
   return message;

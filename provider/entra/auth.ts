@@ -8,7 +8,8 @@ import {
   type GetTokenOptions,
   type TokenCredential,
 } from "@azure/identity";
-import { README_CREDENTIALS, type EntraSettings } from "../settings";
+import { SEE_CREDENTIALS } from "../contract/docs";
+import type { EntraSettings } from "../settings";
 
 const PUBLIC_AUTHORITY = "https://login.microsoftonline.com";
 
@@ -90,18 +91,18 @@ export async function diagnoseEntraSignIn(error: unknown, tenantId: string, sett
     if (metadata.kind === "unknownTenant") {
       return new EntraSignInError(
         `tenant ${tenantId} does not exist (${authority} answered AADSTS90002: tenant not found). ` +
-          `Fix: set entra.tenantId of the DirectoryGroupManagement to your tenant's id (Entra admin center > Overview > Tenant ID) (${README_CREDENTIALS})`,
+          `Fix: set entra.tenantId of the DirectoryGroupManagement to your tenant's id (Entra admin center > Overview > Tenant ID) (${SEE_CREDENTIALS})`,
         90002,
       );
     }
     if (metadata.kind === "unreachable") {
       return new EntraSignInError(
         `could not reach the sign-in endpoint ${authority} (${metadata.detail}): nothing was changed. Fix: check the network (DNS, proxy, firewall)` +
-          `${settings.authorityHost ? " and groupExport:entraAuthorityHost (or AZURE_AUTHORITY_HOST)" : ""}, then run pulumi again (${README_CREDENTIALS})`,
+          `${settings.authorityHost ? " and groupExport:entraAuthorityHost (or AZURE_AUTHORITY_HOST)" : ""}, then run pulumi again (${SEE_CREDENTIALS})`,
       );
     }
     return new EntraSignInError(
-      `${authority} did not answer tenant ${tenantId}'s sign-in metadata as expected (${metadata.detail}). Fix: check groupExport:entraAuthorityHost (or AZURE_AUTHORITY_HOST) if set, and the network, then run pulumi again (${README_CREDENTIALS})`,
+      `${authority} did not answer tenant ${tenantId}'s sign-in metadata as expected (${metadata.detail}). Fix: check groupExport:entraAuthorityHost (or AZURE_AUTHORITY_HOST) if set, and the network, then run pulumi again (${SEE_CREDENTIALS})`,
     );
   }
   const aad = aadError(text);
@@ -109,27 +110,27 @@ export async function diagnoseEntraSignIn(error: unknown, tenantId: string, sett
     return new EntraSignInError(
       `application ${client} is not registered in tenant ${tenantId} (AADSTS700016: application not found in the directory). ` +
         `Fix: set entra.tenantId of the DirectoryGroupManagement to the tenant the application is registered in (App registrations > the application > Overview > Directory (tenant) ID), ` +
-        `or ${CLIENT_ID_SETTING} to the Application (client) ID of an application of tenant ${tenantId} (${README_CREDENTIALS})`,
+        `or ${CLIENT_ID_SETTING} to the Application (client) ID of an application of tenant ${tenantId} (${SEE_CREDENTIALS})`,
       aad.code,
     );
   }
   if (aad?.code === 7000215) {
     return new EntraSignInError(
       `application ${client} was refused: wrong client secret (AADSTS7000215: ${aad.description}). ` +
-        `Fix: put the secret's Value (App registrations > the application > Certificates & secrets > Client secrets: the Value column, shown once when the secret is made; not the Secret ID) in ${SECRET_SETTING} (${README_CREDENTIALS})`,
+        `Fix: put the secret's Value (App registrations > the application > Certificates & secrets > Client secrets: the Value column, shown once when the secret is made; not the Secret ID) in ${SECRET_SETTING} (${SEE_CREDENTIALS})`,
       aad.code,
     );
   }
   if (aad?.code === 7000222) {
     return new EntraSignInError(
       `application ${client} was refused: its client secret has expired (AADSTS7000222: ${aad.description}). ` +
-        `Fix: add a new client secret (App registrations > the application > Certificates & secrets) and put its Value in ${SECRET_SETTING} (${README_CREDENTIALS})`,
+        `Fix: add a new client secret (App registrations > the application > Certificates & secrets) and put its Value in ${SECRET_SETTING} (${SEE_CREDENTIALS})`,
       aad.code,
     );
   }
   if (aad) {
     return new EntraSignInError(
-      `application ${client} (${settings.kind}) could not sign in to tenant ${tenantId} (AADSTS${aad.code}: ${aad.description}). Fix the credential or its settings (${README_CREDENTIALS})`,
+      `application ${client} (${settings.kind}) could not sign in to tenant ${tenantId} (AADSTS${aad.code}: ${aad.description}). Fix the credential or its settings (${SEE_CREDENTIALS})`,
       aad.code,
     );
   }
@@ -138,7 +139,7 @@ export async function diagnoseEntraSignIn(error: unknown, tenantId: string, sett
       "no Entra credential is configured: none of groupExport:entraClientSecretFile, groupExport:entraClientCertificatePath and groupExport:entraFederatedTokenFile " +
         "(nor AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE) is set, and DefaultAzureCredential found none either (environment, managed identity, Azure CLI). " +
         "Fix: run `pulumi config set groupExport:entraClientId <application (client) id>` and `pulumi config set groupExport:entraClientSecretFile <file holding the secret's Value>` " +
-        `(or another kind of credential: see the table in the README) (${README_CREDENTIALS})`,
+        `(or another kind of credential, in the table under Microsoft Entra ID) (${SEE_CREDENTIALS})`,
     );
   }
   return error instanceof Error ? error : new Error(String(error));

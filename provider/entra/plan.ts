@@ -64,7 +64,7 @@ export function planTakeover(
  * How the preview tells the reader what create will do. A create names the mail nickname it
  * will give the group when the program gives none (`plannedNickname`): chosen at check, unique
  * to this create, it is how a create whose answer was lost, or that a killed run left pending,
- * is told apart from anyone else's group (README "If an apply is interrupted").
+ * is told apart from anyone else's group (docs/guides/recovery.md).
  */
 export function describeTakeover(plan: TakeoverPlan, plannedNickname?: string): string {
   if (plan.action === "adopt") return plan.note ? `adopt existing group ${plan.groupId} (${plan.note})` : `adopt existing group ${plan.groupId}`;

@@ -6,11 +6,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { see } from "../contract/docs";
 import { closest, describeIssue, type FileProblem, pathText, readYaml, valueAt } from "../contract/fileProblems";
 
 /**
- * The provider settings a tenant may give (stack config `groupExport:<key>`, README "Credentials"
- * and "How it behaves under load and faults"). Every one is a path, an id, an address, a URL or a
+ * The provider settings a tenant may give (stack config `groupExport:<key>`, docs/guides/credentials.md
+ * and docs/guides/scale.md). Every one is a path, an id, an address, a URL or a
  * number: a secret is never a setting, because the engine copies stack config into state.
  */
 export const TENANT_SETTING_KEYS = [
@@ -63,7 +64,7 @@ const tenantSchema = z.strictObject({
 });
 export type TenantEntry = z.infer<typeof tenantSchema>;
 
-/** What one application or project may spend across all its tenants (README "Many tenants: one stack per tenant"). */
+/** What one application or project may spend across all its tenants (docs/guides/fleet.md#the-tenants-file). */
 const budgetsSchema = z.strictObject({
   /** Graph writes per application across its tenants in any 5 minutes (Microsoft: 70,000). */
   graphWritesPer5Minutes: z.number().int().positive().optional(),
@@ -209,7 +210,7 @@ export function parseTenantsYaml(text: string, file: string, checkFiles = true):
       }
       const value = valueAt(data, issue.path);
       const last = [...issue.path].reverse().find((p) => typeof p === "string") as string | undefined;
-      problems.push({ file, ...locate(issue.path), field: pathText(issue.path), message: describe(issue, value), fix: (last && FIELD_HELP[last]) || "see the tenants file format in the README (\"Many tenants: one stack per tenant\")" });
+      problems.push({ file, ...locate(issue.path), field: pathText(issue.path), message: describe(issue, value), fix: (last && FIELD_HELP[last]) || `${see("tenantsFile")} for the format` });
     }
     throw new TenantsFileError(problems);
   }

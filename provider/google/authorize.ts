@@ -1,7 +1,8 @@
 import { GoogleFederationError } from "./auth";
 import { DIRECTORY_DOMAIN_READONLY_SCOPE, DIRECTORY_GROUP_SCOPE, googleReason, googleStatus, type CustomerDomain, type GoogleDirectoryClient } from "./client";
 import type { ManagementRef } from "../groups/management";
-import { README_CREDENTIALS, type GoogleSettings } from "../settings";
+import { SEE_CREDENTIALS } from "../contract/docs";
+import type { GoogleSettings } from "../settings";
 
 /**
  * The seed's "authorize sync first" for a Google Workspace customer: proves the configured
@@ -25,7 +26,7 @@ export async function authorizeGoogle(
   const domains = await client().listDomains(customerId);
   if (domains) {
     const problem = domainProblem(ref.domains ?? [], domains, customerId);
-    if (problem) throw new Error(`directory ${ref.directoryKey}: ${problem} (${README_CREDENTIALS})`);
+    if (problem) throw new Error(`directory ${ref.directoryKey}: ${problem} (${SEE_CREDENTIALS})`);
   }
   return { principal, domainsVerified: domains !== undefined };
 }
@@ -61,18 +62,18 @@ async function accessFailure(error: unknown, ref: ManagementRef, customerId: str
       error.step === "federation"
         ? "check the credentials file's audience and credential_source, and that the workload identity pool provider accepts the token's issuer, audience and subject"
         : `grant the workload identity principal roles/iam.serviceAccountTokenCreator on ${settings.serviceAccountEmail} (roles/iam.workloadIdentityUser alone does not allow signJwt)`;
-    return new Error(`directory ${ref.directoryKey}: ${principal} could not sign in: ${text}. Fix: ${fix} (${README_CREDENTIALS})`);
+    return new Error(`directory ${ref.directoryKey}: ${principal} could not sign in: ${text}. Fix: ${fix} (${SEE_CREDENTIALS})`);
   }
   if (/invalid_grant/.test(text) && /Invalid email or User ID/i.test(text)) {
     return new Error(
       `directory ${ref.directoryKey}: ${settings.adminEmail} is no user of the Google Workspace customer, so the service account cannot act as it. ` +
-        `Fix: set groupExport:googleAdminEmail to a super admin of the customer (${README_CREDENTIALS})`,
+        `Fix: set groupExport:googleAdminEmail to a super admin of the customer (${SEE_CREDENTIALS})`,
     );
   }
   if (/unauthorized_client/.test(text)) {
     return new Error(
       `directory ${ref.directoryKey}: ${principal} is not authorized: domain-wide delegation does not grant the scope ${DIRECTORY_GROUP_SCOPE} to the service account's client id. ` +
-        `Fix: in the Google Admin console, Security > API controls > Domain-wide delegation, allow that client id the scope (and ${DIRECTORY_DOMAIN_READONLY_SCOPE} to have the domains checked) (${README_CREDENTIALS})`,
+        `Fix: in the Google Admin console, Security > API controls > Domain-wide delegation, allow that client id the scope (and ${DIRECTORY_DOMAIN_READONLY_SCOPE} to have the domains checked) (${SEE_CREDENTIALS})`,
     );
   }
   if (status === 403 && googleReason(error) === "forbidden") {
@@ -80,16 +81,16 @@ async function accessFailure(error: unknown, ref: ManagementRef, customerId: str
     if (customerId !== "my_customer" && (await client().verifyAccess("my_customer").then(() => true, () => false))) {
       return new Error(
         `directory ${ref.directoryKey}: customer ${customerId} is not the customer of ${settings.adminEmail} (Google answered 403 Not Authorized for it, and allows its own customer). ` +
-          `Fix: set google.customerId of the DirectoryGroupManagement to the customer's id (Admin console > Account > Account settings > Customer ID), or leave it out for the admin's own customer (${README_CREDENTIALS})`,
+          `Fix: set google.customerId of the DirectoryGroupManagement to the customer's id (Admin console > Account > Account settings > Customer ID), or leave it out for the admin's own customer (${SEE_CREDENTIALS})`,
       );
     }
     return new Error(
       `directory ${ref.directoryKey}: ${settings.adminEmail} may not manage groups: Google answered 403 Not Authorized to ${principal}, which it does when the impersonated user is not an administrator. ` +
-        `Fix: set groupExport:googleAdminEmail to a super admin (or a user with the Groups Administrator role) of the customer (${README_CREDENTIALS})`,
+        `Fix: set groupExport:googleAdminEmail to a super admin (or a user with the Groups Administrator role) of the customer (${SEE_CREDENTIALS})`,
     );
   }
   if (status === 401 || status === 403) {
-    return new Error(`directory ${ref.directoryKey}: ${principal} may not manage groups of customer ${customerId} (HTTP ${status}: ${text}). Fix: grant the scope ${DIRECTORY_GROUP_SCOPE} and check the customer id (${README_CREDENTIALS})`);
+    return new Error(`directory ${ref.directoryKey}: ${principal} may not manage groups of customer ${customerId} (HTTP ${status}: ${text}). Fix: grant the scope ${DIRECTORY_GROUP_SCOPE} and check the customer id (${SEE_CREDENTIALS})`);
   }
   return error;
 }

@@ -95,7 +95,7 @@ export function checkExtras(values: Record<string, unknown>, failures: CheckFail
  * The distribution-list default is for groups this stack makes. A group taken over (adopted),
  * or one this stack made before it managed settings (its stored inputs have none), keeps the
  * settings it has unless the program declares `settings` or `settingsDefault`: a setting the
- * program did not ask to change is never changed (README, "Google group settings").
+ * program did not ask to change is never changed (docs/resources/google-distribution-group.md#group-settings).
  * `adoption` is the preview's text ("create" / "adopt existing group …"), when known.
  */
 export function keepsOwnSettings(declaredDefault: unknown, adoption: unknown, olds: Record<string, unknown>): boolean {

@@ -174,7 +174,7 @@ export const groupBindingInputsSchema = z.object({
    * ran (`encodeKeySet` over the sorted keys, provider/groups/memberTable.ts). The engine
    * keeps these inputs in the pending CREATE of a killed `pulumi up`, so the recovery can tell
    * the members the killed run added (this binding's own) from those that were there before
-   * (README: "If an apply is interrupted").
+   * (docs/guides/recovery.md).
    */
   __membersAtCheck: z.string().optional(),
 });
@@ -278,7 +278,7 @@ const groupBindingStateV1Schema = z.object({
  * where ids now go: such values (they contain "@") are left out of `userIds`, and the next
  * apply matches those members by address once and stores their ids.
  * Version 1 counted members that were there before the binding as its own; they are kept
- * as managed (it cannot be told afterwards) — README, "GroupBinding: owners, managers and nested groups", its paragraph "Upgrading".
+ * as managed (it cannot be told afterwards) — docs/guides/upgrading.md.
  */
 export function upgradeBindingState(props: Record<string, unknown>): GroupBindingState {
   const version = storedVersion(props, GROUP_BINDING_STATE_VERSION, 1);

@@ -6,7 +6,7 @@ import type { MemberRole, ObservedMember } from "./memberDirectory";
  * where known) vs the group's observed members -> what to add, what to remove, and what
  * is deliberately left alone. No I/O here.
  *
- * Rules (README, "GroupBinding"):
+ * Rules (docs/resources/group-binding.md):
  * - a desired user whose id is among the members is present, whatever address the
  *   program wrote for it;
  * - a member with a higher role (Google OWNER or MANAGER) is never removed: the binding

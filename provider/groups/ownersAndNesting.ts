@@ -8,7 +8,7 @@ import { heldAbove, heldAboveNote, inBothRoles, managedRoles, ROLE_RANK, roleOf 
 
 /**
  * Owners, managers and nested groups of a binding: the checks at preview and the directory
- * operations they need beyond plain membership (README, "GroupBinding: owners, managers and nested groups"),
+ * operations they need beyond plain membership (docs/resources/group-binding.md#owners-managers-and-nested-groups),
  * through the member-directory port (`setRoles`, `owners`). Pure plans are in rolePlan.ts,
  * ownersPlan.ts and nesting.ts.
  */

@@ -5,7 +5,7 @@ import type { ObservedMember } from "./memberDirectory";
  * added with `POST owners/$ref`, removed with `DELETE owners/{id}/$ref`: Graph group pages),
  * separate from members: an owner need not be a member.
  *
- * Rules (README, "GroupBinding: owners, managers and nested groups"):
+ * Rules (docs/resources/group-binding.md#owners-managers-and-nested-groups):
  * - managed only when `owners` is declared; then the owners are exactly the declared users;
  * - the calling application's own service principal is never added unless declared, and never
  *   removed or reported as drift unless declared: a directory may make the principal that

@@ -5,7 +5,7 @@ import type { MemberRole, ObservedMember } from "./memberDirectory";
  * MEMBER: Directory API `members` resource), changed with members.patch, never by removing
  * and adding the member again (that would drop its delivery settings and its id's history).
  *
- * Rules (README, "GroupBinding: owners, managers and nested groups"):
+ * Rules (docs/resources/group-binding.md#owners-managers-and-nested-groups):
  * - a key in `owners` is an OWNER, else a key in `managers` is a MANAGER, else a MEMBER (a user
  *   listed in users and owners is one OWNER member);
  * - a role is managed only when its list is declared: without `owners`, an OWNER is never

@@ -18,7 +18,7 @@ import { z } from "zod";
  * Identity, in order: the user group's `key` (a groups file's or JumpCloud's stable id), else
  * its Google address (lowercased), else its Entra display name when the program gives it apart
  * from the name (`entraDisplayName`). A user group with none of these (exported to Entra only,
- * named by its name) cannot be told apart from a new one: README "Renaming a user group".
+ * named by its name) cannot be told apart from a new one: docs/guides/migrating.md#renaming-a-user-group.
  */
 export const indexEntrySchema = z.object({
   /** The part of the resources' names that comes from the user group (its name's slug). */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { RateLimitError } from "../clientErrors";
 import { QuotaLimiter } from "../limiter";
 import { defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryPolicy, type RetryVerdict } from "../retry";
+import { see } from "../contract/docs";
 import {
   graphObjectWithPathsSchema,
   jumpCloudDirectorySchema,
@@ -64,17 +65,17 @@ export class JumpCloudApiError extends Error {
   }
 }
 
-const README_JUMPCLOUD = 'see README.md, section "JumpCloud as the source"';
+const SEE_JUMPCLOUD = see("jumpcloud");
 
 function jumpCloudFix(status: number, detail: string): string {
   if (status === 401 && /organi[sz]ation/i.test(detail)) {
-    return `. Fix: this key belongs to a multi-tenant administrator: set the organisation with \`pulumi config set groupExport:jumpcloudOrgId <org id>\` or JUMPCLOUD_ORG_ID (${README_JUMPCLOUD})`;
+    return `. Fix: this key belongs to a multi-tenant administrator: set the organisation with \`pulumi config set groupExport:jumpcloudOrgId <org id>\` or JUMPCLOUD_ORG_ID (${SEE_JUMPCLOUD})`;
   }
   if (status === 401) {
-    return `. Fix: the API key is wrong, expired or reset: put an administrator's current key (JumpCloud console > your name > API Settings) in the file named by groupExport:jumpcloudApiKeyFile or JUMPCLOUD_API_KEY_FILE, or in JUMPCLOUD_API_KEY (${README_JUMPCLOUD})`;
+    return `. Fix: the API key is wrong, expired or reset: put an administrator's current key (JumpCloud console > your name > API Settings) in the file named by groupExport:jumpcloudApiKeyFile or JUMPCLOUD_API_KEY_FILE, or in JUMPCLOUD_API_KEY (${SEE_JUMPCLOUD})`;
   }
-  if (status === 403) return `. Fix: the administrator whose key this is may not read user groups, users and directories: give them a role that can (read-only is enough) (${README_JUMPCLOUD})`;
-  if (status === 404 && /organi[sz]ation/i.test(detail)) return `. Fix: check groupExport:jumpcloudOrgId / JUMPCLOUD_ORG_ID (${README_JUMPCLOUD})`;
+  if (status === 403) return `. Fix: the administrator whose key this is may not read user groups, users and directories: give them a role that can (read-only is enough) (${SEE_JUMPCLOUD})`;
+  if (status === 404 && /organi[sz]ation/i.test(detail)) return `. Fix: check groupExport:jumpcloudOrgId / JUMPCLOUD_ORG_ID (${SEE_JUMPCLOUD})`;
   return "";
 }
 
@@ -100,7 +101,7 @@ export class JumpCloudClient {
     private readonly settings: JumpCloudSettings,
     private readonly fetchImpl: FetchLike = (input, init) => fetch(input, init),
   ) {
-    if (!settings.apiKey) throw new Error(`no JumpCloud API key (${README_JUMPCLOUD})`);
+    if (!settings.apiKey) throw new Error(`no JumpCloud API key (${SEE_JUMPCLOUD})`);
     this.baseUrl = (settings.baseUrl ?? JUMPCLOUD_DEFAULT_BASE_URL).replace(/\/+$/, "");
     this.retry = settings.retry ?? defaultRetryPolicy;
     // One client per console and organisation in a program run: its own pace (the provider's context is not in the program's process).

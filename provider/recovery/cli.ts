@@ -2,7 +2,7 @@
 /**
  * `group-export-recover`: after a killed `pulumi up`, turns this package's interrupted Google
  * group creates into state entries that `pulumi refresh` resolves (see interruptedCreates.ts
- * and the README section "If an apply is interrupted"). Arguments are passed to `pulumi stack
+ * and docs/guides/recovery.md). Arguments are passed to `pulumi stack
  * export` / `pulumi stack import` (e.g. `--stack org/prod`, `--cwd dir`).
  */
 import { execFileSync } from "node:child_process";
@@ -13,7 +13,7 @@ import { exportedStackSchema, planInterruptedCreates } from "./interruptedCreate
 
 function main(args: string[]): number {
   if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write("Usage: group-export-recover [--stack NAME] [--cwd DIR]\n\nRun after `pulumi cancel` and before `pulumi refresh --clear-pending-creates` (README: \"If an apply is interrupted\").\n");
+    process.stdout.write("Usage: group-export-recover [--stack NAME] [--cwd DIR]\n\nRun after `pulumi cancel` and before `pulumi refresh --clear-pending-creates` (see docs/guides/recovery.md).\n");
     return 0;
   }
   const exported = exportedStackSchema.parse(JSON.parse(execFileSync("pulumi", ["stack", "export", ...args], { encoding: "utf8", maxBuffer: 1 << 30 })));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Recovery of creates a killed `pulumi up` left pending (README: "If an apply is interrupted").
+ * Recovery of creates a killed `pulumi up` left pending (docs/guides/recovery.md).
  *
  * When `pulumi up` is killed while a GoogleDistributionGroup is being created, the group may
  * exist in Google (the insert landed) while the checkpoint only holds a pending CREATE
@@ -84,7 +84,7 @@ function interruptedBinding(r: z.infer<typeof resourceSchema>): z.infer<typeof r
  * Turns each pending CREATE of a GoogleDistributionGroup whose checked inputs say `adoption:
  * "create"` into a state entry for refresh to resolve (for a replacement, the replaced entry is
  * marked for deletion, as Pulumi records a replacement whose create completed). Every other pending operation is left
- * as it is (README: `pulumi refresh --clear-pending-creates` clears them, and the next `up`
+ * as it is (docs/guides/recovery.md: `pulumi refresh --clear-pending-creates` clears them, and the next `up`
  * finds or makes those resources again). A pending CREATE of a GroupBinding becomes an entry
  * too (see interruptedBinding), so the members its run added stay its own.
  */

@@ -20,6 +20,7 @@ import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 import { programBindingProblems } from "./groupBinding";
 import { SettingsError } from "../settings";
 import { providerContext, type ProviderContext } from "../context";
+import { see } from "../contract/docs";
 
 export const ENTRA_SECURITY_GROUP_TYPE = "EntraSecurityGroup";
 
@@ -35,7 +36,7 @@ function loadState(props: Document): State {
     // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
     throw new Error(
       `${owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.displayName)}: this state entry stands for the interrupted create of group "${String(props.displayName)}" and has not been refreshed yet: ` +
-        `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
+        `run pulumi refresh --yes --clear-pending-creates first (${see("recovery")})`,
     );
   }
   return readStoredState(owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.displayName), props, upgradeEntraGroupState, "manage the group again");

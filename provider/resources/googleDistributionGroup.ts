@@ -22,6 +22,7 @@ import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 import { programBindingProblems } from "./groupBinding";
 import { SettingsError } from "../settings";
 import { providerContext, type ProviderContext } from "../context";
+import { see } from "../contract/docs";
 
 export const GOOGLE_DISTRIBUTION_GROUP_TYPE = "GoogleDistributionGroup";
 
@@ -40,7 +41,7 @@ function loadState(props: Document): State {
     // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
     throw new Error(
       `${owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.email)}: this state entry stands for the interrupted create of group ${String(props.email)} and has not been refreshed yet: ` +
-        `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
+        `run pulumi refresh --yes --clear-pending-creates first (${see("recovery")})`,
     );
   }
   return readStoredState(owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.email), props, upgradeGoogleGroupState, "manage the group again");

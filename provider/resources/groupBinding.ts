@@ -47,6 +47,7 @@ import { providerContext, type ProviderContext } from "../context";
 import { OWN_WRITE_LAG_MS, readPastOwnWrite } from "../retry";
 import { decodeKeySet, encodeKeySet } from "../groups/memberTable";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
+import { see } from "../contract/docs";
 
 export const GROUP_BINDING_TYPE = "GroupBinding";
 
@@ -65,7 +66,7 @@ function loadState(props: Document): GroupBindingState {
     // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
     throw new Error(
       `${GROUP_BINDING_TYPE}${typeof props.__bindingName === "string" ? ` ${props.__bindingName}` : ""}: this state entry stands for an interrupted create and has not been refreshed yet: ` +
-        `run pulumi refresh --yes --clear-pending-creates first (README: "If an apply is interrupted")`,
+        `run pulumi refresh --yes --clear-pending-creates first (${see("recovery")})`,
     );
   }
   return readStoredState(label(props), props, upgradeBindingState, "bind again");

@@ -76,7 +76,7 @@ function instructions(sandbox: Sandbox, state: string | undefined, dir: string |
     "# To read user groups from the sandbox's JumpCloud (the root project: pulumi config set source jumpcloud):",
     ...Object.entries(sandbox.jumpcloud.programConfig()).map(([key, { value, secret }]) => set(key, value, secret)),
     "",
-    "# To see or edit the directories by hand (README, \"The sandbox\"):",
+    "# To see or edit the directories by hand (docs/guides/sandbox.md#editing-a-running-sandbox-by-hand):",
     `curl --cacert ${shellQuote(sandbox.caPath)} ${sandbox.url}/__sandbox/google`,
     "",
   ];

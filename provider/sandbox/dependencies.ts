@@ -32,7 +32,7 @@ export class SandboxDependenciesMissingError extends Error {
     ].filter(Boolean);
     super(
       `${problems.join("; ")}. Install them next to pulumi-group-export: npm install --save-dev ${install} ` +
-        `(left out of a plain install because only the sandbox uses them; README "The sandbox")`,
+        `(left out of a plain install because only the sandbox uses them; see docs/guides/sandbox.md)`,
     );
     this.name = "SandboxDependenciesMissingError";
   }

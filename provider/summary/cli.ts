@@ -8,7 +8,7 @@
  *
  * Reads the JSON of `pulumi preview --json` (also `--refresh`), `pulumi up --json` or
  * `pulumi refresh --preview-only --json` from the file (or stdin: no file, or `-`) and prints
- * the summary (README.md, "Summaries for reviewers"). Exit status: 0 the run succeeded (with
+ * the summary (docs/guides/ci.md#summaries-for-reviewers-group-export-summary). Exit status: 0 the run succeeded (with
  * --drift: and nothing drifted); 1 with --drift only: something drifted; 2 the run failed (its
  * errors are in the summary) or its output could not be read.
  */

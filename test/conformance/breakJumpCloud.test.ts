@@ -68,7 +68,7 @@ describe("Breaking JumpCloud as a source", function () {
     const c = client(sandbox);
     const read = await readJumpCloudGroups({}, { google: true, entra: true }, c);
     const everyone = read.userGroups.find((g) => g.name === "Everyone")!;
-    // 100 members read whole; the suspended and the staged one are not exported (README "JumpCloud as the source"), and said so.
+    // 100 members read whole; the suspended and the staged one are not exported (docs/sources/jumpcloud.md), and said so.
     expect(everyone.users).to.have.length(98);
     expect(everyone.users).to.include("alice.smith@example.com");
     expect(everyone.exportTo).to.deep.equal(["google", "entra"]);

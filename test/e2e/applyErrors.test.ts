@@ -37,7 +37,7 @@ describe("Apply-time API errors through the real Pulumi CLI", function () {
     expect(up.code, up.output).to.not.equal(0);
     expect(up.output, up.output).to.match(/GoogleDistributionGroup "eng-google" \(group eng@example\.com \([^)]+\)\): could not reach directory\.no-such-host\.invalid \(ENOTFOUND\): nothing was changed by this request/);
     expect(up.output).to.include("groupExport:googleApiRootUrl");
-    expect(up.output).to.include('README.md, section "How it behaves under load and faults"');
+    expect(up.output).to.include('see docs/guides/scale.md');
     expect(up.output, "no stack trace").to.not.match(STACK_FRAME);
     expect(up.output, "no bare library message").to.not.match(/getaddrinfo|fetch failed/);
   });

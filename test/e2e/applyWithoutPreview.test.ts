@@ -4,7 +4,7 @@ import { OwnershipStack } from "../support/ownershipProgram";
 import { entraGroupsNamed, googleGroup, googleMembers, writeRequests } from "../support/sandboxViews";
 
 /**
- * The same answers with and without a preview (README "One remote group, one owner"): pulumi/actions
+ * The same answers with and without a preview (docs/guides/migrating.md#one-remote-group-one-owner-with-or-without-a-preview): pulumi/actions
  * and other CI drivers run `up` through the Automation API, which does not preview first. Two
  * resources that would manage one group, or two bindings that would fight over one group's
  * members, are refused before EITHER writes, whichever the engine checks first; a second run

@@ -70,7 +70,7 @@ describe("Applying under faults, and authorization, through the real Pulumi CLI"
     expect(google.code).to.not.equal(0);
     expect(google.output).to.match(/directory google:my_customer: service account group-export@sandbox-project\.iam\.gserviceaccount\.com acting as admin@example\.com is not authorized/);
     expect(google.output).to.include("Domain-wide delegation");
-    for (const up of [entra, google]) expect(up.output).to.include('README.md, section "Credentials"');
+    for (const up of [entra, google]) expect(up.output).to.include('see docs/guides/credentials.md');
   });
 
   it("previews and refreshes with read-only permissions, and a read-only apply says why it cannot write", async () => {

@@ -17,7 +17,7 @@ import { writeRequests } from "../support/sandboxViews";
 
 const PEOPLE = ["alice", "bob", "carol"].map((n) => `${n}@example.com`);
 const UNKNOWN_TENANT = "11111111-2222-4333-8444-555555555555";
-const README = '(see README.md, section "Credentials")';
+const CREDENTIALS_DOCS = '(see docs/guides/credentials.md)';
 /** A JavaScript stack frame, as Node prints one. */
 const STACK_FRAME = /\n\s+at .*\(?[^\s()]+\.[jt]s:\d+:\d+\)?/;
 
@@ -74,7 +74,7 @@ describe("the first hour: every mistake named once with its cause and fix, throu
     stack.declare(entraProgram(UNKNOWN_TENANT));
     const preview = await previewFails(stack.workspace, sandbox,
       `error: pulumi-nodejs:dynamic/groupexport:DirectoryGroupManagement resource 'tenant' has a problem: directory entra:${UNKNOWN_TENANT}: tenant ${UNKNOWN_TENANT} does not exist (${sandbox.url} answered AADSTS90002: tenant not found). ` +
-        `Fix: set entra.tenantId of the DirectoryGroupManagement to your tenant's id (Entra admin center > Overview > Tenant ID) ${README}`,
+        `Fix: set entra.tenantId of the DirectoryGroupManagement to your tenant's id (Entra admin center > Overview > Tenant ID) ${CREDENTIALS_DOCS}`,
     );
     expect(preview.output).to.not.match(/endpoints_resolution_error|entraAuthorityHost/);
   });
@@ -103,7 +103,7 @@ describe("the first hour: every mistake named once with its cause and fix, throu
       `has a problem: directory entra:${sandbox.entra.tenantId}: application ${sandbox.entra.clientId} was refused: wrong client secret (AADSTS7000215: Invalid client secret provided. ` +
         `Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${sandbox.entra.clientId}'.). ` +
         "Fix: put the secret's Value (App registrations > the application > Certificates & secrets > Client secrets: the Value column, shown once when the secret is made; not the Secret ID) " +
-        `in the file groupExport:entraClientSecretFile names (or AZURE_CLIENT_SECRET) ${README}`,
+        `in the file groupExport:entraClientSecretFile names (or AZURE_CLIENT_SECRET) ${CREDENTIALS_DOCS}`,
     );
   });
 
@@ -127,7 +127,7 @@ describe("the first hour: every mistake named once with its cause and fix, throu
     const preview = await previewFails(stack.workspace, sandbox,
       "error: pulumi-nodejs:dynamic/groupexport:DirectoryGroupManagement resource 'workspace' has a problem: directory google:my_customer: notours.example is not a domain of customer my_customer (its domains: example.com). " +
         "Fix: remove it from google.domains of the DirectoryGroupManagement, or add and verify it in the Google Admin console (Account > Domains > Manage domains) " +
-        README,
+        CREDENTIALS_DOCS,
     );
     expect(preview.output).to.not.include("super admin");
   });
@@ -139,7 +139,7 @@ describe("the first hour: every mistake named once with its cause and fix, throu
     const preview = await previewFails(stack.workspace, sandbox,
       "has a problem: directory google:my_customer: alice@example.com may not manage groups: Google answered 403 Not Authorized to service account group-export@sandbox-project.iam.gserviceaccount.com acting as alice@example.com, " +
         "which it does when the impersonated user is not an administrator. Fix: set groupExport:googleAdminEmail to a super admin (or a user with the Groups Administrator role) of the customer " +
-        README,
+        CREDENTIALS_DOCS,
     );
     expect(preview.output).to.not.match(/Domain-wide delegation/i);
   });
@@ -156,7 +156,7 @@ describe("the first hour: every mistake named once with its cause and fix, throu
       sandbox,
       "error: pulumi-nodejs:dynamic/groupexport:GroupBinding resource 'eng-members' has a problem: userGroup: user group \"Eng\" has 1 user(s) not found in google:my_customer: nobody@example.com; fix the user group or create the users",
     );
-    // Without the optional scope the lookup is skipped (the README says so): the preview passes, and Google refuses the user at apply.
+    // Without the optional scope the lookup is skipped (the CREDENTIALS_DOCS says so): the preview passes, and Google refuses the user at apply.
     const delegated = sandbox.google.tenant.delegatedScopes;
     sandbox.google.tenant.delegatedScopes = delegated.filter((s) => !s.endsWith("/admin.directory.user.readonly"));
     try {

@@ -239,7 +239,7 @@ describe("Google groups: one owner, aliases, moves, gone groups and adoption con
     for (let waited = 0; sandbox.faults.list().length > 0 && waited < 120_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     expect(sandbox.faults.list(), "the insert is under way").to.have.length(0);
     // Someone else's group, made while the insert waits: the insert's only attempt gets 409 and
-    // never lost an answer, so nothing shows the group is this create's own (README "Moving an existing group under management").
+    // never lost an answer, so nothing shows the group is this create's own (docs/guides/migrating.md#moving-an-existing-group-under-management).
     sandbox.google.tenant.groups.push({ id: "0racer0001", email: "racer@example.com", name: "racer", description: "", adminCreated: true, aliases: [], etag: '"r"' });
     const up = await running;
     expect(up.code, up.output).to.equal(0);

@@ -4,7 +4,7 @@ import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
 import { entraGroupsNamed, entraMembers } from "../support/sandboxViews";
 
 /**
- * Reads that lag this stack's own writes are not drift (README "Reads that lag a write"): the
+ * Reads that lag this stack's own writes are not drift (docs/guides/ci.md#reads-that-lag-a-write): the
  * Groups Settings API 404s for tens of seconds after a create and answers the previous values
  * for a while after a write; Entra member links replicate for seconds. One `up` converges, a
  * refreshing preview right after it is clean, and no write is skipped or repeated because a read

@@ -4,7 +4,7 @@ import { OwnershipStack } from "../support/ownershipProgram";
 import { entraGroupsNamed, googleGroup } from "../support/sandboxViews";
 
 /**
- * Ownership by evidence (README "Moving an existing group under management"): a group is
+ * Ownership by evidence (docs/guides/migrating.md#moving-an-existing-group-under-management): a group is
  * `created` only when this stack's own create call made it (its answer, or a lost answer whose
  * group is recognisably that call's); a group found existing is `adopted`, whatever the program
  * repeats of its fields, so removing the resource never deletes a group that existed before.

@@ -4,7 +4,7 @@ import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
 import { entraGroupsNamed, entraMembers, googleMembers } from "../support/sandboxViews";
 
 /**
- * Every removal at preview, and only real ones (README "Every removal is visible at preview"):
+ * Every removal at preview, and only real ones (docs/resources/group-binding.md#every-removal-is-visible-at-preview):
  * after management is disabled, the users changed and management enabled again, the preview
  * lists the member the apply removes; drift that changes the target group itself (a setting
  * changed by hand, an Entra group renamed by hand) is no move of the binding: no member is

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import * as ts from "typescript";
+import { DOCS } from "../../provider/contract/docs";
+import { brokenCitations, collectCitations } from "../support/docsCitations";
 import { packPackage, PULUMI_SDK_VERSION } from "../support/pulumiCli";
 
 /**
@@ -91,6 +93,18 @@ describe("The published package (npm pack), as users install it", function () {
       "EntraSecurityGroup.origin", "GroupBinding.members", "GroupBinding.get", "DirectoryGroupManagement.principal", "DirectoryGroupManagement.get",
     ]) expect(all, name).to.include(name);
     console.log(`      [measure] ${all.length} documented declarations in dist/sdk of the packed package`);
+  });
+
+  it("ships the docs the README links to and the sections messages cite (links into test/ are the repository's, not the package's)", () => {
+    const root = join(unpacked, "package");
+    const citations = collectCitations(root).filter((c) => !c.file.startsWith("test/"));
+    expect(citations.filter((c) => c.at.startsWith("README.md")).length, "README links").to.be.greaterThan(30);
+    expect(brokenCitations(root, citations)).to.deep.equal([]);
+    const cited = Object.values(DOCS).map((target) => {
+      const [file, anchor] = target.split("#");
+      return { at: "provider/contract/docs.ts", file, ...(anchor ? { anchor } : {}) };
+    });
+    expect(brokenCitations(root, cited)).to.deep.equal([]);
   });
 
   it("installs without the sandbox's server packages; the SDK and provider load, the sandbox names what to install, and starts once it is installed", async () => {

@@ -54,7 +54,7 @@ describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi
     expect(up.output, up.output).to.match(/read-only mode: refused to update group \S+ in Google \(nothing was sent\)/);
     expect(up.output, up.output).to.match(/read-only mode: refused to update group [0-9a-f-]+ in Entra \(nothing was sent\)/);
     expect(up.output).to.include("GROUP_EXPORT_READ_ONLY or groupExport:readOnly is \"true\"");
-    expect(up.output).to.include('README.md, section "Read-only mode"');
+    expect(up.output).to.include('see docs/guides/credentials.md#read-only-mode');
 
     const destroy = await stack.workspace.destroy("--continue-on-error");
     expect(destroy.code, destroy.output).to.not.equal(0);

@@ -7,7 +7,7 @@ import { RootProjectStack } from "../support/rootProject";
 import { entraGroupsNamed, entraMembers, googleGroup, googleMembers } from "../support/sandboxViews";
 
 /**
- * A change of name is not a removal (README "Renaming a user group"): renaming a user group in
+ * A change of name is not a removal (docs/guides/migrating.md#renaming-a-user-group): renaming a user group in
  * the groups file keeps its groups and members, renamed in place (the Google group's name, the
  * Entra group's display name, same ids); and removing a group's email stops syncing its Google
  * group (released, said at preview) while its Entra side goes on. Both ways a user applies.

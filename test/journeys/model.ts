@@ -27,7 +27,7 @@ export const journeyGroupSchema = z.object({
   managers: z.array(z.string()).optional(),
   membershipMode: z.enum(["authoritative", "additive"]).optional(),
   allowEmpty: z.boolean().optional(),
-  /** File only: a stable identity that survives renames (README "Renaming a user group"). */
+  /** File only: a stable identity that survives renames (docs/guides/migrating.md#renaming-a-user-group). */
   key: z.string().optional(),
   /** What removing the user group does to its groups (both flavours). */
   deletionPolicy: z.enum(["delete", "release"]).optional(),

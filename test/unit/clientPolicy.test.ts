@@ -128,7 +128,7 @@ describe("client policy: one retry layer, read-only refusals, permission and rat
         "read-only mode: refused to remove member u1 from group g1",
       ]);
       expect(refusals[0].message).to.include('GROUP_EXPORT_READ_ONLY or groupExport:readOnly is "true"');
-      expect(refusals[0].message).to.include('README.md, section "Read-only mode"');
+      expect(refusals[0].message).to.include('see docs/guides/credentials.md#read-only-mode');
       expect(server.seen, "requests sent").to.deep.equal([]);
       // Reads still go.
       await client.batch([{ method: "GET", url: "/users?$filter=x" }]);
@@ -144,7 +144,7 @@ describe("client policy: one retry layer, read-only refusals, permission and rat
       const create = await rejection(client.createSecurityGroup({ displayName: "Eng", description: "", mailNickname: "eng" }));
       expect(create).to.be.instanceOf(PermissionError);
       expect(create.message).to.match(/application app-id in tenant tenant-denied may not create security group "Eng" in Entra: it lacks the Microsoft Graph application permission Group\.Create or Group\.ReadWrite\.All/);
-      expect(create.message).to.include('README.md, section "Credentials"');
+      expect(create.message).to.include('see docs/guides/credentials.md');
       expect(server.seen.length).to.equal(1);
       const remove = await rejection(client.batch([{ method: "DELETE", url: "/groups/g1/members/u1/$ref" }]));
       expect(remove).to.be.instanceOf(PermissionError);
@@ -230,7 +230,7 @@ describe("client policy: one retry layer, read-only refusals, permission and rat
       const error = await rejection(new GoogleDirectoryClient(settings).insertGroup({ email: "eng@example.com", name: "Eng", description: "" }));
       expect(error).to.be.instanceOf(PermissionError);
       expect(error.message).to.match(new RegExp(`service account sa@project\\.iam\\.gserviceaccount\\.com acting as ${settings.adminEmail} may not create group eng@example\\.com in Google: the access token lacks the scope https://www\\.googleapis\\.com/auth/admin\\.directory\\.group`));
-      expect(error.message).to.include('README.md, section "Credentials"');
+      expect(error.message).to.include('see docs/guides/credentials.md');
       expect(server.seen.length).to.equal(1);
     });
 

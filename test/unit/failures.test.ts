@@ -14,10 +14,10 @@ const graphConflict = () =>
 const googleBackend = () => Object.assign(new Error("Backend Error"), { response: { status: 500, data: { error: { message: "Backend Error" } } } });
 
 describe("one wording for apply-time failures", () => {
-  it("a DNS failure: what could not be reached, the settings to check and the README section, not the library's words", () => {
+  it("a DNS failure: what could not be reached, the settings to check and the docs section, not the library's words", () => {
     const text = explainFailure(dnsFailure());
     expect(text).to.match(/^could not reach graph\.contoso\.invalid \(ENOTFOUND\): nothing was changed by this request\. Fix: check the network/);
-    expect(text).to.include('README.md, section "How it behaves under load and faults"');
+    expect(text).to.include('see docs/guides/scale.md');
     expect(text).to.not.match(/fetch failed|getaddrinfo/);
   });
 
@@ -25,7 +25,7 @@ describe("one wording for apply-time failures", () => {
     const text = explainFailure(endpointsResolution());
     expect(text).to.match(/^could not reach the sign-in endpoint \(endpoints_resolution_error\)/);
     expect(text).to.include("groupExport:entraAuthorityHost");
-    expect(text).to.include('README.md, section "Credentials"');
+    expect(text).to.include('see docs/guides/credentials.md');
     expect(text, "the library's link is dropped").to.not.include("aka.ms");
   });
 
@@ -35,7 +35,7 @@ describe("one wording for apply-time failures", () => {
   });
 
   it("a server error that outlasted the retries: nothing is lost, run up again", () => {
-    expect(explainFailure(googleBackend())).to.match(/^the directory's API kept failing \(HTTP 500: Backend Error\) after every retry: nothing is lost, run pulumi up again \(see README\.md, section "How it behaves under load and faults"\)$/);
+    expect(explainFailure(googleBackend())).to.match(/^the directory's API kept failing \(HTTP 500: Backend Error\) after every retry: nothing is lost, run pulumi up again \(see docs\/guides\/scale\.md\)$/);
   });
 
   it("this package's own messages keep their words", () => {

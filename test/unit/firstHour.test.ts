@@ -34,7 +34,7 @@ describe("first hour: sign-in causes, domains, problem wording (unit)", () => {
     const chain = Object.assign(new Error("ChainedTokenCredential authentication failed.\nCredentialUnavailableError: EnvironmentCredential is unavailable."), { name: "AggregateAuthenticationError" });
     const none = await diagnoseEntraSignIn(chain, TENANT, { ...SETTINGS, kind: "default", clientId: undefined, clientSecret: undefined });
     expect(none.message).to.match(/^no Entra credential is configured: none of groupExport:entraClientSecretFile/);
-    for (const e of [secret, app, expired, none]) expect(e.message).to.include('(see README.md, section "Credentials")');
+    for (const e of [secret, app, expired, none]) expect(e.message).to.include('(see docs/guides/credentials.md)');
     const other = new Error("something else");
     expect(await diagnoseEntraSignIn(other, TENANT, SETTINGS), "an unknown failure is left as it is").to.equal(other);
   });

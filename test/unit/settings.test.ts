@@ -53,7 +53,7 @@ describe("provider settings (credentials)", () => {
 
   it("names the missing piece and the fix for an Entra credential", () => {
     configure({ "groupExport:entraCredential": "clientSecret", "groupExport:entraClientId": "app" });
-    expect(() => entraSettings()).to.throw(/Entra credential "clientSecret" needs a client secret: set groupExport:entraClientSecretFile.*README\.md, section "Credentials"/);
+    expect(() => entraSettings()).to.throw(/Entra credential "clientSecret" needs a client secret: set groupExport:entraClientSecretFile.*see docs\/guides\/credentials\.md/);
     configure({ "groupExport:entraCredential": "password" });
     expect(() => entraSettings()).to.throw(/entraCredential is "password": use one of clientSecret, clientCertificate, workloadIdentity, default/);
     configure({ "groupExport:entraClientSecretFile": secretFile });

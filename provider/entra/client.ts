@@ -5,7 +5,7 @@ import { Limiters, type QuotaLimiter } from "../limiter";
 import { RunRegistry, type CreatedGroups } from "../groups/runRegistry";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
 import type { EntraSettings } from "../settings";
-import { entraCredential } from "./auth";
+import { sharedEntraCredential } from "./auth";
 import { describeGraphRequest, graphCostWithBatch, graphMiddleware, graphPermissionError, graphRequestCost, unwrapGraphError } from "./requestPolicy";
 
 const GRAPH_ROOT = "https://graph.microsoft.com";
@@ -123,7 +123,7 @@ export class GraphDirectoryClient {
     this.created = run.created;
     const baseUrl = settings.graphBaseUrl?.replace(/\/$/, "") ?? GRAPH_ROOT;
     const principal = `application ${settings.clientId ?? "(default credential)"} in tenant ${tenantId}`;
-    const authProvider = new TokenCredentialAuthenticationProvider(entraCredential(tenantId, settings), { scopes: [GRAPH_SCOPE] });
+    const authProvider = new TokenCredentialAuthenticationProvider(sharedEntraCredential(tenantId, settings), { scopes: [GRAPH_SCOPE] });
     this.client = Client.initWithMiddleware({
       baseUrl,
       defaultVersion: "v1.0",

@@ -1,7 +1,7 @@
 import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
 import { Limiters, type QuotaLimiter } from "../limiter";
 import { defaultRetryPolicy, propagationRetryPolicy, withRetry, type RetryVerdict } from "../retry";
-import type { GoogleSettings } from "../settings";
+import { settingsKey, type GoogleSettings } from "../settings";
 import { delegatedAuth, type DelegatedAuthClient } from "./auth";
 import { classifyGoogleError, googleReason, googleStatus } from "./client";
 import { describeGoogleRequest, googlePermissionError, guardGoogleWrites, type GoogleRequestShape } from "./requestPolicy";
@@ -109,13 +109,16 @@ export class GoogleGroupsSettingsClient {
   }
 }
 
-/** One client per settings object and limiters (a provider process's), shared by every resource. */
-const clients = new WeakMap<GoogleSettings, GoogleGroupsSettingsClient>();
+/**
+ * One client per settings (by value: the host configures the process once per resource kind)
+ * and limiters (a provider process's), shared by every resource: one token, one pace.
+ */
+const clients = new WeakMap<Limiters, Map<string, GoogleGroupsSettingsClient>>();
 export function googleGroupsSettingsClient(settings: GoogleSettings, limiters: Limiters): GoogleGroupsSettingsClient {
-  let client = clients.get(settings);
-  if (!client) {
-    client = new GoogleGroupsSettingsClient(settings, limiters);
-    clients.set(settings, client);
-  }
+  let bySettings = clients.get(limiters);
+  if (!bySettings) clients.set(limiters, (bySettings = new Map()));
+  const key = settingsKey(settings);
+  let client = bySettings.get(key);
+  if (!client) bySettings.set(key, (client = new GoogleGroupsSettingsClient(settings, limiters)));
   return client;
 }

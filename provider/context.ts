@@ -31,6 +31,8 @@ export class ProviderContext {
   private current: ProviderSettings;
   private googleClient: { key: string; client: GoogleDirectoryClient } | undefined;
   private readonly graphClients = new Map<string, { key: string; settings: EntraSettings; client: GraphDirectoryClient; users: EntraUserCache }>();
+  /** Directories verified by this process (a management's check and its create prove the same), by directory and settings. */
+  private readonly verified = new Map<string, Promise<{ principal: string }>>();
 
   constructor(config?: StackConfig) {
     this.current = new ProviderSettings(config);
@@ -59,6 +61,23 @@ export class ProviderContext {
     const key = settingsKey(settings);
     if (this.googleClient?.key !== key) this.googleClient = { key, client: new GoogleDirectoryClient(settings, { limiters: this.limiters, created: this.run }) };
     return this.googleClient.client;
+  }
+
+  /**
+   * A directory's verification (DirectoryGroupManagement), once per process and settings: its
+   * check and its create in one run prove the same thing. A failure is not kept.
+   */
+  verifyOnce(directoryKey: string, service: "google" | "entra", verify: () => Promise<{ principal: string }>): Promise<{ principal: string }> {
+    const key = `${directoryKey}\n${settingsKey(service === "google" ? this.current.google() : this.current.entra())}`;
+    let verified = this.verified.get(key);
+    if (!verified) {
+      verified = verify();
+      this.verified.set(key, verified);
+      verified.catch(() => {
+        if (this.verified.get(key) === verified) this.verified.delete(key);
+      });
+    }
+    return verified;
   }
 
   /** The Graph client of one tenant (one per tenant and settings). */

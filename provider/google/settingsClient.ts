@@ -112,7 +112,8 @@ export class GoogleGroupsSettingsClient {
           throw error;
         }
       },
-      options,
+      // A group made moments ago is read afresh: a 404 this process kept from before its create is no answer now.
+      { fresh: options.fresh || justCreated },
     );
   }
 

@@ -10,7 +10,7 @@ import { ManagementSwitches, type ManagementRef } from "./groups/management";
 import type { MemberDirectory } from "./groups/memberDirectory";
 import { RunRegistry } from "./groups/runRegistry";
 import { Limiters } from "./limiter";
-import { ProviderSettings, type EntraSettings, type GoogleSettings, type StackConfig } from "./settings";
+import { ProviderSettings, settingsKey, type EntraSettings, type StackConfig } from "./settings";
 
 /**
  * Everything the resources of one provider process share, built by `configure` and handed to
@@ -29,8 +29,10 @@ export class ProviderContext {
   readonly switches = new ManagementSwitches();
   readonly limiters = new Limiters();
   private current: ProviderSettings;
-  private googleClient: { settings: GoogleSettings; client: GoogleDirectoryClient } | undefined;
-  private readonly graphClients = new Map<string, { settings: EntraSettings; client: GraphDirectoryClient; users: EntraUserCache }>();
+  private googleClient: { key: string; client: GoogleDirectoryClient } | undefined;
+  private readonly graphClients = new Map<string, { key: string; settings: EntraSettings; client: GraphDirectoryClient; users: EntraUserCache }>();
+  /** Directories verified by this process (a management's check and its create prove the same), by directory and settings. */
+  private readonly verified = new Map<string, Promise<{ principal: string }>>();
 
   constructor(config?: StackConfig) {
     this.current = new ProviderSettings(config);
@@ -49,11 +51,33 @@ export class ProviderContext {
     return this.current;
   }
 
-  /** The Google client of the configured principal (one per settings, so one quota pace). */
+  /**
+   * The Google client of the configured principal: one per settings, by value (the host
+   * configures the process once per resource kind, with equal settings each time), so one quota
+   * pace, one token per scope and one set of reads for the whole run.
+   */
   google(): GoogleDirectoryClient {
     const settings = this.current.google();
-    if (this.googleClient?.settings !== settings) this.googleClient = { settings, client: new GoogleDirectoryClient(settings, { limiters: this.limiters, created: this.run }) };
+    const key = settingsKey(settings);
+    if (this.googleClient?.key !== key) this.googleClient = { key, client: new GoogleDirectoryClient(settings, { limiters: this.limiters, created: this.run }) };
     return this.googleClient.client;
+  }
+
+  /**
+   * A directory's verification (DirectoryGroupManagement), once per process and settings: its
+   * check and its create in one run prove the same thing. A failure is not kept.
+   */
+  verifyOnce(directoryKey: string, service: "google" | "entra", verify: () => Promise<{ principal: string }>): Promise<{ principal: string }> {
+    const key = `${directoryKey}\n${settingsKey(service === "google" ? this.current.google() : this.current.entra())}`;
+    let verified = this.verified.get(key);
+    if (!verified) {
+      verified = verify();
+      this.verified.set(key, verified);
+      verified.catch(() => {
+        if (this.verified.get(key) === verified) this.verified.delete(key);
+      });
+    }
+    return verified;
   }
 
   /** The Graph client of one tenant (one per tenant and settings). */
@@ -76,9 +100,10 @@ export class ProviderContext {
 
   private graphEntry(tenantId: string) {
     const settings = this.current.entra();
+    const key = settingsKey(settings);
     let entry = this.graphClients.get(tenantId);
-    if (entry?.settings !== settings) {
-      entry = { settings, client: new GraphDirectoryClient(tenantId, settings, { limiters: this.limiters, created: this.run }), users: new EntraUserCache() };
+    if (entry?.key !== key) {
+      entry = { key, settings, client: new GraphDirectoryClient(tenantId, settings, { limiters: this.limiters, created: this.run }), users: new EntraUserCache() };
       this.graphClients.set(tenantId, entry);
     }
     return entry;

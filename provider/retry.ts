@@ -30,15 +30,16 @@ export const OWN_WRITE_LAG_MS = 30_000;
  * Reads again, with backoff, while `lagMayExplain` says the read differs from this stack's own
  * write made less than `windowMs` ago (`writtenAt`, epoch ms) only in what that write changed: a
  * read lagging behind our own write is not drift, and must not be recorded as the object's state.
- * Returns the last read (after the window, a read that still differs is drift).
+ * Returns the last read (after the window, a read that still differs is drift). `read` gets the
+ * attempt (0 first): from 1 on it must reach the API, not an answer the process already holds.
  */
-export async function readPastOwnWrite<T>(read: () => Promise<T>, lagMayExplain: (value: T) => boolean, writtenAt: number | undefined, windowMs = OWN_WRITE_LAG_MS): Promise<T> {
-  let value = await read();
+export async function readPastOwnWrite<T>(read: (attempt: number) => Promise<T>, lagMayExplain: (value: T) => boolean, writtenAt: number | undefined, windowMs = OWN_WRITE_LAG_MS): Promise<T> {
+  let value = await read(0);
   for (let attempt = 0; writtenAt !== undefined && lagMayExplain(value); attempt++) {
     const left = writtenAt + windowMs - Date.now();
     if (left <= 0) break;
     await sleep(Math.min(left, backoffDelay(attempt, { attempts: 0, baseDelayMs: 500, maxDelayMs: 8_000 })));
-    value = await read();
+    value = await read(attempt + 1);
   }
   return value;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { SEE_CREDENTIALS, SEE_READ_ONLY, SEE_SCALE } from "./contract/docs";
@@ -304,4 +305,9 @@ function impersonatedServiceAccount(credentials: ExternalAccountConfig, setting:
     );
   }
   return email;
+}
+
+/** Settings by value, hashed (they hold key material): equal settings share one client, so one token per scope. */
+export function settingsKey(settings: GoogleSettings | EntraSettings): string {
+  return createHash("sha256").update(JSON.stringify(settings)).digest("hex");
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
   ClientCertificateCredential,
@@ -43,6 +44,59 @@ export function entraCredential(tenantId: string, settings: EntraSettings): Toke
       }
     },
   };
+}
+
+/** Renew a token this long before it expires (or at half its life, for a shorter-lived one). */
+const TOKEN_RENEWAL_MARGIN_MS = 5 * 60_000;
+
+/**
+ * A credential that asks for a token once per scope and keeps it until it nears expiry; callers
+ * asking at the same time share one request. (@azure/identity keeps tokens too, but each client
+ * and sign-in check made its own credential, and a burst of concurrent first requests each
+ * fetched one.) Failures are not kept: the next call signs in again.
+ */
+export class TokenKeepingCredential implements TokenCredential {
+  private readonly pending = new Map<string, Promise<AccessToken | null>>();
+  private readonly held = new Map<string, { token: AccessToken; renewAt: number }>();
+
+  constructor(private readonly inner: TokenCredential) {}
+
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    // A claims challenge (continuous access evaluation) or another tenant asks for a token of its own.
+    if (options?.claims || options?.tenantId) return this.inner.getToken(scopes, options);
+    const key = [scopes].flat().sort().join(" ");
+    const held = this.held.get(key);
+    if (held && Date.now() < held.renewAt) return Promise.resolve(held.token);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      const askedAt = Date.now();
+      pending = this.inner
+        .getToken(scopes, options)
+        .then((token) => {
+          if (token) this.held.set(key, { token, renewAt: token.expiresOnTimestamp - Math.min(TOKEN_RENEWAL_MARGIN_MS, (token.expiresOnTimestamp - askedAt) / 2) });
+          return token;
+        })
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+}
+
+/** The process's credentials, one per tenant and credential settings (provider/context.ts makes one client per tenant too). */
+const sharedCredentials = new Map<string, TokenCredential>();
+
+/**
+ * The credential of a tenant and settings, one per process: every client, the management's
+ * verification and the owners' caller lookup share its tokens (one per scope until it nears expiry).
+ */
+export function sharedEntraCredential(tenantId: string, settings: EntraSettings): TokenCredential {
+  const { kind, clientId, clientSecret, certificatePath, federatedTokenFile, authorityHost } = settings;
+  // Hashed: the key holds the secret's value, which has no business lying around as text.
+  const key = createHash("sha256").update(JSON.stringify([tenantId, kind, clientId, clientSecret, certificatePath, federatedTokenFile, authorityHost])).digest("hex");
+  let credential = sharedCredentials.get(key);
+  if (!credential) sharedCredentials.set(key, (credential = new TokenKeepingCredential(entraCredential(tenantId, settings))));
+  return credential;
 }
 
 /** A sign-in that failed, worded with its cause and fix (this package's wording: kept as it is by `explainFailure`). */

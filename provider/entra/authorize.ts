@@ -1,5 +1,5 @@
 import { decodeJwt } from "jose";
-import { entraCredential, EntraSignInError } from "./auth";
+import { EntraSignInError, sharedEntraCredential } from "./auth";
 import type { GraphDirectoryClient } from "./client";
 import type { ManagementRef } from "../groups/management";
 import { SEE_CREDENTIALS } from "../contract/docs";
@@ -32,7 +32,7 @@ export async function authorizeEntra(ref: ManagementRef, settings: EntraSettings
   let roles: string[];
   let signedInTo: string;
   try {
-    const token = await entraCredential(tenantId, settings).getToken("https://graph.microsoft.com/.default");
+    const token = await sharedEntraCredential(tenantId, settings).getToken("https://graph.microsoft.com/.default");
     const claims = decodeJwt(token!.token);
     roles = ((claims.roles as string[] | undefined) ?? []).map(String);
     signedInTo = String(claims.tid ?? "").toLowerCase();

@@ -3,10 +3,11 @@ import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-grap
 import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
 import { Limiters, type QuotaLimiter } from "../limiter";
 import { RunRegistry, type CreatedGroups } from "../groups/runRegistry";
+import { Coalescer, READ_MAX_WAIT_MS, READ_WINDOW_MS, ReadCache, type ReadOptions, type ReadOutcome } from "../reads";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
 import type { EntraSettings } from "../settings";
-import { entraCredential } from "./auth";
-import { describeGraphRequest, graphCostWithBatch, graphMiddleware, graphPermissionError, graphRequestCost, unwrapGraphError } from "./requestPolicy";
+import { sharedEntraCredential } from "./auth";
+import { describeGraphRequest, graphCostWithBatch, graphMiddleware, graphPermissionError, graphRequestCost, isGraphWrite, unwrapGraphError } from "./requestPolicy";
 
 const GRAPH_ROOT = "https://graph.microsoft.com";
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -17,6 +18,21 @@ const GRAPH_PAGE_MAX = 999;
 
 /** A write: one resource unit and one unit of the write budget. */
 const WRITE_COST = { units: 1, writes: 1 };
+/** Reads of lists by display name (takeover lookups): forgotten when any group is made, renamed or deleted. */
+const BY_NAME = "displayName";
+
+/** The group a Graph URL concerns (`/groups/{id}/...`), if any. */
+function groupOfUrl(url: string): string | undefined {
+  return /^\/?(?:v1\.0\/)?groups\/([^/?$]+)/.exec(url)?.[1];
+}
+
+/** One read the coalescer sends in a `$batch`, and how to send it alone (also: again, for a group still replicating). */
+interface QueuedRequest {
+  request: BatchRequest;
+  alone: () => Promise<unknown>;
+  /** A 404 may be replication lag (a group this run created): read again alone, waiting it out. */
+  replicated: boolean;
+}
 
 /** A group as Graph reports it, reduced to what this package needs. */
 export interface GraphGroup {
@@ -43,6 +59,12 @@ export interface GraphMember {
 
 /** Graph returns, for each member, the selected fields its type has (others are absent). */
 const MEMBER_FIELDS = "id,displayName,userPrincipalName,mail";
+
+/** One page of a group's members. */
+interface MembersPage {
+  value: GraphMember[];
+  "@odata.nextLink"?: string;
+}
 
 export function graphStatus(error: unknown): number | undefined {
   return error instanceof GraphError ? error.statusCode : (error as { statusCode?: number })?.statusCode;
@@ -110,6 +132,10 @@ export class GraphDirectoryClient {
 
   /** The groups this run created: only their 404s may be replication lag. */
   private readonly created: CreatedGroups;
+  /** Groups and member lists read by this process, forgotten on every write of it to the group. */
+  readonly reads = new ReadCache();
+  /** Reads of many resources asked for together go out in one `$batch`. */
+  private readonly coalescer: Coalescer<QueuedRequest>;
 
   /**
    * `run` holds what the client shares with the rest of the provider process (the provider
@@ -123,7 +149,8 @@ export class GraphDirectoryClient {
     this.created = run.created;
     const baseUrl = settings.graphBaseUrl?.replace(/\/$/, "") ?? GRAPH_ROOT;
     const principal = `application ${settings.clientId ?? "(default credential)"} in tenant ${tenantId}`;
-    const authProvider = new TokenCredentialAuthenticationProvider(entraCredential(tenantId, settings), { scopes: [GRAPH_SCOPE] });
+    // One credential per tenant and settings in the process: one token per scope until it nears expiry.
+    const authProvider = new TokenCredentialAuthenticationProvider(sharedEntraCredential(tenantId, settings), { scopes: [GRAPH_SCOPE] });
     this.client = Client.initWithMiddleware({
       baseUrl,
       defaultVersion: "v1.0",
@@ -141,6 +168,35 @@ export class GraphDirectoryClient {
       isThrottled,
       slowDownAbove: 0.5,
     });
+    this.coalescer = new Coalescer<QueuedRequest>({ windowMs: READ_WINDOW_MS, maxWaitMs: READ_MAX_WAIT_MS, maxCalls: () => GRAPH_BATCH_MAX * 8, sendBatch: (queued) => this.sendReads(queued) });
+  }
+
+  /**
+   * Sends coalesced reads through `$batch` (20 a request, the envelopes paced together): each
+   * read's body, or the error its caller would have had from a request of its own. A 404 of a
+   * group this run created is read again alone, waiting out replication.
+   */
+  private async sendReads(queued: QueuedRequest[]): Promise<ReadOutcome<unknown>[]> {
+    const responses = await this.batch(queued.map((q) => q.request));
+    return Promise.all(
+      responses.map(async (response, i): Promise<ReadOutcome<unknown>> => {
+        const { request, alone, replicated } = queued[i];
+        if (response && response.status >= 200 && response.status < 300) return { ok: true, value: response.body };
+        if (response?.status === 404 && replicated) return alone().then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+        const error = new GraphError(response?.status ?? 0, response?.body?.error?.message ?? `${describeGraphRequest(request.method, request.url)} failed`);
+        error.code = response?.body?.error?.code ?? null;
+        error.body = JSON.stringify(response?.body ?? {});
+        return { ok: false, error };
+      }),
+    );
+  }
+
+  /** A GET through the coalescer: alone when nobody else reads at the same time, else in a `$batch` with the others. */
+  private coalesced<T>(url: string, replicated: boolean): Promise<T> {
+    const get = () => this.client.api(url).get() as Promise<T>;
+    const cost = graphRequestCost("GET", url);
+    const alone = () => (replicated ? this.callReplicated(get, cost) : this.call(get, classifyGraphError, cost));
+    return this.coalescer.read<T>({ call: { request: { method: "GET", url }, alone, replicated }, alone });
   }
 
   /**
@@ -175,8 +231,16 @@ export class GraphDirectoryClient {
     await this.call(() => this.client.api("/groups").select("id").top(1).get());
   }
 
-  /** Every group whose display name is this one but for case and surrounding spaces; callers compare exactly. */
+  /**
+   * Every group whose display name is this one but for case and surrounding spaces; callers
+   * compare exactly. Asked once per process (a group's check and create both ask), again after
+   * this process made, renamed or deleted any group.
+   */
   async findGroupsByDisplayName(displayName: string): Promise<GraphGroup[]> {
+    return this.reads.read(BY_NAME, displayName, () => this.listGroupsByDisplayName(displayName));
+  }
+
+  private async listGroupsByDisplayName(displayName: string): Promise<GraphGroup[]> {
     // `startswith` (case-insensitive, like `eq`) also finds names that differ by trailing spaces,
     // which `eq` never returns; what is not the same name but for case and surrounding spaces is dropped.
     const stem = displayName.trim();
@@ -185,15 +249,25 @@ export class GraphDirectoryClient {
     return found.filter((g) => same(g.displayName));
   }
 
-  /** The group, or undefined when it is gone (404), unless this run created it moments ago: then it may be replicating. */
-  async getGroup(id: string): Promise<GraphGroup | undefined> {
-    try {
-      const get = () => this.client.api(`/groups/${id}`).select(GROUP_FIELDS).get() as Promise<GraphGroup>;
-      return await (this.created.recentlyCreated(id) ? this.callReplicated(get) : this.call(get));
-    } catch (error) {
-      if (graphStatus(error) === 404) return undefined;
-      throw error;
-    }
+  /**
+   * The group, or undefined when it is gone (404), unless this run created it moments ago: then
+   * it may be replicating. Read once per process (until this process writes to it); `fresh`
+   * reads again regardless.
+   */
+  async getGroup(id: string, options: ReadOptions = {}): Promise<GraphGroup | undefined> {
+    return this.reads.read(
+      "group",
+      id,
+      async () => {
+        try {
+          return await this.coalesced<GraphGroup>(`/groups/${id}?$select=${GROUP_FIELDS}`, this.created.recentlyCreated(id));
+        } catch (error) {
+          if (graphStatus(unwrapGraphError(error)) === 404) return undefined;
+          throw error;
+        }
+      },
+      options,
+    );
   }
 
   /**
@@ -211,10 +285,16 @@ export class GraphDirectoryClient {
     const classify = (error: unknown): RetryVerdict => (isLostAnswer(error) ? { retry: false } : classifyGraphError(error));
     for (let attempt = 0; ; attempt++) {
       try {
+        this.reads.forgetKind(BY_NAME);
         const created = await this.call(() => this.client.api("/groups").post(body) as Promise<GraphGroup>, classify, WRITE_COST);
+        this.reads.forgetKind(BY_NAME);
         this.created.recordCreated(created.id);
+        // What this process knows of the group it made: it, and that it has no members yet (nobody lists it).
+        this.reads.seed("group", created.id, created);
+        this.reads.seed("members", created.id, []);
         return created;
       } catch (error) {
+        this.reads.forgetKind(BY_NAME);
         if (!isLostAnswer(error) || attempt + 1 >= defaultRetryPolicy.attempts) throw error;
         const landed = await this.findCreated(fields, existing);
         if (landed) {
@@ -247,13 +327,20 @@ export class GraphDirectoryClient {
     // Graph refuses an empty description (400 "Invalid value specified for property 'description'"): null clears it.
     const body = fields.description === "" ? { ...fields, description: null } : fields;
     const patch = () => this.client.api(`/groups/${id}`).patch(body) as Promise<unknown>;
-    await (this.created.recentlyCreated(id) ? this.callReplicated(patch, WRITE_COST) : this.call(patch, classifyGraphError, WRITE_COST));
+    this.reads.forgetKind(BY_NAME);
+    try {
+      await this.reads.writing(id, () => (this.created.recentlyCreated(id) ? this.callReplicated(patch, WRITE_COST) : this.call(patch, classifyGraphError, WRITE_COST)));
+    } finally {
+      this.reads.forgetKind(BY_NAME);
+    }
   }
 
   /** Deletes a group; false if it was already gone. */
   async deleteGroup(id: string): Promise<boolean> {
     try {
-      await this.call(() => this.client.api(`/groups/${id}`).delete(), classifyGraphError, WRITE_COST);
+      this.reads.forgetKind(BY_NAME);
+      await this.reads.writing(id, () => this.call(() => this.client.api(`/groups/${id}`).delete(), classifyGraphError, WRITE_COST));
+      this.reads.forgetKind(BY_NAME);
       return true;
     } catch (error) {
       if (graphStatus(error) === 404) return false;
@@ -266,23 +353,54 @@ export class GraphDirectoryClient {
    * with the fields that name them; `undefined` if the group does not exist. Only a group this
    * process created moments ago is waited for: any other 404 is the answer.
    */
-  async listMembers(groupId: string): Promise<GraphMember[] | undefined> {
-    try {
-      return await this.pages<GraphMember>(`/groups/${groupId}/members?$select=${MEMBER_FIELDS}&$top=${GRAPH_PAGE_MAX}`, this.created.recentlyCreated(groupId));
-    } catch (error) {
-      if (graphStatus(error) === 404) return undefined;
-      throw error;
-    }
+  async listMembers(groupId: string, options: ReadOptions = {}): Promise<GraphMember[] | undefined> {
+    return this.reads.read(
+      "members",
+      groupId,
+      async () => {
+        try {
+          const replicated = this.created.recentlyCreated(groupId);
+          const items: GraphMember[] = [];
+          let page = await this.firstPage(groupId, options);
+          for (;;) {
+            items.push(...page.value);
+            const next = page["@odata.nextLink"];
+            if (!next) break;
+            const get = () => this.client.api(next).get() as Promise<MembersPage>;
+            const cost = graphRequestCost("GET", next);
+            page = await (replicated ? this.callReplicated(get, cost) : this.call(get, classifyGraphError, cost));
+          }
+          return items;
+        } catch (error) {
+          if (graphStatus(unwrapGraphError(error)) === 404) return undefined;
+          throw error;
+        }
+      },
+      options,
+    );
   }
 
-  private async pages<T>(first: string, replicated = false): Promise<T[]> {
+  /**
+   * Starts reading the first page of a group's members, for a binding of the group to read later
+   * in this process (a refresh reads every group, then every binding: the engine reads a few
+   * resources at a time, and this lets one `$batch` carry both reads of a group). Errors are left
+   * for that read.
+   */
+  prefetchMembers(groupId: string): void {
+    this.firstPage(groupId, {}).catch(() => undefined);
+  }
+
+  /** The first page of members goes out with other reads of the moment; later pages follow it one by one. */
+  private firstPage(groupId: string, options: ReadOptions): Promise<MembersPage> {
+    return this.reads.read("firstPage", groupId, () => this.coalesced<MembersPage>(`/groups/${groupId}/members?$select=${MEMBER_FIELDS}&$top=${GRAPH_PAGE_MAX}`, this.created.recentlyCreated(groupId)), options);
+  }
+
+  private async pages<T>(first: string): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined = first;
     while (next) {
       const url: string = next;
-      const get = () => this.client.api(url).get() as Promise<{ value: T[]; "@odata.nextLink"?: string }>;
-      const cost = graphRequestCost("GET", url);
-      const page = await (replicated ? this.callReplicated(get, cost) : this.call(get, classifyGraphError, cost));
+      const page = await this.call(() => this.client.api(url).get() as Promise<{ value: T[]; "@odata.nextLink"?: string }>, classifyGraphError, graphRequestCost("GET", url));
       items.push(...page.value);
       next = page["@odata.nextLink"];
     }
@@ -297,6 +415,13 @@ export class GraphDirectoryClient {
    * write is refused whole before anything is sent.
    */
   async batch(requests: BatchRequest[]): Promise<BatchResponse[]> {
+    // Writes: what this process read of the groups they change is forgotten, before and after.
+    const written = [...new Set(requests.filter((r) => isGraphWrite(r.method, r.url)).flatMap((r) => groupOfUrl(r.url) ?? []))];
+    if (written.length > 0) return this.reads.writing(written, () => this.sendBatch(requests));
+    return this.sendBatch(requests);
+  }
+
+  private async sendBatch(requests: BatchRequest[]): Promise<BatchResponse[]> {
     const results: BatchResponse[] = new Array(requests.length);
     let pending = requests.map((_, i) => i);
     for (let attempt = 0; pending.length > 0; attempt++) {

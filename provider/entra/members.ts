@@ -143,8 +143,8 @@ const LOOKUP_GATHER_MS = 25;
 export function entraMemberDirectory(client: GraphDirectoryClient, users: EntraUserCache = new EntraUserCache()): MemberDirectory {
   const cache = users.resolved;
   return {
-    async listMembers(groupId) {
-      return (await client.listMembers(groupId))?.map(observedGraphMember);
+    async listMembers(groupId, options) {
+      return (await client.listMembers(groupId, options))?.map(observedGraphMember);
     },
 
     async resolveUsers(keys, _groupId, observed, stored) {

@@ -1,6 +1,6 @@
 import type { MemberFailure, ObservedMember, OwnerRelation } from "../groups/memberDirectory";
 import type { EntraSettings } from "../settings";
-import { entraCredential } from "./auth";
+import { sharedEntraCredential } from "./auth";
 import type { BatchResponse, GraphDirectoryClient, GraphMember } from "./client";
 import { observedGraphMember, type EntraUserCache } from "./members";
 
@@ -51,7 +51,7 @@ export async function removeOwners(client: GraphDirectoryClient, groupId: string
  * tenant (entra/members.ts, in the context's per-tenant cache).
  */
 export async function callerObjectId(tenantId: string, settings: EntraSettings): Promise<string | undefined> {
-  const token = await entraCredential(tenantId, settings).getToken("https://graph.microsoft.com/.default");
+  const token = await sharedEntraCredential(tenantId, settings).getToken("https://graph.microsoft.com/.default");
   const payload = token?.token.split(".")[1];
   if (!payload) return undefined;
   const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { oid?: unknown };

@@ -3,6 +3,7 @@ import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors"
 import { Limiters, type QuotaLimiter } from "../limiter";
 import { backoffDelay, defaultRetryPolicy, isConnectionError, parseRetryAfter, withRetry, type RetryVerdict } from "../retry";
 import { RunRegistry, type CreatedGroups } from "../groups/runRegistry";
+import { Coalescer, READ_MAX_WAIT_MS, READ_WINDOW_MS, ReadCache, type ReadOptions, type ReadOutcome } from "../reads";
 import { decodeBatch, encodeBatch, GOOGLE_BATCH_MAX, type BatchCall, type BatchReply } from "./batchClient";
 import { delegatedAuth, type DelegatedAuthClient } from "./auth";
 import { describeGoogleRequest, guardGoogleWrites, googlePermissionError } from "./requestPolicy";
@@ -48,6 +49,35 @@ export interface DirectoryGroup {
 const GOOGLE_API_ROOT = "https://admin.googleapis.com/";
 const DIRECTORY_PATH = "admin/directory/v1";
 const MEMBERS_PAGE_MAX = 200;
+/** How long a users lookup waits for other bindings' lookups (many bindings share users). */
+const USER_LOOKUP_WINDOW_MS = 25;
+
+/** The group a Directory API path concerns (`admin/directory/v1/groups/{key}/...`), if any. */
+function groupOfPath(path: string): string | undefined {
+  const match = /^\/?admin\/directory\/v1\/groups\/([^/?]+)/.exec(path);
+  return match ? decodeURIComponent(match[1]) : undefined;
+}
+
+/** One read the coalescer sends: its call, and whether a 404 is a group this run created still propagating. */
+interface QueuedCall {
+  call: BatchCall;
+  propagating: boolean;
+}
+
+/**
+ * A call inside a batch that did not succeed, shaped like the client library's own errors
+ * (`response.status`, `response.data`, `config`), so that it is classified and worded alike.
+ */
+export class GoogleBatchItemError extends Error {
+  readonly response: { status: number; data: unknown; headers: Record<string, string> };
+  readonly config: { method: string; url: string };
+  constructor(call: BatchCall, status: number, data: unknown, rootUrl: string) {
+    const message = (data as { error?: { message?: string } } | undefined)?.error?.message;
+    super(message ?? `HTTP ${status}`);
+    this.response = { status, data, headers: {} };
+    this.config = { method: call.method, url: `${rootUrl}${call.path}` };
+  }
+}
 
 /** A direct member of a group as the Directory API reports it. */
 export interface DirectoryMember {
@@ -157,6 +187,10 @@ export class GoogleDirectoryClient {
   private readonly principal: string;
   /** The groups this run created: only their 404s may be replication lag. */
   readonly created: CreatedGroups;
+  /** Groups and member lists read by this process, forgotten on every write of it to the group. */
+  readonly reads = new ReadCache();
+  /** Reads of many resources asked for together go out in one batch. */
+  private readonly coalescer: Coalescer<QueuedCall>;
 
   /**
    * `run` holds what the client shares with the rest of the provider process (the provider
@@ -182,6 +216,7 @@ export class GoogleDirectoryClient {
       maxConcurrent: 8,
       isThrottled,
     });
+    this.coalescer = new Coalescer<QueuedCall>({ windowMs: READ_WINDOW_MS, maxWaitMs: READ_MAX_WAIT_MS, maxCalls: () => this.batchSize(), sendBatch: (calls) => this.sendReads(calls) });
   }
 
   /** Calls per batch request: half the quota at most, so that a batch always fits a window and two resources progress together. */
@@ -266,48 +301,117 @@ export class GoogleDirectoryClient {
    * admin.directory.user.readonly): one entry per address, `{ found: false }` where the customer
    * has no user of that address (404), `undefined` where the answer says nothing (an address
    * Google will not look up, e.g. another customer's). `undefined` as a whole when the delegation
-   * does not grant the scope.
+   * does not grant the scope. Each address is looked up once per process (many bindings share
+   * users), and lookups asked for together go out in one batch.
    */
   async findUsers(addresses: string[]): Promise<(UserLookup | undefined)[] | undefined> {
-    const ask = [...new Set(addresses.map((a) => a.toLowerCase()))].filter((a) => !this.userLookups.has(a));
-    const asked = await this.withOptionalScope(DIRECTORY_USER_READONLY_SCOPE, async (auth) => {
-      if (ask.length === 0) return true;
+    const wanted = [...new Set(addresses.map((a) => a.toLowerCase()))];
+    const ask = wanted.filter((a) => !this.userLookups.has(a));
+    if (ask.length > 0) {
+      const pending = (this.pendingUsers ??= this.gatherUsers());
+      for (const address of ask) {
+        pending.addresses.add(address);
+        this.userLookups.set(
+          address,
+          pending.done.then((answers) => answers?.get(address)),
+        );
+      }
+    }
+    const answers = await Promise.all(wanted.map((a) => this.userLookups.get(a)!));
+    // No scope: the lookups say nothing, and are asked again by nobody (the scope is remembered as refused).
+    if (this.optionalAuth.get(DIRECTORY_USER_READONLY_SCOPE) === false) return undefined;
+    const byAddress = new Map(wanted.map((a, i) => [a, answers[i]]));
+    return addresses.map((a) => byAddress.get(a.toLowerCase()));
+  }
+
+  /** Users looked up in this process (each address once per run: many bindings share users). */
+  private readonly userLookups = new Map<string, Promise<UserLookup | undefined>>();
+  private pendingUsers: { addresses: Set<string>; done: Promise<Map<string, UserLookup | undefined> | undefined> } | undefined;
+
+  /** The lookups asked for within a short window, sent together. */
+  private gatherUsers(): { addresses: Set<string>; done: Promise<Map<string, UserLookup | undefined> | undefined> } {
+    const addresses = new Set<string>();
+    const done = new Promise((r) => setTimeout(r, USER_LOOKUP_WINDOW_MS)).then(async () => {
+      this.pendingUsers = undefined;
+      const ask = [...addresses];
+      try {
+        return await this.lookUpUsers(ask);
+      } catch (error) {
+        // Not kept: the next binding asks again.
+        for (const a of ask) this.userLookups.delete(a);
+        throw error;
+      }
+    });
+    return { addresses, done };
+  }
+
+  private async lookUpUsers(ask: string[]): Promise<Map<string, UserLookup | undefined> | undefined> {
+    return this.withOptionalScope(DIRECTORY_USER_READONLY_SCOPE, async (auth) => {
+      const found = new Map<string, UserLookup | undefined>();
       const calls: BatchCall[] = ask.map((address) => ({ method: "GET", path: `${DIRECTORY_PATH}/users/${encodeURIComponent(address)}` }));
       await this.batch(
         calls,
         (reply, i) => {
           const body = reply.body as { id?: string; primaryEmail?: string } | undefined;
-          if (reply.status === 200 && body?.id) this.userLookups.set(ask[i], { found: true, id: body.id, primaryEmail: (body.primaryEmail ?? ask[i]).toLowerCase() });
-          else if (reply.status === 404) this.userLookups.set(ask[i], { found: false });
+          if (reply.status === 200 && body?.id) found.set(ask[i], { found: true, id: body.id, primaryEmail: (body.primaryEmail ?? ask[i]).toLowerCase() });
+          else if (reply.status === 404) found.set(ask[i], { found: false });
           // Anything else (403 for an address Google will not look up) proves nothing: the apply decides.
-          else this.userLookups.set(ask[i], undefined);
+          else found.set(ask[i], undefined);
           return reply.status === 200 || reply.status === 404 || reply.status === 403 ? "ok" : "fail";
         },
         auth,
       );
-      return true;
+      return found;
     });
-    return asked ? addresses.map((a) => this.userLookups.get(a.toLowerCase())) : undefined;
   }
-
-  /** Users looked up in this process (each address once per run: many bindings share users). */
-  private readonly userLookups = new Map<string, UserLookup | undefined>();
 
   /**
    * Direct members of a group, at the maximum page size; `undefined` if the group does not
    * exist. Only a group this process created moments ago (`justCreated`) is waited for: its
-   * 404 is propagation; any other 404 is the answer.
+   * 404 is propagation; any other 404 is the answer. Read once per process (a group this process
+   * created has no members but those it added, and is not listed at all), and again after any
+   * write of this process to the group; `fresh` reads again regardless.
    */
-  async listMembers(groupKey: string, justCreated = false): Promise<DirectoryMember[] | undefined> {
-    const members: DirectoryMember[] = [];
-    let pageToken: string | undefined;
+  async listMembers(groupKey: string, justCreated = false, options: ReadOptions = {}): Promise<DirectoryMember[] | undefined> {
+    // A group this process looked up and found absent (a preview's check of a group to create) has no members to list.
+    const looked = options.fresh ? undefined : this.reads.peek<DirectoryGroup | undefined>("group", groupKey);
+    if (looked && looked.value === undefined) return undefined;
+    return this.reads.read("members", groupKey, () => this.readMembers(groupKey, justCreated, options), options);
+  }
+
+  /**
+   * Starts reading the first page of a group's members, for a binding of the group to read later
+   * in this process (a refresh reads every group, then every binding: the engine reads a few
+   * resources at a time, and this lets one round trip carry both reads of a group). Errors are
+   * left for that read.
+   */
+  prefetchMembers(groupKey: string): void {
+    this.firstPage(groupKey, false, {}).catch(() => undefined);
+  }
+
+  private firstPage(groupKey: string, justCreated: boolean, options: ReadOptions): Promise<admin_directory_v1.Schema$Members> {
+    return this.reads.read("firstPage", groupKey, () => this.membersPage(groupKey, justCreated, undefined), options);
+  }
+
+  private async membersPage(groupKey: string, justCreated: boolean, pageToken: string | undefined): Promise<admin_directory_v1.Schema$Members> {
     const classify = (error: unknown): RetryVerdict => (justCreated && googleStatus(error) === 404 ? { retry: true } : classifyGoogleError(error));
+    const query = `maxResults=${MEMBERS_PAGE_MAX}${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ""}`;
+    // Every page is coalesced with other groups' reads: pages of many groups share round trips.
+    return this.coalescer.read<admin_directory_v1.Schema$Members>({
+      call: { call: { method: "GET", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members?${query}` }, propagating: justCreated },
+      alone: async () => (await this.call(() => this.api.members.list({ groupKey, maxResults: MEMBERS_PAGE_MAX, pageToken }), 1, classify)).data,
+    });
+  }
+
+  private async readMembers(groupKey: string, justCreated: boolean, options: ReadOptions): Promise<DirectoryMember[] | undefined> {
+    const members: DirectoryMember[] = [];
     try {
-      do {
-        const res = await this.call(() => this.api.members.list({ groupKey, maxResults: MEMBERS_PAGE_MAX, pageToken }), 1, classify);
-        for (const m of res.data.members ?? []) members.push(toDirectoryMember(m));
-        pageToken = res.data.nextPageToken ?? undefined;
-      } while (pageToken);
+      let page = await this.firstPage(groupKey, justCreated, options);
+      for (;;) {
+        for (const m of page.members ?? []) members.push(toDirectoryMember(m));
+        if (!page.nextPageToken) break;
+        page = await this.membersPage(groupKey, justCreated, page.nextPageToken);
+      }
     } catch (error) {
       if (googleStatus(error) === 404) return undefined;
       throw error;
@@ -316,11 +420,52 @@ export class GoogleDirectoryClient {
   }
 
   /**
+   * Sends coalesced reads in one batch (or as many as the quota's batch size needs): each call's
+   * body, or the error its caller would have had from a request of its own. A 404 of a group
+   * this run created is retried (propagation); throttled and failed calls are retried by `batch`.
+   */
+  private async sendReads(queued: QueuedCall[]): Promise<ReadOutcome<unknown>[]> {
+    const outcomes = await this.batch(
+      queued.map((q) => q.call),
+      (reply, i) => (reply.status === 404 && queued[i].propagating ? "retry" : retryableReply(reply) || reply.status === 0 ? "retry" : "ok"),
+    );
+    return outcomes.map((outcome, i): ReadOutcome<unknown> => {
+      if (outcome?.ok && outcome.status === 200) return { ok: true, value: outcome.body };
+      const data = outcome?.ok ? outcome.body : { error: { message: outcome?.message, errors: [{ reason: outcome?.reason }] } };
+      return { ok: false, error: this.explain(new GoogleBatchItemError(queued[i].call, outcome?.status ?? 0, data, this.rootUrl)) };
+    });
+  }
+
+  /**
    * The members that these keys (address, alias or id) name in a group, through the batch
    * endpoint (members.get accepts an alias or a secondary-domain address of the member):
    * one entry per key, `undefined` where the key is no member.
    */
   async getMembers(groupKey: string, memberKeys: string[]): Promise<(DirectoryMember | undefined)[]> {
+    // Each key once per process (until this process writes to the group): the check and the apply of a binding ask alike.
+    const answers = new Map<string, Promise<DirectoryMember | undefined>>();
+    const ask: string[] = [];
+    let sent: Promise<(DirectoryMember | undefined)[]> | undefined;
+    for (const key of memberKeys) {
+      answers.set(
+        key,
+        this.reads.read(
+          "member",
+          `${groupKey}/${key}`,
+          () => {
+            ask.push(key);
+            const position = ask.length - 1;
+            return Promise.resolve().then(async () => (await (sent ??= this.readMembersByKey(groupKey, ask)))[position]);
+          },
+          {},
+          groupKey,
+        ),
+      );
+    }
+    return Promise.all(memberKeys.map((key) => answers.get(key)!));
+  }
+
+  private async readMembersByKey(groupKey: string, memberKeys: string[]): Promise<(DirectoryMember | undefined)[]> {
     const calls: BatchCall[] = memberKeys.map((key) => ({ method: "GET", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members/${encodeURIComponent(key)}` }));
     const found: (DirectoryMember | undefined)[] = new Array(memberKeys.length);
     const outcomes = await this.batch(calls, (reply, i) => {
@@ -348,6 +493,13 @@ export class GoogleDirectoryClient {
       const more = calls.length > 1 ? ` (and ${calls.length - 1} more call${calls.length > 2 ? "s" : ""} in the same batch)` : "";
       throw new ReadOnlyError("Google", `${describeGoogleRequest({ method: write.method, path: write.path, body: write.body }) ?? `${write.method} ${write.path}`}${more}`);
     }
+    // Writes: what this process read of the groups they change is forgotten, before and after.
+    const written = [...new Set(calls.filter((c) => c.method !== "GET").flatMap((c) => groupOfPath(c.path) ?? []))];
+    if (written.length > 0) return this.reads.writing(written, () => this.sendCalls(calls, judge, auth));
+    return this.sendCalls(calls, judge, auth);
+  }
+
+  private async sendCalls(calls: BatchCall[], judge: (reply: BatchReply, callIndex: number) => "ok" | "retry" | "fail", auth: DelegatedAuthClient): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = new Array(calls.length);
     let pending = calls.map((_, i) => i);
     for (let attempt = 0; pending.length > 0; attempt++) {
@@ -433,13 +585,32 @@ export class GoogleDirectoryClient {
   /**
    * The group with this email, alias or id; undefined if there is none. A 404 is the answer
    * (the group is gone), except for a group this run created moments ago: that one may still
-   * be propagating, so its 404 is retried.
+   * be propagating, so its 404 is retried. Read once per process under each key (until this
+   * process writes to the group); `fresh` reads again regardless.
    */
-  async getGroup(groupKey: string): Promise<DirectoryGroup | undefined> {
+  async getGroup(groupKey: string, options: ReadOptions = {}): Promise<DirectoryGroup | undefined> {
+    return this.reads.read(
+      "group",
+      groupKey,
+      async () => {
+        const group = await this.readGroup(groupKey);
+        // Every name of the group: a write through any of them forgets this read.
+        if (group) this.reads.link([groupKey, group.id, group.email, ...(group.aliases ?? [])]);
+        return group;
+      },
+      options,
+    );
+  }
+
+  private async readGroup(groupKey: string): Promise<DirectoryGroup | undefined> {
     const propagating = this.created.recentlyCreated(groupKey);
+    const classify = propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined;
     try {
-      const res = await this.call(() => this.api.groups.get({ groupKey }), 1, propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
-      return toDirectoryGroup(res.data);
+      const data = await this.coalescer.read<admin_directory_v1.Schema$Group>({
+        call: { call: { method: "GET", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}` }, propagating },
+        alone: async () => (await this.call(() => this.api.groups.get({ groupKey }), 1, classify)).data,
+      });
+      return toDirectoryGroup(data);
     } catch (error) {
       if (googleStatus(error) === 404) return undefined;
       throw error;
@@ -465,9 +636,15 @@ export class GoogleDirectoryClient {
       }
     };
     try {
-      const res = await this.call(insert);
+      const res = await this.reads.writing(group.email, () => this.call(insert));
       const inserted = toDirectoryGroup(res.data);
       this.created.recordCreated(inserted.id);
+      // What this process knows of the group it made: it, and that it has no members yet (nobody lists it).
+      this.reads.link([group.email, inserted.id, inserted.email]);
+      for (const key of new Set([inserted.id, inserted.email, group.email.toLowerCase()])) {
+        this.reads.seed("group", key, inserted);
+        this.reads.seed("members", key, []);
+      }
       return { group: inserted, existed: false, ours: true };
     } catch (error) {
       if (googleStatus(error) !== 409) throw error;
@@ -482,7 +659,9 @@ export class GoogleDirectoryClient {
 
   async patchGroup(groupKey: string, fields: Partial<Pick<DirectoryGroup, "name" | "description">>): Promise<DirectoryGroup> {
     const propagating = this.created.recentlyCreated(groupKey);
-    const res = await this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }), 1, propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
+    const res = await this.reads.writing(groupKey, () =>
+      this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }), 1, propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined),
+    );
     return toDirectoryGroup(res.data);
   }
 
@@ -492,13 +671,15 @@ export class GoogleDirectoryClient {
    * propagation and retried.
    */
   async insertAlias(groupKey: string, alias: string, justCreated = false): Promise<void> {
-    await this.call(() => this.api.groups.aliases.insert({ groupKey, requestBody: { alias } }), 1, justCreated ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined);
+    await this.reads.writing([groupKey, alias], () =>
+      this.call(() => this.api.groups.aliases.insert({ groupKey, requestBody: { alias } }), 1, justCreated ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined),
+    );
   }
 
   /** Removes an alias from a group (groups.aliases.delete); an alias already gone is success. */
   async deleteAlias(groupKey: string, alias: string): Promise<void> {
     try {
-      await this.call(() => this.api.groups.aliases.delete({ groupKey, alias }));
+      await this.reads.writing([groupKey, alias], () => this.call(() => this.api.groups.aliases.delete({ groupKey, alias })));
     } catch (error) {
       if (googleStatus(error) !== 404) throw error;
     }
@@ -507,7 +688,7 @@ export class GoogleDirectoryClient {
   /** Deletes a group; false if it was already gone. */
   async deleteGroup(groupKey: string): Promise<boolean> {
     try {
-      await this.call(() => this.api.groups.delete({ groupKey }));
+      await this.reads.writing(groupKey, () => this.call(() => this.api.groups.delete({ groupKey })));
       return true;
     } catch (error) {
       if (googleStatus(error) === 404) return false;

@@ -274,6 +274,18 @@ export async function currentGroup(context: GoogleServices, desired: ExtrasInput
   return (await context.google().getGroup(group.id)) ?? group;
 }
 
+/**
+ * Refresh: starts reading the managed settings by the address the state knows, while the group
+ * itself is read (one round trip's wait instead of two in a row); `readExtras` takes the answer
+ * when the group still has that address, and reads by its new one otherwise. Errors surface there.
+ */
+export function prefetchExtras(context: GoogleServices, state: StoredExtras & { email: string }): void {
+  if (managedNames(state.settings).length === 0) return;
+  settingsClient(context)
+    .get(state.email)
+    .catch(() => undefined);
+}
+
 /** Refresh: the managed settings and the aliases as the group holds them now. */
 export async function readExtras(context: GoogleServices, state: StoredExtras & { email: string }, observed: DirectoryGroup): Promise<ExtrasState> {
   const managed = managedNames(state.settings);
@@ -288,7 +300,7 @@ export async function readExtras(context: GoogleServices, state: StoredExtras & 
       const differing = managed.filter((name) => observedManaged([name], read)[name] !== state.settings?.[name]);
       return differing.length > 0 && differing.every((name) => written.fields.includes(name));
     };
-    const held = await readPastOwnWrite(() => client.get(observed.email), lagMayExplain, written?.at);
+    const held = await readPastOwnWrite((attempt) => client.get(observed.email, false, { fresh: attempt > 0 }), lagMayExplain, written?.at);
     if (held) settings = observedManaged(managed, held);
   }
   return {

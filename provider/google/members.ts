@@ -20,6 +20,11 @@ function isUnknownAddress(outcome: BatchOutcome | undefined): boolean {
   return outcome !== undefined && (outcome.status === 400 || outcome.status === 404) && /memberKey|required|invalid/i.test(`${outcome.reason ?? ""} ${outcome.message ?? ""}`);
 }
 
+/** Whether an address is in one of the directory's domains (all are, when the domains are not known). */
+function inDomains(key: string, domains: readonly string[] | undefined): boolean {
+  return domains === undefined || domains.some((d) => key.toLowerCase().endsWith(`@${d.toLowerCase()}`));
+}
+
 /**
  * Which of the addresses to add are no user of the customer, asked before anything is written
  * (so at preview): only addresses in the customer's domains can be known to be nobody (any
@@ -28,8 +33,7 @@ function isUnknownAddress(outcome: BatchOutcome | undefined): boolean {
  * refuses an unknown one at apply.
  */
 async function withoutUnknownUsers(client: GoogleDirectoryClient, toAdd: string[], domains: readonly string[] | undefined): Promise<{ toAdd: string[]; unresolved: string[] }> {
-  const own = (key: string) => domains === undefined || domains.some((d) => key.toLowerCase().endsWith(`@${d.toLowerCase()}`));
-  const candidates = toAdd.filter((key) => !key.startsWith(GROUP_KEY_PREFIX) && own(key));
+  const candidates = toAdd.filter((key) => !key.startsWith(GROUP_KEY_PREFIX) && inDomains(key, domains));
   const found = await client.findUsers(candidates);
   if (!found) return { toAdd, unresolved: [] };
   const unknown = new Set(candidates.filter((_, i) => found[i]?.found === false));
@@ -46,8 +50,8 @@ export function googleMemberDirectory(client: GoogleDirectoryClient, domains?: r
   return {
     setRoles: (groupId, changes) => patchMemberRoles(client, groupId, changes),
 
-    async listMembers(groupId) {
-      const members = await client.listMembers(groupId, client.created.recentlyCreated(groupId));
+    async listMembers(groupId, options) {
+      const members = await client.listMembers(groupId, client.created.recentlyCreated(groupId), options);
       return members?.map(observedGoogleMember);
     },
 
@@ -55,14 +59,31 @@ export function googleMemberDirectory(client: GoogleDirectoryClient, domains?: r
       const resolved = new Map<string, ResolvedUser>();
       const byAddress = new Map((observed ?? []).map((m) => [m.label, m]));
       const byId = new Map((observed ?? []).map((m) => [m.id, m]));
-      const ask: string[] = [];
+      let ask: string[] = [];
       for (const key of keys) {
         const knownId = known.get(key);
         const member = byAddress.get(key) ?? (knownId !== undefined ? byId.get(knownId) : undefined);
         if (member) resolved.set(key, { id: member.id, primary: member.label });
         else if (observed && observed.length > 0) ask.push(key);
       }
-      // Only a group with members can hold one under another address.
+      // Only a group with members can hold one under another address. A user of the customer is
+      // known by its id from a users lookup (which the preview makes anyway, to name unknown users;
+      // one per address and process): a member of that id is the user, under another address; no
+      // member of it, and the user is none.
+      const own = ask.filter((key) => !key.startsWith(GROUP_KEY_PREFIX) && inDomains(key, domains));
+      const users = own.length > 0 ? await client.findUsers(own) : undefined;
+      if (users) {
+        const answered = new Set<string>();
+        own.forEach((key, i) => {
+          const user = users[i];
+          if (!user?.found) return;
+          answered.add(key);
+          const member = byId.get(user.id);
+          if (member) resolved.set(key, { id: member.id, primary: member.label });
+        });
+        ask = ask.filter((key) => !answered.has(key));
+      }
+      // The rest (other domains, no such user, or no users scope): the group says whether it holds them.
       if (ask.length > 0 && groupId) {
         const found = await client.getMembers(groupId, ask);
         ask.forEach((key, i) => {

@@ -1,7 +1,8 @@
 import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
 import { Limiters, type QuotaLimiter } from "../limiter";
+import { ReadCache, type ReadOptions } from "../reads";
 import { defaultRetryPolicy, propagationRetryPolicy, withRetry, type RetryVerdict } from "../retry";
-import type { GoogleSettings } from "../settings";
+import { settingsKey, type GoogleSettings } from "../settings";
 import { delegatedAuth, type DelegatedAuthClient } from "./auth";
 import { classifyGoogleError, googleReason, googleStatus } from "./client";
 import { describeGoogleRequest, googlePermissionError, guardGoogleWrites, type GoogleRequestShape } from "./requestPolicy";
@@ -31,6 +32,8 @@ export class GoogleGroupsSettingsClient {
   private readonly rootUrl: string;
   private readonly limiter: QuotaLimiter;
   private readonly principal: string;
+  /** Settings read by this process, forgotten when it PATCHes them. */
+  private readonly reads = new ReadCache();
 
   /** `limiters`: the provider process's (the provider context passes its own). */
   constructor(
@@ -91,31 +94,48 @@ export class GoogleGroupsSettingsClient {
     return error;
   }
 
-  /** The group's settings; undefined if the group is gone (404). */
-  async get(email: string, justCreated = false): Promise<ObservedSettings | undefined> {
-    try {
-      const res = await this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "GET", params: { alt: "json" }, retry: false }), justCreated, { method: "GET", path: this.path(email) });
-      return res.data;
-    } catch (error) {
-      if (googleStatus(error) === 404) return undefined;
-      throw error;
-    }
+  /**
+   * The group's settings; undefined if the group is gone (404). Read once per process (a group's
+   * check and its apply both read them), again after this process PATCHes them; `fresh` reads again
+   * regardless. The API has no batch: each group's settings are a request of their own.
+   */
+  async get(email: string, justCreated = false, options: ReadOptions = {}): Promise<ObservedSettings | undefined> {
+    return this.reads.read(
+      "settings",
+      email,
+      async () => {
+        try {
+          const res = await this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "GET", params: { alt: "json" }, retry: false }), justCreated, { method: "GET", path: this.path(email) });
+          return res.data;
+        } catch (error) {
+          if (googleStatus(error) === 404) return undefined;
+          throw error;
+        }
+      },
+      // A group made moments ago is read afresh: a 404 this process kept from before its create is no answer now.
+      { fresh: options.fresh || justCreated },
+    );
   }
 
   /** PATCHes only the given fields; returns the whole resource as the API answers it. */
   async patch(email: string, fields: GroupSettings, justCreated = false): Promise<ObservedSettings> {
-    const res = await this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "PATCH", params: { alt: "json" }, data: fields, retry: false }), justCreated, { method: "PATCH", path: this.path(email) });
+    const res = await this.reads.writing(email, () =>
+      this.call(() => this.auth.request<ObservedSettings>({ url: this.url(email), method: "PATCH", params: { alt: "json" }, data: fields, retry: false }), justCreated, { method: "PATCH", path: this.path(email) }),
+    );
     return res.data;
   }
 }
 
-/** One client per settings object and limiters (a provider process's), shared by every resource. */
-const clients = new WeakMap<GoogleSettings, GoogleGroupsSettingsClient>();
+/**
+ * One client per settings (by value: the host configures the process once per resource kind)
+ * and limiters (a provider process's), shared by every resource: one token, one pace.
+ */
+const clients = new WeakMap<Limiters, Map<string, GoogleGroupsSettingsClient>>();
 export function googleGroupsSettingsClient(settings: GoogleSettings, limiters: Limiters): GoogleGroupsSettingsClient {
-  let client = clients.get(settings);
-  if (!client) {
-    client = new GoogleGroupsSettingsClient(settings, limiters);
-    clients.set(settings, client);
-  }
+  let bySettings = clients.get(limiters);
+  if (!bySettings) clients.set(limiters, (bySettings = new Map()));
+  const key = settingsKey(settings);
+  let client = bySettings.get(key);
+  if (!client) bySettings.set(key, (client = new GoogleGroupsSettingsClient(settings, limiters)));
   return client;
 }

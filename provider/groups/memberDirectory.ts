@@ -80,8 +80,10 @@ export interface MemberDirectory {
   /**
    * Current direct members of the group; `undefined` when the group does not exist (a 404
    * that is not replication lag: only a group this process created moments ago is waited for).
+   * Read once per provider process and shared (check, diff and apply of one run), until this
+   * process writes to the group; `fresh: true` reads again (a refresh re-reading past its own write).
    */
-  listMembers(groupId: string): Promise<ObservedMember[] | undefined>;
+  listMembers(groupId: string, options?: { fresh?: boolean }): Promise<ObservedMember[] | undefined>;
   /**
    * Identities of desired users. `observed` is the group's current membership when known
    * (Google matches addresses against it and asks the group about the rest); `known` holds

@@ -29,14 +29,19 @@ function directoryKeyOf(document: Document): string {
   return parsed.success && (parsed.data.google || parsed.data.entra) ? managementRef(parsed.data).directoryKey : "(directory not known yet)";
 }
 
-/** The seed's "authorize sync first" for the directory, with the context's client for it. */
+/**
+ * The seed's "authorize sync first" for the directory, with the context's client for it; once
+ * per process (the check of a new directory and its create prove the same thing).
+ */
 function authorize(context: ProviderContext, inputs: Inputs): Promise<{ principal: string }> {
   const ref = managementRef(inputs);
   switch (ref.service) {
-    case "google":
-      return authorizeGoogle(ref, inputs.google?.customerId ?? "my_customer", context.settings.google(), () => context.google());
+    case "google": {
+      const customerId = inputs.google?.customerId ?? "my_customer";
+      return context.verifyOnce(`${ref.directoryKey}\n${customerId}\n${(ref.domains ?? []).join(",")}`, "google", () => authorizeGoogle(ref, customerId, context.settings.google(), () => context.google()));
+    }
     case "entra":
-      return authorizeEntra(ref, context.settings.entra(), () => context.graph(ref.tenantId ?? ""));
+      return context.verifyOnce(ref.directoryKey, "entra", () => authorizeEntra(ref, context.settings.entra(), () => context.graph(ref.tenantId ?? "")));
   }
 }
 

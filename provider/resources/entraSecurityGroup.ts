@@ -190,6 +190,8 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
     async read(context, id, state) {
       if (isDormant(state, context.switches.enabled(state.management))) return { id };
       const who = owner(state.pulumiName, state.displayName);
+      // Its members' first page is read alongside, for its binding's read (a refresh reads groups, then bindings).
+      client(context, state.management).prefetchMembers(state.groupId);
       const observed = await withResourceContext(who, `group "${state.displayName}" (${state.groupId})`, () => client(context, state.management).getGroup(state.groupId));
       // A 404 is the answer: the group is gone (refresh drops it; the next up makes it again).
       if (!observed) return undefined;

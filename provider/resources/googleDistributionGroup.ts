@@ -3,7 +3,7 @@ import { defineResource, type Document, type ReadOutcome } from "../contract/def
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
-import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, readExtras, refreshedInputs } from "../google/groupExtras";
+import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, prefetchExtras, readExtras, refreshedInputs } from "../google/groupExtras";
 import { PartialApplyError } from "../contract/partialApply";
 import { decideAdoption, diffGroup, groupClaims, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
 import {
@@ -288,6 +288,9 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
 
     async read(context, id, state) {
       if (isDormant(state, context.switches.enabled(state.management))) return { id };
+      // Read alongside the group: its settings, and its members' first page for its binding's read (a refresh reads groups, then bindings).
+      prefetchExtras(context, state);
+      context.google().prefetchMembers(state.groupId);
       const observed = await withResourceContext(owner(state.pulumiName, state.email), `group ${state.email} (${state.groupId})`, () => context.google().getGroup(state.groupId));
       // A 404 is the answer: the group is gone (refresh drops it; the next up makes it again).
       if (!observed) return undefined;

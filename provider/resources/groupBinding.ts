@@ -759,7 +759,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       if (!context.switches.enabled(state.management) || state.pending) return { id, inputs: withSecrets(inputsOf(state), state.__secretUsers) };
       const directory = context.memberDirectory(state.management);
       // A list lagging behind this binding's own last write (Entra member links replicate) is read again, not taken for drift.
-      const observed = await readPastOwnWrite(() => directory.listMembers(state.target.groupId), (list) => lagMayExplain(state, list), state.lastWrite?.at);
+      const observed = await readPastOwnWrite((attempt) => directory.listMembers(state.target.groupId, { fresh: attempt > 0 }), (list) => lagMayExplain(state, list), state.lastWrite?.at);
       const members = refreshed(observed ? await reresolveAddresses(state, observed, directory) : state, observed);
       const { callerKept, ...owners } = observed ? await refreshEntraOwners(directory, members) : {};
       const { lastWrite, ...rest } = members;

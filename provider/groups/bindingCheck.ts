@@ -61,13 +61,14 @@ export function settingsChanged(state: GroupBindingState, desired: GroupBindingI
 
 /** The previous inputs of a binding, as `check` receives them (not its state: that only `diff`, `update`, `read` and `delete` see). */
 export const previousInputsSchema = groupBindingInputsSchema.partial();
+export type PreviousInputs = z.infer<typeof previousInputsSchema>;
 
 /**
  * Whether the binding asks for exactly what it asked before, of the same group: then the
  * preview needs no call (nothing is added or removed; drift comes in through `--refresh`,
  * which makes the previous inputs the group's members as observed, so drift is a change).
  */
-export function sameAsBefore(inputs: GroupBindingInputs, previous: z.infer<typeof previousInputsSchema> | undefined): boolean {
+export function sameAsBefore(inputs: GroupBindingInputs, previous: PreviousInputs | undefined): boolean {
   if (!previous?.members || !previous.target) return false;
   // Inputs recorded while management was off, or while the binding waited, were never applied.
   if (!previous.management?.enabled || previous.management.waitingFor !== undefined || previous.waiting !== undefined) return false;

@@ -1,6 +1,5 @@
-import type { z } from "zod";
 import type { CheckFailure } from "../contract/checkInputs";
-import { isKnownId, sameUserTwice, type previousInputsSchema } from "./bindingCheck";
+import { isKnownId, sameUserTwice, type PreviousInputs } from "./bindingCheck";
 import { addresses, ambiguousUsers, usersNotFound } from "./bindingMessages";
 import { planBinding } from "./bindingPlan";
 import type { GroupBindingInputs } from "./bindingSchema";
@@ -18,7 +17,7 @@ export async function previewPlan(
   directory: MemberDirectory,
   groupId: string | undefined,
   inputs: GroupBindingInputs,
-  previous: z.infer<typeof previousInputsSchema> | undefined,
+  previous: PreviousInputs | undefined,
   failures: CheckFailure[],
 ): Promise<void> {
   const keys = keysToResolve(inputs);

@@ -3,7 +3,7 @@ import { checkFields, isUnknown, UNKNOWN, type CheckFailure } from "../contract/
 import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
 import { PartialApplyError } from "../contract/partialApply";
 import { readStoredState } from "../contract/storedState";
-import { checkUsers, isKnownId, lookupTargetId, manifestBindingInputs, previousInputsSchema, sameAsBefore, sameTargetAsBefore, settingsChanged, userGroupName } from "../groups/bindingCheck";
+import { checkUsers, isKnownId, lookupTargetId, manifestBindingInputs, previousInputsSchema, sameAsBefore, sameTargetAsBefore, settingsChanged, userGroupName, type PreviousInputs } from "../groups/bindingCheck";
 import { ambiguousUsers, bindingName, describe, failureText, GROUP_BINDING_TYPE, interruptedCreateText, known, label, usersNotFound } from "../groups/bindingMessages";
 import { planBinding, sortedRecord, stateAfter } from "../groups/bindingPlan";
 import { previewPlan } from "../groups/bindingPreview";
@@ -33,7 +33,7 @@ function loadState(props: Document): GroupBindingState {
 }
 
 /** The preview's plan of a binding: its group read by id, or found as lookupTargetId says. */
-async function preview(context: ProviderContext, inputs: GroupBindingInputs, previous: Parameters<typeof sameAsBefore>[1], failures: CheckFailure[]): Promise<void> {
+async function preview(context: ProviderContext, inputs: GroupBindingInputs, previous: PreviousInputs | undefined, failures: CheckFailure[]): Promise<void> {
   const groupId = lookupTargetId((directoryKey, label) => context.run.plannedAdoption(directoryKey, label), inputs.target, previous?.target);
   await previewPlan(context.memberDirectory(inputs.management), groupId, inputs, previous, failures);
 }

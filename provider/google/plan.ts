@@ -1,8 +1,10 @@
+import { isUnknown, type CheckFailure } from "../contract/checkInputs";
+import type { Document } from "../contract/defineResource";
 import { managedDiff } from "../groups/lifecycle";
 import { claimKeys, type Claim } from "../groups/runRegistry";
-import { managementEnabled } from "../groups/management";
+import { managementEnabled, managementRefSchema, type ManagementRef } from "../groups/management";
 import type { DirectoryGroup } from "./client";
-import type { GoogleDistributionGroupInputs, GoogleDistributionGroupState } from "./schema";
+import { GOOGLE_GROUP_STATE_VERSION, type GoogleDistributionGroupInputs, type GoogleDistributionGroupState } from "./schema";
 
 /**
  * Pure reconciliation of a Google group object: desired inputs vs what the directory
@@ -135,4 +137,75 @@ export function groupClaims(directoryKey: string, email: string | undefined, ado
     for (const address of groupAddresses(found)) claims.push({ key: claimKeys.address(directoryKey, address), label: `address ${address} of group ${found.id}` });
   }
   return claims;
+}
+
+export function stateOf(inputs: GoogleDistributionGroupInputs, group: DirectoryGroup, origin: GoogleDistributionGroupState["origin"]): GoogleDistributionGroupState {
+  return {
+    stateVersion: GOOGLE_GROUP_STATE_VERSION,
+    management: inputs.management,
+    ...(inputs.adoption ? { adoption: inputs.adoption } : {}),
+    ...(inputs.pulumiName ? { pulumiName: inputs.pulumiName } : {}),
+    email: inputs.email,
+    primaryEmail: group.email,
+    aliases: group.aliases ?? [],
+    name: group.name,
+    description: group.description,
+    ...(inputs.deletionPolicy ? { deletionPolicy: inputs.deletionPolicy } : {}),
+    ...(inputs.onExisting ? { onExisting: inputs.onExisting } : {}),
+    ...(inputs.adoptId ? { adoptId: inputs.adoptId } : {}),
+    groupId: group.id,
+    origin,
+  };
+}
+
+/**
+ * A group released (or waiting) with no address given: a user group whose email was removed at
+ * the source (the seed: "If you remove a distribution group's email address, the group and its
+ * memberships are no longer synced"). The group it had keeps its address (from the previous
+ * inputs); with none (never exported), a waiting group stays unmade (`email: ""`), and a
+ * released one cannot be, so the preview fails with the reason the SDK gave and the fix.
+ * `{}`: an address is given (or the group is neither released nor waiting): checked as usual.
+ */
+export function heldEmail(given: Document, olds: Document): { email?: string } | { failure: CheckFailure } {
+  if (given.email !== undefined && given.email !== "") return {};
+  const hold = managementRefSchema.safeParse(given.management).data;
+  if (!hold || (hold.released === undefined && hold.waitingFor === undefined)) return {};
+  if (typeof olds.email === "string" && olds.email !== "") return { email: olds.email };
+  if (hold.waitingFor !== undefined) return { email: "" };
+  return {
+    failure: {
+      property: "email",
+      reason: `${hold.released}: a Google group needs the distribution group's address, and this one was never exported (the seed warns that users of a group bound without an address can be suspended). Fix: give the user group its email at its source (email: in a groups file, the Email Address attribute in JumpCloud), or export it to Entra ID only (exportTo: [entra])`,
+    },
+  };
+}
+
+/** The email must be in one of the directory's domains, and the directory a Google one. */
+export function checkDirectory(values: Document, failures: CheckFailure[]): void {
+  const management = values.management;
+  if (values.adoptId !== undefined && values.onExisting !== undefined) {
+    failures.push({ property: "onExisting", reason: "has no effect with adoptId (the pinned group is taken over): remove one of them" });
+  }
+  if (!isManagementRef(management)) return;
+  checkDomains(management, values.email, failures);
+}
+
+/** The checked management reference among check's values, unless it is unknown until apply. */
+export function managementOf(values: Document): ManagementRef | undefined {
+  return isManagementRef(values.management) ? values.management : undefined;
+}
+
+export function isManagementRef(value: unknown): value is ManagementRef {
+  return managementRefSchema.safeParse(value).success;
+}
+
+export function checkDomains(management: ManagementRef, email: unknown, failures: CheckFailure[]): void {
+  if (management.service !== "google") {
+    failures.push({ property: "management", reason: `is the Entra ID directory ${management.directoryKey}: a GoogleDistributionGroup needs a Google Workspace DirectoryGroupManagement` });
+    return;
+  }
+  const domains = management.domains ?? [];
+  if (typeof email === "string" && email !== "" && !isUnknown(email) && domains.length > 0 && !domains.includes(email.split("@")[1])) {
+    failures.push({ property: "email", reason: `${email} is not in the directory's domains (${domains.join(", ")}): use an address in one of them, or add its domain to the DirectoryGroupManagement's google.domains` });
+  }
 }

@@ -1,14 +1,13 @@
-import { checkFields, isUnknown, type CheckFailure } from "../contract/checkInputs";
+import { checkFields, isUnknown } from "../contract/checkInputs";
 import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
 import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, prefetchExtras, readExtras, refreshedInputs } from "../google/groupExtras";
 import { PartialApplyError } from "../contract/partialApply";
-import { decideAdoption, diffGroup, groupClaims, groupFieldChanges, isAddressOfState, observedState } from "../google/plan";
+import { checkDirectory, decideAdoption, diffGroup, groupClaims, groupFieldChanges, heldEmail, isAddressOfState, managementOf, observedState, stateOf } from "../google/plan";
 import {
   emailLocalPart,
-  GOOGLE_GROUP_STATE_VERSION,
   googleDistributionGroupArgsSchema,
   googleDistributionGroupInputsSchema,
   upgradeGoogleGroupState,
@@ -16,7 +15,6 @@ import {
   type GoogleDistributionGroupState,
 } from "../google/schema";
 import { effectiveDeletionPolicy, isDormant, pendingId, refreshedGroup } from "../groups/lifecycle";
-import { managementRefSchema, type ManagementRef } from "../groups/management";
 import { claimKeys, groupConflictMessage } from "../groups/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 import { programBindingProblems } from "./groupBinding";
@@ -49,77 +47,6 @@ function loadState(props: Document): State {
 
 function owner(name: string | undefined, email: unknown): string {
   return resourceLabel(GOOGLE_DISTRIBUTION_GROUP_TYPE, name, String(email ?? ""));
-}
-
-function stateOf(inputs: Inputs, group: DirectoryGroup, origin: GoogleDistributionGroupState["origin"]): GoogleDistributionGroupState {
-  return {
-    stateVersion: GOOGLE_GROUP_STATE_VERSION,
-    management: inputs.management,
-    ...(inputs.adoption ? { adoption: inputs.adoption } : {}),
-    ...(inputs.pulumiName ? { pulumiName: inputs.pulumiName } : {}),
-    email: inputs.email,
-    primaryEmail: group.email,
-    aliases: group.aliases ?? [],
-    name: group.name,
-    description: group.description,
-    ...(inputs.deletionPolicy ? { deletionPolicy: inputs.deletionPolicy } : {}),
-    ...(inputs.onExisting ? { onExisting: inputs.onExisting } : {}),
-    ...(inputs.adoptId ? { adoptId: inputs.adoptId } : {}),
-    groupId: group.id,
-    origin,
-  };
-}
-
-/**
- * A group released (or waiting) with no address given: a user group whose email was removed at
- * the source (the seed: "If you remove a distribution group's email address, the group and its
- * memberships are no longer synced"). The group it had keeps its address (from the previous
- * inputs); with none (never exported), a waiting group stays unmade (`email: ""`), and a
- * released one cannot be, so the preview fails with the reason the SDK gave and the fix.
- * `{}`: an address is given (or the group is neither released nor waiting): checked as usual.
- */
-function heldEmail(given: Document, olds: Document): { email?: string } | { failure: CheckFailure } {
-  if (given.email !== undefined && given.email !== "") return {};
-  const hold = managementRefSchema.safeParse(given.management).data;
-  if (!hold || (hold.released === undefined && hold.waitingFor === undefined)) return {};
-  if (typeof olds.email === "string" && olds.email !== "") return { email: olds.email };
-  if (hold.waitingFor !== undefined) return { email: "" };
-  return {
-    failure: {
-      property: "email",
-      reason: `${hold.released}: a Google group needs the distribution group's address, and this one was never exported (the seed warns that users of a group bound without an address can be suspended). Fix: give the user group its email at its source (email: in a groups file, the Email Address attribute in JumpCloud), or export it to Entra ID only (exportTo: [entra])`,
-    },
-  };
-}
-
-/** The email must be in one of the directory's domains, and the directory a Google one. */
-function checkDirectory(values: Document, failures: CheckFailure[]): void {
-  const management = values.management;
-  if (values.adoptId !== undefined && values.onExisting !== undefined) {
-    failures.push({ property: "onExisting", reason: "has no effect with adoptId (the pinned group is taken over): remove one of them" });
-  }
-  if (!isManagementRef(management)) return;
-  checkDomains(management, values.email, failures);
-}
-
-/** The checked management reference among check's values, unless it is unknown until apply. */
-function managementOf(values: Document): ManagementRef | undefined {
-  return isManagementRef(values.management) ? values.management : undefined;
-}
-
-function isManagementRef(value: unknown): value is ManagementRef {
-  return managementRefSchema.safeParse(value).success;
-}
-
-function checkDomains(management: ManagementRef, email: unknown, failures: CheckFailure[]): void {
-  if (management.service !== "google") {
-    failures.push({ property: "management", reason: `is the Entra ID directory ${management.directoryKey}: a GoogleDistributionGroup needs a Google Workspace DirectoryGroupManagement` });
-    return;
-  }
-  const domains = management.domains ?? [];
-  if (typeof email === "string" && email !== "" && !isUnknown(email) && domains.length > 0 && !domains.includes(email.split("@")[1])) {
-    failures.push({ property: "email", reason: `${email} is not in the directory's domains (${domains.join(", ")}): use an address in one of them, or add its domain to the DirectoryGroupManagement's google.domains` });
-  }
 }
 
 /** At apply: no other resource of this run claims the address (re-checked before the first write). */

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { parseAllDocuments } from "yaml";
 import { groupBindingInputsSchema, memberListKeys, memberListSchema, memberListText } from "../../provider/groups/bindingSchema";
+import { GOOGLE_BINDING } from "../support/bindingInputs";
 
 /**
  * A binding's members as its checked inputs carry them: a list of lines, so that
@@ -40,18 +41,7 @@ describe("member list text (GroupBinding inputs)", () => {
   });
 
   it("is what a binding's checked inputs parse from", () => {
-    const inputs = {
-      management: { directoryKey: "google:my_customer", service: "google", enabled: true, domains: ["example.com"] },
-      target: { directoryKey: "google:my_customer", service: "google", groupId: "0abc", label: "eng@example.com" },
-      userGroupName: "Engineering",
-      members: "alice@example.com\nbob@example.com\n",
-      membershipMode: "authoritative",
-      maxRemovalPercent: 50,
-      allowEmpty: false,
-      nonUserMembers: "keep",
-      removals: {},
-      kept: {},
-    };
+    const inputs = { ...GOOGLE_BINDING, members: "alice@example.com\nbob@example.com\n" };
     expect(groupBindingInputsSchema.parse(inputs).members).to.deep.equal({ "alice@example.com": "member", "bob@example.com": "member" });
   });
 

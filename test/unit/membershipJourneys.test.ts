@@ -1,11 +1,14 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import type { MembershipMode } from "../../provider/groups/bindingSchema";
+import { planBinding, stateAfter } from "../../provider/groups/bindingPlan";
+import type { GroupBindingInputs, MembershipMode } from "../../provider/groups/bindingSchema";
+import { stateBase } from "../../provider/groups/bindingStorage";
 import type { ObservedMember } from "../../provider/groups/memberDirectory";
-import { planMembership } from "../../provider/groups/membershipPlan";
+import { GOOGLE_BINDING } from "../support/bindingInputs";
 
 /**
- * The membership plan over thousands of generated journeys, in process: one group, one binding,
+ * The binding plan (groups/bindingPlan.ts, the one plan of preview and apply) over thousands of
+ * generated journeys, in process: one group, one binding,
  * edits of its users and mode and changes made by hand, each followed by the preview's plan
  * (which knows the previous inputs only) and the apply's plan (which knows what the binding
  * added). It complements, never replaces, the CLI journeys of test/e2e/journeys.test.ts: the
@@ -13,6 +16,8 @@ import { planMembership } from "../../provider/groups/membershipPlan";
  */
 const PEOPLE = Array.from({ length: 6 }, (_, i) => ({ id: `u${i}`, label: `user${i}@example.com` }));
 const STRANGER = { id: "s0", label: "stranger@example.com" };
+// The guard is evaluated (plan.guard), but these plans are small: the journeys test what is removed, not the guard.
+const BINDING: GroupBindingInputs = { ...GOOGLE_BINDING, maxRemovalPercent: 100 };
 
 type Edit =
   | { kind: "users"; users: number[] }
@@ -48,35 +53,38 @@ describe("membership plans over generated journeys (in process)", () => {
         let previousLabels = new Set<string>();
         const apply = () => {
           const wanted = new Map(desired.map((i) => [PEOPLE[i]!.label, PEOPLE[i]!.id]));
-          const input = { desired: wanted, observed: members, mode, nonUserMembers: "keep" as const };
+          const inputs: GroupBindingInputs = { ...BINDING, members: Object.fromEntries([...wanted.keys()].map((k) => [k, "member" as const])), membershipMode: mode };
+          const want = { ids: wanted, inputs };
           // The preview counts a member it listed before as its own (README: additive may announce a removal the apply then skips, never the reverse).
-          const preview = planMembership({ ...input, managed: new Set(members.filter((m) => previousLabels.has(m.label)).map((m) => m.id)) });
-          const plan = planMembership({ ...input, managed });
-          const announced = new Set(preview.remove.map((m) => m.id));
-          for (const m of plan.remove) expect(announced.has(m.id), `the apply removes ${m.label}, which the preview did not announce`).to.equal(true);
-          for (const m of plan.remove) {
+          const preview = planBinding(want, { observed: members, managed: new Set(members.filter((m) => previousLabels.has(m.label)).map((m) => m.id)) });
+          const current = { observed: members, managed };
+          const plan = planBinding(want, current);
+          expect(plan.guard, "the guard lets these small plans through").to.equal(undefined);
+          const announced = new Set(preview.membership.remove.map((m) => m.id));
+          for (const m of plan.membership.remove) {
+            expect(announced.has(m.id), `the apply removes ${m.label}, which the preview did not announce`).to.equal(true);
+            expect(preview.removals[m.label], `the preview's removals list ${m.label}`).to.equal(`remove from ${BINDING.target.label}`);
+          }
+          for (const m of plan.membership.remove) {
             expect(m.role, `${m.label}: a higher role is never removed`).to.equal("MEMBER");
             if (m.kind !== "user") expect(managed.has(m.id), `${m.label}: a non-user member is kept`).to.equal(true);
             if (mode === "additive") expect(managed.has(m.id), `${m.label}: additive removes only what it added`).to.equal(true);
           }
-          const removed = new Set(plan.remove.map((m) => m.id));
-          members = members.filter((m) => !removed.has(m.id));
-          // The binding's own members from now on, as the provider records them (groupBinding.ts): users it added now or before.
-          const next = new Set([...plan.present.values()].filter((id) => managed.has(id)));
-          for (const key of plan.add) {
-            const person = PEOPLE.find((p) => p.label === key)!;
-            members.push({ ...person, kind: "user", role: "MEMBER" });
-            next.add(person.id);
-          }
-          managed = next;
+          const removedIds = new Set(plan.membership.remove.map((m) => m.id));
+          const added = new Map(plan.membership.add.map((key) => [key, { id: PEOPLE.find((p) => p.label === key)!.id }]));
+          members = [...members.filter((m) => !removedIds.has(m.id)), ...[...added].map(([label, { id }]) => ({ id, label, kind: "user" as const, role: "MEMBER" as const }))];
+          // The binding's own members from now on, as the apply records them (groups/bindingPlan.ts, stateAfter).
+          const state = stateAfter(stateBase(inputs), plan, current, { added, removedIds, previousWrite: undefined, now: 0, lagMs: 0 });
+          managed = new Set(Object.values(state.managedMembers));
+          expect(state.memberCount, "the recorded member count is the group's").to.equal(members.length);
           for (const i of desired) expect(members.some((m) => m.id === PEOPLE[i]!.id), `${PEOPLE[i]!.label} is a member`).to.equal(true);
           expect(members.some((m) => m.role === "OWNER") && members.some((m) => m.kind === "group"), "the owner and the nested group stay").to.equal(true);
           if (mode === "authoritative") {
             const strays = members.filter((m) => m.role === "MEMBER" && m.kind === "user" && !wanted.has(m.label) && ![...wanted.values()].includes(m.id));
             expect(strays.map((m) => m.label), "authoritative: no plain member outside the user group").to.deep.equal([]);
           }
-          const again = planMembership({ ...input, observed: members, managed });
-          expect([again.add, again.remove], "a second plan has nothing to do").to.deep.equal([[], []]);
+          const again = planBinding(want, { observed: members, managed });
+          expect([again.membership.add, again.membership.remove, again.writes], "a second plan has nothing to do").to.deep.equal([[], [], false]);
           previousLabels = new Set(desired.map((i) => PEOPLE[i]!.label));
         };
         apply();

@@ -9,7 +9,7 @@ import { packPackage, PULUMI_SDK_VERSION } from "../support/pulumiCli";
 import { googleGroup, writeRequests } from "../support/sandboxViews";
 
 /**
- * Trying to break owners, managers and nested groups (issue 11 items 3-4) as a new user would,
+ * Owners, managers and nested groups at their edges, as a new user meets them,
  * through the real Pulumi CLI against one sandbox: address case and aliases in `owners`, an
  * owner who is no member yet, demoting every OWNER, nested groups with `nonUserMembers:
  * "remove"`, roles changed by hand, read-only mode, cycles of three and a group nesting itself;
@@ -25,7 +25,7 @@ function memberDeletes(sandbox: Sandbox): string[] {
   return Object.keys(sandbox.requestCounts()).filter((k) => /^(BATCH-ITEM )?DELETE .*members/.test(k));
 }
 
-describe("Breaking Google owners, managers and nested groups, through the real Pulumi CLI", function () {
+describe("Google owners, managers and nested groups at their edges, through the real Pulumi CLI", function () {
   let sandbox: Sandbox;
   let stack: E2eStack;
   const USERS = [
@@ -162,7 +162,7 @@ describe("Breaking Google owners, managers and nested groups, through the real P
   });
 });
 
-describe("Breaking Entra owners, through the real Pulumi CLI", function () {
+describe("Entra owners at their edges, through the real Pulumi CLI", function () {
   let sandbox: Sandbox;
   let stack: E2eStack;
   const SP_ID = "0f1e2d3c-4b5a-4978-8a9b-aabbccddeeff";
@@ -247,7 +247,7 @@ describe("Breaking Entra owners, through the real Pulumi CLI", function () {
   });
 });
 
-describe("Breaking the sandbox's optional packages: the packed package in a fresh project, as a user installs it", function () {
+describe("the sandbox's optional packages: the packed package in a fresh project, as a user installs it", function () {
   const SANDBOX_ONLY = ["express", "@peculiar/x509", "reflect-metadata"];
   let project: string;
 

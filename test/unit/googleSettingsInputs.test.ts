@@ -4,7 +4,7 @@ import { aliasesSchema } from "../../provider/google/aliasPlan";
 import { settingsPatch } from "../../provider/google/settingsPlan";
 
 /** Inputs a new user writes from other tools' examples (GAM, GCDS, Terraform, the API reference). */
-describe("breaking GoogleDistributionGroup settings inputs", function () {
+describe("GoogleDistributionGroup settings inputs as other tools write them", function () {
   it("takes booleans as true, \"true\" or \"TRUE\" alike, normalized to the API's strings", () => {
     for (const given of [true, "true", "TRUE", "True", " true "]) {
       expect(groupSettingsSchema.parse({ allowExternalMembers: given }), String(given)).to.deep.equal({ allowExternalMembers: "true" });

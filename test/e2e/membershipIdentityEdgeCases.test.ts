@@ -9,12 +9,12 @@ import { installProgram, PulumiWorkspace } from "../support/pulumiCli";
 import { entraMembers, googleGroup } from "../support/sandboxViews";
 
 /**
- * A new user trying to break issues 7 and 8 with inputs of the same kinds as the issues'
- * samples but not the samples themselves (uppercase and alias forms, roles changed by hand,
+ * Membership by identity at its edges, with inputs of the same kinds as the README's examples
+ * but not those examples themselves (uppercase and alias forms, roles changed by hand,
  * groups recreated by hand, guard edge values, mode switches, secret lists with removals).
  * Each scenario runs on its own stack, so one failure does not spoil the next.
- * Failing on main at c377ae9 (each a reproduction, kept on purpose): G2, G14, G20, G24, E3, E4,
- * E7, E8, E8b, E9 (E4 reproduces a sandbox defect; E4b checks the product around it).
+ * G2, G14, G20, G24, E3, E4, E7, E8, E8b and E9 each reproduced a defect when written, and are
+ * kept on purpose (E4 reproduces a sandbox defect; E4b checks the product around it).
  */
 
 /** A UserGroupExport program (the README's common case) whose args are read from a JSON file. */
@@ -55,7 +55,7 @@ async function upOk(stack: E2eStack, ...extra: string[]) {
   return up;
 }
 
-describe("Breaking membership by identity on Google Workspace (new user, other inputs)", function () {
+describe("membership by identity on Google Workspace at its edges (other inputs than the README's)", function () {
   let sandbox: Sandbox;
   const workspace = { workspace: { google: { domains: ["example.com", "example.org"] } } };
   const userId = (email: string) => sandbox.google.tenant.users.find((u) => u.primaryEmail === email)!.id;
@@ -584,7 +584,7 @@ const STRANGER = "a1000000-0000-4000-8000-00000000000d";
 const INNER = "b1000000-0000-4000-8000-00000000000a";
 const OUTER = "b1000000-0000-4000-8000-00000000000b";
 
-describe("Breaking membership by identity on Entra ID (new user, other inputs)", function () {
+describe("membership by identity on Entra ID at its edges (other inputs than the README's)", function () {
   let sandbox: Sandbox;
   const tenant = () => ({ tenant: { entra: { tenantId: sandbox.entra.tenantId } } });
 

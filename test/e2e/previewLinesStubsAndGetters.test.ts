@@ -9,7 +9,7 @@ import { entraMembers, googleGroup, googleMembers } from "../support/sandboxView
 import { memberLineChanges } from "../support/previewText";
 
 /**
- * Trying to break the changes of 2026-11-30 as a user would, through the real Pulumi CLI against
+ * Previews, provider stubs and the SDK's getters at their edges, as a user meets them, through the real Pulumi CLI against
  * the sandbox: members as a list of lines in previews (big groups, first and last member,
  * unusual addresses, nested Entra groups with odd display names, empty <-> non-empty, secrets,
  * member maps of earlier states, drift and examples/ci/drift-check.sh), provider stubs written
@@ -161,7 +161,7 @@ const CURRENT_ENGINEERING = [...BIG.slice(1).filter((m) => !BIG.slice(100, 120).
 
 const entraGroupId = (sandbox: Sandbox, displayName: string) => sandbox.entra.tenant.groups.find((g) => g.displayName === displayName)!.id;
 
-describe("Breaking previews as lines, provider stubs as requires and the SDK's getters, through the real Pulumi CLI", function () {
+describe("previews as lines, provider stubs as requires and the SDK's getters, through the real Pulumi CLI", function () {
   let sandbox: Sandbox;
   let stack: BreakStack;
 
@@ -345,7 +345,7 @@ describe("Breaking previews as lines, provider stubs as requires and the SDK's g
     ok(await stack.workspace.preview("--expect-no-changes"));
   });
 
-  // Found by this session: the preview showed `- members: "bob…\ncarol…\n"` (a removal the
+  // A defect this test was written for: the preview showed `- members: "bob…\ncarol…\n"` (a removal the
   // apply does not make: the binding only waits), and a waiting binding showed `~ update` on every
   // preview. A waiting binding now carries the members the group keeps and says why it waits.
   it("allowEmpty: a user group that becomes empty shows no member removal at preview, says the binding waits, and its members stay", async () => {

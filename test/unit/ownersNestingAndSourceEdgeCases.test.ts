@@ -8,7 +8,7 @@ import { planOwners } from "../../provider/groups/ownersPlan";
 import { planRoles } from "../../provider/groups/rolePlan";
 import { DirectoryGroupManagement, GoogleDistributionGroup, GroupBinding, UserGroupExport } from "../../sdk";
 
-/** Trying to break the pure parts of owners, nesting and the sources (see test/e2e/breakOwnersAndSources.test.ts). */
+/** The pure parts of owners, nesting and the sources at their edges (the CLI side: test/e2e/ownersNestingAndSandboxPackages.test.ts). */
 
 pulumi.runtime.setMocks({
   newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
@@ -17,7 +17,7 @@ pulumi.runtime.setMocks({
 
 const member = (id: string, label: string, role: ObservedMember["role"] = "MEMBER", kind: ObservedMember["kind"] = "user"): ObservedMember => ({ id, label, kind, role });
 
-describe("Breaking owners and nested groups: pure plans", () => {
+describe("owners and nested groups at their edges: pure plans", () => {
   // One program run's graph and role claims (the provider keeps them in its context).
   let run = { nesting: new NestingGraph(), roles: new RoleClaims() };
   beforeEach(() => (run = { nesting: new NestingGraph(), roles: new RoleClaims() }));
@@ -67,7 +67,7 @@ describe("Breaking owners and nested groups: pure plans", () => {
   });
 });
 
-describe("Breaking UserGroupExport: names", () => {
+describe("UserGroupExport: names at their edges", () => {
   it("two user groups whose names make one resource name are refused naming both, not a bare duplicate URN", () => {
     expect(
       () =>
@@ -82,7 +82,7 @@ describe("Breaking UserGroupExport: names", () => {
   });
 });
 
-describe("Breaking GroupBinding: a missing group in memberGroups", () => {
+describe("GroupBinding: a missing group in memberGroups", () => {
   it("an undefined entry (a mistyped name looked up in a map) fails naming the binding and the index, not with a TypeError", () => {
     const management = new DirectoryGroupManagement("m", { google: { domains: ["example.com"] } });
     const target = new GoogleDistributionGroup("g", { management, email: "eng@example.com", name: "Eng" });

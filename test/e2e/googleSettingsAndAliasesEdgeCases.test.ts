@@ -5,8 +5,8 @@ import { E2eStack } from "../support/e2eProgram";
 import { groupsSettingsClient } from "../support/googleClients";
 
 /**
- * A new user's attempts to break GoogleDistributionGroup settings and aliases (issue 11),
- * through the real Pulumi CLI against the sandbox. Each scenario names the promise it tests.
+ * GoogleDistributionGroup settings and aliases at their edges, as a new user meets them, through
+ * the real Pulumi CLI against the sandbox. Each scenario names the promise it tests.
  */
 
 const WORKSPACE = { workspace: { google: { domains: ["example.com"] } } };
@@ -21,7 +21,7 @@ function settingsCalls(counts: Record<string, number>): string[] {
   return Object.keys(counts).filter((k) => k.includes("/groups/v1/"));
 }
 
-describe("breaking GoogleDistributionGroup settings and aliases through the real Pulumi CLI", function () {
+describe("GoogleDistributionGroup settings and aliases at their edges, through the real Pulumi CLI", function () {
   let sandbox: Sandbox;
   let stack: E2eStack;
   let settingsApi: ReturnType<typeof groupsSettingsClient>;

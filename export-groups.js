@@ -7,14 +7,14 @@
 //   group-export:googleCustomerId  optional: the customer id (default: that of the admin)
 //   group-export:entraTenantId     the Entra tenant id (exports to Entra ID)
 //   group-export:source            groupsFile (default) or jumpcloud: the user groups JumpCloud binds
-//                                  to its Google Workspace / Microsoft 365 directories (README.md,
-//                                  "JumpCloud as the source"; its key: groupExport:jumpcloudApiKeyFile)
+//                                  to its Google Workspace / Microsoft 365 directories (docs/sources/jumpcloud.md;
+//                                  its key: groupExport:jumpcloudApiKeyFile)
 //   group-export:jumpcloudGoogleDirectory / jumpcloudOffice365Directory
 //                                  which JumpCloud directory (id or name), when it has several
 //   group-export:jumpcloudOnMissingEmail
 //                                  fail (default) or skip: a group bound to Google without an email
 //
-// Credentials are NOT configured here: see README.md, "Credentials" (groupExport:* settings).
+// Credentials are NOT configured here: see docs/guides/credentials.md (groupExport:* settings).
 "use strict";
 const path = require("node:path");
 const pulumi = require("@pulumi/pulumi");

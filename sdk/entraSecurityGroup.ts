@@ -42,19 +42,19 @@ export interface EntraSecurityGroupArgs {
   /**
    * When more than one security group already has this display name: `"fail"` (default)
    * stops at preview listing the candidates' ids; `"create"` makes yet another group (what
-   * the seed's product does silently). Changing it updates in place.
+   * the seed's product does silently). Used when the resource first finds its group: once the group is managed, changing it changes nothing (to manage another group, declare a new resource).
    */
   readonly onAmbiguousName?: pulumi.Input<"fail" | "create">;
   /**
    * When a security group already has exactly this display name: `"adopt"` it (default, the
    * seed's takeover), `"create"` a new group of the same name and never take one over, or
    * `"fail"` at preview naming it. Near matches (other case or spacing) and groups of other
-   * kinds (distribution, mail-enabled, Microsoft 365) are never taken over. Changing it updates in place.
+   * kinds (distribution, mail-enabled, Microsoft 365) are never taken over. Used when the resource first finds its group: once the group is managed, changing it changes nothing (to manage another group, declare a new resource).
    */
   readonly onExisting?: pulumi.Input<"adopt" | "create" | "fail">;
   /**
    * Take over this exact group, whatever its name: its object id (a GUID, Entra admin center),
-   * lowercased. Default: none (found by `displayName`). Changing it updates in place.
+   * lowercased. Default: none (found by `displayName`). Used when the resource first finds its group: once the group is managed, changing it changes nothing (to manage another group, declare a new resource).
    * Errors: not a GUID (`adoptId is not an object id`), no such group.
    */
   readonly adoptId?: pulumi.Input<string>;

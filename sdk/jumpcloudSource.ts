@@ -39,8 +39,9 @@ export interface JumpCloudSourceArgs {
    * "If you don't add an email address for user groups before enabling group management,
    * users in bound groups could be suspended". `"fail"` (default): the preview fails naming
    * every such group and the fix, and nothing changes. `"skip"`: its Google export is left out
-   * with a warning (a distribution group this stack made for it earlier is then deleted, an
-   * adopted one released, at the preview's own visible step) and the other groups go ahead.
+   * with a warning (a distribution group exported for it earlier stays as it is, members
+   * included, no longer synced: released; one never exported waits for its email) and the
+   * other groups go ahead.
    */
   onMissingEmail?: "fail" | "skip";
   /** Options every exported group gets (see GroupBinding); default authoritative: JumpCloud's sync is one-way. */

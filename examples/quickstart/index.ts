@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { UserGroupExport } from "pulumi-group-export";
 
-// Which directories to export to is stack configuration (the sandbox's, or your real
-// Workspace customer and Entra tenant: see docs/guides/credentials.md). The program only
-// says what the user groups are.
+// Which directories to export to is stack configuration: `pulumi config set
+// quickstart:googleDomain your-domain.com` and/or `quickstart:entraTenantId <tenant id>` (with
+// neither, nothing is exported); credentials as in docs/guides/credentials.md. The program only
+// says what the user groups are. `npm run demo:quickstart` sets both for the sandbox.
 const config = new pulumi.Config("quickstart");
 const googleDomain = config.get("googleDomain");
 const entraTenantId = config.get("entraTenantId");

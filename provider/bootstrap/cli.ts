@@ -17,8 +17,8 @@ const USAGE = `Usage: group-export-bootstrap [--google-customer ID] [--entra-ten
 Reads the groups of a Google Workspace customer and/or an Entra tenant (read-only) and writes a
 groups file that the root project adopts with no change at its first preview.
 
-  --google-customer ID  the Google Workspace customer (e.g. my_customer); default: my_customer when
-                        the stack exports to Google (googleDomains or googleCustomerId is set)
+  --google-customer ID  the Google Workspace customer (e.g. my_customer); default: the stack's
+                        googleCustomerId, else my_customer when it sets googleDomains
   --entra-tenant ID     the Entra tenant id; default: the stack's entraTenantId
   --out FILE            where to write the groups file (default: groups.yaml); an existing file is
                         never replaced without --force

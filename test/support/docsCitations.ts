@@ -88,7 +88,9 @@ export function collectCitations(root: string): Citation[] {
       }
     });
   }
-  const code = ["provider", "sdk", "test", "examples"].flatMap((dir) => filesUnder(root, dir, /\.(ts|js|mjs|ya?ml|sh|md)$/));
+  // The root project's files are read by users first (Pulumi.yaml, export-groups.js, groups.yaml).
+  const rootFiles = ["Pulumi.yaml", "export-groups.js", "groups.yaml", "groups.csv"].filter((f) => existsSync(join(root, f)));
+  const code = [...rootFiles, ...["provider", "sdk", "test", "examples", ".ci"].flatMap((dir) => filesUnder(root, dir, /\.(ts|js|mjs|ya?ml|sh|md)$/))];
   for (const file of [...code, ...markdown]) {
     if (EXAMPLES.has(file)) continue;
     readFileSync(join(root, file), "utf8").split("\n").forEach((raw, i) => {

@@ -29,9 +29,13 @@ export interface CliOptions {
   summaryFile?: string;
 }
 
+/** `--help`: the usage on stdout, exit 0 (a usage error prints it on stderr and exits 2). */
+export class HelpRequested extends Error {}
+
 export function parseFleetArguments(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   const [command, ...rest] = argv;
-  if (command === "--help" || command === "-h" || command === undefined) throw new Error(USAGE);
+  if (command === "--help" || command === "-h") throw new HelpRequested(USAGE);
+  if (command === undefined) throw new Error(USAGE);
   if (!FLEET_COMMANDS.includes(command as FleetCommand)) throw new Error(`unknown command "${command}": use preview, up or refresh. ${USAGE}`);
   const options: Partial<CliOptions> & { only: string[] } = { command: command as FleetCommand, only: [], format: env.CI && env.CI !== "false" ? "markdown" : "text" };
   const whole = (flag: string, v: string, min: number) => {
@@ -90,6 +94,7 @@ if (require.main === module) {
   main().then(
     (status) => void (process.exitCode = status),
     (error: unknown) => {
+      if (error instanceof HelpRequested) return void process.stdout.write(`${error.message}\n`);
       // A tenants file with problems (TenantsFileError): every problem on its own line, no stack trace.
       process.stderr.write(`group-export-fleet: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 2;

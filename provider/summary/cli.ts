@@ -19,6 +19,9 @@ import { markerOf, toMarkdown, toText } from "./render";
 
 const USAGE = "usage: group-export-summary [file|-] [--format markdown|text] [--drift] [--stack <name>] [--log <stderr file>] [--max-names <n>]";
 
+/** `--help`: the usage on stdout, exit 0 (a usage error prints it on stderr and exits 2). */
+export class HelpRequested extends Error {}
+
 interface Options {
   file?: string;
   format: "markdown" | "text";
@@ -49,7 +52,7 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
       const n = Number(value());
       if (!Number.isInteger(n) || n < 1) throw new Error("--max-names needs a whole number of at least 1");
       options.maxNames = n;
-    } else if (arg === "--help" || arg === "-h") throw new Error(USAGE);
+    } else if (arg === "--help" || arg === "-h") throw new HelpRequested(USAGE);
     else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}. ${USAGE}`);
     else if (options.file === undefined) options.file = arg;
     else throw new Error(`one input file only (given ${options.file} and ${arg}). ${USAGE}`);
@@ -106,7 +109,12 @@ if (require.main === module) {
     process.stdout.write(output);
     process.exitCode = status;
   } catch (error) {
-    console.error(`group-export-summary: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 2;
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${error.message}\n`);
+      process.exitCode = 0;
+    } else {
+      console.error(`group-export-summary: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 2;
+    }
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sinon from "sinon";
 import { Admission, planShares, writesOf, type Budget } from "../../provider/fleet/budgets";
-import { parseFleetArguments } from "../../provider/fleet/cli";
+import { HelpRequested, parseFleetArguments } from "../../provider/fleet/cli";
 import { errorLine, fleetExitCode, selectTenants, tenantConfig, type TenantResult } from "../../provider/fleet/runFleet";
 import { parseTenantsYaml, TenantsFileError, type Tenant } from "../../provider/fleet/tenantsFile";
 import type { Summary } from "../../provider/summary/groupSummary";
@@ -254,5 +254,8 @@ describe("fleet: chunks, config, exit status and the CLI's arguments", () => {
     expect(() => parseFleetArguments(["up"], {})).to.throw(/--tenants is required/);
     expect(() => parseFleetArguments(["up", "--tenants", "t", "--chunk", "6/5"], {})).to.throw(/K\/N/);
     expect(() => parseFleetArguments(["up", "--tenants", "t", "--concurrency", "0"], {})).to.throw(/at least 1/);
+    // --help is an answer (stdout, exit 0), no command a usage error (stderr, exit 2).
+    expect(() => parseFleetArguments(["--help"], {})).to.throw(HelpRequested, /^Usage|usage/);
+    expect(() => parseFleetArguments([], {})).to.throw(Error).that.is.not.instanceOf(HelpRequested);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { UNKNOWN } from "../../provider/contract/checkInputs";
-import { run } from "../../provider/summary/cli";
+import { HelpRequested, run } from "../../provider/summary/cli";
 import { jsonValues, readEngineOutput } from "../../provider/summary/engineOutput";
 import { adoptionNotes, readRemoval } from "../../provider/summary/fields";
 import { diagnosticText } from "../../provider/summary/groupSummary";
@@ -34,6 +34,11 @@ function binding(members: string[] | unknown, extra: Record<string, unknown> = {
 const summaryOf = (document: unknown, ...args: string[]) => run(["-", ...args], () => JSON.stringify(document), {});
 
 describe("group-export-summary: reading and formatting", () => {
+  it("--help is an answer (stdout, exit 0), not a usage error", () => {
+    expect(() => run(["--help"], () => "")).to.throw(HelpRequested, /usage: group-export-summary/);
+    expect(() => run(["--bogus"], () => "")).to.throw(Error, /unknown option --bogus/).that.is.not.instanceOf(HelpRequested);
+  });
+
   it("reads a pretty-printed document followed by one event a line (pulumi up --json)", () => {
     const text = `{\n  "steps": []\n}\n{"sequence":1,"diagnosticEvent":{"message":"a \\"}\\" b","severity":"info"}}\n{"sequence":2,"summaryEvent":{}}\n`;
     expect(jsonValues(text)).to.have.length(3);

@@ -442,7 +442,10 @@ export class GraphDirectoryClient {
             const permission = response.status === 403 ? graphPermissionError(response.body?.error?.code, response.body?.error?.message, request.method, request.url, request.body, this.principalName()) : undefined;
             if (permission) throw permission;
             if (response.status === 429) throttled = true;
-            const transient = response.status === 429 || response.status >= 500;
+            // A group this run created may still be replicating: its 404 is waited out, as a read of it is.
+            const group = groupOfUrl(request.url);
+            const replicating = response.status === 404 && group !== undefined && this.created.recentlyCreated(group);
+            const transient = response.status === 429 || response.status >= 500 || replicating;
             if (transient && attempt + 1 < defaultRetryPolicy.attempts) {
               retry.push(index);
               waitMs = Math.max(waitMs, parseRetryAfter(response.headers?.["Retry-After"] ?? response.headers?.["retry-after"]) ?? backoffDelay(attempt, defaultRetryPolicy));

@@ -3,6 +3,7 @@ import { DISTRIBUTION_LIST_SETTINGS } from "../../provider/google/settingsSchema
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { E2eStack } from "../support/e2eProgram";
 import { directoryClient, groupsSettingsClient } from "../support/googleClients";
+import { writesIn } from "../support/sandboxViews";
 
 const WORKSPACE = { workspace: { google: { domains: ["example.com"] } } };
 
@@ -10,11 +11,6 @@ const WORKSPACE = { workspace: { google: { domains: ["example.com"] } } };
 function stepsOf(output: string): { op: string; name: string }[] {
   const re = /pulumi-nodejs:dynamic\/groupexport:GoogleDistributionGroup: \((\w[\w-]*)\)\s+(?:\[id=[^\]]*\]\s+)?\[urn=[^\]]*::([^\]:]+)\]/g;
   return [...output.matchAll(re)].map((m) => ({ op: m[1], name: m[2] }));
-}
-
-/** Requests other than reads and token grants: what a preview must never send. */
-function writesIn(counts: Record<string, number>): string[] {
-  return Object.keys(counts).filter((k) => !k.startsWith("GET") && !k.includes("/token"));
 }
 
 describe("GoogleDistributionGroup settings and aliases through the real Pulumi CLI", function () {

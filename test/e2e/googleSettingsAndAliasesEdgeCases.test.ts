@@ -3,6 +3,7 @@ import { DISTRIBUTION_LIST_SETTINGS } from "../../provider/google/settingsSchema
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { E2eStack } from "../support/e2eProgram";
 import { groupsSettingsClient } from "../support/googleClients";
+import { writesIn } from "../support/sandboxViews";
 
 /**
  * GoogleDistributionGroup settings and aliases at their edges, as a new user meets them, through
@@ -10,11 +11,6 @@ import { groupsSettingsClient } from "../support/googleClients";
  */
 
 const WORKSPACE = { workspace: { google: { domains: ["example.com"] } } };
-
-/** Requests other than reads and token grants. */
-function writesIn(counts: Record<string, number>): string[] {
-  return Object.keys(counts).filter((k) => !k.startsWith("GET") && !k.includes("/token"));
-}
 
 /** Requests to the Groups Settings API. */
 function settingsCalls(counts: Record<string, number>): string[] {

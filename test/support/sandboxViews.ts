@@ -14,7 +14,12 @@ const BATCH_ENVELOPES = /^POST \/(v1\.0\/\$batch|batch\/admin\/directory_v1)$/;
 
 /** Requests that change something (anything but reads, token grants and batch envelopes). */
 export function writeRequests(sandbox: Sandbox): string[] {
-  return Object.keys(sandbox.requestCounts()).filter((k) => !/^(GET|BATCH-ITEM GET)\b/.test(k) && !/token|oauth2|openid|discovery/.test(k) && !BATCH_ENVELOPES.test(k));
+  return writesIn(sandbox.requestCounts());
+}
+
+/** The same, from request counts taken earlier (reads may travel in a batch: only its items count). */
+export function writesIn(counts: Record<string, number>): string[] {
+  return Object.keys(counts).filter((k) => !/^(GET|BATCH-ITEM GET)\b/.test(k) && !/token|oauth2|openid|discovery/.test(k) && !BATCH_ENVELOPES.test(k));
 }
 
 /** The resource steps a `--diff` preview or update shows: operation and resource name. */

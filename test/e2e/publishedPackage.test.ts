@@ -6,6 +6,7 @@ import { expect } from "chai";
 import * as ts from "typescript";
 import { DOCS } from "../../provider/contract/docs";
 import { brokenCitations, collectCitations } from "../support/docsCitations";
+import { docOf } from "../support/sdkDocs";
 import { packPackage, PULUMI_SDK_VERSION } from "../support/pulumiCli";
 
 /**
@@ -21,16 +22,6 @@ const DECLARATIONS: Record<string, { classes: string[]; interfaces: string[] }> 
   "entraSecurityGroup.d.ts": { classes: ["EntraSecurityGroup"], interfaces: ["EntraSecurityGroupArgs", "EntraSecurityGroupLookup"] },
   "groupBinding.d.ts": { classes: ["GroupBinding"], interfaces: ["GroupBindingArgs", "GroupBindingLookup", "UserGroup", "GoogleGroupReference", "EntraGroupReference"] },
 };
-
-/** The doc comment's text of a declaration ("" when it has none). */
-function docOf(node: ts.Node): string {
-  return ts
-    .getJSDocCommentsAndTags(node)
-    .filter(ts.isJSDoc)
-    .map((doc) => ts.getTextOfJSDocComment(doc.comment) ?? "")
-    .join("\n")
-    .trim();
-}
 
 interface Member {
   owner: string;

@@ -14,7 +14,8 @@ export interface SdkField {
   doc: string;
 }
 
-function docOf(node: ts.Node): string {
+/** The doc comment's text of a declaration ("" when it has none). */
+export function docOf(node: ts.Node): string {
   return ts
     .getJSDocCommentsAndTags(node)
     .filter(ts.isJSDoc)

@@ -24,10 +24,11 @@ interface Options {
   shrinkMinutes: number;
   out?: string;
   replay?: string;
+  kills: boolean;
 }
 
 const USAGE = `Usage: npm run journeys -- --seed N --count N [--steps 4-8] [--flavour file|program]
-                            [--shrink-minutes 6] [--out failures.jsonl] [--replay file.json]
+                            [--shrink-minutes 6] [--out failures.jsonl] [--replay file.json] [--no-kills]
 
 Runs generated journeys (journey i from seed N + i) one after the other through the real CLI
 against a fresh sandbox each, checks the invariants after every up, and shrinks each failure.
@@ -38,10 +39,12 @@ against a fresh sandbox each, checks the invariants after every up, and shrinks 
   --shrink-minutes M  time to shrink a failure with fast-check (default 6)
   --out FILE          append each failure as a JSON line shaped like regressions.json's entries
   --replay FILE       run the sequence(s) of FILE (one sequence, or a regressions file) instead
+  --no-kills          never kill an up part-way (by default some steps' ups are killed, then
+                      recovered with docs/guides/recovery.md's commands)
 `;
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { seed: Date.now() % 1_000_000, count: 1, minSteps: 4, maxSteps: 8, shrinkMinutes: 6 };
+  const options: Options = { seed: Date.now() % 1_000_000, count: 1, minSteps: 4, maxSteps: 8, shrinkMinutes: 6, kills: true };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -74,8 +77,12 @@ function parseArgs(argv: string[]): Options {
       case "--replay":
         options.replay = value;
         break;
+      case "--no-kills":
+        options.kills = false;
+        // A flag: no value to skip.
+        continue;
       default:
-        throw new Error(`unknown option ${argv[i]}: use --seed, --count, --steps a-b, --flavour, --shrink-minutes, --out, --replay`);
+        throw new Error(`unknown option ${argv[i]}: use --seed, --count, --steps a-b, --flavour, --shrink-minutes, --out, --replay, --no-kills`);
     }
     i++;
   }
@@ -97,7 +104,7 @@ function printFailure(seed: number, sequence: JourneySequence, result: JourneyRe
 async function runSeed(seed: number, options: Options, tls: SandboxTls): Promise<{ failed: boolean; ups: number; seconds: number }> {
   // One flavour per seed (alternating unless --flavour): fast-check shrinks best without a chain.
   const flavour = options.flavour ?? (seed % 2 === 0 ? "file" : "program");
-  const arbitrary = sequenceArbitrary({ flavour, minSteps: options.minSteps, maxSteps: options.maxSteps });
+  const arbitrary = sequenceArbitrary({ flavour, minSteps: options.minSteps, maxSteps: options.maxSteps, withKills: options.kills });
   let target: string | undefined;
   let smallest: { sequence: JourneySequence; result: JourneyResult } | undefined;
   let original: JourneySequence | undefined;

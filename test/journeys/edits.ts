@@ -42,6 +42,12 @@ export interface EditEffect {
   releases?: JourneyGroup;
   /** The step must apply: a refusal (even one said at preview, writing nothing) is a failure. */
   mustApply?: boolean;
+  /**
+   * The up is killed (SIGKILL of the CLI, as a cancelled CI job) once the directories have taken
+   * this many writes, then recovered with docs/guides/recovery.md's commands; the invariants hold
+   * after the recovery's up. An up that finishes before that many writes is an ordinary up.
+   */
+  interrupt?: { afterWrites: number };
 }
 
 export interface EditKind<P> {
@@ -51,6 +57,11 @@ export interface EditKind<P> {
   weight: number;
   params: z.ZodType<P>;
   arbitrary: fc.Arbitrary<P>;
+  /**
+   * Drawn only when the generator is asked for it (SequenceShape.withKills): kinds added after
+   * the suite's fixed journeys were chosen, so that their seeds keep generating the same sequences.
+   */
+  optIn?: boolean;
   apply(model: JourneyModel, params: P, context: EditContext): EditEffect | undefined;
 }
 
@@ -524,6 +535,32 @@ const addGroupLostAnswer = editKind({
   },
 });
 
+/** The edits a killed up wraps: creates, deletes, renames, moves and member changes (where recovery differs). */
+const KILLABLE = [addGroupKind, removeGroup, renameGroup, changeEmail, addUsers, removeUsers, setSettings];
+const killedUpParams = z.object({ afterWrites: z.number().int().min(1), edit: z.looseObject({ kind: z.enum(KILLABLE.map((k) => k.kind) as [string, ...string[]]) }) });
+
+/** An edit whose up is killed part-way (after a few writes), then recovered as docs/guides/recovery.md says. */
+const killedUp = editKind({
+  kind: "killedUp",
+  flavours: ["file", "program"],
+  weight: 4,
+  optIn: true,
+  params: killedUpParams,
+  arbitrary: fc.record({
+    afterWrites: fc.integer({ min: 1, max: 6 }),
+    edit: fc.oneof(...KILLABLE.map((k) => k.arbitrary.map((params) => ({ kind: k.kind, ...(params as object) })))),
+  }),
+  apply(model, p: z.infer<typeof killedUpParams>, context) {
+    const inner = editKindNamed(p.edit.kind);
+    if (!inner.flavours.includes(model.flavour)) return undefined;
+    const { kind: _, ...params } = p.edit;
+    const effect = inner.apply(model, inner.params.parse(params), context);
+    // A step designed to be refused writes nothing: there is nothing to kill.
+    if (!effect || effect.refused) return undefined;
+    return { ...effect, says: `${effect.says}; the up killed after ${p.afterWrites} write(s), then recovered`, interrupt: { afterWrites: p.afterWrites } };
+  },
+});
+
 /** Every kind of edit; the generator draws from those of the sequence's flavour by weight. */
 export const EDIT_KINDS: EditKind<unknown>[] = [
   start,
@@ -546,6 +583,7 @@ export const EDIT_KINDS: EditKind<unknown>[] = [
   setDeletionPolicy,
   lag,
   addGroupLostAnswer,
+  killedUp,
 ];
 
 export function editKindNamed(kind: string): EditKind<unknown> {

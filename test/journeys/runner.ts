@@ -15,6 +15,7 @@ import { parse } from "yaml";
 import { startSandbox, type EntraGroup, type Sandbox, type SandboxTls } from "../../provider/sandbox";
 import { findGoogleGroup } from "../../provider/sandbox/google/tenant";
 import { e2eProgramDir } from "../support/e2eProgram";
+import { pendingCreates, waitFor, writeCount } from "../support/interruption";
 import { ensureEngine, PulumiWorkspace, REPO_ROOT, type CliResult } from "../support/pulumiCli";
 import { applyEdit, type EditContext, type EditEffect } from "./edits";
 import {
@@ -215,6 +216,64 @@ class Journey {
     }
   }
 
+  /**
+   * `up` killed (SIGKILL of the CLI, as a cancelled CI job) once the directories took
+   * `afterWrites` writes, then docs/guides/recovery.md's commands in its order; the result is the
+   * recovery's up, or the first recovery command that failed. An up that ends before the kill
+   * point is returned as it is (an ordinary up).
+   */
+  private async killedUp(apply: JourneySequence["steps"][number]["apply"], refresh: boolean, afterWrites: number, calls: CallTiming[]): Promise<CliResult> {
+    const writesAtStart = writeCount(this.sandbox);
+    const started = Date.now();
+    const child = this.workspace.start(["up", "--yes", "--suppress-outputs", ...(apply === "automation" ? ["--skip-preview"] : []), ...(refresh ? ["--refresh"] : [])]);
+    let stdout = "";
+    let output = "";
+    let code: number | null | undefined;
+    child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
+    child.stderr.on("data", (d: Buffer) => (output += d));
+    const closed = new Promise<void>((resolve) => child.on("close", (c) => ((code = c), resolve())));
+    await waitFor("the kill point", () => code !== undefined || writeCount(this.sandbox) - writesAtStart >= afterWrites, 900_000);
+    const seconds = (Date.now() - started) / 1000;
+    if (code !== undefined) {
+      calls.push({ call: `up --yes (ended before ${afterWrites} write(s): not killed)`, seconds, code: code ?? 1 });
+      this.log(`    the up ended before the kill point: exit ${code}`);
+      return { code: code ?? 1, stdout, stderr: "", output };
+    }
+    child.kill("SIGKILL");
+    await closed;
+    calls.push({ call: `up --yes killed after ${afterWrites} write(s)`, seconds, code: -9 });
+    this.log(`    up killed after ${writeCount(this.sandbox) - writesAtStart} write(s) in ${seconds.toFixed(1)} s`);
+    // The provider's watchdog stops it within a fraction of a second; a request already on the wire may still land.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const failed = (command: string, result: CliResult): CliResult => ({ ...result, code: result.code || 1, output: `recovery: \`${command}\` exited ${result.code}\n${result.output}` });
+    const cancel = await this.timed(calls, "cancel --yes", () => this.workspace.run(["cancel", "--yes"]));
+    if (cancel.code !== 0) return failed("pulumi cancel --yes", cancel);
+    const recover = await this.timed(calls, "group-export-recover", () => this.recover());
+    if (recover.code !== 0) return failed("group-export-recover", recover);
+    const cleared = await this.timed(calls, "refresh --yes --clear-pending-creates", () => this.workspace.run(["refresh", "--yes", "--clear-pending-creates"]));
+    if (cleared.code !== 0) return failed("pulumi refresh --yes --clear-pending-creates", cleared);
+    const up = await this.timed(calls, apply === "automation" ? "automation up (after recovery)" : "up --yes (after recovery)", () =>
+      apply === "automation" ? this.automationUp(false) : this.workspace.run(["up", "--yes", "--suppress-outputs"]),
+    );
+    if (up.code !== 0) return failed(apply === "automation" ? "the Automation API's up" : "pulumi up --yes", up);
+    const pending = await pendingCreates(this.workspace);
+    if (pending.length > 0) return failed("pulumi up --yes", { ...up, code: 1, output: `the stack still has pending creates after the recovery: ${pending.map((p) => p.urn).join(", ")}` });
+    return up;
+  }
+
+  /** `npx group-export-recover` as docs/guides/recovery.md runs it (asynchronously: the sandbox answers from this process). */
+  private recover(): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(REPO_ROOT, "dist/provider/recovery/cli.js"), "--stack", this.stackName], { cwd: this.workspace.programDir, env: this.workspace.environment() });
+      let stdout = "";
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
+      child.stderr.on("data", (d: Buffer) => (output += d));
+      child.on("error", reject);
+      child.on("close", (c) => resolve({ code: c ?? 1, stdout, stderr: "", output }));
+    });
+  }
+
   /** Group ids of every user group before an edit: a rename must keep them (see EditEffect.keeps). */
   private idsOf(state: StateGroups, view: DirectorySnapshot): Map<JourneyGroup, Partial<Record<Directory, string>>> {
     return new Map(this.model.groups.map((g) => [g, Object.fromEntries(exportedTo(g).map((d) => [d, findGroup(this.model, g, d, view, state, this.resourceName(g, d))?.id]))]));
@@ -240,8 +299,9 @@ class Journey {
     const releasedBefore = effect.releases && findGroup(previous, effect.releases, "google", before, new Map(), "");
     const previewRun = await this.timed(calls, `preview${refresh ? " --refresh" : ""} --json`, () => this.workspace.run(["preview", "--json", ...(refresh ? ["--refresh"] : [])]));
     const preview = parsePreview(previewRun);
-    const up =
-      step.apply === "preview"
+    const up = effect.interrupt
+      ? await this.killedUp(step.apply, refresh, effect.interrupt.afterWrites, calls)
+      : step.apply === "preview"
         ? await this.timed(calls, `up --yes${refresh ? " --refresh" : ""}`, () => this.workspace.run(["up", "--yes", "--suppress-outputs", ...(refresh ? ["--refresh"] : [])]))
         : await this.timed(calls, `automation up${refresh ? " (refresh)" : ""}`, () => this.automationUp(refresh));
     const after = snapshot(this.sandbox);

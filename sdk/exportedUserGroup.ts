@@ -26,6 +26,15 @@ export interface ExportedUserGroup {
    * (waiting) until it has one.
    */
   onMissingEmail?: "fail" | "skip";
+  /**
+   * Directories whose groups this user group no longer syncs: each is left exactly as it is
+   * (members, owners, settings), nothing is read or written there, and removing the user group
+   * afterwards deletes nothing and removes nobody there (said at preview: `management: "…
+   * (released: …)"`). A group never exported there is not made. Remove the directory from the
+   * list to sync again at the next `up`. Default: none (a Google group is also released when
+   * `email` is removed).
+   */
+  released?: ("google" | "entra")[];
   /** What removing the user group does to its directory groups: "delete" or "release"; default: delete what this stack created, release what it adopted. */
   deletionPolicy?: "delete" | "release";
   /** Where the user group was declared (e.g. `groups.yaml:12`), for messages. */

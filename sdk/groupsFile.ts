@@ -53,6 +53,8 @@ export const groupsFileGroupSchema = z.strictObject({
   managers: z.array(address).optional(),
   /** Names of other groups of the file whose groups are members of this one's (GroupBinding `memberGroups`). */
   memberGroups: z.array(z.string().trim().min(1)).optional(),
+  /** Directories where its groups are left exactly as they are, no longer synced (see ExportedUserGroup `released`). */
+  released: z.array(z.enum(directoryKinds)).min(1).optional(),
   ...overrideShape,
 });
 
@@ -151,6 +153,7 @@ const fieldHelp: Record<string, string> = {
   owners: "a list of the owners' addresses, e.g. owners: [carol@example.com]",
   managers: "a list of the managers' addresses (Google), e.g. managers: [erin@example.com]",
   memberGroups: "a list of names of other groups of this file, e.g. memberGroups: [Platform]",
+  released: "a non-empty list of google and/or entra whose groups are left as they are, e.g. released: [entra]",
   version: "write version: 1, or leave it out",
   groups: "a list of groups, each with at least name and users",
   defaults: "a map of options every group gets: membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, exportTo, deletionPolicy",
@@ -165,7 +168,7 @@ function fixFor(issue: z.core.$ZodIssue, key: string, value: unknown): string {
   }
   if (typeof key === "number" || /^\d+$/.test(key)) {
     if (parent === "users") return `write the user's full address, e.g. ${typeof value === "string" && value.includes("@") ? `${value.split("@")[0]}@example.com` : "alice@example.com"}, one per list item`;
-    if (parent === "exportTo") return "use google or entra";
+    if (parent === "exportTo" || parent === "released") return "use google or entra";
     if (parent === "groups") return "write each group as a map with at least name and users";
   }
   if (value === undefined && issue.code === "invalid_type") return `add ${key}: ${fieldHelp[key] ?? "a value"}`;
@@ -326,6 +329,7 @@ function toExported(g: GroupsFileGroup, defaults: Defaults): ExportedUserGroup {
     ...(g.owners ? { owners: g.owners.map((o) => o.trim()) } : {}),
     ...(g.managers ? { managers: g.managers.map((m) => m.trim()) } : {}),
     ...(g.memberGroups ? { memberGroups: g.memberGroups } : {}),
+    ...(g.released ? { released: g.released } : {}),
   };
 }
 
@@ -409,7 +413,7 @@ function collectYaml(text: string, file: string): CollectedGroupsFile {
   };
 }
 
-const csvColumns = ["group", "user", "key", "email", "googleName", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "removalGuardFloor", "allowEmpty", "nonUserMembers", "deletionPolicy"] as const;
+const csvColumns = ["group", "user", "key", "email", "googleName", "entraDisplayName", "entraMailNickname", "description", "membershipMode", "exportTo", "maxRemovalPercent", "removalGuardFloor", "allowEmpty", "nonUserMembers", "deletionPolicy", "released"] as const;
 type CsvColumn = (typeof csvColumns)[number];
 
 /**
@@ -485,7 +489,7 @@ function collectCsv(text: string, file: string): CollectedGroupsFile {
       const text = cell(c);
       if (text === "") continue;
       const value: unknown =
-        c === "exportTo" ? text.split(/[\s;]+/).filter(Boolean) :
+        c === "exportTo" || c === "released" ? text.split(/[\s;]+/).filter(Boolean) :
         c === "maxRemovalPercent" || c === "removalGuardFloor" ? (/^\d+(\.\d+)?$/.test(text) ? Number(text) : text) :
         c === "allowEmpty" ? (text === "true" ? true : text === "false" ? false : text) : text;
       if (g.raw[c] !== undefined && JSON.stringify(g.raw[c]) !== JSON.stringify(value)) {

@@ -132,6 +132,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
       const nestedIn = (groups: Record<string, BindableGroup>) => (userGroup.memberGroups ? { memberGroups: userGroup.memberGroups.flatMap((n) => (groups[n] ? [groups[n]] : [])) } : {});
       // The seed: a group is not exported until its user group has a user.
       const enabled = userGroup.allowEmpty ? pulumi.output(userGroup.users).apply((users) => users.length > 0) : undefined;
+      const releasedIn = (directory: "google" | "entra") => (userGroup.released?.includes(directory) ? `user group "${userGroup.name}"${from} has released: [${userGroup.released.join(", ")}]` : undefined);
       const texts = { ...(userGroup.description !== undefined ? { description: userGroup.description } : {}), ...(userGroup.deletionPolicy ? { deletionPolicy: userGroup.deletionPolicy } : {}) };
       for (const directory of targets) {
         if (directory === "google") {
@@ -140,7 +141,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
           // longer synced with Google Workspace." Without an email the Google side is released: a group exported
           // before keeps its address and members as they are; one never exported fails at preview (or, with
           // onMissingEmail "skip", waits), since users of a group bound without an address can be suspended.
-          const released = userGroup.email ? undefined : `user group "${userGroup.name}"${from} has no email`;
+          const released = !userGroup.email ? `user group "${userGroup.name}"${from} has no email` : releasedIn("google");
           const waits = released !== undefined && userGroup.onMissingEmail === "skip" ? false : enabled;
           const group = new GoogleDistributionGroup(
             `${base}-google`,
@@ -154,13 +155,14 @@ export class UserGroupExport extends pulumi.ComponentResource {
           );
         } else if (directory === "entra") {
           if (!this.entraManagement) throw new Error(`UserGroupExport ${name}: user group "${userGroup.name}"${from} is exported to Entra ID, but no entra directory is given: add entra: { tenantId: "..." }`);
+          const released = releasedIn("entra");
           const group = new EntraSecurityGroup(
             `${base}-entra`,
-            { management: this.entraManagement, displayName: userGroup.entraDisplayName ?? userGroup.name, ...texts, enabled, ...(userGroup.entraMailNickname ? { mailNickname: userGroup.entraMailNickname } : {}) },
+            { management: this.entraManagement, displayName: userGroup.entraDisplayName ?? userGroup.name, ...texts, enabled, ...(userGroup.entraMailNickname ? { mailNickname: userGroup.entraMailNickname } : {}), ...(released ? { released } : {}) },
             aliased(slugged, "entra"),
           );
           this.entraGroups[userGroup.name] = group;
-          pendingBindings.push(() => (this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding, ...nestedIn(this.entraGroups) }, aliased(slugged, "entra"))));
+          pendingBindings.push(() => (this.bindings[`${userGroup.name}:entra`] = new GroupBinding(`${base}-entra`, { target: group, ...binding, ...nestedIn(this.entraGroups), ...(released ? { released } : {}) }, aliased(slugged, "entra"))));
         } else {
           // A RunError: the program prints the message alone, no stack trace.
           throw new pulumi.RunError(`UserGroupExport ${name}: user group "${userGroup.name}"${from} has exportTo "${String(directory)}": use "google" and/or "entra"`);

@@ -20,6 +20,7 @@ interface Group {
   entraDisplayName?: string;
   key?: string;
   exportTo?: string[];
+  released?: string[];
   users: string[];
 }
 
@@ -30,6 +31,7 @@ function yaml(groups: Group[]): string {
     if (g.email) lines.push(`    email: ${g.email}`);
     if (g.entraDisplayName) lines.push(`    entraDisplayName: ${g.entraDisplayName}`);
     if (g.exportTo) lines.push(`    exportTo: [${g.exportTo.join(", ")}]`);
+    if (g.released) lines.push(`    released: [${g.released.join(", ")}]`);
     lines.push(`    users: [${g.users.join(", ")}]`);
   }
   return `${lines.join("\n")}\n`;
@@ -122,6 +124,34 @@ for (const way of ["preview first", "no preview"] as const) {
       expect(googleGroup(sandbox, "rename-eng@example.com")!.id).to.equal(googleId);
       expect(googleMembers(sandbox, "rename-eng@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
       expect(entraGroupsNamed(sandbox, "Product Engineering")).to.have.length(0);
+    });
+
+    it("released: [entra] leaves the Entra group and its members as they are while Google goes on; removing the group then deletes nothing in Entra", async () => {
+      const ops = { name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] };
+      writeFileSync(file, yaml([ops, { name: "Sales", email: "release-sales@example.com", users: ["alice@example.com", "bob@example.com"] }]));
+      const made = await up();
+      expect(made.code, made.output).to.equal(0);
+      const entraId = entraGroupsNamed(sandbox, "Sales")[0]!.id;
+      expect(entraMembers(sandbox, entraId)).to.deep.equal(["alice@example.com", "bob@example.com"]);
+
+      writeFileSync(file, yaml([ops, { name: "Sales", email: "release-sales@example.com", released: ["entra"], users: ["alice@example.com"] }]));
+      const preview = await stack.workspace.preview("--diff");
+      expect(preview.code, preview.output).to.equal(0);
+      expect(preview.stdout, "the preview says the Entra side is released").to.include('has released: [entra]');
+      expect(preview.output).to.not.match(/to delete|to replace/);
+      const released = await up();
+      expect(released.code, released.output).to.equal(0);
+      expect(entraMembers(sandbox, entraId), "the released Entra group keeps its members").to.deep.equal(["alice@example.com", "bob@example.com"]);
+      expect(googleMembers(sandbox, "release-sales@example.com"), "Google goes on").to.deep.equal(["alice@example.com"]);
+      const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(clean.code, clean.output).to.equal(0);
+
+      writeFileSync(file, yaml([ops]));
+      const removed = await up();
+      expect(removed.code, removed.output).to.equal(0);
+      expect(entraGroupsNamed(sandbox, "Sales").map((g) => g.id), "the released Entra group is not deleted").to.deep.equal([entraId]);
+      expect(entraMembers(sandbox, entraId), "nor emptied").to.deep.equal(["alice@example.com", "bob@example.com"]);
+      expect(googleGroup(sandbox, "release-sales@example.com"), "the Google group this stack made and still synced is deleted").to.equal(undefined);
     });
 
     it("a group never exported to Google without an email fails naming the file and line; nothing is written in Google", async () => {

@@ -63,7 +63,7 @@ describe("groups file (YAML and CSV)", () => {
       [
         "3 problems in groups.yaml:",
         'groups.yaml:4:32: groups[0].users[1]: "bob@" is not an email address. Fix: write the user\'s full address, e.g. bob@example.com, one per list item',
-        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, key, description, users, email, googleName, entraDisplayName, entraMailNickname, owners, managers, memberGroups, membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, exportTo, deletionPolicy',
+        'groups.yaml:6:5: groups[1].emial: unknown field "emial". Fix: did you mean "email"? Otherwise remove it; allowed here: name, key, description, users, email, googleName, entraDisplayName, entraMailNickname, owners, managers, memberGroups, released, membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, exportTo, deletionPolicy',
         'groups.yaml:7:21: groups[1].membershipMode: "authoritive" is not one of "authoritative", "additive". Fix: use "authoritative" (members added by hand are removed) or "additive"',
       ].join("\n"),
     );
@@ -88,7 +88,7 @@ describe("groups file (YAML and CSV)", () => {
   it("bad file 4 (CSV): an unknown column, then conflicting group values on two lines", () => {
     const column = problemsOf(() => parseGroupsCsv(["group,user,emial", "Engineering,alice@example.com,engineering@example.com"].join("\n"), "groups.csv"));
     expect(column).to.equal(
-      '1 problem in groups.csv:\ngroups.csv:1:3: column 3: unknown column "emial". Fix: did you mean "email"? Otherwise remove it; allowed columns: group, user, key, email, googleName, entraDisplayName, entraMailNickname, description, membershipMode, exportTo, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, deletionPolicy',
+      '1 problem in groups.csv:\ngroups.csv:1:3: column 3: unknown column "emial". Fix: did you mean "email"? Otherwise remove it; allowed columns: group, user, key, email, googleName, entraDisplayName, entraMailNickname, description, membershipMode, exportTo, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, deletionPolicy, released',
     );
     const conflict = problemsOf(() =>
       parseGroupsCsv(["group,user,email", "Engineering,alice@example.com,engineering@example.com", "Engineering,bob@example.com,eng@example.com"].join("\n"), "groups.csv"),
@@ -215,6 +215,14 @@ describe("groups file: every problem in one round", () => {
     // The keys group-export-bootstrap writes: the directory and the group's id.
     const bootstrapped = parseGroupsYaml(["groups:", "  - name: Eng", "    key: google:0a0680406a9ba74", "    users: [a@example.com]", "  - name: Ops", "    key: entra:5d39539f-6f39-41a0-8bf0-dd4de603fd94", "    users: [b@example.com]"].join("\n"));
     expect(bootstrapped.groups.map((g) => g.group.key)).to.deep.equal(["google:0a0680406a9ba74", "entra:5d39539f-6f39-41a0-8bf0-dd4de603fd94"]);
+  });
+
+  it("released (YAML list or CSV column) reaches the exported group; anything but google or entra is a problem at its line", () => {
+    const parsed = parseGroupsYaml(["groups:", "  - name: Eng", "    released: [entra]", "    users: [a@example.com]", "  - name: Ops", "    users: [b@example.com]"].join("\n"));
+    expect(parsed.groups.map((g) => g.group.released)).to.deep.equal([["entra"], undefined]);
+    expect(parseGroupsCsv(["group,user,released", "Eng,a@example.com,google;entra"].join("\n")).groups[0]!.group.released).to.deep.equal(["google", "entra"]);
+    expect(problemsOf(() => parseGroupsYaml(["groups:", "  - name: Eng", "    released: [azure]", "    users: [a@example.com]"].join("\n")))).to.include("groups.yaml:3:16: groups[0].released[0]:");
+    expect(problemsOf(() => parseGroupsYaml(["groups:", "  - name: Eng", "    released: [azure]", "    users: [a@example.com]"].join("\n")))).to.include("Fix: use google or entra");
   });
 
   it("an empty group is a problem at its line unless allowEmpty (in the group or the defaults)", () => {

@@ -38,8 +38,8 @@ export interface EditEffect {
   handDeleted?: string[];
   /** Groups that must be the same directory objects after the up (a rename keeps its groups). */
   keeps?: { group: JourneyGroup; directory: Directory }[];
-  /** A Google group released by the step: it must stay, with the members it has now. */
-  releases?: JourneyGroup;
+  /** A group released by the step: it must stay, with the members it has now, while it is released (and after its user group is removed). */
+  releases?: { group: JourneyGroup; directory: Directory };
   /** The step must apply: a refusal (even one said at preview, writing nothing) is a failure. */
   mustApply?: boolean;
   /**
@@ -204,7 +204,7 @@ const changeEmail = editKind({
       const released = structuredClone(group);
       const exists = context.googleGroup(group) !== undefined;
       delete group.email;
-      return { says: `remove the email of ${group.name} (stop syncing it to Google)`, releases: exists ? released : undefined, mustApply: true };
+      return { says: `remove the email of ${group.name} (stop syncing it to Google)`, releases: exists ? { group: released, directory: "google" } : undefined, mustApply: true };
     }
     const used = addressesInUse(model);
     for (let k = 0; k < SPARE_ADDRESSES.length; k++) {
@@ -535,6 +535,31 @@ const addGroupLostAnswer = editKind({
   },
 });
 
+/** `released: [directory]` on a user group of the file (stop syncing it there without touching it), or taken out again (sync again). */
+const release = editKind({
+  kind: "release",
+  flavours: ["file"],
+  weight: 2,
+  optIn: true,
+  params: z.object({ group: index, directory: z.enum(DIRECTORIES), undo: z.boolean() }),
+  arbitrary: fc.record({ group: groupIndex, directory: fc.constantFrom(...DIRECTORIES), undo: fc.constantFrom(false, false, true) }),
+  apply(model, p: { group: number; directory: Directory; undo: boolean }, context) {
+    if (p.undo) {
+      const group = pickGroup(model, p.group, (g) => g.released?.includes(p.directory) === true);
+      if (!group) return undefined;
+      group.released = group.released!.filter((d) => d !== p.directory);
+      if (group.released.length === 0) delete group.released;
+      return { says: `take ${p.directory} out of released of ${group.name} (sync it again)`, mustApply: true };
+    }
+    const group = pickGroup(model, p.group, (g) => exportedTo(g).includes(p.directory));
+    if (!group) return undefined;
+    const before = structuredClone(group);
+    const exists = (p.directory === "google" ? context.googleGroup(group) : context.entraGroup(group)) !== undefined;
+    group.released = [...(group.released ?? []), p.directory];
+    return { says: `released: [${group.released.join(", ")}] on ${group.name} (stop syncing its ${p.directory} group)`, releases: exists ? { group: before, directory: p.directory } : undefined, mustApply: true };
+  },
+});
+
 /** The edits a killed up wraps: creates, deletes, renames, moves and member changes (where recovery differs). */
 const KILLABLE = [addGroupKind, removeGroup, renameGroup, changeEmail, addUsers, removeUsers, setSettings];
 const killedUpParams = z.object({ afterWrites: z.number().int().min(1), edit: z.looseObject({ kind: z.enum(KILLABLE.map((k) => k.kind) as [string, ...string[]]) }) });
@@ -584,6 +609,7 @@ export const EDIT_KINDS: EditKind<unknown>[] = [
   lag,
   addGroupLostAnswer,
   killedUp,
+  release,
 ];
 
 export function editKindNamed(kind: string): EditKind<unknown> {

@@ -31,6 +31,8 @@ export const journeyGroupSchema = z.object({
   key: z.string().optional(),
   /** What removing the user group does to its groups (both flavours). */
   deletionPolicy: z.enum(["delete", "release"]).optional(),
+  /** File only: directories where its groups are released (left as they are, no longer synced). */
+  released: z.array(z.enum(DIRECTORIES)).optional(),
   /** Program only: the Google group's settings and aliases. */
   settings: z.record(z.string(), z.string()).optional(),
   aliases: z.array(z.string()).optional(),
@@ -56,7 +58,7 @@ export function cloneModel(model: JourneyModel): JourneyModel {
 
 /** The directories a user group is exported to (a Google export needs an email: without one it is released). */
 export function exportedTo(group: JourneyGroup): Directory[] {
-  return (group.exportTo ?? [...DIRECTORIES]).filter((d) => d !== "google" || group.email !== undefined);
+  return (group.exportTo ?? [...DIRECTORIES]).filter((d) => (d !== "google" || group.email !== undefined) && !group.released?.includes(d));
 }
 
 /**
@@ -89,7 +91,7 @@ export function bindingResourceName(model: JourneyModel, group: JourneyGroup, di
 export function renderGroupsFile(model: JourneyModel): string {
   const groups = model.groups.map((g) => {
     const entry: Record<string, unknown> = { name: g.name };
-    for (const key of ["key", "description", "email", "entraDisplayName", "entraMailNickname", "exportTo", "membershipMode", "allowEmpty", "deletionPolicy"] as const) if (g[key] !== undefined) entry[key] = g[key];
+    for (const key of ["key", "description", "email", "entraDisplayName", "entraMailNickname", "exportTo", "membershipMode", "allowEmpty", "deletionPolicy", "released"] as const) if (g[key] !== undefined) entry[key] = g[key];
     entry.users = g.users;
     if (g.owners) entry.owners = g.owners;
     if (g.managers) entry.managers = g.managers;

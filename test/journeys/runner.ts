@@ -95,6 +95,8 @@ function parsePreview(result: CliResult): { steps: PreviewStep[]; errors: string
 class Journey {
   readonly model: JourneyModel;
   private readonly handDeleted = new Set<string>();
+  /** Groups released by a step (id -> directory), watched by checkReleased. */
+  private readonly released = new Map<string, Directory>();
   private readonly seeded: ReturnType<typeof SEEDED_IN>;
   private automation: Stack | undefined;
   /** Whether an up has succeeded yet (before that, a refused first step leaves no stack to check). */
@@ -274,6 +276,28 @@ class Journey {
     });
   }
 
+  /**
+   * A released group is left as it is by every later up while it stays released, also after its
+   * user group left the program: it exists, with the members it had before the up (hand drift
+   * included). It is no longer watched once a user group of the program syncs it again.
+   */
+  private checkReleased(before: DirectorySnapshot, after: DirectorySnapshot, state: StateGroups): Failure[] {
+    const failures: Failure[] = [];
+    for (const [id, directory] of this.released) {
+      const synced = this.model.groups.some((g) => exportedTo(g).includes(directory) && findGroup(this.model, g, directory, after, state, this.resourceName(g, directory))?.id === id);
+      if (synced || this.handDeleted.has(id)) {
+        this.released.delete(id);
+        continue;
+      }
+      const was = before[directory][id];
+      const now = after[directory][id];
+      const members = (g: typeof was) => (g === undefined ? [] : Array.isArray(g.members) ? [...g.members].sort() : Object.keys(g.members).sort());
+      if (was && !now) failures.push({ invariant: "E", message: `the released ${directory} group ${id} was deleted` });
+      else if (was && JSON.stringify(members(was)) !== JSON.stringify(members(now))) failures.push({ invariant: "E", message: `the released ${directory} group ${id}'s members changed: ${members(was).join(", ")} -> ${members(now).join(", ")}` });
+    }
+    return failures;
+  }
+
   /** Group ids of every user group before an edit: a rename must keep them (see EditEffect.keeps). */
   private idsOf(state: StateGroups, view: DirectorySnapshot): Map<JourneyGroup, Partial<Record<Directory, string>>> {
     return new Map(this.model.groups.map((g) => [g, Object.fromEntries(exportedTo(g).map((d) => [d, findGroup(this.model, g, d, view, state, this.resourceName(g, d))?.id]))]));
@@ -296,7 +320,7 @@ class Journey {
     this.writeProgram();
     const refresh = step.refresh || effect.drift === true;
     const before = snapshot(this.sandbox);
-    const releasedBefore = effect.releases && findGroup(previous, effect.releases, "google", before, new Map(), "");
+    const releasedBefore = effect.releases && findGroup(previous, effect.releases.group, effect.releases.directory, before, this.stateGroups(), groupResourceName(previous, effect.releases.group, effect.releases.directory));
     const previewRun = await this.timed(calls, `preview${refresh ? " --refresh" : ""} --json`, () => this.workspace.run(["preview", "--json", ...(refresh ? ["--refresh"] : [])]));
     const preview = parsePreview(previewRun);
     const up = effect.interrupt
@@ -338,11 +362,8 @@ class Journey {
         const now = findGroup(this.model, keep.group, keep.directory, after, state, this.resourceName(keep.group, keep.directory))?.id;
         if (was && now !== was) failures.push({ invariant: "E", message: `${effect.says}: the ${keep.directory} group ${was} should stay the user group's group, but it is ${now ?? "none"} now (${was in after[keep.directory] ? "the old one still exists" : "the old one was deleted"})` });
       }
-      if (effect.releases && releasedBefore) {
-        const now = after.google[releasedBefore.id];
-        if (!now) failures.push({ invariant: "E", message: `${effect.says}: the released Google group ${releasedBefore.id} was deleted` });
-        else if (JSON.stringify(Object.keys(now.members).sort()) !== JSON.stringify(Object.keys(releasedBefore.members).sort())) failures.push({ invariant: "E", message: `${effect.says}: the released Google group's members changed` });
-      }
+      if (effect.releases && releasedBefore) this.released.set(releasedBefore.id, effect.releases.directory);
+      failures.push(...this.checkReleased(before, after, state));
     }
     // I3: right after the up, a refreshing preview finds nothing to do (not checked after an up that already broke I0: it says nothing more).
     if (up.code === 0) this.applied = true;

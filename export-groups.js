@@ -21,10 +21,10 @@ const pulumi = require("@pulumi/pulumi");
 
 let sdk;
 try {
-  // Resolves to this repository's own build (package.json links the package to itself).
+  // The installed package (in the package's own repository, package.json links it to its own build).
   sdk = require("pulumi-group-export");
 } catch (error) {
-  throw new Error(`cannot load pulumi-group-export (${error.message.split("\n")[0]}): run \`npm ci && npm run build\` at the repository root first`);
+  throw new Error(`cannot load pulumi-group-export (${error.message.split("\n")[0]}): install it beside this file (\`npm install pulumi-group-export @pulumi/pulumi\`), or, in a clone of its repository, run \`npm ci && npm run build\` first`);
 }
 
 const config = new pulumi.Config();
@@ -46,11 +46,14 @@ const directories = {
   entra: tenantId ? { tenantId } : undefined,
 };
 
+// The stack's outputs wait for every binding too: were they registered while a binding's check
+// fails, the engine would stop with that registration in flight and print gRPC shutdown noise
+// (pulumi/pulumi #16853) after the one error that matters.
 function outputs(groups) {
-  return {
+  return pulumi.all(Object.values(groups.bindings).map((b) => b.id)).apply(() => ({
     googleGroups: Object.fromEntries(Object.entries(groups.googleGroups).map(([name, g]) => [name, { email: g.email, origin: g.origin }])),
     entraGroups: Object.fromEntries(Object.entries(groups.entraGroups).map(([name, g]) => [name, { id: g.groupId, origin: g.origin }])),
-  };
+  }));
 }
 
 // The program is an async function: JumpCloud is read (read-only) when it runs.

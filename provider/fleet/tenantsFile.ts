@@ -219,7 +219,7 @@ export function parseTenantsYaml(text: string, file: string, checkFiles = true):
   const fromFile = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const project = fromFile(parsed.data.project ?? ".");
   if (checkFiles && !existsSync(resolve(project, "Pulumi.yaml")) && !existsSync(resolve(project, "Pulumi.yml"))) {
-    problems.push({ file, ...locate(parsed.data.project ? ["project"] : []), field: "project", message: `${project} holds no Pulumi.yaml`, fix: "give the folder of the Pulumi project (the root project: Pulumi.yaml and export-groups.js), relative to this file" });
+    problems.push({ file, ...locate(parsed.data.project ? ["project"] : []), field: "project", message: `${project} holds no Pulumi.yaml`, fix: "give the folder of the Pulumi project (the root project: Pulumi.yaml and export-groups.js, shipped in node_modules/pulumi-group-export/ to copy), relative to this file" });
   }
   const prefix = parsed.data.stackPrefix ?? "";
   const defaults = parsed.data.defaults?.settings ?? {};

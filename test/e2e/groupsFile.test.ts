@@ -104,4 +104,14 @@ describe("the root project exports a groups file through the real Pulumi CLI", f
     expect(preview.output).to.include('groups.yaml:7:9: groups[0].users[1]: "bob@" is not an email address. Fix: write the user\'s full address, e.g. bob@example.com');
     expect(preview.output).to.not.match(/at .*\.js:\d+:\d+\)/);
   });
+
+  it("users missing from a directory fail the preview once, at the binding, without the engine's shutdown noise", async () => {
+    writeFileSync(yamlFile, groupsYaml(["alice@example.com", "nobody@example.com"]));
+    const preview = await stack.workspace.preview();
+    expect(preview.code).to.not.equal(0);
+    expect(preview.output).to.match(/user\(s\) not found in (google|entra):\S+: nobody@example\.com; fix the user group or create the users/);
+    // The stack's outputs wait for every binding: no output registration is left in flight when the engine stops at the failed check.
+    expect(preview.output).to.not.match(/failed to deliver log message|Channel has been shut down|UNAVAILABLE/);
+    expect(preview.output).to.not.match(/at .*\.(js|ts):\d+:\d+\)/);
+  });
 });

@@ -98,6 +98,15 @@ describe("The published package (npm pack), as users install it", function () {
     expect(brokenCitations(root, cited)).to.deep.equal([]);
   });
 
+  it("ships what the docs tell users to copy: the root project, the CI files and the quickstart", () => {
+    const root = join(unpacked, "package");
+    const shipped = ["Pulumi.yaml", "export-groups.js", "groups.yaml", "examples/ci/preview.sh", "examples/ci/drift-check.sh", "examples/ci/apply.sh", "examples/ci/post-summary.sh", "examples/ci/github/group-export-preview.yml", "examples/ci/gitlab/.gitlab-ci.yml", "examples/quickstart/index.ts", "examples/quickstart/Pulumi.yaml"];
+    expect(shipped.filter((f) => !existsSync(join(root, f))), "missing from the package").to.deep.equal([]);
+    // The root project's program is plain JavaScript that loads the installed package by its name.
+    expect(readFileSync(join(root, "export-groups.js"), "utf8")).to.include('require("pulumi-group-export")');
+    expect(readFileSync(join(root, "Pulumi.yaml"), "utf8")).to.match(/main: export-groups\.js/);
+  });
+
   it("installs without the sandbox's server packages; the SDK and provider load, the sandbox names what to install, and starts once it is installed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "group-export-install-"));
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "user-program", private: true, dependencies: { "@pulumi/pulumi": PULUMI_SDK_VERSION, "pulumi-group-export": `file:${packPackage()}` } }));

@@ -93,11 +93,13 @@ async function readEntra(configured: ProviderSettings, tenantId: string, notes: 
   }
   const names = new Map<string, number>();
   for (const f of found) names.set(f.name.toLowerCase(), (names.get(f.name.toLowerCase()) ?? 0) + 1);
-  return found.filter((f) => {
-    if (names.get(f.name.toLowerCase())! === 1) return true;
-    notes.push(`Entra "${f.name}": several security groups share this name; left out (adopt one with adoptId in a program)`);
-    return false;
-  });
+  const shared = found.filter((f) => names.get(f.name.toLowerCase())! > 1);
+  // One note per name, with the ids, so that the program's adoptId can name the one to take.
+  for (const name of new Set(shared.map((f) => f.name.toLowerCase()))) {
+    const same = shared.filter((f) => f.name.toLowerCase() === name);
+    notes.push(`Entra "${same[0]!.name}": ${same.length} security groups share this name (${same.map((f) => f.id).join(", ")}); left out (adopt one with adoptId in a program)`);
+  }
+  return found.filter((f) => names.get(f.name.toLowerCase())! === 1);
 }
 
 /** Reads the directories and pairs a Google group and an Entra group of the same name and members into one user group. */

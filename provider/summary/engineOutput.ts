@@ -75,8 +75,8 @@ export interface Step {
 
 /** What one CLI run said, whatever its form. */
 export interface EngineRun {
-  /** "preview": what would change; "update": what an `up` did; "refresh": `refresh --preview-only`. */
-  kind: "preview" | "update" | "refresh";
+  /** "preview": what would change; "update": what an `up` did; "destroy": what `pulumi destroy --json` did; "refresh": `refresh --preview-only`. */
+  kind: "preview" | "update" | "destroy" | "refresh";
   steps: Step[];
   /** Errors and warnings (debug and info are left out). */
   diagnostics: Diagnostic[];
@@ -160,7 +160,9 @@ function fromEvents(events: z.infer<typeof engineEventSchema>[]): EngineRun {
   const failedUrns = new Set(diagnostics.filter((d) => d.severity === "error" && d.urn).map((d) => d.urn));
   const steps = [...done.values()].flat();
   for (const step of started.values()) if (failedUrns.has(step.urn)) steps.push({ ...step, failed: true });
-  return { kind: "update", steps, diagnostics, changeSummary };
+  // Only a destroy deletes the stack's own resource (an up of an empty program keeps it).
+  const destroy = steps.some((s) => s.op === "delete" && /::pulumi:pulumi:Stack::/.test(s.urn));
+  return { kind: destroy ? "destroy" : "update", steps, diagnostics, changeSummary };
 }
 
 function stepOf(metadata: z.infer<typeof stepMetadataSchema>): Step {

@@ -41,6 +41,8 @@ function title(summary: Summary): { heading: string; lead: string } {
   switch (summary.kind) {
     case "update":
       return { heading: `Update of stack ${stack}`, lead: summary.changed ? "What `pulumi up` did:" : "`pulumi up` changed nothing." };
+    case "destroy":
+      return { heading: `Destroy of stack ${stack}`, lead: summary.changed ? "What `pulumi destroy` did:" : "`pulumi destroy` changed no group." };
     case "refresh":
       return { heading: `Refresh preview of stack ${stack}`, lead: "What `pulumi refresh` would record:" };
     default:
@@ -49,7 +51,7 @@ function title(summary: Summary): { heading: string; lead: string } {
 }
 
 function verbOf(summary: Summary): string {
-  if (summary.kind === "update") return "update";
+  if (summary.kind === "update" || summary.kind === "destroy") return summary.kind;
   if (summary.kind === "refresh") return "refresh preview";
   return "preview";
 }
@@ -140,7 +142,7 @@ export function toMarkdown(summary: Summary, options: RenderOptions = {}): strin
   if (summary.failed) {
     out.push(summary.guardTripped && summary.errors.length === 0 && summary.drift
       ? "**A mass-removal guard stopped the preview**: the group below would lose more members than its binding allows."
-      : `**The ${verbOf(summary)} failed**${summary.rows.length > 0 ? (summary.kind === "update" ? ": the table shows what it did, and where it failed" : ": the table shows what the engine had planned when it stopped") : ""}.`, "");
+      : `**The ${verbOf(summary)} failed**${summary.rows.length > 0 ? (summary.kind === "update" || summary.kind === "destroy" ? ": the table shows what it did, and where it failed" : ": the table shows what the engine had planned when it stopped") : ""}.`, "");
   }
   for (const e of summary.errors) out.push("~~~text", e.replace(/~~~/g, "~ ~ ~"), "~~~", "");
   if (!summary.failed || summary.changed) out.push(lead, "");
@@ -162,7 +164,7 @@ export function toText(summary: Summary, options: RenderOptions = {}): string {
   const max = options.maxNames ?? 30;
   const { heading, lead } = title(summary);
   const out = [`Group export: ${heading}`];
-  if (summary.failed) out.push(`The ${verbOf(summary)} FAILED${summary.rows.length > 0 ? (summary.kind === "update" ? " (below: what it did, and where it failed)" : " (below: what the engine had planned when it stopped)") : ""}.`);
+  if (summary.failed) out.push(`The ${verbOf(summary)} FAILED${summary.rows.length > 0 ? (summary.kind === "update" || summary.kind === "destroy" ? " (below: what it did, and where it failed)" : " (below: what the engine had planned when it stopped)") : ""}.`);
   for (const e of summary.errors) out.push(...e.split("\n").map((l) => `  error: ${l}`));
   if (!summary.failed || summary.changed) out.push(lead);
   for (const row of summary.rows) {

@@ -294,6 +294,16 @@ describe("group-export-summary on real runs against the sandbox", function () {
     expect(fromFile.stdout).to.include("error: something broke");
     expect(fromStdin.stdout).to.equal(fromFile.stdout);
   });
+
+  it("destroy --json: headed as the destroy it was, with what it deleted and released", async () => {
+    const s = await summarized(stack.workspace, ["destroy", "--yes"]);
+    show("destroy", s);
+    expect(s.code, s.markdown).to.equal(0);
+    expect(s.markdown).to.include("Destroy of stack `summary`");
+    expect(s.markdown).to.include("What `pulumi destroy` did:");
+    expect(s.markdown).to.not.include("pulumi up");
+    expect(s.rows.length, "a row per group").to.be.greaterThan(0);
+  });
 });
 
 describe("group-export-summary: the first preview of a bootstrapped tenant", function () {

@@ -444,6 +444,8 @@ export function summarize(run: EngineRun, options: { drift?: boolean; stack?: st
     (d.severity === "error" ? summary.errors : summary.warnings).push(diagnosticText(d));
   }
   summary.errors = [...new Set(summary.errors)];
+  // The engine's closing "update failed" says nothing a group's own error has not said.
+  if (rows.size > 0 && [...rows.values()].some((r) => r.errors.length > 0)) summary.errors = summary.errors.filter((e) => !/^(error: )?(update|preview|destroy|refresh) failed\.?$/i.test(e.trim()));
   summary.warnings = [...new Set(summary.warnings)];
   summary.failed = run.diagnostics.some((d) => d.severity === "error");
   summary.rows = [...rows.values()]
@@ -474,10 +476,12 @@ export interface Totals {
 export function totalsOf(summary: Summary): Totals {
   const counts = new Map<GroupChange, number>();
   for (const row of summary.rows) counts.set(row.change, (counts.get(row.change) ?? 0) + 1);
+  // What an update or destroy did: a failed step's members are what it planned, not what it did.
+  const done = summary.rows.filter((r) => !(r.failed && (summary.kind === "update" || summary.kind === "destroy")));
   return {
     changes: ORDER.filter((c) => counts.has(c) && c !== "unchanged").map((c) => [c, counts.get(c)!]),
-    added: summary.rows.reduce((n, r) => n + r.added.length, 0),
-    removed: summary.rows.reduce((n, r) => n + r.removed.length, 0),
+    added: done.reduce((n, r) => n + r.added.length, 0),
+    removed: done.reduce((n, r) => n + r.removed.length, 0),
     errors: summary.rows.reduce((n, r) => n + r.errors.length, 0) + summary.errors.length,
   };
 }

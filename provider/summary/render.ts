@@ -66,6 +66,12 @@ function membersLines(row: GroupRow, s: Style, max: number): string[] {
   return lines;
 }
 
+/** A failed step of an update or destroy: its members are what it planned (how far it got is in its error). */
+function plannedOnly(summary: Summary, row: GroupRow, lines: string[]): string[] {
+  if (!row.failed || (summary.kind !== "update" && summary.kind !== "destroy") || lines.length === 0 || lines[0]!.startsWith("no change")) return lines;
+  return ["planned, failed (see the error):", ...lines];
+}
+
 function otherLines(row: GroupRow, s: Style): string[] {
   const lines: string[] = [];
   if (row.roles.length > 0) lines.push(row.roles.map((r) => r.replace(" -> ", ` ${s.arrow} `).replace(/^−/, s.minus)).join("; "));
@@ -149,7 +155,7 @@ export function toMarkdown(summary: Summary, options: RenderOptions = {}): strin
   if (summary.rows.length > 0) {
     out.push("| Directory | Group | Change | Members | Roles, settings, aliases, names | Notes |", "|---|---|---|---|---|---|");
     for (const row of summary.rows) {
-      out.push(`| ${[directoryLabel(row, summary.rows), row.group, changeWord(row)].map(cell).join(" | ")} | ${cellLines(membersLines(row, MARKDOWN, max))} | ${cellLines(otherLines(row, MARKDOWN))} | ${cellLines(noteLines(row))} |`);
+      out.push(`| ${[directoryLabel(row, summary.rows), row.group, changeWord(row)].map(cell).join(" | ")} | ${cellLines(plannedOnly(summary, row, membersLines(row, MARKDOWN, max)))} | ${cellLines(otherLines(row, MARKDOWN))} | ${cellLines(noteLines(row))} |`);
     }
     out.push("");
   }
@@ -169,7 +175,7 @@ export function toText(summary: Summary, options: RenderOptions = {}): string {
   if (!summary.failed || summary.changed) out.push(lead);
   for (const row of summary.rows) {
     out.push("", `${directoryLabel(row, summary.rows)}  ${row.group}: ${changeWord(row)}`);
-    const members = membersLines(row, TEXT, max);
+    const members = plannedOnly(summary, row, membersLines(row, TEXT, max));
     members.forEach((line, i) => out.push(`    ${i === 0 ? "members: " : "         "}${line}`));
     for (const line of [...otherLines(row, TEXT), ...noteLines(row)]) out.push(`    ${line}`);
   }

@@ -295,6 +295,28 @@ describe("group-export-summary on real runs against the sandbox", function () {
     expect(fromStdin.stdout).to.equal(fromFile.stdout);
   });
 
+  it("a failed up (read-only mode): the failed group's members are marked as planned, not counted as done; one error", async () => {
+    spec.bindings.bigB = { ...spec.bindings.bigB, userGroup: { name: "Big", users: BIG } };
+    spec.bindings.opsB = { ...spec.bindings.opsB, userGroup: { name: "Ops", users: ["dave@example.com", "erin@example.com"] } };
+    stack.declare(spec);
+    stack.workspace.setEnv("GROUP_EXPORT_READ_ONLY", "true");
+    try {
+      const s = await summarized(stack.workspace, ["up", "--yes", "--skip-preview"]);
+      show("failed up", s);
+      expect(s.code).to.not.equal(0);
+      expect(s.markdown).to.include("**The update failed**");
+      const failedRows = s.rows.filter((r) => r.change.startsWith("FAILED"));
+      expect(failedRows.length, s.markdown).to.be.greaterThan(0);
+      for (const r of failedRows) expect(r.members, r.group).to.match(/^planned, failed \(see the error\):/);
+      expect(s.markdown, "no member counted as added or removed").to.not.match(/\*\*Totals\*\*:[^\n]*(added|removed)/);
+      // One error per failed group: the engine's closing "update failed" is not counted again.
+      const failed = s.rows.filter((r) => r.change.startsWith("FAILED")).length;
+      expect(s.markdown).to.include(` · ${failed} error${failed === 1 ? "" : "s"}\n`);
+    } finally {
+      stack.workspace.setEnv("GROUP_EXPORT_READ_ONLY", "false");
+    }
+  });
+
   it("destroy --json: headed as the destroy it was, with what it deleted and released", async () => {
     const s = await summarized(stack.workspace, ["destroy", "--yes"]);
     show("destroy", s);

@@ -73,8 +73,11 @@ const settingsShape = {
   nonUserMembers: nonUserMembersPolicySchema.default("keep"),
 };
 
+/** The settings alone: their keys, rules and defaults. */
+export const bindingSettingsSchema = z.object(settingsShape);
+
 /** Every setting's default, from the schema (a setting without one, like `removalGuardFloor`, is absent). */
-export const BINDING_SETTING_DEFAULTS = z.object(settingsShape).parse({});
+export const BINDING_SETTING_DEFAULTS = bindingSettingsSchema.parse({});
 
 /**
  * The settings of the program's checked values: each as given (also a value unknown until

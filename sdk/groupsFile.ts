@@ -11,19 +11,21 @@ import { z } from "zod";
 import { closest, describeIssue, type FileProblem, pathText, readYaml, valueAt } from "../provider/contract/fileProblems";
 import type { ExportedUserGroup } from "./exportedUserGroup";
 import { see } from "../provider/contract/docs";
+import { membershipModeSchema, nonUserMembersPolicySchema } from "../provider/groups/bindingSchema";
 
 const directoryKinds = ["google", "entra"] as const;
 
 // Loose on purpose: the directories are the judges of addresses; this only catches typos.
 const address = z.string().trim().regex(/^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$/);
 
+// The binding's own enums, so that a value GroupBinding gains is a value the file takes.
 const overrideShape = {
-  membershipMode: z.enum(["authoritative", "additive"]).optional(),
+  membershipMode: membershipModeSchema.optional(),
   maxRemovalPercent: z.number().min(0).max(100).optional(),
   /** The mass-removal guard's floor in members (see GroupBinding removalGuardFloor; default 10). */
   removalGuardFloor: z.number().int().min(0).optional(),
   allowEmpty: z.boolean().optional(),
-  nonUserMembers: z.enum(["keep", "remove"]).optional(),
+  nonUserMembers: nonUserMembersPolicySchema.optional(),
   exportTo: z.array(z.enum(directoryKinds)).min(1).optional(),
   /** What removing the group from the file does to its directory groups (see ExportedUserGroup). */
   deletionPolicy: z.enum(["delete", "release"]).optional(),

@@ -11,7 +11,8 @@ import type { EntraSecurityGroupInputs } from "./schema";
 export type TakeoverPlan =
   | { action: "adopt"; groupId: string; note?: string }
   | { action: "create"; note?: string }
-  | { action: "fail"; message: string };
+  /** `field`: the input the failure is about, so that check reports it there. */
+  | { action: "fail"; field: "displayName" | "adoptId"; message: string };
 
 /** Security groups only: not mail-enabled, not Microsoft 365 ("Unified"). */
 export function isSecurityGroup(g: GraphGroup): boolean {
@@ -50,12 +51,13 @@ export function planTakeover(
   const skipped = notes.length ? notes.join("; ") : undefined;
   if (security.length === 0 || options.onExisting === "create") return { action: "create", ...(skipped ? { note: skipped } : {}) };
   if (options.onExisting === "fail") {
-    return { action: "fail", message: `security group ${ids.join(", ")} is already named "${displayName}" and onExisting is "fail": choose another displayName, or take it over with onExisting: "adopt" or adoptId` };
+    return { action: "fail", field: "displayName", message: `security group ${ids.join(", ")} is already named "${displayName}" and onExisting is "fail": choose another displayName, or take it over with onExisting: "adopt" or adoptId` };
   }
   if (security.length === 1) return { action: "adopt", groupId: security[0].id, ...(skipped ? { note: skipped } : {}) };
   if (options.onAmbiguousName === "create") return { action: "create", note: `${ids.length} security groups are named "${displayName}" (${ids.join(", ")}); onAmbiguousName is "create"` };
   return {
     action: "fail",
+    field: "displayName",
     message: `${ids.length} security groups are named "${displayName}": ${ids.join(", ")}. Set adoptId to the one to take over, or onAmbiguousName: "create" to create another`,
   };
 }

@@ -158,6 +158,21 @@ export function classifyGoogleError(error: unknown): RetryVerdict {
   return { retry: status === undefined && isConnectionError(error) };
 }
 
+/**
+ * Google's "404 right after a create" rule, written here only: a group this run created moments
+ * ago (`justCreated`) is not yet known to every server of the Directory API, nor to the Groups
+ * Settings API, so a 404 about it is propagation, retried; any other 404 is the answer. `message`
+ * (a batch reply's): the 404 must be about the group (`groupKey`), not about a member.
+ */
+export function isCreatePropagation(justCreated: boolean, status: number | undefined, message?: string): boolean {
+  return justCreated && status === 404 && (message === undefined || /groupKey/.test(message));
+}
+
+/** Google's retry rule for a call about a group, with a create's propagation (`isCreatePropagation`) retried. */
+export function classifyAfterCreate(justCreated: boolean): (error: unknown) => RetryVerdict {
+  return (error) => (isCreatePropagation(justCreated, googleStatus(error)) ? { retry: true } : classifyGoogleError(error));
+}
+
 /** A throttling answer to a whole request or to one call inside a batch. */
 function isThrottled(error: unknown): boolean {
   return classifyGoogleError(error).throttled === true;
@@ -394,7 +409,7 @@ export class GoogleDirectoryClient {
   }
 
   private async membersPage(groupKey: string, justCreated: boolean, pageToken: string | undefined): Promise<admin_directory_v1.Schema$Members> {
-    const classify = (error: unknown): RetryVerdict => (justCreated && googleStatus(error) === 404 ? { retry: true } : classifyGoogleError(error));
+    const classify = classifyAfterCreate(justCreated);
     const query = `maxResults=${MEMBERS_PAGE_MAX}${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ""}`;
     // Every page is coalesced with other groups' reads: pages of many groups share round trips.
     return this.coalescer.read<admin_directory_v1.Schema$Members>({
@@ -427,7 +442,7 @@ export class GoogleDirectoryClient {
   private async sendReads(queued: QueuedCall[]): Promise<ReadOutcome<unknown>[]> {
     const outcomes = await this.batch(
       queued.map((q) => q.call),
-      (reply, i) => (reply.status === 404 && queued[i].propagating ? "retry" : retryableReply(reply) || reply.status === 0 ? "retry" : "ok"),
+      (reply, i) => (isCreatePropagation(queued[i].propagating, reply.status) ? "retry" : retryableReply(reply) || reply.status === 0 ? "retry" : "ok"),
     );
     return outcomes.map((outcome, i): ReadOutcome<unknown> => {
       if (outcome?.ok && outcome.status === 200) return { ok: true, value: outcome.body };
@@ -569,7 +584,7 @@ export class GoogleDirectoryClient {
     const calls: BatchCall[] = emails.map((email, i) => ({ method: "POST", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}/members`, body: { email, role: roles[i] ?? "MEMBER" } }));
     return this.batch(calls, (reply) => {
       if ((reply.status >= 200 && reply.status < 300) || reply.status === 409) return "ok";
-      return justCreated && reply.status === 404 && /groupKey/.test(batchMessage(reply) ?? "") ? "retry" : "fail";
+      return isCreatePropagation(justCreated, reply.status, batchMessage(reply) ?? "") ? "retry" : "fail";
     });
   }
 
@@ -604,7 +619,7 @@ export class GoogleDirectoryClient {
 
   private async readGroup(groupKey: string): Promise<DirectoryGroup | undefined> {
     const propagating = this.created.recentlyCreated(groupKey);
-    const classify = propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined;
+    const classify = classifyAfterCreate(propagating);
     try {
       const data = await this.coalescer.read<admin_directory_v1.Schema$Group>({
         call: { call: { method: "GET", path: `${DIRECTORY_PATH}/groups/${encodeURIComponent(groupKey)}` }, propagating },
@@ -660,7 +675,7 @@ export class GoogleDirectoryClient {
   async patchGroup(groupKey: string, fields: Partial<Pick<DirectoryGroup, "name" | "description">>): Promise<DirectoryGroup> {
     const propagating = this.created.recentlyCreated(groupKey);
     const res = await this.reads.writing(groupKey, () =>
-      this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }), 1, propagating ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined),
+      this.call(() => this.api.groups.patch({ groupKey, requestBody: fields }), 1, classifyAfterCreate(propagating)),
     );
     return toDirectoryGroup(res.data);
   }
@@ -672,7 +687,7 @@ export class GoogleDirectoryClient {
    */
   async insertAlias(groupKey: string, alias: string, justCreated = false): Promise<void> {
     await this.reads.writing([groupKey, alias], () =>
-      this.call(() => this.api.groups.aliases.insert({ groupKey, requestBody: { alias } }), 1, justCreated ? (e: unknown) => (googleStatus(e) === 404 ? { retry: true } : classifyGoogleError(e)) : undefined),
+      this.call(() => this.api.groups.aliases.insert({ groupKey, requestBody: { alias } }), 1, classifyAfterCreate(justCreated)),
     );
   }
 

@@ -1,10 +1,10 @@
 import { PermissionError, RateLimitError, ReadOnlyError } from "../clientErrors";
 import { Limiters, type QuotaLimiter } from "../limiter";
 import { ReadCache, type ReadOptions } from "../reads";
-import { defaultRetryPolicy, propagationRetryPolicy, withRetry, type RetryVerdict } from "../retry";
+import { defaultRetryPolicy, propagationRetryPolicy, withRetry } from "../retry";
 import { settingsKey, type GoogleSettings } from "../settings";
 import { delegatedAuth, type DelegatedAuthClient } from "./auth";
-import { classifyGoogleError, googleReason, googleStatus } from "./client";
+import { classifyAfterCreate, classifyGoogleError, googleReason, googleStatus } from "./client";
 import { describeGoogleRequest, googlePermissionError, guardGoogleWrites, type GoogleRequestShape } from "./requestPolicy";
 import type { ObservedSettings } from "./settingsPlan";
 import type { GroupSettings } from "./settingsSchema";
@@ -61,19 +61,11 @@ export class GoogleGroupsSettingsClient {
     return `${this.rootUrl.replace(/\/?$/, "/")}${this.path(email)}`;
   }
 
-  /**
-   * A 404 right after this run created the group is the settings endpoint's propagation
-   * delay (it lags the Directory API): retried for the shared policy's bounded time. Any
-   * other 404 means the group is gone.
-   */
-  private classify(justCreated: boolean) {
-    return (error: unknown): RetryVerdict => (justCreated && googleStatus(error) === 404 ? { retry: true } : classifyGoogleError(error));
-  }
-
   /** `request`: the call, so that a refusal of its token still names the operation ("read the settings of group ..."). */
   private async call<T>(fn: () => Promise<T>, justCreated: boolean, request: GoogleRequestShape): Promise<T> {
     try {
-      return await withRetry(() => this.limiter.schedule(fn), this.classify(justCreated), justCreated ? propagationRetryPolicy : defaultRetryPolicy);
+      // The settings endpoint lags the Directory API: a create's propagation is waited for the longer policy's bounded time.
+      return await withRetry(() => this.limiter.schedule(fn), classifyAfterCreate(justCreated), justCreated ? propagationRetryPolicy : defaultRetryPolicy);
     } catch (error) {
       throw this.explain(error, request);
     }

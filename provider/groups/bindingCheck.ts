@@ -3,7 +3,7 @@ import { containsUnknown, isUnknown, UNKNOWN, type CheckFailure } from "../contr
 import type { Document } from "../contract/defineResource";
 import { known } from "./bindingMessages";
 import { memberMap } from "./bindingPlan";
-import { bindingTargetSchema, DEFAULT_MAX_REMOVAL_PERCENT, groupBindingInputsSchema, userGroupSchema, type BindingTarget, type GroupBindingInputs, type GroupBindingState, type MemberMap } from "./bindingSchema";
+import { BINDING_SETTING_DEFAULTS, bindingTargetSchema, groupBindingInputsSchema, userGroupSchema, type BindingTarget, type GroupBindingInputs, type GroupBindingState, type MemberMap } from "./bindingSchema";
 import { managementRefSchema, type ManagementRef } from "./management";
 import type { ResolvedUser } from "./memberDirectory";
 import { normalizeUsers } from "./membershipPlan";
@@ -72,17 +72,12 @@ export function sameAsBefore(inputs: GroupBindingInputs, previous: PreviousInput
   if (!previous?.members || !previous.target) return false;
   // Inputs recorded while management was off, or while the binding waited, were never applied.
   if (!previous.management?.enabled || previous.management.waitingFor !== undefined || previous.waiting !== undefined) return false;
+  // The settings diff compares, all of them: a setting added to the schema is compared here too.
   return (
     JSON.stringify(previous.members) === JSON.stringify(inputs.members) &&
     previous.target.groupId === inputs.target.groupId &&
     previous.target.label === inputs.target.label &&
-    previous.membershipMode === inputs.membershipMode &&
-    previous.nonUserMembers === inputs.nonUserMembers &&
-    previous.maxRemovalPercent === inputs.maxRemovalPercent &&
-    previous.removalGuardFloor === inputs.removalGuardFloor &&
-    JSON.stringify(previous.owners) === JSON.stringify(inputs.owners) &&
-    JSON.stringify(previous.managers) === JSON.stringify(inputs.managers) &&
-    JSON.stringify(previous.memberGroupIds) === JSON.stringify(inputs.memberGroupIds)
+    COMPARED_SETTINGS.every((key) => JSON.stringify(previous[key]) === JSON.stringify(inputs[key]))
   );
 }
 
@@ -144,11 +139,12 @@ export function manifestBindingInputs(b: ManifestBinding, management: Management
     target,
     userGroupName: b.plan.userGroupName,
     members: memberMap(normalizeUsers([...b.plan.users, ...roleKeys]).members),
+    // The manifest's settings over their defaults (not validated: the binding's own check reports a bad one).
+    ...BINDING_SETTING_DEFAULTS,
     membershipMode: b.mode,
-    maxRemovalPercent: b.plan.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
+    maxRemovalPercent: b.plan.maxRemovalPercent ?? BINDING_SETTING_DEFAULTS.maxRemovalPercent,
     ...(b.plan.removalGuardFloor !== undefined ? { removalGuardFloor: b.plan.removalGuardFloor } : {}),
-    allowEmpty: false,
-    nonUserMembers: b.plan.nonUserMembers ?? "keep",
+    nonUserMembers: b.plan.nonUserMembers ?? BINDING_SETTING_DEFAULTS.nonUserMembers,
     removals: {},
     kept: {},
     ...(b.plan.owners ? { owners: Object.fromEntries(normalizeUsers(b.plan.owners).members.map((o) => [o, "owner" as const])) } : {}),

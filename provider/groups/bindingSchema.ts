@@ -39,6 +39,55 @@ export const userGroupSchema = z.object({
   ),
 });
 
+export const DEFAULT_MAX_REMOVAL_PERCENT = 50;
+/** Removals of up to this many members never trip the mass-removal guard (see `removalGuardFloor`). */
+export const DEFAULT_REMOVAL_GUARD_FLOOR = 10;
+
+/**
+ * The binding's settings, each declared once with its default: the program gives them
+ * (groupBindingArgsSchema), check fills in the defaults (`withDefaults`), the checked inputs
+ * and the state carry them as they are (`carriedFields`), and `diff` compares every one of
+ * them (bindingCheck.ts). A setting added here needs no other list in the provider.
+ */
+const settingsShape = {
+  /**
+   * "authoritative" (default): members not in the user group are removed, so changes made
+   * by hand are reverted. "additive": only members this binding added are ever removed.
+   */
+  membershipMode: membershipModeSchema.default("authoritative"),
+  /**
+   * Mass-removal guard: an apply that would remove more than this share (percent) of the
+   * group's current members stops with an error. Default 50; raise it to allow more.
+   */
+  maxRemovalPercent: z.number().min(0, { error: "must be between 0 and 100" }).max(100, { error: "must be between 0 and 100" }).default(DEFAULT_MAX_REMOVAL_PERCENT),
+  /**
+   * The mass-removal guard's floor: an apply that removes this many members or fewer never trips
+   * the guard, whatever share of the group they are (a guard that fires on one person teaches
+   * users to set 100). Default 10, applied where the guard runs: kept absent so that states of
+   * earlier releases compare equal.
+   */
+  removalGuardFloor: z.number().int({ error: "must be a whole number of members" }).min(0, { error: "must be 0 or more" }).optional(),
+  /** Let a binding of an empty user group stay pending (no change) instead of failing at preview. */
+  allowEmpty: z.boolean().default(false),
+  /** Authoritative mode and non-user members: "keep" (default) or "remove". */
+  nonUserMembers: nonUserMembersPolicySchema.default("keep"),
+};
+
+/** The settings alone: their keys, rules and defaults. */
+export const bindingSettingsSchema = z.object(settingsShape);
+
+/** Every setting's default, from the schema (a setting without one, like `removalGuardFloor`, is absent). */
+export const BINDING_SETTING_DEFAULTS = bindingSettingsSchema.parse({});
+
+/**
+ * The settings of the program's checked values: each as given (also a value unknown until
+ * apply), else its default (undefined for a setting without one).
+ */
+export function withDefaults(values: Record<string, unknown>): Record<string, unknown> {
+  const defaults: Record<string, unknown> = BINDING_SETTING_DEFAULTS;
+  return Object.fromEntries(Object.keys(settingsShape).map((key): [string, unknown] => [key, values[key] ?? defaults[key]]));
+}
+
 /** Inputs of a GroupBinding: the single source of its SDK types and checks. */
 export const groupBindingArgsSchema = z.object({
   /** The directory's management (its switch and identity). */
@@ -46,26 +95,7 @@ export const groupBindingArgsSchema = z.object({
   target: bindingTargetSchema,
   /** The user group whose users become the target group's members. */
   userGroup: userGroupSchema,
-  /**
-   * "authoritative" (default): members not in the user group are removed, so changes made
-   * by hand are reverted. "additive": only members this binding added are ever removed.
-   */
-  membershipMode: membershipModeSchema.optional(),
-  /**
-   * Mass-removal guard: an apply that would remove more than this share (percent) of the
-   * group's current members stops with an error. Default 50; raise it to allow more.
-   */
-  maxRemovalPercent: z.number().min(0, { error: "must be between 0 and 100" }).max(100, { error: "must be between 0 and 100" }).optional(),
-  /**
-   * The mass-removal guard's floor: an apply that removes this many members or fewer never trips
-   * the guard, whatever share of the group they are (a guard that fires on one person teaches
-   * users to set 100). Default 10.
-   */
-  removalGuardFloor: z.number().int({ error: "must be a whole number of members" }).min(0, { error: "must be 0 or more" }).optional(),
-  /** Let a binding of an empty user group stay pending (no change) instead of failing at preview. */
-  allowEmpty: z.boolean().optional(),
-  /** Authoritative mode and non-user members: "keep" (default) or "remove". */
-  nonUserMembers: nonUserMembersPolicySchema.optional(),
+  ...settingsShape,
   /**
    * The group's owners (emails / user principal names). Google: members with role OWNER (added
    * with that role, or promoted in place; a user also in `users` is one OWNER member). Entra: the
@@ -88,10 +118,6 @@ export const groupBindingArgsSchema = z.object({
   __secretUsers: z.boolean().optional(),
 });
 export type GroupBindingArgs = z.input<typeof groupBindingArgsSchema>;
-
-export const DEFAULT_MAX_REMOVAL_PERCENT = 50;
-/** Removals of up to this many members never trip the mass-removal guard (see `removalGuardFloor`). */
-export const DEFAULT_REMOVAL_GUARD_FLOOR = 10;
 
 /** Members as a map keyed by lowercased address (`"carol@example.com": "member"`): how the handlers, the state and the SDK's outputs hold them. */
 export const memberMapSchema = z.record(z.string(), z.literal("member"));
@@ -143,19 +169,38 @@ const rolesAndNestingFields = {
   memberGroupIds: memberGroupIdsSchema.optional(),
 };
 
-/** Inputs after check: users became a member list (text on the wire, a map once parsed); defaults applied; what the apply will remove, read at preview. */
-export const groupBindingInputsSchema = z.object({
+/**
+ * What the checked inputs carry into the state as they are (`carriedFields`), and a refresh
+ * gives back as inputs: the group, the user group's name, the settings, owners, managers and
+ * nested groups (absent: not managed), the SDK's markers.
+ */
+const carriedShape = {
   management: managementRefSchema,
   target: bindingTargetSchema,
   userGroupName: z.string(),
+  ...settingsShape,
+  ...rolesAndNestingFields,
+  __bindingName: z.string().optional(),
+  __secretUsers: z.boolean().optional(),
+};
+const carriedSchema = z.object(carriedShape);
+export type CarriedFields = z.infer<typeof carriedSchema>;
+
+/**
+ * The carried fields of checked inputs or of a state, parsed (defaults filled in). The binding's
+ * name only when set and the secret mark only when true, as states have always held them.
+ */
+export function carriedFields(from: CarriedFields): CarriedFields {
+  const given = Object.entries(from).filter(([key, value]) => key in carriedShape && value !== undefined);
+  const { __bindingName, __secretUsers, ...rest } = carriedSchema.parse(Object.fromEntries(given));
+  return { ...rest, ...(__bindingName ? { __bindingName } : {}), ...(__secretUsers ? { __secretUsers } : {}) };
+}
+
+/** Inputs after check: the carried fields (defaults applied), users became a member list (text on the wire, a map once parsed), what the apply will remove, read at preview. */
+export const groupBindingInputsSchema = z.object({
+  ...carriedShape,
   /** The members to have: the text of {@link memberListText} on the wire, the member map once parsed. */
   members: memberListSchema,
-  membershipMode: membershipModeSchema,
-  maxRemovalPercent: z.number(),
-  /** Absent: the default floor (kept absent so that states of earlier releases compare equal). */
-  removalGuardFloor: z.number().optional(),
-  allowEmpty: z.boolean(),
-  nonUserMembers: nonUserMembersPolicySchema,
   /** Members the next apply removes, found at preview with read-only calls (label -> "remove from <group>"). */
   removals: memberNotesSchema,
   /** Members the binding leaves alone on purpose (label -> why). */
@@ -166,9 +211,6 @@ export const groupBindingInputsSchema = z.object({
    * last checked), and a preview shows this line instead of every member going away.
    */
   waiting: z.string().optional(),
-  ...rolesAndNestingFields,
-  __bindingName: z.string().optional(),
-  __secretUsers: z.boolean().optional(),
   /**
    * On a create only: which users of `members` were already members of the group when check
    * ran (`encodeKeySet` over the sorted keys, provider/groups/memberTable.ts). The engine
@@ -190,9 +232,12 @@ export const GROUP_BINDING_STATE_VERSION = 3;
  */
 export const groupBindingStateSchema = z.object({
   stateVersion: z.literal(GROUP_BINDING_STATE_VERSION),
-  management: managementRefSchema,
-  target: bindingTargetSchema,
-  userGroupName: z.string(),
+  /**
+   * The carried fields as last applied (owners and managers: as last applied or refreshed;
+   * Google: members holding the role; Entra: the owners relation, the calling application
+   * excepted).
+   */
+  ...carriedShape,
   /**
    * authoritative: the group's plain members as last applied or refreshed (desired users under
    * the address the program wrote, others under their primary address); additive: the desired
@@ -212,11 +257,6 @@ export const groupBindingStateSchema = z.object({
   managedMembers: z.record(z.string(), z.string()),
   /** Members left alone on purpose (label -> why): higher roles, non-user members kept by policy. */
   kept: memberNotesSchema,
-  membershipMode: membershipModeSchema,
-  maxRemovalPercent: z.number(),
-  removalGuardFloor: z.number().optional(),
-  allowEmpty: z.boolean(),
-  nonUserMembers: nonUserMembersPolicySchema,
   /** True while the user group is empty and the binding waits (allowEmpty) or management is disabled. */
   pending: z.boolean(),
   /**
@@ -226,15 +266,8 @@ export const groupBindingStateSchema = z.object({
    * lists lag) instead of reporting drift. Dropped once that time is over.
    */
   lastWrite: z.object({ at: z.number(), added: z.array(z.string()), removed: z.array(z.string()), all: z.boolean().optional() }).optional(),
-  /**
-   * Declared owners / managers as last applied or refreshed (Google: members holding the role;
-   * Entra: the owners relation, the calling application excepted); absent when not declared.
-   */
-  ...rolesAndNestingFields,
   /** Entra owners' object ids (address -> id), so that refresh tells owners apart by identity. */
   ownerIds: z.record(z.string(), z.string()).optional(),
-  __bindingName: z.string().optional(),
-  __secretUsers: z.boolean().optional(),
 });
 export type GroupBindingState = z.infer<typeof groupBindingStateSchema>;
 
@@ -290,13 +323,13 @@ export function upgradeBindingState(props: Record<string, unknown>): GroupBindin
   const v1 = groupBindingStateV1Schema.parse(props);
   const isId = (value: string) => !value.includes("@");
   const userIds = Object.fromEntries(Object.entries(v1.managedMembers).filter(([, id]) => isId(id)));
-  return {
+  // Settings version 1 did not have (nonUserMembers) take their defaults.
+  return groupBindingStateSchema.parse({
     ...v1,
     stateVersion: GROUP_BINDING_STATE_VERSION,
     userIds,
     otherMemberIds: {},
     memberCount: Object.keys(v1.members).length,
     kept: {},
-    nonUserMembers: "keep",
-  };
+  });
 }

@@ -1,7 +1,7 @@
 import { isUnknown } from "../contract/checkInputs";
 import type { Document } from "../contract/defineResource";
 import { secretIf } from "../contract/secrets";
-import { GROUP_BINDING_STATE_VERSION, groupBindingInputsSchema, memberListText, toStoredBindingState, type GroupBindingInputs, type GroupBindingState } from "./bindingSchema";
+import { carriedFields, GROUP_BINDING_STATE_VERSION, groupBindingInputsSchema, memberListText, toStoredBindingState, type GroupBindingInputs, type GroupBindingState } from "./bindingSchema";
 
 /**
  * A GroupBinding's stored forms: the state as the engine stores it (member maps packed), the
@@ -39,27 +39,11 @@ export function defined(values: Document): Document {
 
 /** The inputs a refreshed state stands for, so that drift shows in the next diff. */
 export function inputsOf(state: GroupBindingState): Document {
-  const { management, target, userGroupName, members, membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers } = state;
-  const inputs = groupBindingInputsSchema.parse(defined({ management, target, userGroupName, members, membershipMode, maxRemovalPercent, removalGuardFloor, allowEmpty, nonUserMembers, removals: {}, kept, owners, managers, memberGroupIds, __bindingName, __secretUsers }));
+  const inputs = groupBindingInputsSchema.parse({ ...carriedFields(state), members: state.members, removals: {}, kept: state.kept });
   return defined({ ...inputs, members: memberListText(Object.keys(inputs.members)) });
 }
 
 /** The state fields a binding takes from its desired inputs as they are (apply and the recovery of a killed create). */
 export function stateBase(desired: GroupBindingInputs) {
-  return {
-    stateVersion: GROUP_BINDING_STATE_VERSION,
-    management: desired.management,
-    target: desired.target,
-    userGroupName: desired.userGroupName,
-    membershipMode: desired.membershipMode,
-    maxRemovalPercent: desired.maxRemovalPercent,
-    ...(desired.removalGuardFloor !== undefined ? { removalGuardFloor: desired.removalGuardFloor } : {}),
-    allowEmpty: desired.allowEmpty,
-    nonUserMembers: desired.nonUserMembers,
-    ...(desired.owners !== undefined ? { owners: desired.owners } : {}),
-    ...(desired.managers !== undefined ? { managers: desired.managers } : {}),
-    ...(desired.memberGroupIds !== undefined ? { memberGroupIds: desired.memberGroupIds } : {}),
-    ...(desired.__bindingName ? { __bindingName: desired.__bindingName } : {}),
-    ...(desired.__secretUsers ? { __secretUsers: true } : {}),
-  } as const;
+  return { stateVersion: GROUP_BINDING_STATE_VERSION, ...carriedFields(desired) } as const;
 }

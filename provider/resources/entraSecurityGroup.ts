@@ -73,8 +73,8 @@ async function lookupTakeover(context: ProviderContext, desired: Pick<Inputs, "m
   const graph = client(context, desired.management);
   if (desired.adoptId) {
     const pinned = await graph.getGroup(desired.adoptId);
-    if (!pinned) return { action: "fail", message: `adoptId ${desired.adoptId} is no group in ${desired.management.directoryKey}: give an existing group's object id`, seen: new Set() };
-    if (!isSecurityGroup(pinned)) return { action: "fail", message: `adoptId ${desired.adoptId} is not a security group: only security groups are managed`, seen: new Set() };
+    if (!pinned) return { action: "fail", field: "adoptId", message: `adoptId ${desired.adoptId} is no group in ${desired.management.directoryKey}: give an existing group's object id`, seen: new Set() };
+    if (!isSecurityGroup(pinned)) return { action: "fail", field: "adoptId", message: `adoptId ${desired.adoptId} is not a security group: only security groups are managed`, seen: new Set() };
   }
   const candidates = await graph.findGroupsByDisplayName(desired.displayName);
   return { ...planTakeover(desired.displayName, candidates, desired), seen: new Set(candidates.map((g) => g.id)) };
@@ -152,7 +152,7 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
         if (typeof olds.adoption === "string") values.adoption = olds.adoption;
         else if (context.switches.enabled(management)) {
           const plan = await withResourceContext(who, `group "${desired.displayName}"`, () => lookupTakeover(context, desired));
-          if (plan.action === "fail") failures.push({ property: plan.message.startsWith("adoptId") ? "adoptId" : "displayName", reason: plan.message });
+          if (plan.action === "fail") failures.push({ property: plan.field, reason: plan.message });
           else values.adoption = describeTakeover(plan, plan.action === "create" && desired.mailNickname === undefined ? plannedMailNickname(desired.displayName) : undefined);
           if (plan.action === "adopt") {
             adopted = plan.groupId;

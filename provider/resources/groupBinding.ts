@@ -8,7 +8,7 @@ import { ambiguousUsers, bindingName, describe, failureText, GROUP_BINDING_TYPE,
 import { planBinding, sortedRecord, stateAfter } from "../groups/bindingPlan";
 import { previewPlan } from "../groups/bindingPreview";
 import { lagMayExplain, managedIds, recoveredState, refreshed, reresolveAddresses } from "../groups/bindingRefresh";
-import { bindingTargetSchema, DEFAULT_MAX_REMOVAL_PERCENT, groupBindingArgsSchema, groupBindingInputsSchema, memberListText, membershipModeSchema, upgradeBindingState, type BindingTarget, type GroupBindingInputs, type GroupBindingState } from "../groups/bindingSchema";
+import { bindingTargetSchema, groupBindingArgsSchema, groupBindingInputsSchema, memberListText, membershipModeSchema, upgradeBindingState, withDefaults, type BindingTarget, type GroupBindingInputs, type GroupBindingState } from "../groups/bindingSchema";
 import { defined, inputsOf, stateBase, storedOuts, withSecrets } from "../groups/bindingStorage";
 import { holdChanged, managementRefSchema, type ManagementRef } from "../groups/management";
 import type { MemberFailure } from "../groups/memberDirectory";
@@ -170,11 +170,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         target: values.target ?? news.target,
         userGroupName: userGroupName(news),
         members,
-        membershipMode: values.membershipMode ?? "authoritative",
-        maxRemovalPercent: values.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
-        removalGuardFloor: values.removalGuardFloor,
-        allowEmpty: values.allowEmpty ?? false,
-        nonUserMembers: values.nonUserMembers ?? "keep",
+        ...withDefaults(values),
         removals: {},
         kept: {},
         ...(nested !== UNKNOWN ? nested : {}),

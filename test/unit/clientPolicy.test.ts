@@ -6,7 +6,7 @@ import { GraphClientError, GraphError, RetryHandler } from "@microsoft/microsoft
 import { PermissionError, RateLimitError, ReadOnlyError } from "../../provider/clientErrors";
 import { classifyGraphError, GraphDirectoryClient } from "../../provider/entra/client";
 import { graphCostWithBatch, graphMiddleware, graphRequestCost } from "../../provider/entra/requestPolicy";
-import { classifyGoogleError, GoogleDirectoryClient } from "../../provider/google/client";
+import { classifyAfterCreate, classifyGoogleError, GoogleDirectoryClient, isCreatePropagation } from "../../provider/google/client";
 import { Limiters } from "../../provider/limiter";
 import { RunRegistry } from "../../provider/groups/runRegistry";
 import { defaultRetryPolicy } from "../../provider/retry";
@@ -266,6 +266,19 @@ describe("client policy: one retry layer, read-only refusals, permission and rat
       expect(classifyGoogleError(answer(404, "notFound")).retry).to.equal(false);
       expect(classifyGoogleError(new TypeError("fetch failed", { cause: Object.assign(new Error("x"), { code: "UND_ERR_SOCKET" }) })).retry).to.equal(true);
       expect(classifyGoogleError(new ReadOnlyError("Google", "delete group x")).retry).to.equal(false);
+    });
+
+    it("retries a 404 only about a group this run just created (propagation); any other 404 is the answer", () => {
+      const answer = (status: number) => ({ response: { status, headers: new Headers(), data: { error: { errors: [{ reason: "notFound" }] } } } });
+      expect(classifyAfterCreate(true)(answer(404)).retry, "just created: propagation").to.equal(true);
+      expect(classifyAfterCreate(false)(answer(404)).retry, "not created by this run: gone").to.equal(false);
+      expect(classifyAfterCreate(false)(answer(503)).retry, "Google's usual rule still applies").to.equal(true);
+      expect(classifyAfterCreate(true)(answer(403)).retry).to.equal(false);
+      // A batch reply names what was not found: only the group's 404 is propagation, a member's is the answer.
+      expect(isCreatePropagation(true, 404, "Resource Not Found: groupKey")).to.equal(true);
+      expect(isCreatePropagation(true, 404, "Resource Not Found: memberKey")).to.equal(false);
+      expect(isCreatePropagation(true, 404, "")).to.equal(false);
+      expect(isCreatePropagation(false, 404, "Resource Not Found: groupKey")).to.equal(false);
     });
   });
 });

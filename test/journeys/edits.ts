@@ -576,10 +576,7 @@ const killedUp = editKind({
     edit: fc.oneof(...KILLABLE.map((k) => k.arbitrary.map((params) => ({ kind: k.kind, ...(params as object) })))),
   }),
   apply(model, p: z.infer<typeof killedUpParams>, context) {
-    const inner = editKindNamed(p.edit.kind);
-    if (!inner.flavours.includes(model.flavour)) return undefined;
-    const { kind: _, ...params } = p.edit;
-    const effect = inner.apply(model, inner.params.parse(params), context);
+    const effect = applyEdit(model, p.edit, context);
     // A step designed to be refused writes nothing: there is nothing to kill.
     if (!effect || effect.refused) return undefined;
     return { ...effect, says: `${effect.says}; the up killed after ${p.afterWrites} write(s), then recovered`, interrupt: { afterWrites: p.afterWrites } };

@@ -50,6 +50,7 @@ export class GoogleGroupsSettingsClient {
       budgets: { queries: { units: settings.quotaPerMinute, windowMs: 60_000 } },
       maxConcurrent: 8,
       isThrottled: (error) => classifyGoogleError(error).throttled === true,
+      findQuota: true,
     });
   }
 
@@ -73,7 +74,7 @@ export class GoogleGroupsSettingsClient {
   /** `request`: the call, so that a refusal of its token still names the operation ("read the settings of group ..."). */
   private async call<T>(fn: () => Promise<T>, justCreated: boolean, request: GoogleRequestShape): Promise<T> {
     try {
-      return await withRetry(() => this.limiter.schedule(fn), this.classify(justCreated), justCreated ? propagationRetryPolicy : defaultRetryPolicy);
+      return await withRetry(() => this.limiter.schedule(fn), this.limiter.pacedRetries(this.classify(justCreated)), justCreated ? propagationRetryPolicy : defaultRetryPolicy);
     } catch (error) {
       throw this.explain(error, request);
     }

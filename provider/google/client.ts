@@ -164,9 +164,11 @@ function isThrottled(error: unknown): boolean {
 }
 
 /** What to do when Google's quota keeps refusing: the setting that paces us, and the quota page. */
-function quotaAdvice(settings: GoogleSettings): string {
+function quotaAdvice(settings: GoogleSettings, found: number | undefined): string {
+  // With a lower quota found from Google's refusals, say so: the setting is then only the upper bound.
+  const pace = found !== undefined && found < settings.quotaPerMinute ? ` (at most; Google's refusals brought it down to ${found})` : "";
   return (
-    `The provider paces itself to groupExport:googleQuotaPerMinute = ${settings.quotaPerMinute} queries per minute for ${settings.adminEmail}; ` +
+    `The provider paces itself to groupExport:googleQuotaPerMinute = ${settings.quotaPerMinute} queries per minute${pace} for ${settings.adminEmail}; ` +
     "other tools using the same admin and project share that quota: lower the setting to the share left for this stack, or raise the Admin SDK API quota (Google Cloud console, APIs & Services, Quotas)"
   );
 }
@@ -245,7 +247,7 @@ export class GoogleDirectoryClient {
     if (permission) return permission;
     if (isThrottled(error)) {
       const operation = describeGoogleRequest(error) ?? "call the Directory API";
-      return new RateLimitError("Google", operation, `HTTP ${googleStatus(error)} ${googleReason(error) ?? ""}`.trim(), quotaAdvice(this.settings));
+      return new RateLimitError("Google", operation, `HTTP ${googleStatus(error)} ${googleReason(error) ?? ""}`.trim(), quotaAdvice(this.settings, this.limiter.stats().found));
     }
     return error;
   }
@@ -547,7 +549,7 @@ export class GoogleDirectoryClient {
     if (permission) throw permission;
     if (isThrottledReply(reply)) {
       const operation = describeGoogleRequest({ method: call.method, path: call.path }) ?? call.path;
-      return { ok: false, status: reply.status, reason, message: new RateLimitError("Google", operation, `HTTP ${reply.status} ${reason ?? ""}`.trim(), quotaAdvice(this.settings)).message };
+      return { ok: false, status: reply.status, reason, message: new RateLimitError("Google", operation, `HTTP ${reply.status} ${reason ?? ""}`.trim(), quotaAdvice(this.settings, this.limiter.stats().found)).message };
     }
     return { ok: false, status: reply.status, reason, message };
   }

@@ -30,22 +30,32 @@ interface Refusal {
   groups: string[];
 }
 
-/** The chains a Graph request (relative to /v1.0) belongs to; a `$batch` envelope carries its items' chains. */
-function chainsOf(path: string, body: unknown): string[] {
-  if (path === "/$batch") {
+/**
+ * The chains a Graph request (`url` relative to /v1.0, with its query) belongs to: a group's id,
+ * or its name or mail nickname (a create, a lookup by `$filter`); a `$batch` envelope carries
+ * its items' chains.
+ */
+function chainsOf(url: string, body: unknown): string[] {
+  const { pathname, searchParams } = new URL(url, "http://x/");
+  if (pathname === "/$batch") {
     const items = (body as { requests?: { url: string; body?: unknown }[] } | undefined)?.requests ?? [];
-    return [...new Set(items.flatMap((item) => chainsOf(new URL(item.url, "http://x/").pathname, item.body)))];
+    return [...new Set(items.flatMap((item) => chainsOf(item.url, item.body)))];
   }
-  const id = /^\/groups\/([0-9a-f-]{36})/.exec(path)?.[1];
+  const id = /^\/groups\/([0-9a-f-]{36})/.exec(pathname)?.[1];
   if (id) return [id];
+  if (pathname !== "/groups") return [];
   const name = (body as { displayName?: string } | undefined)?.displayName;
-  return path === "/groups" && name ? [`name:${name}`] : [];
+  if (name) return [`name:${name}`];
+  const literal = /'((?:[^']|'')*)'/.exec(searchParams.get("$filter") ?? "")?.[1]?.replace(/''/g, "'");
+  return literal ? [`name:${literal}`] : [];
 }
 
-/** Rounds of refusals (ROUND_MS apart) that met the chain of the group with this id and name. */
-function roundsOf(refusals: Refusal[], id: string, name: string): number {
+/** Rounds of refusals (ROUND_MS apart) that met the chain of this group. */
+function roundsOf(refusals: Refusal[], group: { id: string; displayName: string; mailNickname: string } | undefined): number {
+  if (!group) return 0;
+  const keys = [group.id, `name:${group.displayName}`, `name:${group.mailNickname}`];
   const times = refusals
-    .filter((r) => r.groups.length === 0 || r.groups.includes(id) || r.groups.includes(`name:${name}`))
+    .filter((r) => r.groups.length === 0 || r.groups.some((g) => keys.includes(g)))
     .map((r) => r.at)
     .sort((a, b) => a - b);
   return times.filter((t, i) => i === 0 || t - times[i - 1] > ROUND_MS).length;
@@ -64,7 +74,7 @@ async function apply(throttled: boolean): Promise<{ seconds: number; converged: 
       const rule = take.call(this, api, req);
       if (rule || api !== "entra" || Math.random() >= SHARE) return rule;
       throttles++;
-      refusals.push({ at: Date.now(), groups: chainsOf(req.path, req.body) });
+      refusals.push({ at: Date.now(), groups: chainsOf(req.url, req.body) });
       return { api, kind: "throttle", retryAfterSeconds: 1 };
     });
   }
@@ -82,7 +92,7 @@ async function apply(throttled: boolean): Promise<{ seconds: number; converged: 
     const converged =
       up.code === 0 && Array.from({ length: GROUPS }, (_, g) => entraGroupsNamed(sandbox, `Team ${g}`)).every((found) => found.length === 1 && entraMembers(sandbox, found[0].id).length === MEMBERS);
     if (up.code !== 0) console.log(up.output.split("\n").filter((l) => /error/i.test(l)).slice(0, 5).join("\n"));
-    const rounds = Math.max(0, ...Array.from({ length: GROUPS }, (_, g) => roundsOf(refusals, entraGroupsNamed(sandbox, `Team ${g}`)[0]?.id ?? "", `Team ${g}`)));
+    const rounds = Math.max(0, ...Array.from({ length: GROUPS }, (_, g) => roundsOf(refusals, entraGroupsNamed(sandbox, `Team ${g}`)[0])));
     return { seconds, converged, throttles, rounds };
   } finally {
     sinon.restore();

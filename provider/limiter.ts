@@ -26,7 +26,7 @@
  * before a retry: each attempt is scheduled anew.
  */
 
-import type { RetryVerdict } from "./retry";
+import { backoffDelay, defaultRetryPolicy, type RetryVerdict } from "./retry";
 
 export interface Budget {
   /** Units allowed within any window of `windowMs`. */
@@ -192,13 +192,13 @@ export class QuotaLimiter {
 
   /**
    * Wraps a retry classifier: a refusal `inSearch` waits for the next free slot of the budget
-   * found (no backoff: the pace is the backoff, and Google's refusals name no wait) and uses up
-   * no attempt.
+   * found (the pace is the backoff, and Google's refusals name no wait; only the first step of
+   * the backoff spaces it) and uses up no attempt.
    */
   pacedRetries(classify: (error: unknown) => RetryVerdict): (error: unknown) => RetryVerdict {
     return (error) => {
       const verdict = classify(error);
-      return verdict.throttled && verdict.retry && this.inSearch(error) ? { ...verdict, afterMs: verdict.afterMs ?? 0, free: true } : verdict;
+      return verdict.throttled && verdict.retry && this.inSearch(error) ? { ...verdict, afterMs: verdict.afterMs ?? backoffDelay(0, defaultRetryPolicy), free: true } : verdict;
     };
   }
 

@@ -510,8 +510,9 @@ export class GoogleDirectoryClient {
     let pending = calls.map((_, i) => i);
     let backoff = false;
     for (let round = 0; pending.length > 0; round++) {
-      // Throttled calls alone wait for the limiter (the next free slot of the quota found), not a backoff.
-      if (backoff) await new Promise((r) => setTimeout(r, backoffDelay(Math.max(0, ...pending.map((i) => attempts[i] - 1)), defaultRetryPolicy)));
+      // Calls refused while the quota is being found wait for the limiter (the next free slot of
+      // the quota found), spaced by the backoff's first step only; other retries back off as usual.
+      if (round > 0) await new Promise((r) => setTimeout(r, backoffDelay(backoff ? round - 1 : 0, defaultRetryPolicy)));
       backoff = false;
       const retry: number[] = [];
       const size = this.batchSize();

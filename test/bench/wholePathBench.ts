@@ -12,7 +12,7 @@
  *   quota's own minimum time;
  * - quota found: the same apply with NO googleQuotaPerMinute setting (the provider starts at
  *   Google's default, 2,400) against a real quota of each of BENCH_FOUND (default "120,600")
- *   queries per minute, BENCH_FOUND_GROUPS groups of 20 (default 20): converged in one up?,
+ *   queries per minute, BENCH_FOUND_GROUPS groups of 20 for each (default "20,60"): converged in one up?,
  *   calls, refused, time against the quota's own minimum;
  * - program scale: `pulumi preview` of N unchanged Google groups with bindings (2N + 1
  *   resources) against 2N + 1 dynamic resources that do nothing, N in BENCH_SCALE (default
@@ -38,7 +38,8 @@ const BIG = Number(process.env.BENCH_BIG_MEMBERS ?? 7000);
 const QUOTA_GROUPS = Number(process.env.BENCH_QUOTA_GROUPS ?? 30);
 const QUOTA = Number(process.env.BENCH_QUOTA ?? 300);
 const FOUND = (process.env.BENCH_FOUND ?? "120,600").split(",").map(Number);
-const FOUND_GROUPS = Number(process.env.BENCH_FOUND_GROUPS ?? 20);
+/** Groups of 20 members per quota of BENCH_FOUND, in the same order: enough calls for more than two windows of each. */
+const FOUND_GROUPS = (process.env.BENCH_FOUND_GROUPS ?? "20,60").split(",").map(Number);
 const SCALE = (process.env.BENCH_SCALE ?? "100,300").split(",").map(Number);
 /** Properties of the shaped baseline's resources: as many keys as the state of a GoogleDistributionGroup or GroupBinding holds (14 each). */
 const SHAPED_PROPERTIES = 14;
@@ -180,7 +181,7 @@ async function quotaApply(): Promise<void> {
 
 /** The same apply with no setting: the provider must find each real quota from the refusals. */
 async function quotaFound(): Promise<void> {
-  for (const perMinute of FOUND) rows.push(await quotaRow(FOUND_GROUPS, perMinute, false));
+  for (const [i, perMinute] of FOUND.entries()) rows.push(await quotaRow(FOUND_GROUPS[i] ?? FOUND_GROUPS[FOUND_GROUPS.length - 1], perMinute, false));
 }
 
 /** One `pulumi up` of `groups` Google groups of 20 members against a real quota of `perMinute`, told to the provider or not. */

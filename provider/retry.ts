@@ -51,6 +51,8 @@ export interface RetryVerdict {
   afterMs?: number;
   /** The server throttled the call (429, Google's 403 rate/quota reasons): feeds the pace, and is reported as a rate limit. */
   throttled?: boolean;
+  /** This failure uses up no attempt of the policy (a refusal while the pace is still finding the quota). */
+  free?: boolean;
 }
 
 export type Classifier = (error: unknown) => RetryVerdict;
@@ -73,13 +75,15 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
 }
 
 export async function withRetry<T>(call: () => Promise<T>, classify: Classifier, policy: RetryPolicy = defaultRetryPolicy): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
+  // Attempts counted against the policy: a `free` failure is not one.
+  for (let attempts = 0; ; ) {
     try {
       return await call();
     } catch (error) {
       const verdict = classify(error);
-      if (!verdict.retry || attempt + 1 >= policy.attempts) throw error;
-      await sleep(verdict.afterMs ?? backoffDelay(attempt, policy));
+      if (!verdict.free) attempts++;
+      if (!verdict.retry || attempts >= policy.attempts) throw error;
+      await sleep(verdict.afterMs ?? backoffDelay(attempts - 1, policy));
     }
   }
 }

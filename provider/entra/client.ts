@@ -166,7 +166,8 @@ export class GraphDirectoryClient {
       },
       maxConcurrent: 8,
       isThrottled,
-      slowDownAbove: 0.5,
+      // A steady share of single 429s is Graph's own doing: those calls wait their Retry-After; only throttling of most calls slows the pace.
+      slowDownWhenRefused: 0.6,
     });
     this.coalescer = new Coalescer<QueuedRequest>({ windowMs: READ_WINDOW_MS, maxWaitMs: READ_MAX_WAIT_MS, maxCalls: () => GRAPH_BATCH_MAX * 8, sendBatch: (queued) => this.sendReads(queued) });
   }
@@ -204,9 +205,9 @@ export class GraphDirectoryClient {
    * the limiter anew, so no slot is held while sleeping out a Retry-After. `cost` defaults to
    * one resource unit.
    */
-  private async call<T>(fn: () => Promise<T>, classify = classifyGraphError, cost: { units: number; writes: number } = { units: 1, writes: 0 }): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, classify = classifyGraphError, cost: { units: number; writes: number } = { units: 1, writes: 0 }, batch?: { calls: number; refused: (value: T) => number }): Promise<T> {
     try {
-      return await withRetry(() => this.limiter.schedule({ cost }, fn), classify, defaultRetryPolicy);
+      return await withRetry(() => this.limiter.schedule({ cost, ...batch }, fn), classify, defaultRetryPolicy);
     } catch (error) {
       const cause = unwrapGraphError(error);
       if (isThrottled(cause)) throw new RateLimitError("Entra", "call Microsoft Graph", `HTTP 429 ${(cause as GraphError).code ?? ""}`.trim(), this.throttleAdvice());
@@ -434,14 +435,16 @@ export class GraphDirectoryClient {
         chunks.map(async (chunk) => {
           const payload = { requests: chunk.map((i) => ({ id: String(i), method: requests[i].method, url: requests[i].url, ...batchBodyAndHeaders(requests[i]) })) };
           const cost = graphCostWithBatch("POST", "/$batch", payload);
-          const reply = await this.call(() => this.client.api("/$batch").post(payload) as Promise<{ responses: ({ id: string } & BatchResponse)[] }>, classifyGraphError, cost);
-          let throttled = false;
+          // Each item is a call of its own to Graph's throttling: the share refused is counted per item.
+          const reply = await this.call(() => this.client.api("/$batch").post(payload) as Promise<{ responses: ({ id: string } & BatchResponse)[] }>, classifyGraphError, cost, {
+            calls: chunk.length,
+            refused: (answer) => answer.responses.filter((r) => r.status === 429).length,
+          });
           for (const response of reply.responses) {
             const index = Number(response.id);
             const request = requests[index];
             const permission = response.status === 403 ? graphPermissionError(response.body?.error?.code, response.body?.error?.message, request.method, request.url, request.body, this.principalName()) : undefined;
             if (permission) throw permission;
-            if (response.status === 429) throttled = true;
             // A group this run created may still be replicating: its 404 is waited out, as a read of it is.
             const group = groupOfUrl(request.url);
             const replicating = response.status === 404 && group !== undefined && this.created.recentlyCreated(group);
@@ -454,7 +457,6 @@ export class GraphDirectoryClient {
               results[index] = { ...response, body: { ...response.body, error: { code: response.body?.error?.code ?? "TooManyRequests", message: advice.message } } };
             } else results[index] = response;
           }
-          if (throttled) this.limiter.slowDown();
         }),
       );
       // Sleeping here holds no limiter slot: the next envelopes are scheduled afresh.

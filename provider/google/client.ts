@@ -179,9 +179,11 @@ function isThrottled(error: unknown): boolean {
 }
 
 /** What to do when Google's quota keeps refusing: the setting that paces us, and the quota page. */
-function quotaAdvice(settings: GoogleSettings): string {
+function quotaAdvice(settings: GoogleSettings, found: number | undefined): string {
+  // With a lower quota found from Google's refusals, say so: the setting is then only the upper bound.
+  const pace = found !== undefined && found < settings.quotaPerMinute ? ` (at most; Google's refusals brought it down to ${found})` : "";
   return (
-    `The provider paces itself to groupExport:googleQuotaPerMinute = ${settings.quotaPerMinute} queries per minute for ${settings.adminEmail}; ` +
+    `The provider paces itself to groupExport:googleQuotaPerMinute = ${settings.quotaPerMinute} queries per minute${pace} for ${settings.adminEmail}; ` +
     "other tools using the same admin and project share that quota: lower the setting to the share left for this stack, or raise the Admin SDK API quota (Google Cloud console, APIs & Services, Quotas)"
   );
 }
@@ -225,11 +227,13 @@ export class GoogleDirectoryClient {
     // retry: false: the shared policy in `call` is the only retry layer (googleapis would
     // otherwise retry 429/5xx inside it, while holding the limiter's slot).
     this.api = admin({ version: "directory_v1", auth: this.auth, rootUrl: this.rootUrl, retry: false });
-    // Google's quota is per project (the service account's) and impersonated user.
+    // Google's quota is per project (the service account's) and impersonated user. The setting
+    // is an upper bound: a tenant's real quota may be lower (or shared), and its refusals say so.
     this.limiter = run.limiters.get(`google:${settings.serviceAccountEmail} as ${settings.adminEmail.toLowerCase()}`, {
       budgets: { queries: { units: settings.quotaPerMinute, windowMs: 60_000 } },
       maxConcurrent: 8,
       isThrottled,
+      findQuota: true,
     });
     this.coalescer = new Coalescer<QueuedCall>({ windowMs: READ_WINDOW_MS, maxWaitMs: READ_MAX_WAIT_MS, maxCalls: () => this.batchSize(), sendBatch: (calls) => this.sendReads(calls) });
   }
@@ -243,9 +247,9 @@ export class GoogleDirectoryClient {
    * One request, paced (`weight` quota units) and retried per the shared policy; each attempt
    * waits for the limiter anew, so nobody's slot is held during a backoff.
    */
-  private async call<T>(fn: () => Promise<T>, weight = 1, classify: (error: unknown) => RetryVerdict = classifyGoogleError): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, weight = 1, classify: (error: unknown) => RetryVerdict = classifyGoogleError, refused?: (value: T) => number): Promise<T> {
     try {
-      return await withRetry(() => this.limiter.schedule({ weight }, fn), classify, defaultRetryPolicy);
+      return await withRetry(() => this.limiter.schedule({ weight, refused }, fn), this.limiter.pacedRetries(classify), defaultRetryPolicy);
     } catch (error) {
       throw this.explain(error);
     }
@@ -258,7 +262,7 @@ export class GoogleDirectoryClient {
     if (permission) return permission;
     if (isThrottled(error)) {
       const operation = describeGoogleRequest(error) ?? "call the Directory API";
-      return new RateLimitError("Google", operation, `HTTP ${googleStatus(error)} ${googleReason(error) ?? ""}`.trim(), quotaAdvice(this.settings));
+      return new RateLimitError("Google", operation, `HTTP ${googleStatus(error)} ${googleReason(error) ?? ""}`.trim(), quotaAdvice(this.settings, this.limiter.stats().found));
     }
     return error;
   }
@@ -266,7 +270,7 @@ export class GoogleDirectoryClient {
   /** Proves the credentials can read groups of the customer (the "authorize sync" check). */
   async verifyAccess(customerId: string): Promise<void> {
     try {
-      await withRetry(() => this.limiter.schedule(() => this.api.groups.list({ customer: customerId, maxResults: 1 })), classifyGoogleError, defaultRetryPolicy);
+      await withRetry(() => this.limiter.schedule(() => this.api.groups.list({ customer: customerId, maxResults: 1 })), this.limiter.pacedRetries(classifyGoogleError), defaultRetryPolicy);
     } catch (error) {
       // The authorization check words permission failures itself (naming the directory); only a rate limit is explained here.
       throw isThrottled(error) ? this.explain(error) : error;
@@ -516,9 +520,15 @@ export class GoogleDirectoryClient {
 
   private async sendCalls(calls: BatchCall[], judge: (reply: BatchReply, callIndex: number) => "ok" | "retry" | "fail", auth: DelegatedAuthClient): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = new Array(calls.length);
+    // Attempts per call, counted against the policy: a refusal while the pace is finding the quota is not one.
+    const attempts = new Array<number>(calls.length).fill(0);
     let pending = calls.map((_, i) => i);
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, defaultRetryPolicy)));
+    let backoff = false;
+    for (let round = 0; pending.length > 0; round++) {
+      // Calls refused while the quota is being found wait for the limiter (the next free slot of
+      // the quota found), spaced by the backoff's first step only; other retries back off as usual.
+      if (round > 0) await new Promise((r) => setTimeout(r, backoffDelay(backoff ? round - 1 : 0, defaultRetryPolicy)));
+      backoff = false;
       const retry: number[] = [];
       const size = this.batchSize();
       const chunks: number[][] = [];
@@ -527,16 +537,19 @@ export class GoogleDirectoryClient {
       await Promise.all(
         chunks.map(async (chunk) => {
           const replies = await this.sendBatch(chunk.map((i) => calls[i]), auth);
-          let throttled = false;
+          // The limiter has learnt from this batch's refusals: were they the search for the quota?
+          const inSearch = this.limiter.inSearch(replies);
           chunk.forEach((callIndex, j) => {
             const reply = replies[j] ?? { status: 0, headers: {}, body: undefined };
             const verdict = judge(reply, callIndex);
-            if (isThrottledReply(reply)) throttled = true;
+            const free = inSearch && isThrottledReply(reply);
+            if (!free) attempts[callIndex]++;
             if (verdict === "ok") outcomes[callIndex] = { ok: true, status: reply.status, body: reply.body };
-            else if ((verdict === "retry" || retryableReply(reply) || reply.status === 0) && attempt + 1 < defaultRetryPolicy.attempts) retry.push(callIndex);
-            else outcomes[callIndex] = this.finalOutcome(calls[callIndex], reply);
+            else if ((verdict === "retry" || retryableReply(reply) || reply.status === 0) && attempts[callIndex] < defaultRetryPolicy.attempts) {
+              retry.push(callIndex);
+              if (!free) backoff = true;
+            } else outcomes[callIndex] = this.finalOutcome(calls[callIndex], reply);
           });
-          if (throttled) this.limiter.slowDown();
         }),
       );
       pending = retry.sort((a, b) => a - b);
@@ -552,26 +565,30 @@ export class GoogleDirectoryClient {
     if (permission) throw permission;
     if (isThrottledReply(reply)) {
       const operation = describeGoogleRequest({ method: call.method, path: call.path }) ?? call.path;
-      return { ok: false, status: reply.status, reason, message: new RateLimitError("Google", operation, `HTTP ${reply.status} ${reason ?? ""}`.trim(), quotaAdvice(this.settings)).message };
+      return { ok: false, status: reply.status, reason, message: new RateLimitError("Google", operation, `HTTP ${reply.status} ${reason ?? ""}`.trim(), quotaAdvice(this.settings, this.limiter.stats().found)).message };
     }
     return { ok: false, status: reply.status, reason, message };
   }
 
   private async sendBatch(calls: BatchCall[], auth: DelegatedAuthClient): Promise<BatchReply[]> {
     const { boundary, body } = encodeBatch(calls);
-    const res = await this.call(
-      () =>
-        auth.request<string>({
+    return this.call(
+      async () => {
+        const res = await auth.request<string>({
           url: `${this.rootUrl}batch/admin/directory_v1`,
           method: "POST",
           headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` },
           data: body,
           responseType: "text",
           retry: false,
-        }),
+        });
+        return decodeBatch(res.headers.get("content-type") ?? "", res.data, calls.length);
+      },
       calls.length,
+      classifyGoogleError,
+      // The calls the quota refused inside the batch: they teach the limiter the real quota.
+      (replies) => replies.filter(isThrottledReply).length,
     );
-    return decodeBatch(res.headers.get("content-type") ?? "", res.data, calls.length);
   }
 
   /**

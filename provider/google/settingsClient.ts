@@ -50,6 +50,7 @@ export class GoogleGroupsSettingsClient {
       budgets: { queries: { units: settings.quotaPerMinute, windowMs: 60_000 } },
       maxConcurrent: 8,
       isThrottled: (error) => classifyGoogleError(error).throttled === true,
+      findQuota: true,
     });
   }
 
@@ -65,7 +66,7 @@ export class GoogleGroupsSettingsClient {
   private async call<T>(fn: () => Promise<T>, justCreated: boolean, request: GoogleRequestShape): Promise<T> {
     try {
       // The settings endpoint lags the Directory API: a create's propagation is waited for the longer policy's bounded time.
-      return await withRetry(() => this.limiter.schedule(fn), classifyAfterCreate(justCreated), justCreated ? propagationRetryPolicy : defaultRetryPolicy);
+      return await withRetry(() => this.limiter.schedule(fn), this.limiter.pacedRetries(classifyAfterCreate(justCreated)), justCreated ? propagationRetryPolicy : defaultRetryPolicy);
     } catch (error) {
       throw this.explain(error, request);
     }

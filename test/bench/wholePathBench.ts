@@ -10,6 +10,10 @@
  * - quota apply: one `pulumi up` of BENCH_QUOTA_GROUPS Google groups of 20 members (default
  *   30; the issue's figure is 100) at BENCH_QUOTA queries per minute (default 300), against the
  *   quota's own minimum time;
+ * - quota found: the same apply with NO googleQuotaPerMinute setting (the provider starts at
+ *   Google's default, 2,400) against a real quota of each of BENCH_FOUND (default "120,600")
+ *   queries per minute, BENCH_FOUND_GROUPS groups of 20 for each (default "20,60"): converged in one up?,
+ *   calls, refused, time against the quota's own minimum;
  * - program scale: `pulumi preview` of N unchanged Google groups with bindings (2N + 1
  *   resources) against 2N + 1 dynamic resources that do nothing, N in BENCH_SCALE (default
  *   "100,300"; the issue's sizes are "100,300,1000"): wall time and the program process's
@@ -18,7 +22,7 @@
  *   groups program exports the test program's six outputs per resource, as the e2e tests read
  *   them).
  *
- * BENCH_PARTS=noop,refresh,quota,scale runs a subset. Defaults finish in about 10 minutes on 2 cores.
+ * BENCH_PARTS=noop,refresh,quota,found,scale runs a subset. Defaults finish in about 10 minutes on 2 cores.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,10 +37,13 @@ import { googleMembers } from "../support/sandboxViews";
 const BIG = Number(process.env.BENCH_BIG_MEMBERS ?? 7000);
 const QUOTA_GROUPS = Number(process.env.BENCH_QUOTA_GROUPS ?? 30);
 const QUOTA = Number(process.env.BENCH_QUOTA ?? 300);
+const FOUND = (process.env.BENCH_FOUND ?? "120,600").split(",").map(Number);
+/** Groups of 20 members per quota of BENCH_FOUND, in the same order: enough calls for more than two windows of each. */
+const FOUND_GROUPS = (process.env.BENCH_FOUND_GROUPS ?? "20,60").split(",").map(Number);
 const SCALE = (process.env.BENCH_SCALE ?? "100,300").split(",").map(Number);
 /** Properties of the shaped baseline's resources: as many keys as the state of a GoogleDistributionGroup or GroupBinding holds (14 each). */
 const SHAPED_PROPERTIES = 14;
-const ONLY = new Set((process.env.BENCH_PARTS ?? "noop,refresh,quota,scale").split(","));
+const ONLY = new Set((process.env.BENCH_PARTS ?? "noop,refresh,quota,found,scale").split(","));
 /** The provider's and the sandbox's Google quota where a part does not measure the quota. */
 const UNLIMITED = 1_000_000;
 
@@ -169,13 +176,23 @@ async function bigRefresh(): Promise<void> {
 }
 
 async function quotaApply(): Promise<void> {
+  rows.push(await quotaRow(QUOTA_GROUPS, QUOTA, true));
+}
+
+/** The same apply with no setting: the provider must find each real quota from the refusals. */
+async function quotaFound(): Promise<void> {
+  for (const [i, perMinute] of FOUND.entries()) rows.push(await quotaRow(FOUND_GROUPS[i] ?? FOUND_GROUPS[FOUND_GROUPS.length - 1], perMinute, false));
+}
+
+/** One `pulumi up` of `groups` Google groups of 20 members against a real quota of `perMinute`, told to the provider or not. */
+async function quotaRow(groups: number, perMinute: number, told: boolean): Promise<Row> {
   const list = users(20);
   const sandbox = await startSandbox({ google: { domains: ["example.com"], users: list.map((primaryEmail) => ({ primaryEmail })) } });
   try {
-    const stack = await E2eStack.create(sandbox, "quota");
-    stack.declare(googleSpec(Object.fromEntries(Array.from({ length: QUOTA_GROUPS }, (_, g) => [`team-${g}`, list]))));
-    stack.workspace.setEnv("GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE", String(QUOTA));
-    sandbox.google.setQuota({ perMinute: QUOTA });
+    const stack = await E2eStack.create(sandbox, told ? "quota" : `found-${perMinute}`);
+    stack.declare(googleSpec(Object.fromEntries(Array.from({ length: groups }, (_, g) => [`team-${g}`, list]))));
+    if (told) stack.workspace.setEnv("GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE", String(perMinute));
+    sandbox.google.setQuota({ perMinute });
     // `take` is private to the sandbox's Quota; spying on it is the only way to count refusals from outside.
     const take = sinon.spy(Quota.prototype as unknown as { take: (user: string) => boolean }, "take");
     sandbox.resetRequestCounts();
@@ -185,16 +202,17 @@ async function quotaApply(): Promise<void> {
       .reduce((sum, [, n]) => sum + n, 0);
     const refused = take.returnValues.filter((allowed) => !allowed).length;
     // A sliding minute lets `quota` calls start at 0 s, 60 s, 120 s...: the last starts after whole windows.
-    const minimum = Math.max(0, (Math.ceil((calls - refused) / QUOTA) - 1) * 60);
-    const incomplete = Array.from({ length: QUOTA_GROUPS }, (_, g) => `team-${g}@example.com`).filter((e) => googleMembers(sandbox, e).length !== list.length).length;
+    const minimum = Math.max(0, (Math.ceil((calls - refused) / perMinute) - 1) * 60);
+    const incomplete = Array.from({ length: groups }, (_, g) => `team-${g}@example.com`).filter((e) => googleMembers(sandbox, e).length !== list.length).length;
     const converged = up.result.code === 0 && incomplete === 0;
-    rows.push({
-      part: "quota",
-      figure: `Google: one up of ${QUOTA_GROUPS} groups x 20 members at ${QUOTA}/min (${calls} calls, ${refused} refused, converged: ${converged ? "yes" : `no, ${incomplete} incomplete`})`,
+    const setting = told ? `googleQuotaPerMinute = ${perMinute}` : "no setting";
+    return {
+      part: told ? "quota" : "found",
+      figure: `Google: one up of ${groups} groups x 20 members at ${perMinute}/min, ${setting} (${calls} calls, ${refused} refused, converged in one up: ${converged ? "yes" : `no, ${incomplete} incomplete`})`,
       value: `${up.seconds.toFixed(0)} s`,
       baseline: `${minimum} s (quota's minimum)`,
       ratio: ratio(up.seconds, minimum),
-    });
+    };
   } finally {
     sinon.restore();
     await sandbox.close();
@@ -288,6 +306,7 @@ async function main(): Promise<void> {
     ["noop", noopPreview],
     ["refresh", bigRefresh],
     ["quota", quotaApply],
+    ["found", quotaFound],
     ["scale", programScale],
   ];
   for (const [name, run] of parts) {

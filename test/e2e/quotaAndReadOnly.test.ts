@@ -124,4 +124,39 @@ describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi
     // Within the quota's own time plus a minute of slack (latency, the engine's own steps).
     expect(seconds).to.be.below(minimumSeconds + 60);
   });
+
+  it("with no quota setting, finds a real Google quota of 120/min (the default is 2,400) and converges in one up, holding the rate found", async () => {
+    const GROUPS = 6;
+    const PER_MINUTE = 120;
+    const users = Array.from({ length: 20 }, (_, i) => `user${i}@example.com`);
+    sandbox = await startSandbox({ google: { domains: ["example.com"], users: users.map((primaryEmail) => ({ primaryEmail })) } });
+    const stack = await E2eStack.create(sandbox, "quota-found");
+    const spec: ProgramSpec = { management: { workspace: { google: { domains: ["example.com"] } } }, googleGroups: {}, bindings: {} };
+    for (let g = 0; g < GROUPS; g++) {
+      spec.googleGroups![`team-${g}`] = { management: "workspace", email: `team-${g}@example.com`, name: `Team ${g}` };
+      spec.bindings![`team-${g}-members`] = { target: `team-${g}`, userGroup: { name: `Team ${g}`, users } };
+    }
+    stack.declare(spec);
+    // No groupExport:googleQuotaPerMinute: the provider starts at Google's default and must find the tenant's lower quota.
+    sandbox.google.setQuota({ perMinute: PER_MINUTE });
+    const quota = countQuotaRefusals();
+    sandbox.resetRequestCounts();
+    const started = Date.now();
+    const up = await stack.workspace.up();
+    const seconds = (Date.now() - started) / 1000;
+    const calls = Object.entries(sandbox.requestCounts())
+      .filter(([key]) => /^(BATCH-ITEM )?\w+ \/admin\/directory\/v1/.test(key))
+      .reduce((sum, [, n]) => sum + n, 0);
+    const accepted = calls - quota.refused();
+    const minimumSeconds = Math.max(0, (Math.ceil(accepted / PER_MINUTE) - 1) * 60);
+    console.log(`      quota found: exit ${up.code}, ${calls} calls, ${quota.refused()} refused, ${seconds.toFixed(1)} s (the quota's minimum for the ${accepted} accepted: ${minimumSeconds} s)`);
+    expect(up.code, up.output).to.equal(0);
+    for (let g = 0; g < GROUPS; g++) expect(googleMembers(sandbox, `team-${g}@example.com`), `team-${g}`).to.deep.equal([...users].sort());
+    expect(accepted, "the program needs more than one window of this quota").to.be.above(PER_MINUTE);
+    expect(quota.refused(), "the quota refused calls: the provider had to find it").to.be.above(0);
+    // Found once, then held: the refusals are the calls sent before the quota was found, not a loop at the refused rate.
+    expect(quota.refused(), "calls refused").to.be.below(accepted / 2);
+    // Within the quota's own time (at the 0.9x found) plus a minute of slack (latency, the engine's own steps).
+    expect(seconds).to.be.below(minimumSeconds / 0.9 + 60);
+  });
 });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as sinon from "sinon";
-import { QuotaLimiter } from "../../provider/limiter";
+import { PROBE_AFTER_WINDOWS, QuotaLimiter } from "../../provider/limiter";
+import { withRetry, type RetryVerdict } from "../../provider/retry";
 
 /** A request that answers after `ms` and records when it started. */
 function request(clock: sinon.SinonFakeTimers, starts: number[], ms = 0, fail?: unknown) {
@@ -141,5 +142,119 @@ describe("quota limiter (sliding window in quota units)", () => {
     await clock.tickAsync(200);
     await all;
     expect(starts.length).to.equal(5);
+  });
+
+  describe("finding the real quota (findQuota: the configured budget is an upper bound)", () => {
+    const refusal = new Error("403 userRateLimitExceeded");
+    const classify = (error: unknown): RetryVerdict => (error === refusal ? { retry: true, throttled: true } : { retry: false });
+
+    /** A server counting accepted calls per sliding minute by arrival, as Google does (refused calls do not count). */
+    function quotaServer(clock: sinon.SinonFakeTimers, perMinute: number) {
+      const accepted: number[] = [];
+      let refused = 0;
+      return {
+        accepted,
+        refused: () => refused,
+        call: (latencyMs = 50) => () => {
+          const now = clock.now;
+          const inWindow = accepted.filter((t) => t > now - 60_000).length;
+          if (inWindow >= perMinute) {
+            refused++;
+            return new Promise<string>((_resolve, reject) => setTimeout(() => reject(refusal), latencyMs));
+          }
+          accepted.push(now);
+          return new Promise<string>((resolve) => setTimeout(() => resolve("ok"), latencyMs));
+        },
+      };
+    }
+
+    function findingLimiter(units = 2400) {
+      return new QuotaLimiter({ budgets: { queries: { units, windowMs: 60_000 } }, maxConcurrent: 8, isThrottled: (e) => e === refusal, findQuota: true });
+    }
+
+    it("comes down from a 2,400 budget to a real quota of 120/min, holds it, and never gives up on a call refused while searching", async () => {
+      const limiter = findingLimiter();
+      const server = quotaServer(clock, 120);
+      let done = 0;
+      const all = Promise.all(
+        Array.from({ length: 400 }, () => withRetry(() => limiter.schedule(server.call()), limiter.pacedRetries(classify)).then(() => done++)),
+      );
+      await clock.tickAsync(5_000);
+      const found = limiter.stats().found;
+      expect(found, "the budget found after the first refusals").to.be.within(100, 120);
+      const refusedWhileSearching = server.refused();
+      // Only the calls already in flight when the first refusal came (at most maxConcurrent) are refused.
+      expect(refusedWhileSearching).to.be.within(1, 8);
+      await clock.tickAsync(PROBE_AFTER_WINDOWS * 60_000 - 10_000);
+      expect(limiter.stats().budgets.queries, "held through the clean windows after the last refusal").to.equal(found);
+      await clock.tickAsync(5 * 60_000);
+      await all;
+      expect(done, "every call succeeded in one run").to.equal(400);
+      expect(server.refused(), "no refusal once the quota was found: the rate is held, not raised back to the refused one").to.equal(refusedWhileSearching);
+      expect(busiestWindow(server.accepted, server.accepted.map(() => 1), 60_000)).to.be.at.most(120);
+      // 400 calls at 108/min: the last starts in the fourth minute, about what the quota itself allows (400/120 = 3.3 windows).
+      expect(Math.max(...server.accepted)).to.be.below(4 * 60_000);
+    });
+
+    it("learns from the refused items of a batch, counting only the accepted ones against the window", async () => {
+      const limiter = findingLimiter();
+      // One batch of 1,000 calls: the server accepts 300 of them.
+      const replies = await Promise.all([limiter.schedule({ weight: 1000, refused: (r: number[]) => r.length - 300 }, () => Promise.resolve(Array.from({ length: 1000 }, (_, i) => i))), clock.tickAsync(1)]);
+      expect(replies[0].length).to.equal(1000);
+      expect(limiter.inSearch(replies[0]), "its refusals are part of the search").to.equal(true);
+      expect(limiter.stats()).to.deep.include({ found: 270, refused: 700 });
+      expect(limiter.budget().units).to.equal(270);
+    });
+
+    it("a refusal when the server accepted nothing from us finds nothing: the call backs off and uses up attempts as usual", async () => {
+      const limiter = findingLimiter(100);
+      const starts: number[] = [];
+      // Nothing accepted: the refusals say only that others spent the quota; nothing is found and the calls back off and give up.
+      const refused = withRetry(() => limiter.schedule(request(clock, starts, 0, refusal)), limiter.pacedRetries(classify), { attempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 }).catch((e: unknown) => e);
+      await clock.tickAsync(5_000);
+      expect(await refused).to.equal(refusal);
+      expect(starts.length).to.equal(3);
+      expect(limiter.stats().found).to.equal(undefined);
+    });
+
+    it("probes upward by 10% a window only after clean windows, never above the configured budget", async () => {
+      const limiter = findingLimiter(1000);
+      await Promise.all([limiter.schedule({ weight: 500, refused: () => 100 }, () => Promise.resolve([])), clock.tickAsync(1)]);
+      expect(limiter.stats().found).to.equal(360);
+      await clock.tickAsync(PROBE_AFTER_WINDOWS * 60_000 - 1_000);
+      expect(limiter.budget().units, "held through the clean windows").to.equal(360);
+      await clock.tickAsync(2_000);
+      expect(limiter.budget().units, "the first probe").to.equal(396);
+      await clock.tickAsync(60_000);
+      expect(limiter.budget().units).to.equal(435);
+      await clock.tickAsync(60 * 60_000);
+      expect(limiter.budget().units, "the setting stays the upper bound").to.equal(1000);
+    });
+  });
+
+  describe("Graph: a steady share of single 429s is not our pace (slowDownWhenRefused)", () => {
+    const throttled = new Error("429");
+    const graphLimiter = () => new QuotaLimiter({ budgets: { units: { units: 3500, windowMs: 10_000 } }, maxConcurrent: 8, isThrottled: (e) => e === throttled, slowDownWhenRefused: 0.6 });
+
+    it("keeps its pace under 30% refused calls, whole requests and batch items alike", async () => {
+      const limiter = graphLimiter();
+      const starts: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        // Every tenth request refused whole; of the others' 20 items, 6 refused (30%).
+        const whole = i % 10 === 0;
+        const answer = limiter.schedule({ cost: { units: 20 }, calls: 20, refused: () => 6 }, request(clock, starts, 10, whole ? throttled : undefined)).catch(() => undefined);
+        await Promise.all([answer, clock.tickAsync(20)]);
+      }
+      expect(limiter.stats()).to.deep.include({ slowdowns: 0, pace: 1 });
+      expect(limiter.stats().refused).to.be.above(500);
+    });
+
+    it("slows down when most calls are refused (sustained throttling)", async () => {
+      const limiter = graphLimiter();
+      const starts: number[] = [];
+      for (let i = 0; i < 30; i++) await Promise.all([limiter.schedule(request(clock, starts, 10, throttled)).catch(() => undefined), clock.tickAsync(20)]);
+      expect(limiter.stats().slowdowns).to.be.above(0);
+      expect(limiter.stats().pace).to.be.below(1);
+    });
   });
 });

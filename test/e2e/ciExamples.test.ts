@@ -211,7 +211,8 @@ describe("CI examples (examples/ci): linted, and what they run works against the
       expect(r.stdout).to.match(/Entra ID {2}Engineering: FAILED/);
       // mallory, added by hand in Google before (the drift test), is now in the groups file: only the setting changes there.
       expect(r.stdout).to.include("Google  engineering@example.com: updated\n    setting whoCanJoin: ANYONE_CAN_JOIN -> INVITED_CAN_JOIN\n");
-      expect(r.stdout).to.match(/Entra ID {2}Engineering: FAILED \(updated\)\n {4}members: \+1 added: mallory@example.com\n {4}error: GroupBinding groups-engineering-entra .*could not add 1 member\(s\): mallory@example.com/);
+      // The failed group's members are what its update planned; its error says what did not happen.
+      expect(r.stdout).to.match(/Entra ID {2}Engineering: FAILED \(updated\)\n {4}members: planned, failed \(see the error\):\n\s+\+1 added: mallory@example.com\n {4}error: GroupBinding groups-engineering-entra .*could not add 1 member\(s\): mallory@example.com/);
       expect(r.stdout).to.match(/Entra ID {2}Sales Team: updated\n {4}members: \+1 added: carol@example.com\n {4}displayName: "Sales \(renamed by hand\)" -> "Sales Team"/);
       expect(googleMembers(sandbox, "engineering@example.com")).to.deep.equal(["alice@example.com", "bob@example.com", "mallory@example.com"]);
       expect(entraMembers(sandbox, engineering!.id), "the failed group only").to.deep.equal(["alice@example.com", "bob@example.com"]);

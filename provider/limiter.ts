@@ -117,6 +117,12 @@ export const MIN_FOUND_SHARE = 0.04;
 /** With `findQuota`: clean windows (no refusal) before the budget is probed upward, and each probe's step. */
 export const PROBE_AFTER_WINDOWS = 3;
 const PROBE_STEP = 1.1;
+/**
+ * Below a quarter of the setting the probe climbs by half a window: a quota found that low from
+ * a stray early refusal (few calls accepted yet) would otherwise take half an hour to climb back.
+ */
+const FAR_BELOW_SHARE = 0.25;
+const FAR_PROBE_STEP = 1.5;
 /** With `slowDownWhenRefused`: calls answered in the window below which no share is judged. */
 const MIN_CALLS_FOR_SHARE = 20;
 /** Margin for clocks and rounding, in ms, added to every window. */
@@ -297,8 +303,9 @@ export class QuotaLimiter {
 
   /**
    * A budget's units now. With `findQuota` the first budget is the quota found, held for
-   * PROBE_AFTER_WINDOWS clean windows after the last refusal, then raised by 10% a window
-   * (a probe: a refusal finds the quota again), never above the configured upper bound.
+   * PROBE_AFTER_WINDOWS clean windows after the last refusal, then raised by 10% a window (50%
+   * while below a quarter of the setting; a probe: a refusal finds the quota again), never above
+   * the configured upper bound.
    */
   private units(name: string): number {
     const upper = this.budgets[name].units;
@@ -306,7 +313,9 @@ export class QuotaLimiter {
     const windowMs = this.budgets[name].windowMs;
     const clean = this.now() - this.lastRefusal - PROBE_AFTER_WINDOWS * windowMs;
     const steps = clean < 0 ? 0 : Math.floor(clean / windowMs) + 1;
-    return Math.min(upper, Math.max(1, Math.floor(this.found * PROBE_STEP ** steps)));
+    let units = this.found;
+    for (let i = 0; i < steps && units < upper; i++) units *= units < upper * FAR_BELOW_SHARE ? FAR_PROBE_STEP : PROBE_STEP;
+    return Math.min(upper, Math.max(1, Math.floor(units)));
   }
 
   /**

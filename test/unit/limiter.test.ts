@@ -232,6 +232,24 @@ describe("quota limiter (sliding window in quota units)", () => {
     });
   });
 
+  describe("Google: a quota found far below the setting climbs back faster", () => {
+    it("probes by 50% a window below a quarter of the setting, then by 10%", async () => {
+      const limiter = new QuotaLimiter({ budgets: { queries: { units: 2400, windowMs: 60_000 } }, maxConcurrent: 8, findQuota: true });
+      // A stray refusal after 99 accepted calls: 0.9x of them is below the floor (1/25 of 2,400 = 96).
+      await Promise.all([limiter.schedule({ weight: 100, refused: () => 1 }, () => Promise.resolve([])), clock.tickAsync(1)]);
+      expect(limiter.stats().found).to.equal(96);
+      await clock.tickAsync(PROBE_AFTER_WINDOWS * 60_000 + 1_000);
+      expect(limiter.budget().units, "the first probe, far below").to.equal(144);
+      await clock.tickAsync(60_000);
+      expect(limiter.budget().units).to.equal(216);
+      // 96 x 1.5^5 = 729 is above 600 (a quarter of 2,400): from there 10% a window.
+      await clock.tickAsync(4 * 60_000);
+      expect(limiter.budget().units).to.equal(801);
+      await clock.tickAsync(20 * 60_000);
+      expect(limiter.budget().units, "the setting stays the upper bound").to.equal(2400);
+    });
+  });
+
   describe("Graph: a steady share of single 429s is not our pace (slowDownWhenRefused)", () => {
     const throttled = new Error("429");
     const graphLimiter = () => new QuotaLimiter({ budgets: { units: { units: 3500, windowMs: 10_000 } }, maxConcurrent: 8, isThrottled: (e) => e === throttled, slowDownWhenRefused: 0.6 });

@@ -26,6 +26,20 @@ function countQuotaRefusals(): { refused: () => number } {
   return { refused: () => take.returnValues.filter((allowed) => !allowed).length };
 }
 
+const QUOTA_USERS = Array.from({ length: 20 }, (_, i) => `user${i}@example.com`);
+
+/** A stack of `groups` Google groups of the 20 QUOTA_USERS each, declared (a quota-bound apply). */
+async function quotaStack(sandbox: Sandbox, name: string, groups: number): Promise<E2eStack> {
+  const stack = await E2eStack.create(sandbox, name);
+  const spec: ProgramSpec = { management: { workspace: { google: { domains: ["example.com"] } } }, googleGroups: {}, bindings: {} };
+  for (let g = 0; g < groups; g++) {
+    spec.googleGroups![`team-${g}`] = { management: "workspace", email: `team-${g}@example.com`, name: `Team ${g}` };
+    spec.bindings![`team-${g}-members`] = { target: `team-${g}`, userGroup: { name: `Team ${g}`, users: QUOTA_USERS } };
+  }
+  stack.declare(spec);
+  return stack;
+}
+
 describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi CLI", function () {
   let sandbox: Sandbox;
   afterEach(async () => {
@@ -89,15 +103,8 @@ describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi
   it("paces a quota-bound Google apply (20 groups x 20 members at 240 queries/min) so that one up converges", async () => {
     const GROUPS = 20;
     const PER_MINUTE = 240;
-    const users = Array.from({ length: 20 }, (_, i) => `user${i}@example.com`);
-    sandbox = await startSandbox({ google: { domains: ["example.com"], users: users.map((primaryEmail) => ({ primaryEmail })) } });
-    const stack = await E2eStack.create(sandbox, "quota");
-    const spec: ProgramSpec = { management: { workspace: { google: { domains: ["example.com"] } } }, googleGroups: {}, bindings: {} };
-    for (let g = 0; g < GROUPS; g++) {
-      spec.googleGroups![`team-${g}`] = { management: "workspace", email: `team-${g}@example.com`, name: `Team ${g}` };
-      spec.bindings![`team-${g}-members`] = { target: `team-${g}`, userGroup: { name: `Team ${g}`, users } };
-    }
-    stack.declare(spec);
+    sandbox = await startSandbox({ google: { domains: ["example.com"], users: QUOTA_USERS.map((primaryEmail) => ({ primaryEmail })) } });
+    const stack = await quotaStack(sandbox, "quota", GROUPS);
     // Through the environment, as a user whose quota is shared would set it.
     stack.workspace.setEnv("GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE", String(PER_MINUTE));
     sandbox.google.setQuota({ perMinute: PER_MINUTE });
@@ -112,14 +119,14 @@ describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi
       .reduce((sum, [, n]) => sum + n, 0);
     const accepted = calls - quota.refused();
     const minimumSeconds = Math.max(0, (Math.ceil(accepted / PER_MINUTE) - 1) * 60);
-    const incomplete = Array.from({ length: GROUPS }, (_, g) => `team-${g}@example.com`).filter((email) => googleMembers(sandbox, email).length !== users.length);
+    const incomplete = Array.from({ length: GROUPS }, (_, g) => `team-${g}@example.com`).filter((email) => googleMembers(sandbox, email).length !== QUOTA_USERS.length);
     console.log(
       `      quota-bound apply: exit ${up.code}, ${calls} calls at ${PER_MINUTE}/min, ${quota.refused()} refused, ${seconds.toFixed(1)} s ` +
         `(the quota's minimum for the ${accepted} accepted: ${minimumSeconds} s), ${incomplete.length} groups incomplete`,
     );
     expect(up.code, up.output).to.equal(0);
     expect(incomplete, "groups without all their members").to.deep.equal([]);
-    for (let g = 0; g < GROUPS; g++) expect(googleMembers(sandbox, `team-${g}@example.com`), `team-${g}`).to.deep.equal([...users].sort());
+    for (let g = 0; g < GROUPS; g++) expect(googleMembers(sandbox, `team-${g}@example.com`), `team-${g}`).to.deep.equal([...QUOTA_USERS].sort());
     expect(quota.refused(), "calls the quota refused").to.equal(0);
     // Within the quota's own time plus a minute of slack (latency, the engine's own steps).
     expect(seconds).to.be.below(minimumSeconds + 60);
@@ -128,15 +135,8 @@ describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi
   it("with no quota setting, finds a real Google quota of 120/min (the default is 2,400) and converges in one up, holding the rate found", async () => {
     const GROUPS = 6;
     const PER_MINUTE = 120;
-    const users = Array.from({ length: 20 }, (_, i) => `user${i}@example.com`);
-    sandbox = await startSandbox({ google: { domains: ["example.com"], users: users.map((primaryEmail) => ({ primaryEmail })) } });
-    const stack = await E2eStack.create(sandbox, "quota-found");
-    const spec: ProgramSpec = { management: { workspace: { google: { domains: ["example.com"] } } }, googleGroups: {}, bindings: {} };
-    for (let g = 0; g < GROUPS; g++) {
-      spec.googleGroups![`team-${g}`] = { management: "workspace", email: `team-${g}@example.com`, name: `Team ${g}` };
-      spec.bindings![`team-${g}-members`] = { target: `team-${g}`, userGroup: { name: `Team ${g}`, users } };
-    }
-    stack.declare(spec);
+    sandbox = await startSandbox({ google: { domains: ["example.com"], users: QUOTA_USERS.map((primaryEmail) => ({ primaryEmail })) } });
+    const stack = await quotaStack(sandbox, "quota-found", GROUPS);
     // No groupExport:googleQuotaPerMinute: the provider starts at Google's default and must find the tenant's lower quota.
     sandbox.google.setQuota({ perMinute: PER_MINUTE });
     const quota = countQuotaRefusals();
@@ -151,7 +151,7 @@ describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi
     const minimumSeconds = Math.max(0, (Math.ceil(accepted / PER_MINUTE) - 1) * 60);
     console.log(`      quota found: exit ${up.code}, ${calls} calls, ${quota.refused()} refused, ${seconds.toFixed(1)} s (the quota's minimum for the ${accepted} accepted: ${minimumSeconds} s)`);
     expect(up.code, up.output).to.equal(0);
-    for (let g = 0; g < GROUPS; g++) expect(googleMembers(sandbox, `team-${g}@example.com`), `team-${g}`).to.deep.equal([...users].sort());
+    for (let g = 0; g < GROUPS; g++) expect(googleMembers(sandbox, `team-${g}@example.com`), `team-${g}`).to.deep.equal([...QUOTA_USERS].sort());
     expect(accepted, "the program needs more than one window of this quota").to.be.above(PER_MINUTE);
     expect(quota.refused(), "the quota refused calls: the provider had to find it").to.be.above(0);
     // Found once, then held: the refusals are the calls sent before the quota was found, not a loop at the refused rate.

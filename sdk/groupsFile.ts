@@ -436,7 +436,6 @@ function collectCsv(text: string, file: string): CollectedGroupsFile {
   });
   let rows: { record: string[]; info: { lines: number } }[];
   try {
-    // Cast: with `info: true` csv-parse returns { record, info } per row, which its overloads do not express.
     // Cast: csv-parse's overloads type the result as plain records; with `info: true` each row is
     // `{ record, info }` (its documented shape), which its types do not follow from the options.
     rows = parseCsv(text, {

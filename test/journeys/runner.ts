@@ -5,7 +5,7 @@
  * again, or the Automation API's up, which does not), and the invariants (invariants.ts).
  * A journey stops at its first failing step.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -90,6 +90,18 @@ function parsePreview(result: CliResult): { steps: PreviewStep[]; errors: string
   } catch {
     return { steps: [], errors: result.code === 0 ? [] : [errorLines(result.output)] };
   }
+}
+
+/** A child process's exit code and what it printed (stdout alone, and both streams together). */
+function finished(child: ChildProcessWithoutNullStreams): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
+    child.stderr.on("data", (d: Buffer) => (output += d));
+    child.on("error", reject);
+    child.on("close", (c) => resolve({ code: c ?? 1, stdout, stderr: "", output }));
+  });
 }
 
 class Journey {
@@ -177,15 +189,8 @@ class Journey {
   async bootstrap(): Promise<string> {
     const settings = Object.entries(this.sandbox.providerConfig()).flatMap(([key, { value }]) => ["--setting", `${key}=${value}`]);
     const args = [join(REPO_ROOT, "dist/provider/bootstrap/cli.js"), "--google-customer", "my_customer", "--entra-tenant", this.sandbox.entra.tenantId, "--out", this.programFile, ...settings];
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      // Asynchronously: the sandbox answers from this process.
-      const child = spawn(process.execPath, args, { env: { ...process.env, ...this.sandbox.env() } });
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d));
-      child.stderr.on("data", (d: Buffer) => (out += d));
-      child.on("error", reject);
-      child.on("close", (c) => resolve({ code: c, output: out }));
-    });
+    // Asynchronously: the sandbox answers from this process.
+    const { code, output } = await finished(spawn(process.execPath, args, { env: { ...process.env, ...this.sandbox.env() } }));
     if (code !== 0) throw new Error(`group-export-bootstrap exited ${code}: ${output}`);
     const file = parse(readFileSync(this.programFile, "utf8")) as { groups: unknown[] };
     this.model.groups = file.groups.map((g) => journeyGroupSchema.parse(g));
@@ -228,18 +233,14 @@ class Journey {
     const writesAtStart = writeCount(this.sandbox);
     const started = Date.now();
     const child = this.workspace.start(["up", "--yes", "--suppress-outputs", ...(apply === "automation" ? ["--skip-preview"] : []), ...(refresh ? ["--refresh"] : [])]);
-    let stdout = "";
-    let output = "";
-    let code: number | null | undefined;
-    child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
-    child.stderr.on("data", (d: Buffer) => (output += d));
-    const closed = new Promise<void>((resolve) => child.on("close", (c) => ((code = c), resolve())));
-    await waitFor("the kill point", () => code !== undefined || writeCount(this.sandbox) - writesAtStart >= afterWrites, 900_000);
+    let ended: CliResult | undefined;
+    const closed = finished(child).then((result) => (ended = result));
+    await waitFor("the kill point", () => ended !== undefined || writeCount(this.sandbox) - writesAtStart >= afterWrites, 900_000);
     const seconds = (Date.now() - started) / 1000;
-    if (code !== undefined) {
-      calls.push({ call: `up --yes (ended before ${afterWrites} write(s): not killed)`, seconds, code: code ?? 1 });
-      this.log(`    the up ended before the kill point: exit ${code}`);
-      return { code: code ?? 1, stdout, stderr: "", output };
+    if (ended !== undefined) {
+      calls.push({ call: `up --yes (ended before ${afterWrites} write(s): not killed)`, seconds, code: ended.code });
+      this.log(`    the up ended before the kill point: exit ${ended.code}`);
+      return ended;
     }
     child.kill("SIGKILL");
     await closed;
@@ -265,15 +266,7 @@ class Journey {
 
   /** `npx group-export-recover` as docs/guides/recovery.md runs it (asynchronously: the sandbox answers from this process). */
   private recover(): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [join(REPO_ROOT, "dist/provider/recovery/cli.js"), "--stack", this.stackName], { cwd: this.workspace.programDir, env: this.workspace.environment() });
-      let stdout = "";
-      let output = "";
-      child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
-      child.stderr.on("data", (d: Buffer) => (output += d));
-      child.on("error", reject);
-      child.on("close", (c) => resolve({ code: c ?? 1, stdout, stderr: "", output }));
-    });
+    return finished(spawn(process.execPath, [join(REPO_ROOT, "dist/provider/recovery/cli.js"), "--stack", this.stackName], { cwd: this.workspace.programDir, env: this.workspace.environment() }));
   }
 
   /**

@@ -40,6 +40,23 @@ async function quotaStack(sandbox: Sandbox, name: string, groups: number): Promi
   return stack;
 }
 
+/** One `up` against the sandbox's Google quota: its result, time, the Directory API calls (quota units) spent and refused, and the quota's own minimum time for those accepted. */
+async function upUnderQuota(sandbox: Sandbox, stack: E2eStack, perMinute: number) {
+  const quota = countQuotaRefusals();
+  sandbox.resetRequestCounts();
+  const started = Date.now();
+  const up = await stack.workspace.up();
+  const seconds = (Date.now() - started) / 1000;
+  // Quota units spent: every Directory API call, inside a batch or not (token requests and envelopes are not calls).
+  const calls = Object.entries(sandbox.requestCounts())
+    .filter(([key]) => /^(BATCH-ITEM )?\w+ \/admin\/directory\/v1/.test(key))
+    .reduce((sum, [, n]) => sum + n, 0);
+  const refused = quota.refused();
+  const accepted = calls - refused;
+  // A sliding minute lets `perMinute` calls start at 0 s, 60 s, 120 s...: the last starts after whole windows.
+  return { up, seconds, calls, accepted, refused, minimumSeconds: Math.max(0, (Math.ceil(accepted / perMinute) - 1) * 60) };
+}
+
 describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi CLI", function () {
   let sandbox: Sandbox;
   afterEach(async () => {
@@ -108,26 +125,16 @@ describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi
     // Through the environment, as a user whose quota is shared would set it.
     stack.workspace.setEnv("GROUP_EXPORT_GOOGLE_QUOTA_PER_MINUTE", String(PER_MINUTE));
     sandbox.google.setQuota({ perMinute: PER_MINUTE });
-    const quota = countQuotaRefusals();
-    sandbox.resetRequestCounts();
-    const started = Date.now();
-    const up = await stack.workspace.up();
-    const seconds = (Date.now() - started) / 1000;
-    // Quota units spent: every Directory API call, inside a batch or not (token requests and envelopes are not calls).
-    const calls = Object.entries(sandbox.requestCounts())
-      .filter(([key]) => /^(BATCH-ITEM )?\w+ \/admin\/directory\/v1/.test(key))
-      .reduce((sum, [, n]) => sum + n, 0);
-    const accepted = calls - quota.refused();
-    const minimumSeconds = Math.max(0, (Math.ceil(accepted / PER_MINUTE) - 1) * 60);
+    const { up, seconds, calls, accepted, refused, minimumSeconds } = await upUnderQuota(sandbox, stack, PER_MINUTE);
     const incomplete = Array.from({ length: GROUPS }, (_, g) => `team-${g}@example.com`).filter((email) => googleMembers(sandbox, email).length !== QUOTA_USERS.length);
     console.log(
-      `      quota-bound apply: exit ${up.code}, ${calls} calls at ${PER_MINUTE}/min, ${quota.refused()} refused, ${seconds.toFixed(1)} s ` +
+      `      quota-bound apply: exit ${up.code}, ${calls} calls at ${PER_MINUTE}/min, ${refused} refused, ${seconds.toFixed(1)} s ` +
         `(the quota's minimum for the ${accepted} accepted: ${minimumSeconds} s), ${incomplete.length} groups incomplete`,
     );
     expect(up.code, up.output).to.equal(0);
     expect(incomplete, "groups without all their members").to.deep.equal([]);
     for (let g = 0; g < GROUPS; g++) expect(googleMembers(sandbox, `team-${g}@example.com`), `team-${g}`).to.deep.equal([...QUOTA_USERS].sort());
-    expect(quota.refused(), "calls the quota refused").to.equal(0);
+    expect(refused, "calls the quota refused").to.equal(0);
     // Within the quota's own time plus a minute of slack (latency, the engine's own steps).
     expect(seconds).to.be.below(minimumSeconds + 60);
   });
@@ -139,23 +146,14 @@ describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi
     const stack = await quotaStack(sandbox, "quota-found", GROUPS);
     // No groupExport:googleQuotaPerMinute: the provider starts at Google's default and must find the tenant's lower quota.
     sandbox.google.setQuota({ perMinute: PER_MINUTE });
-    const quota = countQuotaRefusals();
-    sandbox.resetRequestCounts();
-    const started = Date.now();
-    const up = await stack.workspace.up();
-    const seconds = (Date.now() - started) / 1000;
-    const calls = Object.entries(sandbox.requestCounts())
-      .filter(([key]) => /^(BATCH-ITEM )?\w+ \/admin\/directory\/v1/.test(key))
-      .reduce((sum, [, n]) => sum + n, 0);
-    const accepted = calls - quota.refused();
-    const minimumSeconds = Math.max(0, (Math.ceil(accepted / PER_MINUTE) - 1) * 60);
-    console.log(`      quota found: exit ${up.code}, ${calls} calls, ${quota.refused()} refused, ${seconds.toFixed(1)} s (the quota's minimum for the ${accepted} accepted: ${minimumSeconds} s)`);
+    const { up, seconds, calls, accepted, refused, minimumSeconds } = await upUnderQuota(sandbox, stack, PER_MINUTE);
+    console.log(`      quota found: exit ${up.code}, ${calls} calls, ${refused} refused, ${seconds.toFixed(1)} s (the quota's minimum for the ${accepted} accepted: ${minimumSeconds} s)`);
     expect(up.code, up.output).to.equal(0);
     for (let g = 0; g < GROUPS; g++) expect(googleMembers(sandbox, `team-${g}@example.com`), `team-${g}`).to.deep.equal([...QUOTA_USERS].sort());
     expect(accepted, "the program needs more than one window of this quota").to.be.above(PER_MINUTE);
-    expect(quota.refused(), "the quota refused calls: the provider had to find it").to.be.above(0);
+    expect(refused, "the quota refused calls: the provider had to find it").to.be.above(0);
     // Found once, then held: the refusals are the calls sent before the quota was found, not a loop at the refused rate.
-    expect(quota.refused(), "calls refused").to.be.below(accepted / 2);
+    expect(refused, "calls refused").to.be.below(accepted / 2);
     // Within the quota's own time (at the 0.9x found) plus a minute of slack (latency, the engine's own steps).
     expect(seconds).to.be.below(minimumSeconds / 0.9 + 60);
   });

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { lockSandboxDir } from "./dirLock";
 import { startSandbox, type Sandbox, type SandboxOptions } from "./index";
 
 const USAGE = `Usage: group-export-sandbox [--dir DIR] [--state FILE] [--seed FILE] [--port N]
@@ -100,6 +101,8 @@ async function main(): Promise<void> {
   const requested = values.port === undefined ? undefined : Number(values.port);
   if (requested !== undefined && (!Number.isInteger(requested) || requested < 0 || requested > 65535)) throw new UsageError(`--port: not a port number: ${values.port}`);
   const seed = values.seed ? readSeed(values.seed) : {};
+  // Before anything reads or writes the folder: a second sandbox on it would overwrite the first's state.
+  if (dir) lockSandboxDir(dir);
   const options: SandboxOptions = { google: seed.google, entra: seed.entra, jumpcloud: seed.jumpcloud, stateFile: state, filesDir: dir };
   const remembered = requested === undefined ? savedPort(dir) : undefined;
   let sandbox: Sandbox;
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
     if ((error as Error).name !== "SandboxPortInUseError" || remembered === undefined) throw error;
     sandbox = await startSandbox({ ...options, port: 0 });
     process.stdout.write(
-      `Port ${remembered} (the last start's) is in use, so the sandbox takes another and the URLs below changed. If a sandbox with this --dir still runs, stop it: two must not share a folder.\n`,
+      `Port ${remembered} (the last start's) is in use by another program, so the sandbox takes another and the URLs below changed.\n`,
     );
   }
   // The port is remembered for the next start, except a stand-in taken because the remembered one was busy.

@@ -2,7 +2,7 @@ import { UNKNOWN } from "../contract/checkInputs";
 import { DEFAULT_MAX_REMOVAL_PERCENT, DEFAULT_REMOVAL_GUARD_FLOOR } from "../groups/bindingSchema";
 import { DISTRIBUTION_LIST_SETTINGS } from "../google/settingsSchema";
 import { parseUrn, type Diagnostic, type EngineRun, type ResourceState, type Step } from "./engineOutput";
-import { adoptionNotes, adopts, bindingOf, groupOf, kindOf, managementOf, type BindingView, type GroupView, type ResourceKind } from "./fields";
+import { adoptionNotes, adopts, bindingOf, groupOf, kindOf, managementOf, type BindingView, type DirectoryView, type GroupView, type ResourceKind } from "./fields";
 
 /**
  * The summary's model: one row per directory group, built from a run's steps (every field
@@ -210,12 +210,24 @@ function applyGroup(row: GroupRow, entry: Entry, kind: "GoogleDistributionGroup"
         return;
       }
       row.change = "updated";
+      resumed(row, before?.directory, after?.directory);
       if (after?.directory?.disabled) row.warnings.push(`management of ${after.directory.key} is disabled: nothing changes in the directory`);
       fieldChanges(row, before, after);
       return;
     case "same":
       return;
   }
+}
+
+/**
+ * Released before, not now (the release taken out, or the email restored at the source): the
+ * group is synced again. The release's own reason names what was released and where (the user
+ * group, the groups file's line), so the reviewer sees what the edit undid.
+ */
+function resumed(row: GroupRow, before: DirectoryView | undefined, after: DirectoryView | undefined): void {
+  if (before?.released === undefined || !after || after.released !== undefined) return;
+  const note = `synced again: no longer released (was: ${before.released})`;
+  if (!row.changeNotes.includes(note)) row.changeNotes.push(note);
 }
 
 /** A group made or adopted now: its settings and aliases as declared. */
@@ -271,6 +283,8 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
   }
   // Released (or its group released): nothing is read or written; the group keeps its members.
   if (after?.directory?.released !== undefined || (entry.op === "delete" && (before?.directory?.released !== undefined || row.change === "released"))) return;
+  // A binding released alone (its group never was) says so on its own.
+  if (entry.op === "update") resumed(row, before?.directory, after?.directory);
   if (after?.waiting) row.warnings.push(`waits: ${after.waiting}`);
   if (entry.op === "same" || after?.waiting || (after?.directory?.waitingFor && entry.op === "create")) {
     if (tripped) row.guard = { removing: 0, limit: after?.maxRemovalPercent ?? before?.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT, tripped };

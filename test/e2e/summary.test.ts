@@ -365,3 +365,67 @@ describe("group-export-summary: the first preview of a bootstrapped tenant", fun
     expect(s.markdown).to.include("**Totals**: groups: 8 adopted\n");
   });
 });
+
+describe("group-export-summary: a released group synced again says why", function () {
+  let sandbox: Sandbox;
+  let stack: RootProjectStack | undefined;
+  const file = join(mkdtempSync(join(tmpdir(), "summary-resync-")), "groups.yaml");
+  /** One user group, Sales, on line 3 of the file. */
+  const salesFile = (extra: { email?: boolean; released?: string[]; users: string[] }) =>
+    ["version: 1", "groups:", "  - name: Sales", ...(extra.email === false ? [] : ["    email: resync-sales@example.com"]), ...(extra.released ? [`    released: [${extra.released.join(", ")}]`] : []), `    users: [${extra.users.join(", ")}]`, ""].join("\n");
+
+  before(async () => {
+    const people = ["alice@example.com", "bob@example.com"];
+    sandbox = await startSandbox({
+      google: { domains: ["example.com"], admins: ["admin@example.com"], users: people.map((primaryEmail) => ({ primaryEmail })) },
+      entra: { users: people.map((userPrincipalName) => ({ userPrincipalName })) },
+    });
+    writeFileSync(file, salesFile({ users: people }));
+    stack = await RootProjectStack.create(sandbox, "test-summary-resync", { groupsFile: file, googleDomains: "example.com", entraTenantId: sandbox.entra.tenantId });
+    const made = await stack.workspace.up();
+    expect(made.code, made.output).to.equal(0);
+  });
+  after(async () => {
+    stack?.close();
+    await sandbox?.close();
+  });
+
+  it("released taken out of a user group: the Entra row says it is synced again, and which release it undoes (file:line)", async () => {
+    writeFileSync(file, salesFile({ released: ["entra"], users: ["alice@example.com"] }));
+    const released = await summarized(stack!.workspace, ["up", "--yes"]);
+    expect(released.code, released.text).to.equal(0);
+    expect(rowOf(released, "Sales")).to.include({ change: "released" });
+    expect(entraGroupsNamed(sandbox, "Sales")).to.have.length(1);
+
+    writeFileSync(file, salesFile({ users: ["alice@example.com"] }));
+    const s = await summarized(stack!.workspace, ["preview"]);
+    show("released taken out", s);
+    expect(s.status, s.text).to.equal(0);
+    const row = rowOf(s, "Sales");
+    expect(row.change).to.equal("updated");
+    expect(row.notes).to.match(/synced again: no longer released \(was: user group "Sales" \([^)]*groups\.yaml:3\) has released: \[entra\]\)/);
+    // The member the release left in place goes now that the group is synced again.
+    expect(row.members).to.include("removed: bob@example.com");
+    expect(s.text).to.include("synced again: no longer released");
+    // Said once per group, though both the group and its binding come back.
+    expect(s.markdown.split("synced again").length - 1).to.equal(1);
+    expect(s.rows.map((r) => r.group), "the Google side was never released: unchanged, no row").to.deep.equal(["Sales"]);
+    const applied = await stack!.workspace.up();
+    expect(applied.code, applied.output).to.equal(0);
+  });
+
+  it("an email restored at the source: the Google row says it is synced again, and why it was released", async () => {
+    writeFileSync(file, salesFile({ email: false, users: ["alice@example.com"] }));
+    const released = await stack!.workspace.up();
+    expect(released.code, released.output).to.equal(0);
+
+    writeFileSync(file, salesFile({ users: ["alice@example.com", "bob@example.com"] }));
+    const s = await summarized(stack!.workspace, ["preview"]);
+    show("email restored", s);
+    expect(s.status, s.text).to.equal(0);
+    const row = rowOf(s, "resync-sales@example.com");
+    expect(row.notes).to.match(/synced again: no longer released \(was: user group "Sales" \([^)]*groups\.yaml:3\) has no email\)/);
+    expect(row.members).to.include("bob@example.com");
+    expect(rowOf(s, "Sales").notes, "the Entra side went on").to.not.include("synced again");
+  });
+});

@@ -11,7 +11,7 @@ export interface ExportedUserGroup {
   /**
    * A stable identity of the user group that survives renames (a groups file's `key`,
    * JumpCloud's group id). Renaming a user group keeps its groups and members when its key,
-   * its email or its `entraDisplayName` stays the same (docs/guides/migrating.md#renaming-a-user-group).
+   * its email, its `entraDisplayName` or its `entraMailNickname` stays the same (docs/guides/migrating.md#renaming-a-user-group).
    */
   key?: string;
   /**

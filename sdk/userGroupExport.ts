@@ -59,6 +59,7 @@ function indexEntry(g: ExportedUserGroup): IndexEntry {
     ...(g.key ? { key: g.key } : {}),
     ...(g.email ? { email: g.email.toLowerCase() } : {}),
     ...(g.entraDisplayName && g.entraDisplayName !== g.name ? { entra: g.entraDisplayName } : {}),
+    ...(g.entraMailNickname ? { nickname: g.entraMailNickname } : {}),
   };
 }
 

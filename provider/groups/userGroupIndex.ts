@@ -17,8 +17,11 @@ import { z } from "zod";
  *
  * Identity, in order: the user group's `key` (a groups file's or JumpCloud's stable id), else
  * its Google address (lowercased), else its Entra display name when the program gives it apart
- * from the name (`entraDisplayName`). A user group with none of these (exported to Entra only,
- * named by its name) cannot be told apart from a new one: docs/guides/migrating.md#renaming-a-user-group.
+ * from the name (`entraDisplayName`), else its Entra mail nickname (`entraMailNickname`,
+ * lowercased: Entra compares it ignoring case). Without an alias the renamed resource would find
+ * its own group by that nickname and adopt it: ownership (`created`) would be lost. A user group
+ * with none of these (exported to Entra only, named by its name) cannot be told apart from a new
+ * one: docs/guides/migrating.md#renaming-a-user-group.
  */
 export const indexEntrySchema = z.object({
   /** The part of the resources' names that comes from the user group (its name's slug). */
@@ -27,6 +30,8 @@ export const indexEntrySchema = z.object({
   email: z.string().optional(),
   /** The Entra display name when given apart from the user group's name. */
   entra: z.string().optional(),
+  /** The Entra mail nickname when the program gives it. */
+  nickname: z.string().optional(),
 });
 export type IndexEntry = z.infer<typeof indexEntrySchema>;
 
@@ -54,7 +59,7 @@ export function decodeIndex(text: string | undefined): IndexEntry[] {
   return entries;
 }
 
-const IDENTITIES = [(e: IndexEntry) => e.key?.toLowerCase(), (e: IndexEntry) => e.email?.toLowerCase(), (e: IndexEntry) => e.entra] as const;
+const IDENTITIES = [(e: IndexEntry) => e.key?.toLowerCase(), (e: IndexEntry) => e.email?.toLowerCase(), (e: IndexEntry) => e.entra, (e: IndexEntry) => e.nickname?.toLowerCase()] as const;
 
 /**
  * Renamed user groups: current base -> the base it had in `previous`. Only an entry that left

@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { bootstrapSeed, runBootstrap as bootstrap } from "../support/bootstrapCli";
 import { RootProjectStack } from "../support/rootProject";
-import { entraGroupsNamed, entraMembers, googleMembers, writeRequests } from "../support/sandboxViews";
+import { entraGroupsNamed, entraMembers, googleGroup, googleMembers, writeRequests } from "../support/sandboxViews";
 
 describe("bootstrap: a groups file from the groups that exist, adopted with no change (a round trip that writes nothing)", function () {
   let sandbox: Sandbox;
@@ -77,4 +77,100 @@ describe("bootstrap: a groups file from the groups that exist, adopted with no c
       stack.close();
     });
   }
+});
+
+/** Each group resource of the stack's state: its type, URN name and `origin` output. */
+async function groupOrigins(stack: RootProjectStack): Promise<{ type: string; name: string; label: string; origin: string }[]> {
+  const exported = await stack.workspace.ok(["stack", "export"]);
+  const deployment = (JSON.parse(exported.stdout) as { deployment: { resources?: { urn: string; type: string; outputs?: Record<string, unknown> }[] } }).deployment;
+  return (deployment.resources ?? [])
+    .filter((r) => /:(GoogleDistributionGroup|EntraSecurityGroup)$/.test(r.type))
+    .map((r) => ({ type: r.type.replace(/^.*:/, ""), name: r.urn.replace(/^.*::/, ""), label: String(r.outputs?.email ?? r.outputs?.displayName ?? ""), origin: String(r.outputs?.origin) }));
+}
+
+describe("bootstrap, then the file's life: a group the stack made stays its own across a rename", function () {
+  let sandbox: Sandbox;
+  let stack: RootProjectStack;
+  const out = join(mkdtempSync(join(tmpdir(), "group-export-bootstrap-life-")), "groups.yaml");
+  let bootstrapped = "";
+  const withPlatform = (name: string) => `${bootstrapped.trimEnd()}\n  - name: ${name}\n    email: platform@example.com\n    users: [alice@example.com, bob@example.com]\n`;
+
+  before(async function () {
+    sandbox = await startSandbox(bootstrapSeed());
+    const r = await bootstrap(sandbox, ["--google-customer", "my_customer", "--entra-tenant", sandbox.entra.tenantId, "--out", out]);
+    expect(r.code, r.output).to.equal(0);
+    bootstrapped = readFileSync(out, "utf8");
+    expect(bootstrapped, "the file's groups are a list indented by two").to.match(/^ {2}- name: /m);
+    stack = await RootProjectStack.create(sandbox, "test-bootstrap-life", { groupsFile: out, googleDomains: "example.com", entraTenantId: sandbox.entra.tenantId });
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+  });
+  after(async () => {
+    stack?.close();
+    await sandbox?.close();
+  });
+
+  it("a user group added to the bootstrapped file is created in both directories (origin created)", async () => {
+    writeFileSync(out, withPlatform("Platform"));
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    const origins = await groupOrigins(stack);
+    expect(origins.filter((g) => g.label === "platform@example.com" || g.label === "Platform").map((g) => `${g.type} ${g.label}: ${g.origin}`).sort()).to.deep.equal([
+      "EntraSecurityGroup Platform: created",
+      "GoogleDistributionGroup platform@example.com: created",
+    ]);
+    expect(origins.filter((g) => g.origin !== "created").every((g) => g.origin === "adopted"), JSON.stringify(origins)).to.equal(true);
+  });
+
+  it("renamed (name:), it keeps origin created and its members in both directories; the bootstrapped groups stay adopted", async () => {
+    const entraId = entraGroupsNamed(sandbox, "Platform")[0]!.id;
+    writeFileSync(out, withPlatform("Platform Team"));
+    const up = await stack.workspace.upWithPreview();
+    expect(up.code, up.output).to.equal(0);
+    const origins = await groupOrigins(stack);
+    const platform = origins.filter((g) => g.label === "platform@example.com" || g.label === "Platform Team" || g.label === "Platform");
+    expect(platform.map((g) => `${g.type} ${g.label}: ${g.origin}`).sort(), JSON.stringify(origins)).to.deep.equal([
+      "EntraSecurityGroup Platform Team: created",
+      "GoogleDistributionGroup platform@example.com: created",
+    ]);
+    expect(origins.filter((g) => !platform.includes(g)).map((g) => g.origin), "the bootstrapped groups").to.deep.equal(origins.filter((g) => !platform.includes(g)).map(() => "adopted"));
+    expect(entraGroupsNamed(sandbox, "Platform Team").map((g) => g.id), "renamed in place").to.deep.equal([entraId]);
+    expect(entraMembers(sandbox, entraId)).to.deep.equal(["alice@example.com", "bob@example.com"]);
+    expect(googleMembers(sandbox, "platform@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+  });
+
+  it("an Entra-only user group named by its entraMailNickname (no key, as bootstrap writes Entra groups), renamed: renamed in place, still created, members kept", async () => {
+    const build = (name: string) => `${withPlatform("Platform Team").trimEnd()}\n  - name: ${name}\n    entraMailNickname: infra\n    exportTo: [entra]\n    users: [carol@example.com]\n`;
+    writeFileSync(out, build("Infra"));
+    const made = await stack.workspace.up();
+    expect(made.code, made.output).to.equal(0);
+    const infraId = entraGroupsNamed(sandbox, "Infra")[0]!.id;
+    expect((await groupOrigins(stack)).find((g) => g.label === "Infra")?.origin).to.equal("created");
+
+    writeFileSync(out, build("Infrastructure"));
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.output, "a rename: nothing created or deleted").to.not.match(/to create|to delete|to replace/);
+    const renamed = await stack.workspace.up();
+    expect(renamed.code, renamed.output).to.equal(0);
+    expect(entraGroupsNamed(sandbox, "Infrastructure").map((g) => g.id), "renamed in place").to.deep.equal([infraId]);
+    expect(entraMembers(sandbox, infraId)).to.deep.equal(["carol@example.com"]);
+    const origins = await groupOrigins(stack);
+    expect(origins.find((g) => g.label === "Infrastructure")?.origin, JSON.stringify(origins)).to.equal("created");
+  });
+
+  it("removed from the file, the groups it made are deleted; a bootstrapped group renamed stays adopted", async () => {
+    const opsId = entraGroupsNamed(sandbox, "Ops")[0]!.id;
+    expect(bootstrapped).to.match(/- name: Ops\n/);
+    writeFileSync(out, bootstrapped.replace(/- name: Ops\n/, "- name: Operations\n"));
+    const up = await stack.workspace.upWithPreview();
+    expect(up.code, up.output).to.equal(0);
+    expect(entraGroupsNamed(sandbox, "Platform Team"), "deleted: this stack made it").to.have.length(0);
+    expect(entraGroupsNamed(sandbox, "Infrastructure"), "deleted: this stack made it").to.have.length(0);
+    expect(googleGroup(sandbox, "platform@example.com"), "deleted: this stack made it").to.equal(undefined);
+    const origins = await groupOrigins(stack);
+    expect(origins.length).to.be.greaterThan(0);
+    expect(origins.map((g) => g.origin), JSON.stringify(origins)).to.deep.equal(origins.map(() => "adopted"));
+    expect(sandbox.entra.tenant.groups.some((g) => g.id === opsId), "the bootstrapped Entra group Ops is kept").to.equal(true);
+  });
 });

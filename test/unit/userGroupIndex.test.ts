@@ -18,6 +18,12 @@ describe("the user group index: a renamed user group keeps its resources", () =>
     expect(Object.fromEntries(planRenames(current, previous))).to.deep.equal({ "product-engineering": "engineering", "platform-ops": "ops", selling: "sales" });
   });
 
+  it("an Entra mail nickname (any case) identifies a user group that has nothing stronger", () => {
+    const previous = [entry("infra", { nickname: "infra" }), entry("ops", { nickname: "ops", email: "ops@example.com" })];
+    const current = [entry("infrastructure", { nickname: "INFRA" }), entry("operations", { nickname: "infra-ops", email: "ops@example.com" })];
+    expect(Object.fromEntries(planRenames(current, previous))).to.deep.equal({ infrastructure: "infra", operations: "ops" });
+  });
+
   it("never renames what kept its name, never to a name still in use, and only unique matches", () => {
     const previous = [entry("a", { email: "x@example.com" }), entry("b", { email: "y@example.com" }), entry("c", { entra: "Same" }), entry("d", { entra: "Same" })];
     // `a` keeps its name; `b` left, but its email is now `new1`'s and `new2`'s (ambiguous); two old groups share the Entra name.

@@ -188,6 +188,17 @@ describe("names the directories compare or limit differently fail at the groups 
     expect(clean.code, clean.output).to.equal(0);
   });
 
+  it("a group email that is a user's address (primary or alias) fails the up naming the group, the cause and the fix; no Google group is made", async () => {
+    // The group scopes cannot see users, so the preview cannot tell: the apply says it at Google's 409.
+    writeFileSync(yamlFile, ["version: 1", "groups:", "  - name: Dave's team", "    email: dave@example.com", "    users: [alice@example.com]"].join("\n"));
+    const up = await stack.workspace.up();
+    expect(up.code).to.not.equal(0);
+    expect(up.output).to.include("the address dave@example.com is already taken in Google Workspace, and not by a group: it is a user's address or one of a user's aliases");
+    expect(up.output).to.include("Fix: give the group an address of its own");
+    expect(up.output, "not the generic refusal").to.not.include("check the inputs the answer names");
+    expect(sandbox.google.tenant.groups.filter((g) => g.email === "dave@example.com")).to.have.length(0);
+  });
+
   // Defect, not fixed here: resource names come from the user group's name with every letter
   // outside a-z dropped (sdk/userGroupExport.ts slug), so two names in a non-Latin script both
   // become "group" and the export is refused with "names that differ only in case or punctuation",

@@ -8,6 +8,7 @@ import { groupsForDirectories } from "./groupsFile";
 import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource";
 import { UserGroupIndex } from "./userGroupIndex";
 import { decodeIndex, encodeIndex, planRenames, type IndexEntry } from "../provider/groups/userGroupIndex";
+import { GOOGLE_GROUP_NAME_MAX } from "../provider/google/schema";
 
 export type { ExportedUserGroup };
 
@@ -49,6 +50,43 @@ function checkNames(name: string, userGroups: ExportedUserGroup[]): void {
     const other = bySlug.get(slug(g.name));
     if (other !== undefined) throw new Error(`UserGroupExport ${name}: user groups "${other}" and "${g.name}" have names that differ only in case or punctuation, and the resources' names come from them: rename one of the two`);
     bySlug.set(slug(g.name), g.name);
+  }
+}
+
+/** Where a user group is exported: its exportTo, or every directory the export is given. */
+function targetsOf(userGroup: ExportedUserGroup, args: UserGroupExportArgs): readonly string[] {
+  return userGroup.exportTo ?? (["google", "entra"] as const).filter((d) => args[d] !== undefined);
+}
+
+/**
+ * Names each directory compares or limits its own way, checked before any resource exists (so
+ * also without a preview), naming the user groups where they come from (file:line): Entra looks
+ * groups up by display name case-insensitively, so two that differ only in case would be one group
+ * to the bindings; Google caps a group's name at 75 characters.
+ */
+function checkDirectoryNames(name: string, args: UserGroupExportArgs): void {
+  const label = (g: ExportedUserGroup) => `"${g.name}"${g.source ? ` (${g.source})` : ""}`;
+  const byDisplayName = new Map<string, ExportedUserGroup>();
+  for (const g of args.userGroups) {
+    const targets = targetsOf(g, args);
+    if (targets.includes("entra") && !g.released?.includes("entra")) {
+      const displayName = g.entraDisplayName ?? g.name;
+      const other = byDisplayName.get(displayName.toLowerCase());
+      if (other) {
+        throw new pulumi.RunError(
+          `UserGroupExport ${name}: user groups ${label(other)} and ${label(g)} would both be the Entra group "${other.entraDisplayName ?? other.name}" ` +
+            `(display names "${other.entraDisplayName ?? other.name}" and "${displayName}": Entra compares them case-insensitively): set entraDisplayName on one of the two to a name of its own`,
+        );
+      }
+      byDisplayName.set(displayName.toLowerCase(), g);
+    }
+    const googleName = g.googleName ?? g.name;
+    if (targets.includes("google") && g.email && !g.released?.includes("google") && googleName.length > GOOGLE_GROUP_NAME_MAX) {
+      throw new pulumi.RunError(
+        `UserGroupExport ${name}: user group ${label(g)} has a name of ${googleName.length} characters, longer than the ${GOOGLE_GROUP_NAME_MAX} a Google group's name may have: ` +
+          `set googleName (the Google group's name, up to ${GOOGLE_GROUP_NAME_MAX} characters); the Entra group keeps the full name`,
+      );
+    }
   }
 }
 
@@ -106,6 +144,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
     }
     checkNesting(name, args.userGroups);
     checkNames(name, args.userGroups);
+    checkDirectoryNames(name, args);
     const entries = args.userGroups.map((g) => indexEntry(g));
     this.index = new UserGroupIndex(`${name}-index`, encodeIndex(entries), parent);
     // A renamed user group's resources alias their old names, so the engine updates them in place.
@@ -119,7 +158,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
     for (const userGroup of args.userGroups) {
       const slugged = slug(userGroup.name);
       const base = `${name}-${slugged}`;
-      const targets = userGroup.exportTo ?? (["google", "entra"] as const).filter((d) => args[d] !== undefined);
+      const targets = targetsOf(userGroup, args);
       const from = userGroup.source ? ` (${userGroup.source})` : "";
       const binding = {
         userGroup: { name: userGroup.name, users: userGroup.users },

@@ -682,7 +682,8 @@ export class GoogleDirectoryClient {
       if (googleStatus(error) !== 409) throw error;
       // A retried insert whose first attempt landed, or a race: the group is there now.
       const existing = await this.getGroup(group.email);
-      if (!existing) throw error;
+      // Taken, but by no group: a user's primary address or alias (the group scopes cannot see users, so preview cannot tell).
+      if (!existing) throw new Error(`the address ${group.email} is already taken in Google Workspace, and not by a group: it is a user's address or one of a user's aliases (Google: ${error instanceof Error ? error.message : String(error)}). Fix: give the group an address of its own`);
       const ours = lostAnswer && existing.email === group.email.toLowerCase() && existing.name === group.name && existing.description === group.description;
       if (ours) this.created.recordCreated(existing.id);
       return { group: existing, existed: true, ours };

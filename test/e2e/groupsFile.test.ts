@@ -115,3 +115,112 @@ describe("the root project exports a groups file through the real Pulumi CLI", f
     expect(preview.output).to.not.match(/at .*\.(js|ts):\d+:\d+\)/);
   });
 });
+
+/**
+ * Names the directories compare or limit differently from the file: found at preview, at the
+ * file's line, with the fix, before anything is written (also without a preview). Inputs a new
+ * user meets: an Entra display name given in another case than a group's name, a long user
+ * group name exported to Google (75 characters at most there), names in a non-Latin script.
+ */
+describe("names the directories compare or limit differently fail at the groups file's line (real Pulumi CLI)", function () {
+  let sandbox: Sandbox;
+  let stack: RootProjectStack;
+  const yamlFile = join(mkdtempSync(join(tmpdir(), "group-export-groups-file-names-")), "groups.yaml");
+  const directories = () => JSON.stringify([sandbox.google.tenant.groups.map((g) => [g.email, g.members]), sandbox.entra.tenant.groups.map((g) => [g.displayName, g.members])]);
+
+  before(async function () {
+    sandbox = await startSandbox({
+      google: { domains: ["example.com"], admins: ["admin@example.com"], users: PEOPLE.map((primaryEmail) => ({ primaryEmail })) },
+      entra: { users: PEOPLE.map((userPrincipalName) => ({ userPrincipalName })) },
+    });
+    stack = await RootProjectStack.create(sandbox, "test-groups-file-names", { groupsFile: yamlFile, googleDomains: "example.com", entraTenantId: sandbox.entra.tenantId });
+  });
+  after(async () => {
+    stack?.close();
+    await sandbox?.close();
+  });
+
+  it("two user groups whose Entra display names differ only in case fail at the file's lines (Entra compares them case-insensitively), with or without a preview; nothing is written", async () => {
+    writeFileSync(yamlFile, [
+      "version: 1",
+      "groups:",
+      "  - name: Alpha",
+      "    email: alpha@example.com",
+      "    users: [alice@example.com]",
+      "  - name: Alpha operations",
+      "    entraDisplayName: ALPHA",
+      "    exportTo: [entra]",
+      "    users: [bob@example.com]",
+    ].join("\n"));
+    const before = directories();
+    const preview = await stack.workspace.preview();
+    expect(preview.code).to.not.equal(0);
+    expect(preview.output).to.include('user groups "Alpha" (groups.yaml:3) and "Alpha operations" (groups.yaml:6) would both be the Entra group "Alpha"');
+    expect(preview.output).to.include("set entraDisplayName");
+    expect(preview.output, "said once, not as a binding conflict").to.not.match(/is also bound by GroupBinding/);
+    expect(preview.output).to.not.match(/at .*\.(js|ts):\d+:\d+\)/);
+    const up = await stack.workspace.up();
+    expect(up.code).to.not.equal(0);
+    expect(up.output).to.include('would both be the Entra group "Alpha"');
+    expect(directories(), "nothing written").to.equal(before);
+  });
+
+  it("a user group name longer than Google's 75 characters fails at the file's line with the fix (googleName); with googleName it exports, the Entra group keeping the full name", async () => {
+    const long = `Customer Success and Technical Account Management for Enterprise Accounts EMEA`;
+    expect(long.length).to.be.greaterThan(75);
+    const file = (extra: string[]) => ["version: 1", "groups:", `  - name: ${long}`, "    email: csm-emea@example.com", ...extra, "    users: [alice@example.com, bob@example.com]"].join("\n");
+    writeFileSync(yamlFile, file([]));
+    const before = directories();
+    const up = await stack.workspace.up();
+    expect(up.code).to.not.equal(0);
+    expect(up.output).to.include(`user group "${long}" (groups.yaml:3) has a name of ${long.length} characters, longer than the 75 a Google group's name may have`);
+    expect(up.output).to.include("set googleName");
+    expect(directories(), "nothing written").to.equal(before);
+
+    writeFileSync(yamlFile, file(["    googleName: Customer Success EMEA"]));
+    const exported = await stack.workspace.upWithPreview();
+    expect(exported.code, exported.output).to.equal(0);
+    expect(sandbox.google.tenant.groups.find((g) => g.email === "csm-emea@example.com")?.name).to.equal("Customer Success EMEA");
+    expect(googleMembers(sandbox, "csm-emea@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+    const [entra] = entraGroupsNamed(sandbox, long);
+    expect(entraMembers(sandbox, entra!.id)).to.deep.equal(["alice@example.com", "bob@example.com"]);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+  });
+
+  it("a group email that is a user's address (primary or alias) fails the up naming the group, the cause and the fix; no Google group is made", async () => {
+    // The group scopes cannot see users, so the preview cannot tell: the apply says it at Google's 409.
+    writeFileSync(yamlFile, ["version: 1", "groups:", "  - name: Dave's team", "    email: dave@example.com", "    users: [alice@example.com]"].join("\n"));
+    const up = await stack.workspace.up();
+    expect(up.code).to.not.equal(0);
+    expect(up.output).to.include("the address dave@example.com is already taken in Google Workspace, and not by a group: it is a user's address or one of a user's aliases");
+    expect(up.output).to.include("Fix: give the group an address of its own");
+    expect(up.output, "not the generic refusal").to.not.include("check the inputs the answer names");
+    expect(sandbox.google.tenant.groups.filter((g) => g.email === "dave@example.com")).to.have.length(0);
+  });
+
+  // Defect, not fixed here: resource names come from the user group's name with every letter
+  // outside a-z dropped (sdk/userGroupExport.ts slug), so two names in a non-Latin script both
+  // become "group" and the export is refused with "names that differ only in case or punctuation",
+  // although they differ in every letter. Repro: this file, `pulumi preview`. A fix changes the
+  // resource names of existing stacks (Équipe is "quipe" today), so it needs the index's renames
+  // (provider/groups/userGroupIndex.ts) to carry groups without an email or key across: the lead's call.
+  it.skip("two user groups named in a non-Latin script (営業, 開発) are both exported", async () => {
+    writeFileSync(yamlFile, [
+      "version: 1",
+      "groups:",
+      "  - name: 営業",
+      "    email: sales-jp@example.com",
+      "    users: [alice@example.com]",
+      "  - name: 開発",
+      "    email: dev-jp@example.com",
+      "    users: [bob@example.com]",
+    ].join("\n"));
+    const up = await stack.workspace.upWithPreview();
+    expect(up.code, up.output).to.equal(0);
+    expect(googleMembers(sandbox, "sales-jp@example.com")).to.deep.equal(["alice@example.com"]);
+    expect(googleMembers(sandbox, "dev-jp@example.com")).to.deep.equal(["bob@example.com"]);
+    expect(entraGroupsNamed(sandbox, "営業")).to.have.length(1);
+    expect(entraGroupsNamed(sandbox, "開発")).to.have.length(1);
+  });
+});

@@ -19,9 +19,10 @@
  * refusals carry no Retry-After) the budget is an upper bound and a refusal says where the real
  * quota lies: what the server accepted from us in the window when it refused is that quota (or
  * our share of it), so the budget becomes 0.9x of it and is held (a cut below half of it needs
- * evidence, see `foundFromRefusal`); it is probed upward slowly, and only after several clean windows. Otherwise (Graph) a throttling answer lowers the pace
- * (multiplicative decrease), recovering linearly over about a window once they stop; with
- * `slowDownWhenRefused` only sustained throttling does that. Waiting requests are served in order
+ * evidence, see `foundFromRefusal`); it is probed upward slowly, and only after several clean
+ * windows. Otherwise (Graph) a throttling answer lowers the pace (multiplicative decrease),
+ * recovering linearly over about a window once they stop; with `slowDownWhenRefused` only
+ * sustained throttling does that. Waiting requests are served in order
  * (a large batch is not starved by small calls), and no slot is held while a caller sleeps
  * before a retry: each attempt is scheduled anew.
  */

@@ -18,10 +18,11 @@
  * Throttling answers feed back in one of two ways. With `findQuota` (Google: a hard quota whose
  * refusals carry no Retry-After) the budget is an upper bound and a refusal says where the real
  * quota lies: what the server accepted from us in the window when it refused is that quota (or
- * our share of it), so the budget becomes 0.9x of it and is held; it is probed upward slowly, and
- * only after several clean windows. Otherwise (Graph) a throttling answer lowers the pace
- * (multiplicative decrease), recovering linearly over about a window once they stop; with
- * `slowDownWhenRefused` only sustained throttling does that. Waiting requests are served in order
+ * our share of it), so the budget becomes 0.9x of it and is held (a cut below half of it needs
+ * evidence, see `foundFromRefusal`); it is probed upward slowly, and only after several clean
+ * windows. Otherwise (Graph) a throttling answer lowers the pace (multiplicative decrease),
+ * recovering linearly over about a window once they stop; with `slowDownWhenRefused` only
+ * sustained throttling does that. Waiting requests are served in order
  * (a large batch is not starved by small calls), and no slot is held while a caller sleeps
  * before a retry: each attempt is scheduled anew.
  */
@@ -139,6 +140,7 @@ export class QuotaLimiter {
   /** With `findQuota`: the budget found, when the last refusal came, when the budget was last lowered. */
   private found: number | undefined;
   private lastRefusal = -Infinity;
+  private lastCut = -Infinity;
   private cuts = 0;
   /** Answers and errors refused while the budget was being found (see `inSearch`). */
   private readonly searched = new WeakSet<object>();
@@ -261,7 +263,7 @@ export class QuotaLimiter {
     // Refused calls are not counted by the server: neither here (in the first budget's units, a call's share of the cost).
     entry.cost[first] = Math.max(0, (entry.cost[first] ?? 0) * (1 - refused / entry.calls));
     this.stats_.refused += refused;
-    if (this.findQuota) this.foundFromRefusal();
+    if (this.findQuota) this.foundFromRefusal(entry);
     else if (this.refusedShare() >= this.slowDownWhenRefused) this.slowDown();
   }
 
@@ -272,18 +274,34 @@ export class QuotaLimiter {
    * below MIN_FOUND_SHARE of the setting; refusals answered together find the same figure and
    * lower it once. A refusal when the server accepted nothing from us in the window says only
    * that others spent the quota: it finds nothing (the call backs off as any failure does).
+   *
+   * A deep cut (below half the budget in force) needs evidence, since Google also refuses short
+   * bursts and a budget found far too low takes many windows to climb back: either the server
+   * accepted at least the new figure from us within the window (measured, not guessed), or this
+   * refusal is a second one, of a request sent after a cut made within the window. Without it the
+   * budget is halved; a refusal of a request sent before the last cut then lowers it no further.
+   * `entry`: the refused request (undefined: a refusal reported without one).
    */
-  private foundFromRefusal(): void {
+  private foundFromRefusal(entry?: Spent): void {
     const now = this.now();
     const first = this.names[0];
+    const windowMs = this.budgets[first].windowMs;
     this.lastRefusal = now;
     const accepted = this.used(first, now);
     if (accepted <= 0) return;
     const floor = Math.max(1, Math.ceil(this.budgets[first].units * MIN_FOUND_SHARE));
-    const candidate = Math.max(floor, Math.floor(FOUND_SHARE * accepted));
-    if (candidate >= this.units(first)) return;
+    const current = this.units(first);
+    let candidate = Math.max(floor, Math.floor(FOUND_SHARE * accepted));
+    const sentAtCurrentPace = entry === undefined || entry.cutsBefore === this.cuts;
+    const secondRefusal = sentAtCurrentPace && this.cuts > 0 && now - this.lastCut <= windowMs;
+    if (candidate > accepted && !secondRefusal) {
+      if (!sentAtCurrentPace) return;
+      candidate = Math.max(candidate, Math.floor(current / 2));
+    }
+    if (candidate >= current) return;
     this.found = candidate;
     this.cuts++;
+    this.lastCut = now;
     this.stats_.slowdowns++;
   }
 

@@ -17,8 +17,8 @@
  * their reads reach the provider a few milliseconds apart. Small next to one round trip to Google
  * or Graph.
  */
-export const READ_WINDOW_MS = 20;
-export const READ_MAX_WAIT_MS = 100;
+export const READ_WINDOW_MS = 40;
+export const READ_MAX_WAIT_MS = 150;
 
 /** What the cache keeps of one read: the answer (or the read in flight) and which write generation it saw. */
 interface Entry {
@@ -161,6 +161,13 @@ export interface CoalescerOptions<Call> {
   maxWaitMs: number;
   /** Most calls in one flush (more go in the next one, at once). */
   maxCalls: () => number;
+  /**
+   * The calls one request of the API carries (Graph `$batch`: 20), when a flush goes out in
+   * several: a flush of more than one request's worth sends the full requests at once and keeps
+   * the part of one left over for the reads still arriving, until `maxWaitMs` after the first read
+   * queued (never longer than before), so that it does not go out half empty.
+   */
+  perRequest?: number;
   /** Sends several reads in one request (or as few as the API allows) and returns each one's outcome, in order. */
   sendBatch: (calls: Call[]) => Promise<ReadOutcome<unknown>[]>;
 }
@@ -172,10 +179,13 @@ export interface CoalescerOptions<Call> {
  * fails each of its callers).
  */
 export class Coalescer<Call> {
-  private queue: { read: QueuedRead<Call, unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+  /** `at`: when the read was queued (a read kept back for a fuller request still goes `maxWaitMs` after it, at the latest). */
+  private queue: { read: QueuedRead<Call, unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void; at: number }[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** When the oldest queued read must go at the latest. */
   private deadline = 0;
+  /** The queue is the part of a request left over from a flush, waiting for company (see `perRequest`). */
+  private holding = false;
   private readonly sizes: number[] = [];
 
   constructor(private readonly options: CoalescerOptions<Call>) {}
@@ -183,7 +193,7 @@ export class Coalescer<Call> {
   read<T>(read: QueuedRead<Call, T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.queue.length === 0) this.deadline = Date.now() + this.options.maxWaitMs;
-      this.queue.push({ read: read as QueuedRead<Call, unknown>, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ read: read as QueuedRead<Call, unknown>, resolve: resolve as (value: unknown) => void, reject, at: Date.now() });
       if (this.queue.length >= this.options.maxCalls()) return this.flush();
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(this.options.windowMs, this.deadline - Date.now())));
@@ -198,9 +208,21 @@ export class Coalescer<Call> {
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const taken = this.queue.splice(0, this.options.maxCalls());
-    if (this.queue.length > 0) {
-      this.deadline = Date.now() + this.options.maxWaitMs;
+    const now = Date.now();
+    let count = Math.min(this.queue.length, this.options.maxCalls());
+    const per = this.options.perRequest ?? 0;
+    // The part of a request left over (from this flush or one before) waits for more reads, until `maxWaitMs` after the first of it was queued.
+    const left = per > 1 && count === this.queue.length && (count > per || this.holding) ? count % per : 0;
+    const heldUntil = left > 0 ? this.queue[count - left].at + this.options.maxWaitMs : 0;
+    const held = heldUntil > now;
+    this.holding = held;
+    if (held) count -= left;
+    const taken = this.queue.splice(0, count);
+    if (held) {
+      this.deadline = heldUntil;
+      this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(this.options.windowMs, heldUntil - now)));
+    } else if (this.queue.length > 0) {
+      this.deadline = now + this.options.maxWaitMs;
       this.timer = setTimeout(() => this.flush(), this.options.windowMs);
     }
     if (taken.length === 0) return;

@@ -169,7 +169,7 @@ export class GraphDirectoryClient {
       // A steady share of single 429s is Graph's own doing: those calls wait their Retry-After; only throttling of most calls slows the pace.
       slowDownWhenRefused: 0.6,
     });
-    this.coalescer = new Coalescer<QueuedRequest>({ windowMs: READ_WINDOW_MS, maxWaitMs: READ_MAX_WAIT_MS, maxCalls: () => GRAPH_BATCH_MAX * 8, sendBatch: (queued) => this.sendReads(queued) });
+    this.coalescer = new Coalescer<QueuedRequest>({ windowMs: READ_WINDOW_MS, maxWaitMs: READ_MAX_WAIT_MS, maxCalls: () => GRAPH_BATCH_MAX * 8, perRequest: GRAPH_BATCH_MAX, sendBatch: (queued) => this.sendReads(queued) });
   }
 
   /**

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import * as sinon from "sinon";
+import { DISTRIBUTION_LIST_SETTINGS } from "../../provider/google/settingsSchema";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { Quota } from "../../provider/sandbox/google/quota";
 import { E2eStack, type ProgramSpec } from "../support/e2eProgram";
-import { entraGroupsNamed, entraMembers, googleMembers, writeRequests } from "../support/sandboxViews";
+import { entraGroupsNamed, entraMembers, googleGroup, googleMembers, writeRequests } from "../support/sandboxViews";
 
 const USERS = ["alice", "bob", "carol"].map((u) => `${u}@example.com`);
 
@@ -19,11 +20,11 @@ function bothDirectories(sandbox: Sandbox, users = USERS, description = ""): Pro
   };
 }
 
-/** Calls the sandbox's quota refused (it keeps no count of them itself). */
-function countQuotaRefusals(): { refused: () => number } {
+/** Calls the sandbox's quota refused (it keeps no count of them itself); `perMinute`: only those of the quota of that limit. */
+function countQuotaRefusals(perMinute?: number): { refused: () => number } {
   // `take` is private to the sandbox's Quota; spying on it is the only way to see refusals from outside.
   const take = sinon.spy(Quota.prototype as unknown as { take: (user: string) => boolean }, "take");
-  return { refused: () => take.returnValues.filter((allowed) => !allowed).length };
+  return { refused: () => take.returnValues.filter((allowed, i) => !allowed && (perMinute === undefined || (take.thisValues[i] as Quota).perMinute === perMinute)).length };
 }
 
 const QUOTA_USERS = Array.from({ length: 20 }, (_, i) => `user${i}@example.com`);
@@ -156,5 +157,41 @@ describe("Quota pacing, read-only mode and Graph resets, through the real Pulumi
     expect(refused, "calls refused").to.be.below(accepted / 2);
     // Within the quota's own time (at the 0.9x found) plus a minute of slack (latency, the engine's own steps).
     expect(seconds).to.be.below(minimumSeconds / 0.9 + 60);
+  });
+
+  it("paces and retries the Groups Settings API under its own quota (no quota setting): one up applies every group's settings", async () => {
+    // 56 groups, each a settings GET and PATCH on create: 112 calls against 100 a minute, so the quota must refuse some.
+    const GROUPS = 56;
+    const SETTINGS_PER_MINUTE = 100;
+    sandbox = await startSandbox({ google: { domains: ["example.com"] } });
+    const stack = await E2eStack.create(sandbox, "settings-quota");
+    const emails = Array.from({ length: GROUPS }, (_, g) => `list-${g}@example.com`);
+    const spec: ProgramSpec = { management: { workspace: { google: { domains: ["example.com"] } } }, googleGroups: {} };
+    emails.forEach((email, g) => (spec.googleGroups![`list-${g}`] = { management: "workspace", email, name: `List ${g}`, settings: { allowExternalMembers: true } }));
+    stack.declare(spec);
+    // The Directory API keeps Google's default quota; only the settings API's own is low, and the provider is told neither.
+    sandbox.google.setSettingsQuota({ perMinute: SETTINGS_PER_MINUTE });
+    const quota = countQuotaRefusals(SETTINGS_PER_MINUTE);
+    sandbox.resetRequestCounts();
+    const started = Date.now();
+    const up = await stack.workspace.up();
+    const seconds = (Date.now() - started) / 1000;
+    const settingsCalls = Object.entries(sandbox.requestCounts())
+      .filter(([key]) => key.includes("/groups/v1/groups"))
+      .reduce((sum, [, n]) => sum + n, 0);
+    const refused = quota.refused();
+    const accepted = settingsCalls - refused;
+    const minimumSeconds = Math.max(0, (Math.ceil(accepted / SETTINGS_PER_MINUTE) - 1) * 60);
+    console.log(`      settings quota: exit ${up.code}, ${settingsCalls} settings calls at ${SETTINGS_PER_MINUTE}/min, ${refused} refused, ${seconds.toFixed(1)} s (the quota's minimum for the ${accepted} accepted: ${minimumSeconds} s)`);
+    expect(up.code, up.output).to.equal(0);
+    expect(up.output).to.not.match(/rate limit|RateLimit/i);
+    expect(accepted, "the program needs more than one window of the settings quota").to.be.above(SETTINGS_PER_MINUTE);
+    expect(refused, "the settings quota refused calls: the provider had to pace and retry them").to.be.above(0);
+    expect(refused, "refused settings calls (found once, then held)").to.be.below(accepted / 2);
+    for (const email of emails) expect(googleGroup(sandbox, email)?.settings, email).to.include({ ...DISTRIBUTION_LIST_SETTINGS, allowExternalMembers: "true" });
+    expect(seconds).to.be.below(minimumSeconds / 0.9 + 60);
+    // Still under the settings quota: the refresh's reads are paced too.
+    const again = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(again.code, again.output).to.equal(0);
   });
 });

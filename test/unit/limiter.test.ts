@@ -232,6 +232,66 @@ describe("quota limiter (sliding window in quota units)", () => {
     });
   });
 
+  describe("Google: a deep cut needs evidence (a stray refusal is not the quota)", () => {
+    const refusal = new Error("403 userRateLimitExceeded");
+    const limiter = () => new QuotaLimiter({ budgets: { queries: { units: 2400, windowMs: 60_000 } }, maxConcurrent: 8, isThrottled: (e) => e === refusal, findQuota: true });
+    /** `n` calls at once, answered after 50 ms; `refuse`: the server refuses them. */
+    async function calls(l: QuotaLimiter, n: number, refuse = false) {
+      const answers = Array.from({ length: n }, () => l.schedule(() => new Promise<string>((resolve, reject) => setTimeout(() => (refuse ? reject(refusal) : resolve("ok")), 50))).catch((e: unknown) => e));
+      await clock.tickAsync(100);
+      return Promise.all(answers);
+    }
+
+    it("one stray refusal after 10 accepted calls keeps the pace at >= half", async () => {
+      const l = limiter();
+      await calls(l, 10);
+      expect(await calls(l, 1, true)).to.deep.equal([refusal]);
+      expect(l.stats().found, "halved, not the floor (96) that 9 accepted calls would give").to.equal(1200);
+      expect(l.budget().units).to.be.at.least(1200);
+      // The calls after it are accepted: the budget holds at half, and climbs back after clean windows.
+      await calls(l, 8);
+      expect(l.budget().units).to.equal(1200);
+      await clock.tickAsync(PROBE_AFTER_WINDOWS * 60_000 + 1_000);
+      expect(l.budget().units, "the first probe").to.equal(1320);
+    });
+
+    it("refusals of calls sent together (before the cut) halve the budget once", async () => {
+      const l = limiter();
+      await calls(l, 10);
+      const answers = await calls(l, 6, true);
+      expect(answers.every((a) => a === refusal)).to.equal(true);
+      expect(l.stats()).to.deep.include({ found: 1200, slowdowns: 1, refused: 6 });
+    });
+
+    it("a second refusal within the window, of a call sent after the cut, is the evidence: the budget goes to the figure found", async () => {
+      const l = limiter();
+      await calls(l, 10);
+      await calls(l, 1, true);
+      expect(l.stats().found).to.equal(1200);
+      await clock.tickAsync(20_000);
+      await calls(l, 1, true);
+      expect(l.stats().found, "the floor: 1/25 of the setting").to.equal(96);
+    });
+
+    it("a refusal more than a window after the cut is a stray of its own: halved again, not cut to the floor", async () => {
+      const l = limiter();
+      await calls(l, 10);
+      await calls(l, 1, true);
+      await clock.tickAsync(61_000);
+      await calls(l, 5);
+      await calls(l, 1, true);
+      expect(l.stats().found).to.equal(600);
+    });
+
+    it("cuts deep at once when the server accepted the figure found within the window (a real quota wall)", async () => {
+      const l = limiter();
+      for (let i = 0; i < 20; i++) await calls(l, 8);
+      await calls(l, 1, true);
+      // 160 accepted in the window: 0.9x of them.
+      expect(l.stats().found).to.equal(144);
+    });
+  });
+
   describe("Google: a quota found far below the setting climbs back faster", () => {
     it("probes by 50% a window below a quarter of the setting, then by 10%", async () => {
       const limiter = new QuotaLimiter({ budgets: { queries: { units: 2400, windowMs: 60_000 } }, maxConcurrent: 8, findQuota: true });

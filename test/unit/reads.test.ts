@@ -207,6 +207,40 @@ describe("reads shared within one provider process", () => {
       expect(batches[0]).to.be.within(10, 21);
     });
 
+    it("perRequest: sends the full requests of a flush at once and keeps the part left over for reads still arriving", async () => {
+      const batches: number[] = [];
+      const coalescer = new Coalescer<number>({ windowMs: 10, maxWaitMs: 100, maxCalls: () => 160, perRequest: 20, sendBatch: async (calls) => (batches.push(calls.length), calls.map((value) => ({ ok: true, value }))) });
+      const alone = async () => -1;
+      // 28 reads at once, then (after the window closed) 12 more: 20 go at once, the 8 left over go with the 12, not half empty.
+      const first = Array.from({ length: 28 }, (_, i) => coalescer.read({ call: i, alone }));
+      await new Promise((r) => setTimeout(r, 40));
+      expect(batches, "the full request went after the window").to.deep.equal([20]);
+      const second = Array.from({ length: 12 }, (_, i) => coalescer.read({ call: 28 + i, alone }));
+      expect(await Promise.all([...first, ...second])).to.deep.equal(Array.from({ length: 40 }, (_, i) => i));
+      expect(batches).to.deep.equal([20, 20]);
+    });
+
+    it("perRequest: a part left over that nobody joins still goes maxWaitMs after it was queued", async () => {
+      const batches: number[] = [];
+      const coalescer = new Coalescer<number>({ windowMs: 10, maxWaitMs: 60, maxCalls: () => 160, perRequest: 20, sendBatch: async (calls) => (batches.push(calls.length), calls.map((value) => ({ ok: true, value }))) });
+      const alone = async () => -1;
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => coalescer.read({ call: i, alone })));
+      expect(answers).to.deep.equal(Array.from({ length: 25 }, (_, i) => i));
+      expect(batches).to.deep.equal([20, 5]);
+      expect(Date.now() - started, "the 5 waited at most about maxWaitMs").to.be.within(50, 200);
+    });
+
+    it("perRequest: a flush of one request or less goes whole after the window (the engine may be waiting for it)", async () => {
+      const batches: number[] = [];
+      const coalescer = new Coalescer<number>({ windowMs: 10, maxWaitMs: 1000, maxCalls: () => 160, perRequest: 20, sendBatch: async (calls) => (batches.push(calls.length), calls.map((value) => ({ ok: true, value }))) });
+      const alone = async () => -1;
+      const started = Date.now();
+      await Promise.all(Array.from({ length: 16 }, (_, i) => coalescer.read({ call: i, alone })));
+      expect(batches).to.deep.equal([16]);
+      expect(Date.now() - started).to.be.below(500);
+    });
+
     it("fails every caller of a batch that failed as a whole", async () => {
       const coalescer = new Coalescer<string>({ windowMs: 1, maxWaitMs: 10, maxCalls: () => 10, sendBatch: () => Promise.reject(new Error("permission refused")) });
       const alone = async () => "x";

@@ -34,6 +34,11 @@ export const googleBehaviourSchema = z.object({
   settingsStaleReadMs: z.number().int().min(0).default(0),
   /** Directory API queries per minute per impersonated user (Google's default: 2,400). */
   quotaPerMinute: z.number().int().positive().default(DEFAULT_QUERIES_PER_MINUTE),
+  /**
+   * The Groups Settings API's own queries per minute per impersonated user (0: no quota). Google
+   * counts that API apart from the Directory API and answers the same 403 userRateLimitExceeded.
+   */
+  settingsQuotaPerMinute: z.number().int().min(0).default(0),
 });
 export type GoogleBehaviour = z.output<typeof googleBehaviourSchema>;
 
@@ -63,6 +68,8 @@ export interface SandboxGoogle {
   setSettingsStaleReads(ms: number): void;
   /** The Directory API quota; the calls counted so far are forgotten. */
   setQuota(quota: { perMinute: number }): void;
+  /** The Groups Settings API's own quota (0: none, the default); the calls counted so far are forgotten. */
+  setSettingsQuota(quota: { perMinute: number }): void;
   behaviour(): GoogleBehaviour;
 
   // Workload identity federation (keyless CI): STS at POST /v1/token and IAM Credentials at
@@ -109,6 +116,7 @@ export class GoogleSandbox {
   private readonly federation = new GoogleFederation(this.oauth);
   private readonly propagation: Propagation;
   private readonly quota: Quota;
+  private readonly settingsQuota: Quota;
   /** Called after every reseed (e.g. to save the state file). */
   onSeed: () => void = () => undefined;
 
@@ -117,6 +125,7 @@ export class GoogleSandbox {
     const b = googleBehaviourSchema.parse(behaviour);
     this.propagation = new Propagation(b.propagationDelayMs, b.settingsPropagationDelayMs, b.settingsStaleReadMs);
     this.quota = new Quota(b.quotaPerMinute);
+    this.settingsQuota = new Quota(b.settingsQuotaPerMinute);
   }
 
   get tenant(): GoogleTenant {
@@ -136,6 +145,7 @@ export class GoogleSandbox {
       settingsPropagationDelayMs: this.propagation.settingsDelayMs,
       settingsStaleReadMs: this.propagation.settingsStaleMs,
       quotaPerMinute: this.quota.perMinute,
+      settingsQuotaPerMinute: this.settingsQuota.perMinute,
     };
   }
 
@@ -144,6 +154,7 @@ export class GoogleSandbox {
     if (change.settingsPropagationDelayMs !== undefined) this.propagation.settingsDelayMs = change.settingsPropagationDelayMs;
     if (change.settingsStaleReadMs !== undefined) this.propagation.settingsStaleMs = change.settingsStaleReadMs;
     if (change.quotaPerMinute !== undefined) this.quota.set(change.quotaPerMinute);
+    if (change.settingsQuotaPerMinute !== undefined) this.settingsQuota.set(change.settingsQuotaPerMinute);
   }
 
   mount(app: Express, faults: Faults, loopback: Loopback): void {
@@ -155,7 +166,7 @@ export class GoogleSandbox {
     const admins = adminsOnly(() => this.current);
     app.use("/admin/directory/v1", googleFaults, authenticate, this.quota.middleware(), admins, directoryApi(ctx));
     app.post("/batch/admin/directory_v1", ...directoryBatch(loopback));
-    app.use("/groups/v1", googleFaults, authenticate, admins, groupsSettingsApi(ctx));
+    app.use("/groups/v1", googleFaults, authenticate, this.settingsQuota.middleware(), admins, groupsSettingsApi(ctx));
 
     app.get("/__sandbox/google", (_req, res) => void res.json(this.current));
     app.put("/__sandbox/google", (req, res) => {
@@ -229,6 +240,7 @@ export class GoogleSandbox {
       setSettingsPropagationDelay: (ms) => this.setBehaviour({ settingsPropagationDelayMs: ms }),
       setSettingsStaleReads: (ms) => this.setBehaviour({ settingsStaleReadMs: ms }),
       setQuota: ({ perMinute }) => this.setBehaviour({ quotaPerMinute: perMinute }),
+      setSettingsQuota: ({ perMinute }) => this.setBehaviour({ settingsQuotaPerMinute: perMinute }),
       behaviour: () => this.behaviour(),
       externalAccountPath,
       federatedTokenPath,

@@ -4,8 +4,9 @@ import type * as pulumi from "@pulumi/pulumi";
 export interface ExportedUserGroup {
   /**
    * The user group's name: its groups' default name (Google) and display name (Entra), and the
-   * base of its resources' names. Unique in the export (names differing only in case or
-   * punctuation fail when the program runs).
+   * base of its resources' names (a–z and digits; accents dropped; a name in another script gets
+   * a short digest). Unique in the export (names differing only in case, accents or punctuation
+   * fail when the program runs).
    */
   name: string;
   /**

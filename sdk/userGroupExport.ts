@@ -7,7 +7,7 @@ import type { ExportedUserGroup } from "./exportedUserGroup";
 import { groupsForDirectories } from "./groupsFile";
 import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource";
 import { UserGroupIndex } from "./userGroupIndex";
-import { decodeIndex, encodeIndex, planRenames, type IndexEntry } from "../provider/groups/userGroupIndex";
+import { decodeIndex, encodeIndex, formerResourceBase, planRenames, resourceBase, type IndexEntry } from "../provider/groups/userGroupIndex";
 import { GOOGLE_GROUP_NAME_MAX } from "../provider/google/schema";
 
 export type { ExportedUserGroup };
@@ -40,16 +40,16 @@ function checkNesting(name: string, userGroups: ExportedUserGroup[]): void {
 }
 
 /**
- * Resource names come from the user groups' names: two names of one slug ("Eng Team",
- * "eng-team") would make two resources of one name, which Pulumi refuses with a bare
+ * Resource names come from the user groups' names (provider/groups/userGroupIndex.ts
+ * `resourceBase`): two names of one base ("Eng Team", "eng-team", "Équipe", "equipe") would make two resources of one name, which Pulumi refuses with a bare
  * "Duplicate resource URN"; say which user groups and the fix instead.
  */
 function checkNames(name: string, userGroups: ExportedUserGroup[]): void {
-  const bySlug = new Map<string, string>();
+  const byBase = new Map<string, string>();
   for (const g of userGroups) {
-    const other = bySlug.get(slug(g.name));
-    if (other !== undefined) throw new Error(`UserGroupExport ${name}: user groups "${other}" and "${g.name}" have names that differ only in case or punctuation, and the resources' names come from them: rename one of the two`);
-    bySlug.set(slug(g.name), g.name);
+    const other = byBase.get(resourceBase(g.name));
+    if (other !== undefined) throw new Error(`UserGroupExport ${name}: user groups "${other}" and "${g.name}" have names that differ only in case, accents or punctuation, and the resources' names come from them: rename one of the two`);
+    byBase.set(resourceBase(g.name), g.name);
   }
 }
 
@@ -93,16 +93,13 @@ function checkDirectoryNames(name: string, args: UserGroupExportArgs): void {
 /** What the index records of a user group: how its resources are named, and what identifies it across renames. */
 function indexEntry(g: ExportedUserGroup): IndexEntry {
   return {
-    base: slug(g.name),
+    base: resourceBase(g.name),
     ...(g.key ? { key: g.key } : {}),
     ...(g.email ? { email: g.email.toLowerCase() } : {}),
     ...(g.entraDisplayName && g.entraDisplayName !== g.name ? { entra: g.entraDisplayName } : {}),
     ...(g.entraMailNickname ? { nickname: g.entraMailNickname } : {}),
+    ...(formerResourceBase(g.name) !== resourceBase(g.name) ? { formerBase: formerResourceBase(g.name) } : {}),
   };
-}
-
-function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "group";
 }
 
 /**
@@ -156,7 +153,7 @@ export class UserGroupExport extends pulumi.ComponentResource {
     // Groups first, so that a binding can name any other user group's group as a member.
     const pendingBindings: (() => void)[] = [];
     for (const userGroup of args.userGroups) {
-      const slugged = slug(userGroup.name);
+      const slugged = resourceBase(userGroup.name);
       const base = `${name}-${slugged}`;
       const targets = targetsOf(userGroup, args);
       const from = userGroup.source ? ` (${userGroup.source})` : "";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 
 /**
@@ -32,6 +33,11 @@ export const indexEntrySchema = z.object({
   entra: z.string().optional(),
   /** The Entra mail nickname when the program gives it. */
   nickname: z.string().optional(),
+  /**
+   * The base 0.1.0 gave this name, when it differs ({@link formerResourceBase}):
+   * a stack made then finds its resources under it once, however the user group is identified.
+   */
+  formerBase: z.string().optional(),
 });
 export type IndexEntry = z.infer<typeof indexEntrySchema>;
 
@@ -90,5 +96,30 @@ export function planRenames(current: IndexEntry[], previous: IndexEntry[]): Map<
     newcomers = newcomers.filter((e) => !renames.has(e.base));
     leavers = leavers.filter((e) => ![...renames.values()].includes(e.base));
   }
+  // Last: a name whose base this version spells differently keeps the resources of the base it had.
+  for (const e of newcomers) {
+    const old = leavers.filter((l) => l.base === e.formerBase);
+    if (old.length === 1 && newcomers.filter((n) => n.formerBase === e.formerBase).length === 1) renames.set(e.base, old[0]!.base);
+  }
   return renames;
+}
+
+/**
+ * The part of a user group's resources' names that comes from its name: lowercase a–z and
+ * digits, the rest one hyphen. Accents are dropped from their letters ("Équipe" → "equipe");
+ * a name with letters or digits of another script ("営業", "Straße") gets 8 hex digits of its
+ * lowercased name's SHA-256, so that two such names make two resources (before, both were
+ * "group" and the export was refused). Names that differ only in case, accents or punctuation
+ * share a base: the export refuses them, naming both.
+ */
+export function resourceBase(name: string): string {
+  const folded = name.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase();
+  const ascii = folded.replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "group";
+  if (!/[\p{L}\p{N}]/u.test(folded.replace(/[a-z0-9]/g, ""))) return ascii;
+  return `${ascii}-${createHash("sha256").update(name.normalize("NFC").toLowerCase()).digest("hex").slice(0, 8)}`;
+}
+
+/** The base 0.1.0 gave a name: every character outside a–z and 0–9 dropped. */
+export function formerResourceBase(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "group";
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
@@ -199,13 +199,10 @@ describe("names the directories compare or limit differently fail at the groups 
     expect(sandbox.google.tenant.groups.filter((g) => g.email === "dave@example.com")).to.have.length(0);
   });
 
-  // Defect, not fixed here: resource names come from the user group's name with every letter
-  // outside a-z dropped (sdk/userGroupExport.ts slug), so two names in a non-Latin script both
-  // become "group" and the export is refused with "names that differ only in case or punctuation",
-  // although they differ in every letter. Repro: this file, `pulumi preview`. A fix changes the
-  // resource names of existing stacks (Équipe is "quipe" today), so it needs the index's renames
-  // (provider/groups/userGroupIndex.ts) to carry groups without an email or key across: the lead's call.
-  it.skip("two user groups named in a non-Latin script (営業, 開発) are both exported", async () => {
+  // Resource names come from the user group's name (provider/groups/userGroupIndex.ts resourceBase):
+  // 0.1.0 dropped every letter outside a-z, so two names in another script were both "group" and
+  // the export was refused as "names that differ only in case or punctuation".
+  it("two user groups named in a non-Latin script (営業, 開発) are both exported, and one renamed keeps its groups", async () => {
     writeFileSync(yamlFile, [
       "version: 1",
       "groups:",
@@ -222,5 +219,15 @@ describe("names the directories compare or limit differently fail at the groups 
     expect(googleMembers(sandbox, "dev-jp@example.com")).to.deep.equal(["bob@example.com"]);
     expect(entraGroupsNamed(sandbox, "営業")).to.have.length(1);
     expect(entraGroupsNamed(sandbox, "開発")).to.have.length(1);
+    const salesId = entraGroupsNamed(sandbox, "営業")[0]!.id;
+    // Renamed in place (its email identifies it): no group made or deleted, the Entra group renamed.
+    writeFileSync(yamlFile, readFileSync(yamlFile, "utf8").replace("name: 営業", "name: 営業部"));
+    const rename = await stack.workspace.upWithPreview();
+    expect(rename.code, rename.output).to.equal(0);
+    expect(rename.output, "renamed in place").to.not.match(/\d+ (to )?(create|delete)/);
+    expect(entraGroupsNamed(sandbox, "営業部").map((g) => g.id)).to.deep.equal([salesId]);
+    expect(googleMembers(sandbox, "sales-jp@example.com")).to.deep.equal(["alice@example.com"]);
+    const clean = await stack.workspace.run(["preview", "--refresh", "--expect-no-changes"]);
+    expect(clean.code, clean.output).to.equal(0);
   });
 });

@@ -78,7 +78,7 @@ describe("UserGroupExport: names at their edges", () => {
             { name: "eng-team", users: ["b@example.com"] },
           ],
         }),
-    ).to.throw('UserGroupExport dup: user groups "Eng Team" and "eng-team" have names that differ only in case or punctuation');
+    ).to.throw('UserGroupExport dup: user groups "Eng Team" and "eng-team" have names that differ only in case, accents or punctuation');
   });
 });
 

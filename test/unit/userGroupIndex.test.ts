@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { decodeIndex, encodeIndex, planRenames, type IndexEntry } from "../../provider/groups/userGroupIndex";
+import { decodeIndex, encodeIndex, formerResourceBase, planRenames, resourceBase, type IndexEntry } from "../../provider/groups/userGroupIndex";
 
 const entry = (base: string, identity: Omit<IndexEntry, "base"> = {}): IndexEntry => ({ base, ...identity });
 
@@ -37,5 +37,29 @@ describe("the user group index: a renamed user group keeps its resources", () =>
     const previous = [entry("old-a", { key: "A", email: "b@example.com" }), entry("old-b", { key: "B" })];
     const current = [entry("new-a", { key: "A" }), entry("new-b", { key: "B", email: "b@example.com" })];
     expect(Object.fromEntries(planRenames(current, previous))).to.deep.equal({ "new-a": "old-a", "new-b": "old-b" });
+  });
+
+  it("names in any script make distinct resource bases; accents are dropped from their letters", () => {
+    expect(resourceBase("Eng Team")).to.equal("eng-team");
+    expect(resourceBase("Équipe Ünïcode")).to.equal("equipe-unicode");
+    const sales = resourceBase("営業");
+    const dev = resourceBase("開発");
+    expect(sales).to.match(/^group-[0-9a-f]{8}$/);
+    expect(dev).to.match(/^group-[0-9a-f]{8}$/);
+    expect(sales).to.not.equal(dev);
+    // Case does not make another resource: the export refuses such pairs instead.
+    expect(resourceBase("Отдел продаж")).to.equal(resourceBase("ОТДЕЛ ПРОДАЖ"));
+    expect(resourceBase("Straße")).to.match(/^stra-e-[0-9a-f]{8}$/);
+    expect(formerResourceBase("Équipe")).to.equal("quipe");
+    expect(formerResourceBase("営業")).to.equal("group");
+  });
+
+  it("a name whose base changed since 0.1.0 keeps its resources by the former base, even with no other identity", () => {
+    const previous = [entry("quipe"), entry("group")];
+    const current = [entry("equipe", { formerBase: "quipe" }), entry(resourceBase("営業"), { formerBase: "group" })];
+    expect(Object.fromEntries(planRenames(current, previous))).to.deep.equal({ equipe: "quipe", [resourceBase("営業")]: "group" });
+    // Never onto a base still in use, nor when two names claim one former base.
+    expect(planRenames([entry("group"), entry("group-1a2b3c4d", { formerBase: "group" })], [entry("group")]).size).to.equal(0);
+    expect(planRenames([entry("a-1", { formerBase: "group" }), entry("b-2", { formerBase: "group" })], [entry("group")]).size).to.equal(0);
   });
 });

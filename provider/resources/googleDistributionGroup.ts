@@ -128,6 +128,9 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       if (values.name === undefined && email === "") values.name = "";
       if (values.description === undefined) values.description = "";
       const management = managementOf(values);
+      // Released, the group keeps what the preview found when it was taken on: managed again later, it is
+      // the same group (made or adopted as then, its settings still managed), not one newly taken over.
+      if (management?.released !== undefined && olds.email === email && typeof olds.adoption === "string") values.adoption = olds.adoption;
       // A released group is no longer this stack's: it claims nothing, reads nothing.
       if (failures.length === 0 && management && management.released === undefined) {
         try {
@@ -148,6 +151,8 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
           const decision = decideAdoption({ email: knownEmail, adoptId, onExisting }, found);
           if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
           else {
+            // Released by a version that dropped `adoption`: the group found at the released address is the one this stack managed.
+            if (found && "adoption" in decision && regainsReleased(olds, knownEmail)) decision.adoption = `manage again group ${found.id} (released earlier)`;
             keepOwn(decision.adoption);
             if (found) keepOwnTexts(decision.adoption, found);
             // Taking a group over must not change its settings unseen: the preview names those that change.
@@ -293,4 +298,9 @@ function movedFrom(context: ProviderContext, who: string, olds: Document, email:
   const [previous, to] = (context.run.recordedMove(who) ?? "").split(">");
   if (!previous || to !== email) return adoption;
   return `${adoption}; replaces the group of ${previous}, which is deleted after the members move if this stack created it, else released (deletionPolicy overrides)`;
+}
+
+/** Old inputs of a group released at this address whose `adoption` was not kept (released before it was). */
+function regainsReleased(olds: Document, email: string): boolean {
+  return managementOf(olds)?.released !== undefined && olds.email === email && olds.adoption === undefined;
 }

@@ -154,6 +154,61 @@ for (const way of ["preview first", "no preview"] as const) {
       expect(googleGroup(sandbox, "release-sales@example.com"), "the Google group this stack made and still synced is deleted").to.equal(undefined);
     });
 
+    const releases = [
+      { how: "its email removed", key: "email" },
+      { how: "released: [google]", key: "flag" },
+      // A stack released before the group kept its `adoption` input: the restore must still recognise its own group.
+      { how: "its email removed by an earlier version (no adoption kept)", key: "legacy" },
+    ] as const;
+    for (const { how, key } of releases) it(`a Google group released (${how}) and then managed again manages its settings again: the preview does not let them go, and a setting changed by hand later is found and reverted`, async () => {
+      const ops = { name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] };
+      const support = { name: `Support ${key}`, email: `restore-${key}@example.com`, users: ["alice@example.com"] };
+      writeFileSync(file, yaml([ops, support]));
+      const made = await up();
+      expect(made.code, made.output).to.equal(0);
+      const { email: _email, ...withoutEmail } = support;
+      writeFileSync(file, yaml([ops, key === "flag" ? { ...support, released: ["google"] } : withoutEmail]));
+      const released = await up();
+      expect(released.code, released.output).to.equal(0);
+      if (key === "legacy") {
+        const state = JSON.parse((await stack.workspace.ok(["stack", "export"])).stdout);
+        const entries = state.deployment.resources.filter((r: { type: string; inputs?: { email?: string; adoption?: string } }) => r.type.endsWith("GoogleDistributionGroup") && r.inputs?.email === support.email);
+        expect(entries.map((r: { inputs: { adoption?: string } }) => r.inputs.adoption), "this version keeps the adoption while released").to.deep.equal(["create"]);
+        for (const r of entries) delete r.inputs.adoption;
+        const path = join(mkdtempSync(join(tmpdir(), "group-export-state-")), "state.json");
+        writeFileSync(path, JSON.stringify(state));
+        await stack.workspace.ok(["stack", "import", "--file", path]);
+      }
+
+      writeFileSync(file, yaml([ops, support]));
+      const preview = await stack.workspace.preview();
+      expect(preview.code, preview.output).to.equal(0);
+      expect(preview.stdout, "the restoring preview does not let the settings go").to.not.match(/- settings\s*:/);
+      expect(preview.stdout, "nor take the stack's own group over as someone else's").to.not.include("adopt existing group");
+      if (key === "legacy") expect(preview.stdout).to.include("manage again group");
+      const restored = await up();
+      expect(restored.code, restored.output).to.equal(0);
+      const exported = JSON.parse((await stack.workspace.ok(["stack", "export"])).stdout);
+      const entry = exported.deployment.resources.find((r: { type: string; outputs?: { email?: string } }) => r.type.endsWith("GoogleDistributionGroup") && r.outputs?.email === support.email);
+      expect(entry?.outputs?.settings, "the state records the managed settings again").to.include({ whoCanPostMessage: googleGroup(sandbox, support.email)!.settings!.whoCanPostMessage });
+      const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(clean.code, clean.output).to.equal(0);
+
+      const managed = googleGroup(sandbox, support.email)!.settings!.whoCanPostMessage;
+      const drifted = managed === "ANYONE_CAN_POST" ? "ALL_MEMBERS_CAN_POST" : "ANYONE_CAN_POST";
+      googleGroup(sandbox, support.email)!.settings!.whoCanPostMessage = drifted;
+      const drift = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(drift.code, "a setting changed by hand is found").to.not.equal(0);
+      expect(drift.output).to.include("whoCanPostMessage").and.to.include(drifted);
+      const reverted = await stack.workspace.up("--refresh");
+      expect(reverted.code, reverted.output).to.equal(0);
+      expect(googleGroup(sandbox, support.email)!.settings!.whoCanPostMessage, "and reverted").to.equal(managed);
+      // Leave the file as the next test expects it.
+      writeFileSync(file, yaml([ops]));
+      const removed = await up();
+      expect(removed.code, removed.output).to.equal(0);
+    });
+
     it("a group never exported to Google without an email fails naming the file and line; nothing is written in Google", async () => {
       writeFileSync(file, yaml([
         { name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] },

@@ -137,6 +137,9 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
       const who = owner(name, values.displayName);
       const management = managementOf(values);
       const known = !Object.values(values).some(isUnknown);
+      // Released, the group keeps what the preview found when it was taken on: managed again later, it is
+      // the same group (made or adopted as then), not one found existing and taken over anew.
+      if (management?.released !== undefined && typeof olds.adoption === "string") values.adoption = olds.adoption;
       // A released group is no longer this stack's: it claims nothing, reads nothing.
       if (failures.length === 0 && management && known && management.released === undefined) {
         try {

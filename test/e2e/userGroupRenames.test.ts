@@ -160,6 +160,31 @@ for (const way of ["preview first", "no preview"] as const) {
       // A stack released before the group kept its `adoption` input: the restore must still recognise its own group.
       { how: "its email removed by an earlier version (no adoption kept)", key: "legacy" },
     ] as const;
+    it("an Entra group released (released: [entra]) and then managed again is the stack's own as before: not adopted anew, deleted when removed", async () => {
+      const ops = { name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] };
+      const infra = { name: "Infra Restore", exportTo: ["entra"], users: ["alice@example.com"] };
+      writeFileSync(file, yaml([ops, infra]));
+      const made = await up();
+      expect(made.code, made.output).to.equal(0);
+      const id = entraGroupsNamed(sandbox, "Infra Restore")[0]!.id;
+      writeFileSync(file, yaml([ops, { ...infra, released: ["entra"] }]));
+      const released = await up();
+      expect(released.code, released.output).to.equal(0);
+      expect(released.output, "releasing keeps what the group was taken on as").to.not.match(/- adoption\s*:/);
+      writeFileSync(file, yaml([ops, infra]));
+      const preview = await stack.workspace.preview();
+      expect(preview.code, preview.output).to.equal(0);
+      expect(preview.stdout, "the stack's own group is not taken over anew").to.not.include("adopt existing group");
+      const restored = await up();
+      expect(restored.code, restored.output).to.equal(0);
+      const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(clean.code, clean.output).to.equal(0);
+      writeFileSync(file, yaml([ops]));
+      const removed = await up();
+      expect(removed.code, removed.output).to.equal(0);
+      expect(sandbox.entra.tenant.groups.some((g) => g.id === id), "created by the stack, so deleted with it").to.equal(false);
+    });
+
     for (const { how, key } of releases) it(`a Google group released (${how}) and then managed again manages its settings again: the preview does not let them go, and a setting changed by hand later is found and reverted`, async () => {
       const ops = { name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] };
       const support = { name: `Support ${key}`, email: `restore-${key}@example.com`, users: ["alice@example.com"] };

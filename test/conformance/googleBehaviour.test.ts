@@ -57,7 +57,7 @@ describe("Google sandbox conformance: behaviours on demand", function () {
     });
 
     it("is adjustable at run time through the admin endpoint; 0 makes everything visible at once", async () => {
-      expect((await admin("PUT", "/__sandbox/google/behaviour", { propagationDelayMs: 60_000 })).data).to.deep.equal({ propagationDelayMs: 60_000, settingsPropagationDelayMs: 0, settingsStaleReadMs: 0, quotaPerMinute: 2400 });
+      expect((await admin("PUT", "/__sandbox/google/behaviour", { propagationDelayMs: 60_000 })).data).to.deep.equal({ propagationDelayMs: 60_000, settingsPropagationDelayMs: 0, settingsStaleReadMs: 0, quotaPerMinute: 2400, settingsQuotaPerMinute: 0 });
       await directory.groups.insert({ requestBody: { email: "later@example.com" } });
       expect(await outcome(directory.groups.get({ groupKey: "later@example.com" }, NO_RETRY))).to.include({ status: 404 });
       await admin("PUT", "/__sandbox/google/behaviour", { propagationDelayMs: 0 });

@@ -92,13 +92,15 @@ function checkDirectoryNames(name: string, args: UserGroupExportArgs): void {
 
 /** What the index records of a user group: how its resources are named, and what identifies it across renames. */
 function indexEntry(g: ExportedUserGroup): IndexEntry {
+  const base = resourceBase(g.name);
+  const formerBase = formerResourceBase(g.name);
   return {
-    base: resourceBase(g.name),
+    base,
     ...(g.key ? { key: g.key } : {}),
     ...(g.email ? { email: g.email.toLowerCase() } : {}),
     ...(g.entraDisplayName && g.entraDisplayName !== g.name ? { entra: g.entraDisplayName } : {}),
     ...(g.entraMailNickname ? { nickname: g.entraMailNickname } : {}),
-    ...(formerResourceBase(g.name) !== resourceBase(g.name) ? { formerBase: formerResourceBase(g.name) } : {}),
+    ...(formerBase !== base ? { formerBase } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import type { ExportedUserGroup } from "./exportedUserGroup";
 import { groupsForDirectories } from "./groupsFile";
 import { readJumpCloudGroups, type JumpCloudSourceArgs } from "./jumpcloudSource";
 import { UserGroupIndex } from "./userGroupIndex";
-import { decodeIndex, encodeIndex, formerResourceBase, planRenames, resourceBase, type IndexEntry } from "../provider/groups/userGroupIndex";
+import { decodeIndex, encodeIndex, formerResourceBase, planMoves, planRenames, resourceBase, type Directory, type IndexEntry } from "../provider/groups/userGroupIndex";
 import { GOOGLE_GROUP_NAME_MAX } from "../provider/google/schema";
 
 export type { ExportedUserGroup };
@@ -91,7 +91,7 @@ function checkDirectoryNames(name: string, args: UserGroupExportArgs): void {
 }
 
 /** What the index records of a user group: how its resources are named, and what identifies it across renames. */
-function indexEntry(g: ExportedUserGroup): IndexEntry {
+function indexEntry(g: ExportedUserGroup, targets: readonly string[]): IndexEntry {
   const base = resourceBase(g.name);
   const formerBase = formerResourceBase(g.name);
   return {
@@ -101,6 +101,8 @@ function indexEntry(g: ExportedUserGroup): IndexEntry {
     ...(g.entraDisplayName && g.entraDisplayName !== g.name ? { entra: g.entraDisplayName } : {}),
     ...(g.entraMailNickname ? { nickname: g.entraMailNickname } : {}),
     ...(formerBase !== base ? { formerBase } : {}),
+    name: g.name,
+    to: (["google", "entra"] as const).filter((d) => targets.includes(d)),
   };
 }
 
@@ -144,13 +146,17 @@ export class UserGroupExport extends pulumi.ComponentResource {
     checkNesting(name, args.userGroups);
     checkNames(name, args.userGroups);
     checkDirectoryNames(name, args);
-    const entries = args.userGroups.map((g) => indexEntry(g));
+    const entries = args.userGroups.map((g) => indexEntry(g, targetsOf(g, args)));
     this.index = new UserGroupIndex(`${name}-index`, encodeIndex(entries), parent);
-    // A renamed user group's resources alias their old names, so the engine updates them in place.
-    const renames = this.index.previous.apply((previous) => planRenames(entries, decodeIndex(previous)));
-    const aliased = (base: string, suffix: string): pulumi.CustomResourceOptions => ({
+    // A renamed user group's resources alias their old names, and so do a side's moved to another
+    // user group (a split or a merge), so the engine updates them in place.
+    const plan = this.index.previous.apply((previous) => {
+      const renames = planRenames(entries, decodeIndex(previous));
+      return { renames, moves: planMoves(entries, decodeIndex(previous), renames) };
+    });
+    const aliased = (base: string, suffix: Directory): pulumi.CustomResourceOptions => ({
       ...parent,
-      aliases: [renames.apply((r) => ({ name: `${name}-${r.get(base) ?? base}-${suffix}` }))],
+      aliases: [plan.apply(({ renames, moves }) => ({ name: `${name}-${moves.get(`${base}:${suffix}`) ?? renames.get(base) ?? base}-${suffix}` }))],
     });
     // Groups first, so that a binding can name any other user group's group as a member.
     const pendingBindings: (() => void)[] = [];

@@ -56,18 +56,20 @@ export async function previewPlan(
       failures.push({ property: "userGroup", reason: `user group "${name}" lists ${addresses(keysOfOne, secret)}, which are one user (an address and its alias): keep one` });
     }
   }
-  if (!observed) return;
   // A move: another group than before (by id when the id is known now, else by label: a group with changes of its own has no id at preview).
   const movedAway = previous?.target && isKnownId(previous.target.groupId) && (isKnownId(inputs.target.groupId) ? previous.target.groupId !== inputs.target.groupId : previous.target.label.toLowerCase() !== inputs.target.label.toLowerCase());
   const oldGroupId = movedAway ? previous!.target!.groupId : undefined;
+  // A group that does not exist yet has nothing to plan against, unless the binding moves there:
+  // then its own members leave the old group (a new address, a group made by this update).
+  if (!observed && !oldGroupId) return;
   const oldMembers = oldGroupId ? await directory.listMembers(oldGroupId) : undefined;
   const plan = planBinding(
     { ids: desiredIds(Object.keys(inputs.members), inputs.memberGroupIds, resolution.resolved), inputs },
     {
-      observed,
+      observed: observed ?? [],
       // Which members the binding added is in its state, which check does not see: a member
       // that was among its users before counts as its own here (additive mode may remove it).
-      managed: new Set(observed.filter((m) => previous?.members?.[m.label] !== undefined && previous.target?.groupId === groupId).map((m) => m.id)),
+      managed: new Set((observed ?? []).filter((m) => previous?.members?.[m.label] !== undefined && previous.target?.groupId === groupId).map((m) => m.id)),
       owners,
       moveFrom: oldGroupId && oldMembers ? { label: previous!.target!.label, members: oldMembers.filter((m) => m.role === "MEMBER" && previous!.members?.[m.label] !== undefined) } : undefined,
     },

@@ -38,6 +38,10 @@ export const indexEntrySchema = z.object({
    * a stack made then finds its resources under it once, however the user group is identified.
    */
   formerBase: z.string().optional(),
+  /** The user group's name: its Entra display name when `entra` is not given (what a moved Entra side is found by). */
+  name: z.string().optional(),
+  /** The directories it has resources in; absent in an index written by 0.1.0 (its sides never move). */
+  to: z.array(z.enum(["google", "entra"])).optional(),
 });
 export type IndexEntry = z.infer<typeof indexEntrySchema>;
 
@@ -122,4 +126,60 @@ export function resourceBase(name: string): string {
 /** The base 0.1.0 gave a name: every character outside a–z and 0–9 dropped. */
 export function formerResourceBase(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "group";
+}
+
+export type Directory = "google" | "entra";
+
+/** What finds a directory's side of a user group, strongest first: Google by address; Entra by mail nickname, then display name (both compared ignoring case, as Entra does). */
+const SIDE_IDENTITIES: Record<Directory, readonly ((e: IndexEntry) => string | undefined)[]> = {
+  google: [(e) => e.email?.toLowerCase()],
+  entra: [(e) => e.nickname?.toLowerCase(), (e) => (e.entra ?? e.name)?.toLowerCase()],
+};
+
+/**
+ * Sides that moved from one user group to another: `<base>:<directory>` -> the base whose
+ * resources they were. A groups file splits a user group in two (its Google side stays, a new
+ * user group with `entraDisplayName` and `exportTo: [entra]` takes the Entra side, as bootstrap
+ * writes a group whose sides differ) or merges two back into one. Without an alias the new
+ * side's group resource would find the group by its address or display name and adopt it, and
+ * the old resource's delete would release it: a group this stack created would become `adopted`
+ * (left in place when later removed) and the preview would show a create and a delete.
+ *
+ * A side moves when its user group has it now and did not before (or is new), an old side
+ * of the same directory is no longer anyone's (its user group left or stopped exporting there),
+ * and their identities match uniquely both ways. Renames are applied first: a renamed user group
+ * keeps its sides under its old base. Sides recorded by an index without `to` never move.
+ */
+export function planMoves(current: IndexEntry[], previous: IndexEntry[], renames: Map<string, string>): Map<string, string> {
+  const before = new Map(previous.map((e) => [e.base, e]));
+  const moves = new Map<string, string>();
+  for (const directory of ["google", "entra"] as const) {
+    // Sides now, by the base their resources had before (a renamed user group's old base).
+    const heldBefore = new Set(current.filter((c) => c.to?.includes(directory)).map((c) => renames.get(c.base) ?? c.base));
+    let vacated = previous.filter((p) => p.to?.includes(directory) && !heldBefore.has(p.base));
+    let arrived = current.filter((c) => {
+      if (!c.to?.includes(directory)) return false;
+      const old = before.get(renames.get(c.base) ?? c.base);
+      return old === undefined || (old.to !== undefined && !old.to.includes(directory));
+    });
+    for (const identity of SIDE_IDENTITIES[directory]) {
+      const by = (entries: IndexEntry[]) => {
+        const found = new Map<string, IndexEntry[]>();
+        for (const e of entries) {
+          const id = identity(e);
+          if (id) found.set(id, [...(found.get(id) ?? []), e]);
+        }
+        return found;
+      };
+      const left = by(vacated);
+      for (const [id, [side, ...others]] of by(arrived)) {
+        const [old, ...more] = left.get(id) ?? [];
+        if (side && old && others.length === 0 && more.length === 0) moves.set(`${side.base}:${directory}`, old.base);
+      }
+      const movedFrom = new Set([...moves].filter(([k]) => k.endsWith(`:${directory}`)).map(([, v]) => v));
+      arrived = arrived.filter((c) => !moves.has(`${c.base}:${directory}`));
+      vacated = vacated.filter((p) => !movedFrom.has(p.base));
+    }
+  }
+  return moves;
 }

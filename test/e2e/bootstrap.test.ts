@@ -159,6 +159,62 @@ describe("bootstrap, then the file's life: a group the stack made stays its own 
     expect(origins.find((g) => g.label === "Infrastructure")?.origin, JSON.stringify(origins)).to.equal("created");
   });
 
+  it("split in two as bootstrap writes a group whose sides differ, and merged back, either side: its group and binding move in place and the group stays created (preview first, then no preview)", async () => {
+    const base = withPlatform("Platform Team").trimEnd();
+    const whole = `${base}\n  - name: Infrastructure\n    entraMailNickname: infra\n    exportTo: [entra]\n    users: [carol@example.com]\n`;
+    const entraId = entraGroupsNamed(sandbox, "Platform Team")[0]!.id;
+    const googleId = googleGroup(sandbox, "platform@example.com")!.id;
+    const platformOrigins = async () =>
+      (await groupOrigins(stack))
+        .filter((g) => g.label === "Platform Team" || g.label === "platform@example.com")
+        .map((g) => `${g.type} ${g.label}: ${g.origin}`)
+        .sort();
+    const expectMovedInPlace = async (run: { code: number; output: string }, what: string) => {
+      expect(run.code, run.output).to.equal(0);
+      expect(run.output, `${what}: nothing created, deleted or replaced`).to.not.match(/\d+ (to create|to delete|to replace|created|deleted|replaced)\b/);
+      expect(entraGroupsNamed(sandbox, "Platform Team").map((g) => g.id), `${what}: one Entra group, the same`).to.deep.equal([entraId]);
+      expect(googleGroup(sandbox, "platform@example.com")?.id, `${what}: the same Google group`).to.equal(googleId);
+      expect(await platformOrigins(), what).to.deep.equal(["EntraSecurityGroup Platform Team: created", "GoogleDistributionGroup platform@example.com: created"]);
+      const refreshed = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(refreshed.code, `${what}: a refreshing preview is clean\n${refreshed.output}`).to.equal(0);
+    };
+    const withEntraSplit = whole.replace(
+      "  - name: Platform Team\n    email: platform@example.com\n    users: [alice@example.com, bob@example.com]\n",
+      "  - name: Platform Team\n    email: platform@example.com\n    exportTo: [google]\n    users: [alice@example.com, bob@example.com]\n" +
+        "  - name: Platform Team (Entra)\n    entraDisplayName: Platform Team\n    exportTo: [entra]\n    users: [alice@example.com]\n",
+    );
+    expect(withEntraSplit).to.not.equal(whole);
+
+    // The Entra side to a user group of its own, preview first: bob leaves the Entra group only, announced.
+    writeFileSync(out, withEntraSplit);
+    const preview = await stack.workspace.preview();
+    expect(preview.code, preview.output).to.equal(0);
+    expect(preview.output, "bob's removal from the Entra group is announced").to.match(/removals[\s\S]*bob@example\.com/);
+    await expectMovedInPlace(await stack.workspace.upWithPreview(), "Entra side split off");
+    expect(entraMembers(sandbox, entraId)).to.deep.equal(["alice@example.com"]);
+    expect(googleMembers(sandbox, "platform@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+
+    // Merged back, with no preview (the Automation API): bob is the Entra group's again.
+    writeFileSync(out, whole);
+    await expectMovedInPlace(await stack.workspace.automationUp(stack.stack), "merged back");
+    expect(entraMembers(sandbox, entraId)).to.deep.equal(["alice@example.com", "bob@example.com"]);
+
+    // The Google side to a user group of its own (same address), no preview, then merged back with one.
+    writeFileSync(
+      out,
+      whole.replace(
+        "  - name: Platform Team\n    email: platform@example.com\n    users: [alice@example.com, bob@example.com]\n",
+        "  - name: Platform Team\n    exportTo: [entra]\n    users: [alice@example.com, bob@example.com]\n" +
+          "  - name: Platform Team (Google)\n    googleName: Platform Team\n    email: platform@example.com\n    exportTo: [google]\n    users: [bob@example.com]\n",
+      ),
+    );
+    await expectMovedInPlace(await stack.workspace.up(), "Google side split off");
+    expect(googleMembers(sandbox, "platform@example.com")).to.deep.equal(["bob@example.com"]);
+    writeFileSync(out, whole);
+    await expectMovedInPlace(await stack.workspace.upWithPreview(), "merged back again");
+    expect(googleMembers(sandbox, "platform@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+  });
+
   it("removed from the file, the groups it made are deleted; a bootstrapped group renamed stays adopted", async () => {
     const opsId = entraGroupsNamed(sandbox, "Ops")[0]!.id;
     expect(bootstrapped).to.match(/- name: Ops\n/);

@@ -30,7 +30,7 @@ const FIXED = sampleSequences(SEED, 12, { minSteps: 4, maxSteps: 4 }).filter((_,
  * the file), drawn apart so that the fixed set above keeps its sequences: seed 52's file journey
  * releases a Google group, then kills the up that removes another group's email.
  */
-const WITH_KILLS = sampleSequences(52, 1, { minSteps: 4, maxSteps: 4, withKills: true, flavour: "file" });
+const WITH_KILLS = sampleSequences(52, 1, { minSteps: 4, maxSteps: 4, optIn: 1, flavour: "file" });
 const REGRESSIONS = regressionsFileSchema.parse(JSON.parse(readFileSync(join(__dirname, "../journeys/regressions.json"), "utf8"))).regressions;
 /** Journeys run side by side (each on its own sandbox and stack): the CLI's calls are single-threaded. */
 const CONCURRENCY = Number(process.env.GROUP_EXPORT_JOURNEY_CONCURRENCY ?? 2);

@@ -39,8 +39,9 @@ against a fresh sandbox each, checks the invariants after every up, and shrinks 
   --shrink-minutes M  time to shrink a failure with fast-check (default 6)
   --out FILE          append each failure as a JSON line shaped like regressions.json's entries
   --replay FILE       run the sequence(s) of FILE (one sequence, or a regressions file) instead
-  --no-kills          never kill an up part-way (by default some steps' ups are killed, then
-                      recovered with docs/guides/recovery.md's commands)
+  --no-kills          only the suite's kinds of edit (by default some steps' ups are killed, then
+                      recovered with docs/guides/recovery.md's commands, and groups are released,
+                      split in two and merged back)
 `;
 
 function parseArgs(argv: string[]): Options {
@@ -104,7 +105,7 @@ function printFailure(seed: number, sequence: JourneySequence, result: JourneyRe
 async function runSeed(seed: number, options: Options, tls: SandboxTls): Promise<{ failed: boolean; ups: number; seconds: number }> {
   // One flavour per seed (alternating unless --flavour): fast-check shrinks best without a chain.
   const flavour = options.flavour ?? (seed % 2 === 0 ? "file" : "program");
-  const arbitrary = sequenceArbitrary({ flavour, minSteps: options.minSteps, maxSteps: options.maxSteps, withKills: options.kills });
+  const arbitrary = sequenceArbitrary({ flavour, minSteps: options.minSteps, maxSteps: options.maxSteps, optIn: options.kills ? 2 : 0 });
   let target: string | undefined;
   let smallest: { sequence: JourneySequence; result: JourneyResult } | undefined;
   let original: JourneySequence | undefined;

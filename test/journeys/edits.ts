@@ -36,8 +36,13 @@ export interface EditEffect {
   refused?: boolean;
   /** Ids of groups deleted by hand (no longer expected by I1). */
   handDeleted?: string[];
-  /** Groups that must be the same directory objects after the up (a rename keeps its groups). */
-  keeps?: { group: JourneyGroup; directory: Directory }[];
+  /**
+   * Groups that must be the same directory objects after the up, with the same origin in the state
+   * (a rename keeps its groups, and a group the stack created stays `created`; a split or merge
+   * moves one to another user group, `from`). `adopts`: a program's resource renamed without
+   * `aliases` takes its group over, as docs/guides/migrating.md says.
+   */
+  keeps?: { group: JourneyGroup; directory: Directory; from?: JourneyGroup; adopts?: true }[];
   /** A group released by the step: it must stay, with the members it has now, while it is released (and after its user group is removed). */
   releases?: { group: JourneyGroup; directory: Directory };
   /** The step must apply: a refusal (even one said at preview, writing nothing) is a failure. */
@@ -58,10 +63,11 @@ export interface EditKind<P> {
   params: z.ZodType<P>;
   arbitrary: fc.Arbitrary<P>;
   /**
-   * Drawn only when the generator is asked for it (SequenceShape.withKills): kinds added after
-   * the suite's fixed journeys were chosen, so that their seeds keep generating the same sequences.
+   * Drawn only when the generator is asked for this level or a later one (SequenceShape.optIn):
+   * kinds added after the suite's fixed journeys were chosen (1: a killed up, a release; 2: a split
+   * or merge), so that the suite's seeds keep generating the same sequences.
    */
-  optIn?: boolean;
+  optIn?: 1 | 2;
   apply(model: JourneyModel, params: P, context: EditContext): EditEffect | undefined;
 }
 
@@ -178,7 +184,7 @@ const renameGroup = editKind({
       const from = group.resource!;
       const numbered = /^(.*)-r(\d+)$/.exec(from);
       group.resource = numbered ? `${numbered[1]}-r${Number(numbered[2]) + 1}` : `${from}-r2`;
-      return { says: `rename the resources of ${group.name}: ${from}-* -> ${group.resource}-*`, keeps };
+      return { says: `rename the resources of ${group.name}: ${from}-* -> ${group.resource}-*`, keeps: keeps.map((k) => ({ ...k, adopts: true as const })) };
     }
     const name = RENAMES[p.to % RENAMES.length]!.replace("{}", group.name.replace(/^Product | Team$| Org$/g, ""));
     if (model.groups.some((g) => g !== group && (slug(g.name) === slug(name) || entraName(g).toLowerCase() === name.toLowerCase()))) return undefined;
@@ -540,7 +546,7 @@ const release = editKind({
   kind: "release",
   flavours: ["file"],
   weight: 2,
-  optIn: true,
+  optIn: 1,
   params: z.object({ group: index, directory: z.enum(DIRECTORIES), undo: z.boolean() }),
   arbitrary: fc.record({ group: groupIndex, directory: fc.constantFrom(...DIRECTORIES), undo: fc.constantFrom(false, false, true) }),
   apply(model, p: { group: number; directory: Directory; undo: boolean }, context) {
@@ -560,6 +566,75 @@ const release = editKind({
   },
 });
 
+const SIDE_SUFFIX: Record<Directory, string> = { google: " (Google)", entra: " (Entra)" };
+
+/**
+ * A user group split in two (its Entra or its Google side as a user group of its own, as
+ * bootstrap writes a group whose sides differ), or such a pair merged back into one: the side's
+ * group moves to the other user group, same directory object (docs/guides/migrating.md).
+ */
+const splitOrMerge = editKind({
+  kind: "splitOrMerge",
+  flavours: ["file"],
+  weight: 2,
+  optIn: 2,
+  params: z.object({ group: index, side: z.enum(DIRECTORIES), users: z.array(index), merge: z.boolean() }),
+  arbitrary: fc.record({ group: groupIndex, side: fc.constantFrom(...DIRECTORIES), users: people, merge: fc.constantFrom(false, true, true) }),
+  apply(model, p: { group: number; side: Directory; users: number[]; merge: boolean }) {
+    if (p.merge) {
+      // A pair: one user group exported to Google only, one to Entra only, the Entra one named after the Google one (or the Google one after the Entra one).
+      const google = (g: JourneyGroup) => g.exportTo?.length === 1 && g.exportTo[0] === "google" && g.email !== undefined && !g.released;
+      const entra = (g: JourneyGroup) => g.exportTo?.length === 1 && g.exportTo[0] === "entra" && !g.released;
+      const pairs = model.groups.flatMap((x) =>
+        google(x)
+          ? model.groups.filter((y) => entra(y) && (entraName(y).toLowerCase() === x.name.toLowerCase() || x.name.toLowerCase() === `${y.name}${SIDE_SUFFIX.google}`.toLowerCase())).map((y) => [x, y] as const)
+          : [],
+      );
+      const pair = pairs[p.group % Math.max(1, pairs.length)];
+      if (!pair) return undefined;
+      const [x, y] = pair;
+      // The user group that stays takes the other's side: `side` is the side that moves.
+      const [stays, goes] = p.side === "entra" ? [x, y] : [y, x];
+      if (p.side === "entra") {
+        if (entraName(y) !== x.name) stays.entraDisplayName = entraName(y);
+        if (y.entraMailNickname) stays.entraMailNickname = y.entraMailNickname;
+      } else {
+        stays.email = x.email;
+      }
+      delete stays.exportTo;
+      model.groups.splice(model.groups.indexOf(goes), 1);
+      return { says: `merge ${goes.name} into ${stays.name} (its ${p.side} side moves)`, keeps: [{ group: stays, directory: p.side, from: goes }], mustApply: true };
+    }
+    const group = pickGroup(model, p.group, (g) => g.exportTo === undefined && g.email !== undefined && !g.released && !g.allowEmpty);
+    if (!group) return undefined;
+    const name = `${group.name}${SIDE_SUFFIX[p.side]}`;
+    if (model.groups.some((g) => slug(g.name) === slug(name) || entraName(g).toLowerCase() === name.toLowerCase())) return undefined;
+    const users = [...new Set([...group.users.slice(0, 1), ...peopleAt(p.users)])];
+    const part: JourneyGroup = { name, exportTo: [p.side], users, ...(group.description !== undefined ? { description: group.description } : {}) };
+    if (p.side === "entra") {
+      part.entraDisplayName = entraName(group);
+      if (group.entraMailNickname) part.entraMailNickname = group.entraMailNickname;
+      delete group.entraDisplayName;
+      delete group.entraMailNickname;
+      group.exportTo = ["google"];
+    } else {
+      part.email = group.email;
+      delete group.email;
+      group.exportTo = ["entra"];
+    }
+    model.groups.splice(model.groups.indexOf(group) + 1, 0, part);
+    const other: Directory = p.side === "entra" ? "google" : "entra";
+    return {
+      says: `split the ${p.side} side of ${group.name} off to ${describe(part)}`,
+      keeps: [
+        { group: part, directory: p.side, from: group },
+        { group, directory: other },
+      ],
+      mustApply: true,
+    };
+  },
+});
+
 /** The edits a killed up wraps: creates, deletes, renames, moves and member changes (where recovery differs). */
 const KILLABLE = [addGroupKind, removeGroup, renameGroup, changeEmail, addUsers, removeUsers, setSettings];
 const killedUpParams = z.object({ afterWrites: z.number().int().min(1), edit: z.looseObject({ kind: z.enum(KILLABLE.map((k) => k.kind) as [string, ...string[]]) }) });
@@ -569,7 +644,7 @@ const killedUp = editKind({
   kind: "killedUp",
   flavours: ["file", "program"],
   weight: 4,
-  optIn: true,
+  optIn: 1,
   params: killedUpParams,
   arbitrary: fc.record({
     afterWrites: fc.integer({ min: 1, max: 6 }),
@@ -607,6 +682,7 @@ export const EDIT_KINDS: EditKind<unknown>[] = [
   addGroupLostAnswer,
   killedUp,
   release,
+  splitOrMerge,
 ];
 
 export function editKindNamed(kind: string): EditKind<unknown> {

@@ -13,15 +13,15 @@ export interface SequenceShape {
   /** Steps in all, the first included (default 4 to 8). */
   minSteps?: number;
   maxSteps?: number;
-  /** Draw the opt-in kinds too (a killed up and its recovery); off for the suite's fixed journeys, whose seeds must keep their sequences. */
-  withKills?: boolean;
+  /** Draw the opt-in kinds up to this level too (1: a killed up and its recovery, a release; 2: splits and merges); 0 for the suite's fixed journeys, whose seeds must keep their sequences. */
+  optIn?: number;
 }
 
 const applyArbitrary = fc.constantFrom("preview" as const, "automation" as const);
 const refreshArbitrary = fc.constantFrom(false, false, false, true);
 
-function editArbitrary(flavour: Flavour, withKills: boolean): fc.Arbitrary<JourneyStep["edit"]> {
-  const kinds = EDIT_KINDS.filter((k) => k.weight > 0 && k.flavours.includes(flavour) && (withKills || !k.optIn));
+function editArbitrary(flavour: Flavour, optIn: number): fc.Arbitrary<JourneyStep["edit"]> {
+  const kinds = EDIT_KINDS.filter((k) => k.weight > 0 && k.flavours.includes(flavour) && (k.optIn ?? 0) <= optIn);
   return fc.oneof(...kinds.map((k) => ({ weight: k.weight, arbitrary: k.arbitrary.map((params) => ({ kind: k.kind, ...(params as object) })) })));
 }
 
@@ -39,7 +39,7 @@ export function sequenceArbitrary(shape: SequenceShape = {}): fc.Arbitrary<Journ
       flavour: fc.constant(flavour),
       bootstrap: flavour === "file" ? fc.constantFrom(false, false, true) : fc.constant(false),
       steps: fc
-        .tuple(stepArbitrary(start), fc.array(stepArbitrary(editArbitrary(flavour, shape.withKills ?? false)), { minLength: min - 1, maxLength: max - 1 }))
+        .tuple(stepArbitrary(start), fc.array(stepArbitrary(editArbitrary(flavour, shape.optIn ?? 0)), { minLength: min - 1, maxLength: max - 1 }))
         .map(([first, rest]) => [first, ...rest]),
     });
   // With one flavour, no chain: fast-check then shrinks the steps themselves instead of trying the other flavour first.

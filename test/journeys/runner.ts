@@ -150,20 +150,30 @@ class Journey {
     await this.sandbox.close();
   }
 
-  /** The stack's group resources and their ids, from the backend's state file. */
-  stateGroups(): StateGroups {
-    const groups: StateGroups = new Map();
+  /** The stack's group resources (name, group id, origin), from the backend's state file. */
+  private stateGroupResources(): { name: string; groupId: string; origin?: string }[] {
+    const found: { name: string; groupId: string; origin?: string }[] = [];
     const stacks = join(this.workspace.backend, ".pulumi", "stacks");
-    if (!existsSync(stacks)) return groups;
+    if (!existsSync(stacks)) return found;
     for (const project of readdirSync(stacks)) {
       const file = join(stacks, project, `${this.stackName}.json`);
       if (!existsSync(file)) continue;
-      const state = JSON.parse(readFileSync(file, "utf8")) as { checkpoint?: { latest?: { resources?: { urn: string; type: string; outputs?: { groupId?: string } }[] } } };
+      const state = JSON.parse(readFileSync(file, "utf8")) as { checkpoint?: { latest?: { resources?: { urn: string; type: string; outputs?: { groupId?: string; origin?: string } }[] } } };
       for (const r of state.checkpoint?.latest?.resources ?? []) {
-        if (/groupexport:(GoogleDistributionGroup|EntraSecurityGroup)$/.test(r.type) && r.outputs?.groupId) groups.set(r.urn.slice(r.urn.lastIndexOf("::") + 2), r.outputs.groupId);
+        if (/groupexport:(GoogleDistributionGroup|EntraSecurityGroup)$/.test(r.type) && r.outputs?.groupId) found.push({ name: r.urn.slice(r.urn.lastIndexOf("::") + 2), groupId: r.outputs.groupId, origin: r.outputs.origin });
       }
     }
-    return groups;
+    return found;
+  }
+
+  /** The stack's group resources and their ids. */
+  stateGroups(): StateGroups {
+    return new Map(this.stateGroupResources().map((r) => [r.name, r.groupId]));
+  }
+
+  /** Group id -> its origin in the state (`created` or `adopted`). */
+  stateOrigins(): Map<string, string | undefined> {
+    return new Map(this.stateGroupResources().map((r) => [r.groupId, r.origin]));
   }
 
   private resourceName = (g: JourneyGroup, d: Directory) => groupResourceName(this.model, g, d);
@@ -303,6 +313,7 @@ class Journey {
     const report = (says: string, extra: Partial<StepReport>): StepReport => ({ index, says, apply: step.apply, refresh: step.refresh, skipped: false, refused: false, calls, seconds: (Date.now() - started) / 1000, failures: [], ...extra });
     const previous = cloneModel(this.model);
     const idsBefore = this.idsOf(this.stateGroups(), snapshot(this.sandbox));
+    const originsBefore = this.stateOrigins();
     let effect: EditEffect | undefined;
     if (index === 0 && step.edit.kind !== "start") throw new Error(`a journey's first step is kind "start", not "${step.edit.kind}"`);
     if (index === 0 && this.sequence.bootstrap) effect = { says: `bootstrap: ${await this.bootstrap()}` };
@@ -350,10 +361,15 @@ class Journey {
     } else if (up.code === 0) {
       failures.push(...checkMembers(this.model, after, state, this.resourceName, this.sandbox));
       if (previewRun.code === 0) failures.push(...checkRemovalsAnnounced(preview.steps, before, after), ...checkRemovalsReal(preview.steps, before, after));
+      const originsAfter = this.stateOrigins();
       for (const keep of effect.keeps ?? []) {
-        const was = idsBefore.get(keep.group)?.[keep.directory];
+        const was = idsBefore.get(keep.from ?? keep.group)?.[keep.directory];
         const now = findGroup(this.model, keep.group, keep.directory, after, state, this.resourceName(keep.group, keep.directory))?.id;
         if (was && now !== was) failures.push({ invariant: "E", message: `${effect.says}: the ${keep.directory} group ${was} should stay the user group's group, but it is ${now ?? "none"} now (${was in after[keep.directory] ? "the old one still exists" : "the old one was deleted"})` });
+        const origin = was ? originsBefore.get(was) : undefined;
+        if (was && now === was && origin !== undefined && !keep.adopts && originsAfter.get(was) !== origin) {
+          failures.push({ invariant: "E", message: `${effect.says}: the ${keep.directory} group ${was} was ${origin} in the state and is ${originsAfter.get(was) ?? "not in it"} now (removing it later would ${origin === "created" ? "leave it behind" : "delete a group the stack did not make"})` });
+        }
       }
       if (effect.releases && releasedBefore) this.released.set(releasedBefore.id, effect.releases.directory);
       failures.push(...this.checkReleased(before, after, state));

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { decodeIndex, encodeIndex, formerResourceBase, planRenames, resourceBase, type IndexEntry } from "../../provider/groups/userGroupIndex";
+import { decodeIndex, encodeIndex, formerResourceBase, planMoves, planRenames, resourceBase, type IndexEntry } from "../../provider/groups/userGroupIndex";
 
 const entry = (base: string, identity: Omit<IndexEntry, "base"> = {}): IndexEntry => ({ base, ...identity });
 
@@ -22,6 +22,50 @@ describe("the user group index: a renamed user group keeps its resources", () =>
     const previous = [entry("infra", { nickname: "infra" }), entry("ops", { nickname: "ops", email: "ops@example.com" })];
     const current = [entry("infrastructure", { nickname: "INFRA" }), entry("operations", { nickname: "infra-ops", email: "ops@example.com" })];
     expect(Object.fromEntries(planRenames(current, previous))).to.deep.equal({ infrastructure: "infra", operations: "ops" });
+  });
+
+  describe("a directory's side moved to another user group (a split or a merge) keeps its resources", () => {
+    const both = ["google", "entra"] as ("google" | "entra")[];
+    const previous = [
+      entry("platform", { name: "Platform", email: "platform@example.com", to: both }),
+      entry("ops", { name: "Ops", entra: "Operations", to: both }),
+      entry("infra", { name: "Infra", nickname: "infra", to: ["entra"] }),
+    ];
+    const moves = (current: IndexEntry[], before = previous) => Object.fromEntries(planMoves(current, before, planRenames(current, before)));
+
+    it("split: the Entra side found by its display name (the old name, or the one given apart), any case", () => {
+      const current = [
+        entry("platform", { name: "Platform", email: "platform@example.com", to: ["google"] }),
+        entry("platform-entra", { name: "Platform (Entra)", entra: "PLATFORM", to: ["entra"] }),
+        entry("ops", { name: "Ops", email: "ops@example.com", to: ["google"] }),
+        entry("ops-2", { name: "Ops 2", entra: "Operations", to: ["entra"] }),
+        entry("infra", { name: "Infra", nickname: "infra", to: ["entra"] }),
+      ];
+      expect(moves(current)).to.deep.equal({ "platform-entra:entra": "platform", "ops-2:entra": "ops" });
+    });
+
+    it("split the other way and merged back: the Google side by its address; the Entra side by its mail nickname before its display name", () => {
+      const split = [entry("platform", { name: "Platform", to: ["entra"] }), entry("platform-google", { name: "Platform (Google)", email: "PLATFORM@example.com", to: ["google"] })];
+      expect(moves(split, previous.slice(0, 1))).to.deep.equal({ "platform-google:google": "platform" });
+      const merged = [entry("platform", { name: "Platform", email: "platform@example.com", to: both })];
+      expect(moves(merged, split)).to.deep.equal({ "platform:google": "platform-google" });
+      // A nickname decides before display names: the nickname's group, although another has the display name.
+      const before = [entry("a", { name: "A", nickname: "team", to: ["entra"] }), entry("b", { name: "Team", to: ["entra"] }), entry("c", { name: "C", to: ["google"], email: "c@example.com" })];
+      expect(moves([entry("c", { name: "C", email: "c@example.com", nickname: "TEAM", entra: "Team", to: both })], before)).to.deep.equal({ "c:entra": "a" });
+    });
+
+    it("never from a side still held, never to a side that was there, never ambiguous, never from an index that did not record directories", () => {
+      // Platform still exports to Entra: nothing to take.
+      expect(moves([...previous, entry("platform-entra", { name: "Platform (Entra)", entra: "Platform", to: ["entra"] })])).to.deep.equal({});
+      // Two new sides claim one old one: neither moves.
+      const two = [entry("platform", { name: "Platform", email: "platform@example.com", to: ["google"] }), entry("x", { name: "X", entra: "Platform", to: ["entra"] }), entry("y", { name: "Y", entra: "platform", to: ["entra"] }), ...previous.slice(1)];
+      expect(moves(two)).to.deep.equal({});
+      // A rename is not a move: the renamed user group keeps its sides under its old base.
+      expect(moves([entry("platform-team", { name: "Platform Team", email: "platform@example.com", to: both }), ...previous.slice(1)])).to.deep.equal({});
+      // An index written before directories were recorded: no move.
+      const legacy = previous.map(({ to: _to, ...e }) => e);
+      expect(moves([entry("platform", { name: "Platform", email: "platform@example.com", to: ["google"] }), entry("p2", { name: "P2", entra: "Platform", to: ["entra"] })], legacy)).to.deep.equal({});
+    });
   });
 
   it("never renames what kept its name, never to a name still in use, and only unique matches", () => {

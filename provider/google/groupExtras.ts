@@ -128,8 +128,9 @@ export function aliasClaims(directoryKey: string, aliases: unknown): Claim[] {
  * own primary address when the resource is declared by one of its aliases (it is no alias).
  * Only aliases not declared before are looked up. An alias held by the group this resource
  * replaces (`replaced`: that group's email, when the email changed) moves with the resource:
- * returned in `moved`, for the preview to say so (applyExtras moves it). Another user's address
- * cannot be seen with the group scopes: Google's 409 at apply names it then.
+ * returned in `moved`, for the preview to say so (applyExtras moves it). An alias that is a
+ * user's address fails too when the delegation grants the users' read-only scope (usersHolding);
+ * without it, Google's 409 at apply names it.
  */
 export async function aliasConflictsAtPreview(
   context: GoogleServices,
@@ -143,10 +144,14 @@ export async function aliasConflictsAtPreview(
   if (!Array.isArray(aliases) || containsUnknown(aliases)) return { failures, moved };
   const before = new Set(Array.isArray(previous) ? (previous as string[]) : []);
   const client = context.google();
+  const free: [number, string][] = [];
   for (const [index, alias] of (aliases as string[]).entries()) {
     if (before.has(alias)) continue;
     const holder = await client.getGroup(alias);
-    if (!holder) continue;
+    if (!holder) {
+      free.push([index, alias]);
+      continue;
+    }
     const addresses = groupAddresses(holder);
     if (addresses.includes(email)) {
       if (holder.email === alias) {
@@ -160,7 +165,34 @@ export async function aliasConflictsAtPreview(
       });
     }
   }
+  const users = await usersHolding(client, free.map(([, alias]) => alias));
+  for (const [index, alias] of free) {
+    const user = users.get(alias.toLowerCase());
+    if (user) failures.push({ property: "aliases", reason: `${index} ${alias} is ${userAddress(alias, user)}: an address belongs to one group or user; choose another alias` });
+  }
   return { failures, moved };
+}
+
+/**
+ * Which of these addresses (no group answers to them) a user holds, as its primary address or
+ * an alias: users.get answers for either. Google refuses a group or alias there with 409 at
+ * apply. Needs the optional scope admin.directory.user.readonly; without it nothing is known
+ * (an empty map) and the apply's 409 names the address.
+ */
+export async function usersHolding(client: GoogleDirectoryClient, addresses: string[]): Promise<Map<string, { primaryEmail: string }>> {
+  const held = new Map<string, { primaryEmail: string }>();
+  if (addresses.length === 0) return held;
+  const found = await client.findUsers(addresses);
+  addresses.forEach((address, i) => {
+    const user = found?.[i];
+    if (user?.found) held.set(address.toLowerCase(), { primaryEmail: user.primaryEmail });
+  });
+  return held;
+}
+
+/** "the address of a user" or "an alias of the user <primary>", for messages. */
+export function userAddress(address: string, user: { primaryEmail: string }): string {
+  return user.primaryEmail === address.toLowerCase() ? "the address of a user" : `an alias of the user ${user.primaryEmail}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { defineResource, type Document, type ReadOutcome } from "../contract/def
 import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
-import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, prefetchExtras, readExtras, refreshedInputs } from "../google/groupExtras";
+import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, userAddress, usersHolding, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, prefetchExtras, readExtras, refreshedInputs } from "../google/groupExtras";
 import { PartialApplyError } from "../contract/partialApply";
 import { checkDirectory, decideAdoption, diffGroup, groupClaims, groupFieldChanges, heldEmail, isAddressOfState, managementOf, observedState, stateOf } from "../google/plan";
 import {
@@ -149,7 +149,10 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         else if (knownEmail && !isUnknown(values.adoptId) && context.switches.enabled(management)) {
           found = await withResourceContext(who, `group ${adoptId ?? knownEmail}`, () => context.google().getGroup(adoptId ?? knownEmail));
           const decision = decideAdoption({ email: knownEmail, adoptId, onExisting }, found);
-          if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
+          // No group answers to the address: a user may (Google refuses the create with 409).
+          const user = !found && !adoptId ? (await withResourceContext(who, `users at ${knownEmail}`, () => usersHolding(context.google(), [knownEmail]))).get(knownEmail.toLowerCase()) : undefined;
+          if (user) failures.push({ property: "email", reason: `${knownEmail} is ${userAddress(knownEmail, user)} in Google Workspace, not a group's: a group cannot take it. Fix: give the group an address of its own` });
+          else if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
           else {
             // Released by a version that dropped `adoption`: the group found at the released address is the one this stack managed.
             if (found && "adoption" in decision && regainsReleased(olds, knownEmail)) decision.adoption = `manage again group ${found.id} (released earlier)`;

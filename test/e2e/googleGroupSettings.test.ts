@@ -184,10 +184,20 @@ describe("GoogleDistributionGroup settings and aliases through the real Pulumi C
     expect(await settingsOf("legacy@example.com")).to.include({ whoCanJoin: "INVITED_CAN_JOIN", spamModerationLevel: before.spamModerationLevel });
   });
 
-  it("an alias that is a user's address fails the apply naming it; the group made is recorded, not orphaned, and the next up finishes", async () => {
+  it("an alias that is a user's address fails at preview with the users' read-only scope; without it, the apply fails naming it, the group made is recorded, not orphaned, and the next up finishes", async () => {
     const base = { lists: { ...lists, aliases: ["a2@example.com", "a3@example.com"] }, announce: { ...announce, settings: { archiveOnly: true } }, late: { management: "workspace", email: "late@example.com" }, legacy: { management: "workspace", email: "legacy@example.com", settingsDefault: "distributionList" } };
     stack.declare({ management: WORKSPACE, googleGroups: { ...base, clash: { management: "workspace", email: "clash@example.com", aliases: ["ali@example.com"] } } });
-    const up = await stack.workspace.up();
+    const refused = await stack.workspace.preview();
+    expect(refused.code).to.not.equal(0);
+    expect(refused.output).to.include("clash").and.to.include("ali@example.com is an alias of the user alice@example.com: an address belongs to one group or user; choose another alias");
+    const delegated = sandbox.google.tenant.delegatedScopes;
+    sandbox.google.tenant.delegatedScopes = delegated.filter((s) => !s.endsWith("/admin.directory.user.readonly"));
+    let up;
+    try {
+      up = await stack.workspace.up();
+    } finally {
+      sandbox.google.tenant.delegatedScopes = delegated;
+    }
     expect(up.code).to.not.equal(0);
     expect(up.output).to.include("clash").and.to.include("aliases: ali@example.com is already an address of another group or user");
     const made = sandbox.google.tenant.groups.filter((g) => g.email === "clash@example.com");

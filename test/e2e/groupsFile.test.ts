@@ -188,15 +188,40 @@ describe("names the directories compare or limit differently fail at the groups 
     expect(clean.code, clean.output).to.equal(0);
   });
 
-  it("a group email that is a user's address (primary or alias) fails the up naming the group, the cause and the fix; no Google group is made", async () => {
-    // The group scopes cannot see users, so the preview cannot tell: the apply says it at Google's 409.
-    writeFileSync(yamlFile, ["version: 1", "groups:", "  - name: Dave's team", "    email: dave@example.com", "    users: [alice@example.com]"].join("\n"));
-    const up = await stack.workspace.up();
-    expect(up.code).to.not.equal(0);
-    expect(up.output).to.include("the address dave@example.com is already taken in Google Workspace, and not by a group: it is a user's address or one of a user's aliases");
-    expect(up.output).to.include("Fix: give the group an address of its own");
-    expect(up.output, "not the generic refusal").to.not.include("check the inputs the answer names");
-    expect(sandbox.google.tenant.groups.filter((g) => g.email === "dave@example.com")).to.have.length(0);
+  it("a group email that is a user's address or alias fails at preview naming the group, the cause and the fix (users' read-only scope), also with no preview; without that scope, at Google's 409; no Google group is made", async () => {
+    const dave = sandbox.google.tenant.users.find((u) => u.primaryEmail === "dave@example.com")!;
+    dave.aliases = [...new Set([...dave.aliases, "dave.alias@example.com"])];
+    const groupAt = (email: string) => ["version: 1", "groups:", "  - name: Dave's team", `    email: ${email}`, "    users: [alice@example.com]"].join("\n");
+    // With admin.directory.user.readonly delegated (the sandbox's default, docs/guides/credentials.md), the check looks the address up among users.
+    for (const [email, cause] of [
+      ["dave@example.com", "dave@example.com is the address of a user in Google Workspace, not a group's: a group cannot take it. Fix: give the group an address of its own"],
+      ["Dave.Alias@example.com", "dave.alias@example.com is an alias of the user dave@example.com in Google Workspace, not a group's: a group cannot take it. Fix: give the group an address of its own"],
+    ] as const) {
+      writeFileSync(yamlFile, groupAt(email));
+      sandbox.resetRequestCounts();
+      const preview = await stack.workspace.preview();
+      expect(preview.code, preview.output).to.not.equal(0);
+      expect(preview.output, preview.output).to.include("groups-dave-s-team-google").and.to.include(cause);
+      const up = await stack.workspace.up();
+      expect(up.code, up.output).to.not.equal(0);
+      expect(up.output, "the same answer with no preview").to.include(cause);
+      expect(writeRequests(sandbox).filter((w) => /admin\/directory|groups\/v1/.test(w)), "no Google write").to.deep.equal([]);
+      expect(sandbox.google.tenant.groups.filter((g) => g.email === email.toLowerCase())).to.have.length(0);
+    }
+    // Without the optional scope nothing is known at preview: the apply says it at Google's 409.
+    writeFileSync(yamlFile, groupAt("dave@example.com"));
+    const delegated = sandbox.google.tenant.delegatedScopes;
+    sandbox.google.tenant.delegatedScopes = delegated.filter((s) => !s.endsWith("/admin.directory.user.readonly"));
+    try {
+      const up = await stack.workspace.up();
+      expect(up.code).to.not.equal(0);
+      expect(up.output).to.include("the address dave@example.com is already taken in Google Workspace, and not by a group: it is a user's address or one of a user's aliases");
+      expect(up.output).to.include("Fix: give the group an address of its own");
+      expect(up.output, "not the generic refusal").to.not.include("check the inputs the answer names");
+      expect(sandbox.google.tenant.groups.filter((g) => g.email === "dave@example.com")).to.have.length(0);
+    } finally {
+      sandbox.google.tenant.delegatedScopes = delegated;
+    }
   });
 
   // Resource names come from the user group's name (provider/groups/userGroupIndex.ts resourceBase):

@@ -17,31 +17,47 @@ export function isKnownId(groupId: string): boolean {
   return groupId !== "" && !isUnknown(groupId);
 }
 
+/** What a binding's preview reads: the key of its group, and the group's id when it is known (a Google address is no id). */
+export interface TargetLookup {
+  groupKey: string;
+  groupId?: string;
+}
+
+/** The group a group resource of this run will hold under a label (RunRegistry.plannedGroup). */
+export type PlannedGroup = (directoryKey: string, label: string) => string | undefined;
+
 /**
- * The key to read the group by at preview when its id is not known yet (a group adopted in
- * the same update): Google's address; for Entra, the id its group resource plans to take
- * over. `undefined`: nothing to read (a group made by this update has no members to remove).
+ * The group to read at preview when its id is not known yet (a group adopted in the same
+ * update, or one with changes of its own): the group its resource will hold (taken over, or its
+ * own renamed in place), else Google's address (whatever group is at it now, also one made again
+ * by hand), else for Entra the group of before under the same label. `undefined`: nothing to read
+ * (a group made by this update has no members to remove).
  */
-export function lookupTargetId(plannedAdoption: (directoryKey: string, label: string) => string | undefined, target: BindingTarget, previous: BindingTarget | undefined): string | undefined {
-  if (isKnownId(target.groupId)) return target.groupId;
+export function lookupTargetId(planned: PlannedGroup, target: BindingTarget, previous: BindingTarget | undefined): TargetLookup | undefined {
+  if (isKnownId(target.groupId)) return { groupKey: target.groupId, groupId: target.groupId };
   if (isUnknown(target.label) || target.label === "") return undefined;
-  // Google takes a group's address as its key (whatever group is at it now, also one made again by hand).
-  if (target.service === "google") return target.label.toLowerCase();
-  // Entra: the group its resource's check plans to take over, else (an update of the group, e.g. a rename made by hand and reverted) the group of before.
-  return plannedAdoption(target.directoryKey, target.label) ?? sameTargetAsBefore(target, previous)?.groupId;
+  const label = target.service === "google" ? target.label.toLowerCase() : target.label;
+  const held = planned(target.directoryKey, label);
+  if (held) return { groupKey: held, groupId: held };
+  if (target.service === "google") return { groupKey: label };
+  const before = sameTargetAsBefore(target, previous);
+  return before ? { groupKey: before.groupId, groupId: before.groupId } : undefined;
 }
 
 /**
  * A target group with changes of its own in the same update (drift of its settings, a rename
- * made by hand and reverted) has no known id at preview. With the same label in the same
- * directory it is no move: the preview announces no removal from the group of before, and
+ * made by hand and reverted, a rename of the group itself) has no known id at preview. With the
+ * same label in the same directory, or with the group of before planned under its new label
+ * (`planned`), it is no move: the preview announces no removal from the group of before, and
  * shows the target as that group, one line. (Which group's members are read is lookupTargetId's
- * business: Google's by the address, which also finds a group made again by hand.)
+ * business.)
  */
-export function sameTargetAsBefore(target: unknown, previous: BindingTarget | undefined): BindingTarget | undefined {
+export function sameTargetAsBefore(target: unknown, previous: BindingTarget | undefined, planned?: PlannedGroup): BindingTarget | undefined {
   const now = bindingTargetSchema.safeParse(target).data;
   if (!now || !previous || !isUnknown(now.groupId) || isUnknown(now.label) || isUnknown(now.directoryKey)) return undefined;
-  if (now.label !== previous.label || now.directoryKey !== previous.directoryKey || !isKnownId(previous.groupId)) return undefined;
+  if (now.directoryKey !== previous.directoryKey || !isKnownId(previous.groupId)) return undefined;
+  const label = now.service === "google" ? now.label.toLowerCase() : now.label;
+  if (now.label !== previous.label && planned?.(now.directoryKey, label) !== previous.groupId) return undefined;
   return { ...now, groupId: previous.groupId };
 }
 

@@ -1,5 +1,5 @@
 import type { CheckFailure } from "../contract/checkInputs";
-import { isKnownId, sameUserTwice, type PreviousInputs } from "./bindingCheck";
+import { isKnownId, sameUserTwice, type PreviousInputs, type TargetLookup } from "./bindingCheck";
 import { addresses, ambiguousUsers, usersNotFound } from "./bindingMessages";
 import { planBinding } from "./bindingPlan";
 import type { GroupBindingInputs } from "./bindingSchema";
@@ -11,16 +11,17 @@ import { desiredIds, entraOwnersPlan, keysToResolve } from "./ownersAndNesting";
  * Preview: resolves the users, plans against what the group holds now (read-only calls) and
  * reports what the apply will remove and keep, with the mass-removal guard evaluated on the
  * same figures as at apply (one `planBinding` for both). Only called when the binding asks for
- * something new. `groupId`: the group to read (lookupTargetId), undefined when there is none yet.
+ * something new. `found`: the group to read (lookupTargetId), undefined when there is none yet.
  */
 export async function previewPlan(
   directory: MemberDirectory,
-  groupId: string | undefined,
+  found: TargetLookup | undefined,
   inputs: GroupBindingInputs,
   previous: PreviousInputs | undefined,
   failures: CheckFailure[],
 ): Promise<void> {
   const keys = keysToResolve(inputs);
+  const groupId = found?.groupKey;
   const observed = groupId ? await directory.listMembers(groupId) : undefined;
   const resolution = await directory.resolveUsers(keys, observed ? groupId : undefined, observed, new Map(), { findUnknownUsers: true });
   const owners = await entraOwnersPlan(directory, observed ? groupId : undefined, inputs, resolution.resolved);
@@ -56,8 +57,10 @@ export async function previewPlan(
       failures.push({ property: "userGroup", reason: `user group "${name}" lists ${addresses(keysOfOne, secret)}, which are one user (an address and its alias): keep one` });
     }
   }
-  // A move: another group than before (by id when the id is known now, else by label: a group with changes of its own has no id at preview).
-  const movedAway = previous?.target && isKnownId(previous.target.groupId) && (isKnownId(inputs.target.groupId) ? previous.target.groupId !== inputs.target.groupId : previous.target.label.toLowerCase() !== inputs.target.label.toLowerCase());
+  // A move: another group than before, by id when it is known now (its resource's plan gives it for a
+  // group renamed in place or taken over), else by label (a new address: a group made by this update).
+  const idNow = found?.groupId;
+  const movedAway = previous?.target && isKnownId(previous.target.groupId) && (idNow !== undefined ? previous.target.groupId !== idNow : previous.target.label.toLowerCase() !== inputs.target.label.toLowerCase());
   const oldGroupId = movedAway ? previous!.target!.groupId : undefined;
   // A group that does not exist yet has nothing to plan against, unless the binding moves there:
   // then its own members leave the old group (a new address, a group made by this update).

@@ -74,7 +74,7 @@ export class RunRegistry implements CreatedGroups {
   private readonly moves = new Map<string, string>();
   private readonly keptMembers = new Map<string, Map<string, Set<string>>>();
   private readonly programBindings = new Map<string, ManifestBinding[]>();
-  private readonly plannedAdoptions = new Map<string, string>();
+  private readonly plannedGroups = new Map<string, string>();
 
   /**
    * Records `owner`'s claims (replacing any it made before in this run) and returns the
@@ -167,15 +167,17 @@ export class RunRegistry implements CreatedGroups {
   }
 
   /**
-   * Groups a group resource's check plans to take over, by directory and label (Entra display
-   * name): a binding of that group learns its id at preview (the group's `groupId` output is
-   * unknown until it is applied) and can list the members the apply would remove.
+   * The group a group resource will hold after this update, by directory and label (Google
+   * address, lowercased; Entra display name): one its check plans to take over, or its own kept
+   * in place under a changed label (its diff: a rename, not a replace). A binding of that group
+   * learns the id at preview (the group's `groupId` output is unknown until it is applied): it
+   * reads that group's members, lists the removals, applies the guard, and sees no move.
    */
-  recordPlannedAdoption(directoryKey: string, label: string, groupId: string): void {
-    this.plannedAdoptions.set(`${directoryKey}\n${label}`, groupId);
+  recordPlannedGroup(directoryKey: string, label: string, groupId: string): void {
+    this.plannedGroups.set(`${directoryKey}\n${label}`, groupId);
   }
 
-  plannedAdoption(directoryKey: string, label: string): string | undefined {
-    return this.plannedAdoptions.get(`${directoryKey}\n${label}`);
+  plannedGroup(directoryKey: string, label: string): string | undefined {
+    return this.plannedGroups.get(`${directoryKey}\n${label}`);
   }
 }

@@ -13,6 +13,7 @@ import {
   type EntraSecurityGroupInputs,
   type EntraSecurityGroupState,
 } from "../entra/schema";
+import { isKnownId } from "../groups/bindingCheck";
 import { effectiveDeletionPolicy, isDormant, managedDiff, pendingId, refreshedGroup } from "../groups/lifecycle";
 import { managementRefSchema, type ManagementRef } from "../groups/management";
 import { claimKeys, groupConflictMessage } from "../groups/runRegistry";
@@ -166,7 +167,7 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
         }
         // A group this stack creates has the description the program gives, else none; an adopted one keeps its own unless given.
         if (values.description === undefined && !(typeof values.adoption === "string" && values.adoption.startsWith("adopt"))) values.description = "";
-        if (adopted) context.run.recordPlannedAdoption(management.directoryKey, desired.displayName, adopted);
+        if (adopted) context.run.recordPlannedGroup(management.directoryKey, desired.displayName, adopted);
         const conflicts = context.run.registerClaims(who, takeoverClaims(management.directoryKey, desired, adopted));
         if (conflicts.length > 0) failures.push({ property: "displayName", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
@@ -175,7 +176,10 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
 
     async diff(context, _id, state, desired) {
       const changed = Object.keys(groupFieldChanges(desired, state)).length > 0 || state.deletionPolicy !== desired.deletionPolicy;
-      return managedDiff(state, desired, changed, context.switches.enabled(desired.management));
+      const diff = managedDiff(state, desired, changed, context.switches.enabled(desired.management));
+      // Renamed in place: its bindings' previews find it under the new display name.
+      if (diff.replaces.length === 0 && isKnownId(state.groupId)) context.run.recordPlannedGroup(desired.management.directoryKey, desired.displayName, state.groupId);
+      return diff;
     },
 
     async create(context, desired) {

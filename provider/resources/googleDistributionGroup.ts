@@ -14,6 +14,7 @@ import {
   type GoogleDistributionGroupInputs,
   type GoogleDistributionGroupState,
 } from "../google/schema";
+import { isKnownId } from "../groups/bindingCheck";
 import { effectiveDeletionPolicy, isDormant, pendingId, refreshedGroup } from "../groups/lifecycle";
 import { claimKeys, groupConflictMessage } from "../groups/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
@@ -193,6 +194,8 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
     async diff(context, _id, state, desired) {
       const enabled = context.switches.enabled(desired.management);
       const diff = diffGroup(state, desired, enabled);
+      // Kept in place (a new name, or an address that is already its alias): its bindings' previews find it by the address.
+      if (diff.replaces.length === 0 && isKnownId(state.groupId)) context.run.recordPlannedGroup(desired.management.directoryKey, desired.email.toLowerCase(), state.groupId);
       // Settings and aliases change in place; while management is off or the group is pending, the group's own diff decides.
       if (!diff.changes && enabled && state.origin !== "pending" && extrasChanged(state, desired)) return { changes: true, replaces: [] };
       return diff;

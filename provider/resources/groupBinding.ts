@@ -34,8 +34,8 @@ function loadState(props: Document): GroupBindingState {
 
 /** The preview's plan of a binding: its group read by id, or found as lookupTargetId says. */
 async function preview(context: ProviderContext, inputs: GroupBindingInputs, previous: PreviousInputs | undefined, failures: CheckFailure[]): Promise<void> {
-  const groupId = lookupTargetId((directoryKey, label) => context.run.plannedAdoption(directoryKey, label), inputs.target, previous?.target);
-  await previewPlan(context.memberDirectory(inputs.management), groupId, inputs, previous, failures);
+  const found = lookupTargetId((directoryKey, label) => context.run.plannedGroup(directoryKey, label), inputs.target, previous?.target);
+  await previewPlan(context.memberDirectory(inputs.management), found, inputs, previous, failures);
 }
 
 /**
@@ -214,7 +214,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         }
       }
       // Shown as the group of before when its id is not known at preview but its label is unchanged (one line, no false move).
-      const sameGroup = sameTargetAsBefore(inputs.target, previous?.target);
+      const sameGroup = sameTargetAsBefore(inputs.target, previous?.target, (directoryKey, label) => context.run.plannedGroup(directoryKey, label));
       if (sameGroup) inputs.target = sameGroup;
       return { inputs: withSecrets(inputs, secret), failures };
     },

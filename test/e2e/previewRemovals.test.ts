@@ -80,4 +80,53 @@ describe("Removals at preview: all the real ones, none that are not, through the
     expect(clean.code, clean.output).to.equal(0);
     expect((await stack.workspace.destroy()).code).to.equal(0);
   });
+
+  // A group renamed by the program (Entra display name; any case) is the same group: its bindings'
+  // previews read it (the group's diff records it under the new name), so they list the real
+  // removals, apply the mass-removal guard, and announce no move.
+  const renamed = (displayName: string, users: string[]): ProgramSpec => ({
+    management: { tenant: { entra: { tenantId: sandbox.entra.tenantId } } },
+    entraGroups: { team: { management: "tenant", displayName } },
+    // No floor: the guard's 50 % applies to these three users.
+    bindings: { "team-members": { target: "team", userGroup: { name: "Team", users }, removalGuardFloor: 0 } },
+  });
+
+  it("an Entra group renamed by the program (or only its case changed) is no move: real removals listed, the guard applied at preview, with and without a preview", async () => {
+    const stack = await E2eStack.create(sandbox, "renamed-target");
+    stack.declare(renamed("Team", USERS));
+    expect((await stack.workspace.up()).code).to.equal(0);
+    const id = entraGroupsNamed(sandbox, "Team")[0]!.id;
+
+    // Renamed, members unchanged: nobody announced as leaving.
+    stack.declare(renamed("Team Crew", USERS));
+    const rename = await stack.workspace.preview();
+    expect(rename.code, rename.output).to.equal(0);
+    expect(rename.stdout, "no member leaves").to.not.match(/remove from|the binding moves/);
+    expect(rename.stdout, "the target stays one line").to.not.match(/groupId\s*:/);
+
+    // Renamed and two of three users dropped: the guard (50 %) stops it at preview, naming them; nothing is written.
+    stack.declare(renamed("Team Crew", ["alice@example.com"]));
+    const guarded = await stack.workspace.preview();
+    expect(guarded.code, guarded.output).to.not.equal(0);
+    expect(guarded.output).to.match(/mass-removal guard/);
+    const refused = await stack.workspace.up();
+    expect(refused.code, "the same answer without a preview").to.not.equal(0);
+    expect(refused.output).to.match(/mass-removal guard/);
+    // Without a preview the engine renames the group before it checks the binding (left: see the closing note of issue 20); nobody is removed.
+    expect(entraMembers(sandbox, id), "nobody removed").to.deep.equal(USERS);
+
+    // Only the case changes, and bob leaves: his removal is announced, then made; the group is the same.
+    stack.declare(renamed("TEAM", ["alice@example.com", "carol@example.com"]));
+    const caseOnly = await stack.workspace.preview();
+    expect(caseOnly.code, caseOnly.output).to.equal(0);
+    expect(caseOnly.stdout).to.match(/"?bob@example\.com"?\s*:\s*"remove from TEAM"/);
+    expect(caseOnly.stdout).to.not.match(/the binding moves/);
+    const up = await stack.workspace.upWithPreview();
+    expect(up.code, up.output).to.equal(0);
+    expect(entraGroupsNamed(sandbox, "TEAM").map((g) => g.id)).to.deep.equal([id]);
+    expect(entraMembers(sandbox, id)).to.deep.equal(["alice@example.com", "carol@example.com"]);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+    expect((await stack.workspace.destroy()).code).to.equal(0);
+  });
 });

@@ -49,11 +49,14 @@ const directories = {
 // The stack's outputs wait for every binding too: were they registered while a binding's check
 // fails, the engine would stop with that registration in flight and print gRPC shutdown noise
 // (pulumi/pulumi #16853) after the one error that matters.
+// Two outputs, each its own Output: one Output for the whole object previews as its text spread
+// into one-character keys while it is unknown.
 function outputs(groups) {
-  return pulumi.all(Object.values(groups.bindings).map((b) => b.id)).apply(() => ({
-    googleGroups: Object.fromEntries(Object.entries(groups.googleGroups).map(([name, g]) => [name, { email: g.email, origin: g.origin }])),
-    entraGroups: Object.fromEntries(Object.entries(groups.entraGroups).map(([name, g]) => [name, { id: g.groupId, origin: g.origin }])),
-  }));
+  const bound = pulumi.all(Object.values(groups.bindings).map((b) => b.id));
+  return {
+    googleGroups: bound.apply(() => Object.fromEntries(Object.entries(groups.googleGroups).map(([name, g]) => [name, { email: g.email, origin: g.origin }]))),
+    entraGroups: bound.apply(() => Object.fromEntries(Object.entries(groups.entraGroups).map(([name, g]) => [name, { id: g.groupId, origin: g.origin }]))),
+  };
 }
 
 // The program is an async function: JumpCloud is read (read-only) when it runs.

@@ -62,13 +62,25 @@ function targetsOf(userGroup: ExportedUserGroup, args: UserGroupExportArgs): rea
  * Names each directory compares or limits its own way, checked before any resource exists (so
  * also without a preview), naming the user groups where they come from (file:line): Entra looks
  * groups up by display name case-insensitively, so two that differ only in case would be one group
- * to the bindings; Google caps a group's name at 75 characters.
+ * to the bindings, and refuses a mail nickname in use (in any case); Google caps a group's name at
+ * 75 characters.
  */
 function checkDirectoryNames(name: string, args: UserGroupExportArgs): void {
   const label = (g: ExportedUserGroup) => `"${g.name}"${g.source ? ` (${g.source})` : ""}`;
   const byDisplayName = new Map<string, ExportedUserGroup>();
+  const byNickname = new Map<string, ExportedUserGroup>();
   for (const g of args.userGroups) {
     const targets = targetsOf(g, args);
+    if (targets.includes("entra") && !g.released?.includes("entra") && g.entraMailNickname) {
+      // Graph refuses a second group with a nickname in use (400, "Another object with the same value for property mailNickname").
+      const other = byNickname.get(g.entraMailNickname.toLowerCase());
+      if (other) {
+        throw new pulumi.RunError(
+          `UserGroupExport ${name}: user groups ${label(other)} and ${label(g)} have the same entraMailNickname "${g.entraMailNickname}" (Entra compares mail nicknames case-insensitively, and a tenant's are unique): give one of the two a nickname of its own, or leave it out (a nickname is then made from the display name)`,
+        );
+      }
+      byNickname.set(g.entraMailNickname.toLowerCase(), g);
+    }
     if (targets.includes("entra") && !g.released?.includes("entra")) {
       const displayName = g.entraDisplayName ?? g.name;
       const other = byDisplayName.get(displayName.toLowerCase());

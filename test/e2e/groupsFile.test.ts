@@ -140,7 +140,7 @@ describe("names the directories compare or limit differently fail at the groups 
     await sandbox?.close();
   });
 
-  it("two user groups whose Entra display names differ only in case fail at the file's lines (Entra compares them case-insensitively), with or without a preview; nothing is written", async () => {
+  it("two user groups whose Entra display names, or mail nicknames, differ only in case fail at the file's lines (Entra compares them case-insensitively), with or without a preview; nothing is written", async () => {
     writeFileSync(yamlFile, [
       "version: 1",
       "groups:",
@@ -162,6 +162,26 @@ describe("names the directories compare or limit differently fail at the groups 
     const up = await stack.workspace.up();
     expect(up.code).to.not.equal(0);
     expect(up.output).to.include('would both be the Entra group "Alpha"');
+    expect(directories(), "nothing written").to.equal(before);
+
+    // Two mail nicknames that differ only in case: Graph would refuse the second group at apply.
+    writeFileSync(yamlFile, [
+      "version: 1",
+      "groups:",
+      "  - name: Alpha",
+      "    email: alpha@example.com",
+      "    entraMailNickname: alpha",
+      "    users: [alice@example.com]",
+      "  - name: Beta",
+      "    entraMailNickname: ALPHA",
+      "    exportTo: [entra]",
+      "    users: [bob@example.com]",
+    ].join("\n"));
+    for (const run of [await stack.workspace.preview(), await stack.workspace.up()]) {
+      expect(run.code).to.not.equal(0);
+      expect(run.output).to.include('user groups "Alpha" (groups.yaml:3) and "Beta" (groups.yaml:7) have the same entraMailNickname "ALPHA"');
+      expect(run.output).to.include("give one of the two a nickname of its own");
+    }
     expect(directories(), "nothing written").to.equal(before);
   });
 

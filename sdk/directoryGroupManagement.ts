@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { encodeManagementRef } from "../provider/resources/referenceText";
 import { directoryGroupManagementArgsSchema, managementRef, type ManagementRef } from "../provider/groups/management";
 import { PROGRAM_MANIFEST_KEY } from "../provider/groups/programManifest";

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { ENTRA_GROUP_STATE_VERSION } from "../provider/entra/schema";
 import { directoryKeyOf, type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
 import { declareGroup, plain } from "./programManifest";

@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "./pulumi";
 
 /** One source user group and where it goes. */
 export interface ExportedUserGroup {

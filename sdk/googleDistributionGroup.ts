@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { GOOGLE_GROUP_STATE_VERSION } from "../provider/google/schema";
 import { directoryKeyOf, type DirectoryGroupManagement, groupManagementReference, managementReference, warnWhileDisabled } from "./directoryGroupManagement";
 import type { GroupSettings, GroupSettingsArgs, SettingsDefault } from "../provider/google/settingsSchema";

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { directoryKeyOf, groupManagementReference, managementReference, serviceOf, warnWhileDisabled, type DirectoryGroupManagement } from "./directoryGroupManagement";
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { isSeq, type Node } from "yaml";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { z } from "zod";
 import { closest, describeIssue, type FileProblem, pathText, readYaml, valueAt } from "../provider/contract/fileProblems";
 import type { ExportedUserGroup } from "./exportedUserGroup";

@@ -6,7 +6,7 @@
  * resource input, so it is never in state or previews.
  */
 import { readFileSync } from "node:fs";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { JumpCloudClient, JUMPCLOUD_DEFAULT_BASE_URL, type JumpCloudSettings } from "../provider/jumpcloud/client";
 import { JumpCloudSourceError, readJumpCloudBindings, type JumpCloudRead } from "../provider/jumpcloud/readGroups";
 import type { ExportedUserGroup } from "./exportedUserGroup";

@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "./pulumi";
 import type { ManifestBinding, ManifestGroup, ProgramManifest } from "../provider/groups/programManifest";
 
 /**

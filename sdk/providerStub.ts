@@ -1,5 +1,5 @@
 import { relative, sep } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import type { ResourceKind } from "../provider";
 import { see } from "../provider/contract/docs";
 

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { DirectoryGroupManagement, type EntraDirectoryArgs, type GoogleDirectoryArgs } from "./directoryGroupManagement";
 import { EntraSecurityGroup } from "./entraSecurityGroup";
 import { GoogleDistributionGroup } from "./googleDistributionGroup";

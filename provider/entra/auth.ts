@@ -1,14 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import {
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  DefaultAzureCredential,
-  WorkloadIdentityCredential,
-  type AccessToken,
-  type GetTokenOptions,
-  type TokenCredential,
-} from "@azure/identity";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { SEE_CREDENTIALS } from "../contract/docs";
 import type { EntraSettings } from "../settings";
 
@@ -23,6 +15,9 @@ const PUBLIC_AUTHORITY = "https://login.microsoftonline.com";
 export function entraCredential(tenantId: string, settings: EntraSettings): TokenCredential {
   // The sandbox (or a sovereign cloud) has its own authority; instance discovery would call the public cloud.
   const common = settings.authorityHost ? { authorityHost: settings.authorityHost, disableInstanceDiscovery: true } : {};
+  // Loaded at the first Entra sign-in, not with the provider: it is a sixth of the provider
+  // process's start, which every Pulumi run pays, and programs that export only to Google need none of it.
+  const { ClientCertificateCredential, ClientSecretCredential, DefaultAzureCredential, WorkloadIdentityCredential } = require("@azure/identity") as typeof import("@azure/identity");
   const credential = ((): TokenCredential => {
     switch (settings.kind) {
       case "clientSecret":

@@ -131,10 +131,12 @@ export class PulumiWorkspace {
   }
 
   async setConfig(config: Record<string, { value: string; secret: boolean }>): Promise<void> {
-    for (const [key, { value, secret }] of Object.entries(config)) {
-      // Through stdin, so values never appear in a process list or an error message.
-      await this.ok(["config", "set", key, secret ? "--secret" : "--plaintext"], value);
-    }
+    const entries = Object.entries(config);
+    // Plain settings in one call (each CLI call costs a quarter of a second)...
+    const plain = entries.filter(([, { secret }]) => !secret).flatMap(([key, { value }]) => ["--plaintext", `${key}=${value}`]);
+    if (plain.length > 0) await this.ok(["config", "set-all", ...plain]);
+    // ...secrets through stdin, so they never appear in a process list or an error message.
+    for (const [key, { value }] of entries.filter(([, { secret }]) => secret)) await this.ok(["config", "set", key, "--secret"], value);
   }
 
   preview(...extra: string[]) {

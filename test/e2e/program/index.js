@@ -6,7 +6,8 @@
 //         gotGoogleGroups / gotEntraGroups: {name: {management: name, id}} (the classes' get),
 //         gotBindings: {name: {target: groupName | reference, id}} (GroupBinding.get) }
 const fs = require("fs");
-const pulumi = require("@pulumi/pulumi");
+// Pulumi's modules, not its index: the index also loads the Automation API (~0.9 s per run).
+const pulumi = { secret: require("@pulumi/pulumi/output").secret, dynamic: require("@pulumi/pulumi/dynamic") };
 const { DirectoryGroupManagement, EntraSecurityGroup, GoogleDistributionGroup, GroupBinding } = require("pulumi-group-export");
 
 const spec = JSON.parse(fs.readFileSync(process.env.GROUP_EXPORT_TEST_SPEC, "utf8"));

@@ -40,6 +40,13 @@ interface Holding {
   shared: boolean;
 }
 
+/**
+ * The longest a takeover waits for the program's other group resources to be checked
+ * ({@link RunRegistry.groupsSettled}). Bounded, because a resource whose registration waits on
+ * the outputs of the one taking over never comes; past it, the claims known by then decide.
+ */
+export const GROUPS_SETTLED_MAX_WAIT_MS = 20_000;
+
 /** Keys of remote groups, one spelling per kind, so groups and bindings compare alike. */
 export const claimKeys = {
   /** A Google address (primary or alias), lowercased. */
@@ -75,6 +82,10 @@ export class RunRegistry implements CreatedGroups {
   private readonly keptMembers = new Map<string, Map<string, Set<string>>>();
   private readonly programBindings = new Map<string, ManifestBinding[]>();
   private readonly plannedGroups = new Map<string, string>();
+  private readonly declaredGroups = new Map<string, Set<string>>();
+  private readonly checkedGroups = new Set<string>();
+  private readonly awaitingDiff = new Set<string>();
+  private readonly settledWaiters = new Set<() => boolean>();
 
   /**
    * Records `owner`'s claims (replacing any it made before in this run) and returns the
@@ -98,6 +109,87 @@ export class RunRegistry implements CreatedGroups {
     }
     this.keysByOwner.set(owner, [...seen]);
     return conflicts;
+  }
+
+  /**
+   * Adds the group `owner` already manages (its state's id, known from its diff on) to its claims,
+   * and returns the other owners of it. A managed resource's check claims no group id (its inputs
+   * hold none: the id is in its state), so without this a new resource of the same run that finds
+   * the same group under another name (a Google address the group gives up, an Entra display name
+   * it is renamed from, e.g. after a user group is split in two) would take it over as well.
+   */
+  claimHeldGroup(owner: string, directoryKey: string, groupId: string): ClaimConflict[] {
+    const key = claimKeys.group(directoryKey, groupId);
+    const holders = this.holdings.get(key) ?? [];
+    const conflicts = holders.filter((h) => h.owner !== owner).map((h) => ({ label: `group ${groupId}`, holder: h.owner }));
+    if (!holders.some((h) => h.owner === owner)) {
+      this.holdings.set(key, [...holders, { owner, shared: false }]);
+      this.keysByOwner.set(owner, [...(this.keysByOwner.get(owner) ?? []), key]);
+    }
+    return conflicts;
+  }
+
+  /**
+   * The group resources the program declares in a directory (its manifest), recorded by the
+   * management's check, and how far the engine got with them: without a preview the engine
+   * applies a resource as soon as it is checked, so a takeover could write before the check of a
+   * resource declared after it, or the diff of a managed one (which claims its group), says that
+   * the group is another's. {@link groupsSettled} waits for them.
+   */
+  declareGroups(directoryKey: string, owners: string[]): void {
+    this.declaredGroups.set(directoryKey, new Set(owners));
+    this.notifySettled();
+  }
+
+  /** `owner`'s check is done (its claims registered); `managed`: it has a state, so its diff follows. */
+  groupChecked(owner: string, managed: boolean): void {
+    this.checkedGroups.add(owner);
+    if (managed) this.awaitingDiff.add(owner);
+    else this.awaitingDiff.delete(owner);
+    this.notifySettled();
+  }
+
+  /** `owner`'s diff is done (the group it holds is claimed). */
+  groupDiffed(owner: string): void {
+    this.awaitingDiff.delete(owner);
+    this.notifySettled();
+  }
+
+  /**
+   * Resolves once every group resource the program declares in the directory has been checked,
+   * and each managed one diffed, so that its claims are known; or after `maxWaitMs` (a resource
+   * whose registration waits on this one's outputs would otherwise never come).
+   */
+  groupsSettled(directoryKey: string, maxWaitMs = GROUPS_SETTLED_MAX_WAIT_MS): Promise<void> {
+    const settled = () => [...(this.declaredGroups.get(directoryKey) ?? [])].every((o) => this.checkedGroups.has(o) && !this.awaitingDiff.has(o));
+    if (settled()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = () => {
+        if (!settled()) return false;
+        clearTimeout(timer);
+        resolve();
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.settledWaiters.delete(waiter);
+        resolve();
+      }, maxWaitMs);
+      this.settledWaiters.add(waiter);
+    });
+  }
+
+  /**
+   * The other resources of the run that hold the group, once the program's groups are settled
+   * ({@link groupsSettled}): asked before a write that takes a group over or changes one, so
+   * that of two resources that would both manage it neither writes, with or without a preview.
+   */
+  async othersHoldingGroup(owner: string, directoryKey: string, groupId: string): Promise<ClaimConflict[]> {
+    await this.groupsSettled(directoryKey);
+    return this.otherHolders(owner, claimKeys.group(directoryKey, groupId)).map((holder) => ({ holder, label: `group ${groupId}` }));
+  }
+
+  private notifySettled(): void {
+    for (const waiter of [...this.settledWaiters]) if (waiter()) this.settledWaiters.delete(waiter);
   }
 
   /** Drops every claim of `owner` (e.g. before it claims again with newer values). */

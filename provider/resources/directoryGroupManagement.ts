@@ -69,6 +69,7 @@ function registerProgram(context: ProviderContext, directoryKey: string, text: s
   }
   const manifest = programManifestSchema.safeParse(parsed).data;
   if (!manifest) return;
+  context.run.declareGroups(directoryKey, manifest.groups.map((g) => resourceLabel(g.kind, g.name, "")));
   for (const g of manifest.groups) {
     const claims = g.kind === "GoogleDistributionGroup" ? [...groupClaims(directoryKey, g.email, g.adoptId, undefined), ...aliasClaims(directoryKey, g.aliases)] : takeoverClaims(directoryKey, g, undefined);
     context.run.registerClaims(resourceLabel(g.kind, g.name, ""), claims);

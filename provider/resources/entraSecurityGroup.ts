@@ -109,7 +109,9 @@ async function createForReal(context: ProviderContext, who: string, desired: Inp
   const plan = await lookupTakeover(context, desired);
   if (plan.action === "fail") throw new Error(plan.message);
   // Before the first write: no other resource of this run claims the same group (values unknown at preview are known now).
-  const others = takeoverClaims(desired.management.directoryKey, desired, plan.action === "adopt" ? plan.groupId : undefined).flatMap((c) => context.run.otherHolders(who, c.key).map((holder) => ({ holder, label: c.label })));
+  const others = takeoverClaims(desired.management.directoryKey, desired, undefined).flatMap((c) => context.run.otherHolders(who, c.key).map((holder) => ({ holder, label: c.label })));
+  // A takeover waits until the program's other groups are checked (and managed ones diffed): one of them may hold this group.
+  if (plan.action === "adopt") others.push(...(await context.run.othersHoldingGroup(who, desired.management.directoryKey, plan.groupId)));
   if (others.length > 0) throw new Error(groupConflictMessage(who, others, desired.management.directoryKey, UNIQUENESS_FIX));
   if (plan.action === "adopt") {
     const existing = (await graph.getGroup(plan.groupId))!;
@@ -171,15 +173,26 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
         const conflicts = context.run.registerClaims(who, takeoverClaims(management.directoryKey, desired, adopted));
         if (conflicts.length > 0) failures.push({ property: "displayName", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
+      context.run.groupChecked(who, Object.keys(olds).length > 0);
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
     },
 
     async diff(context, _id, state, desired) {
-      const changed = Object.keys(groupFieldChanges(desired, state)).length > 0 || state.deletionPolicy !== desired.deletionPolicy;
-      const diff = managedDiff(state, desired, changed, context.switches.enabled(desired.management));
-      // Renamed in place: its bindings' previews find it under the new display name.
-      if (diff.replaces.length === 0 && isKnownId(state.groupId)) context.run.recordPlannedGroup(desired.management.directoryKey, desired.displayName, state.groupId);
-      return diff;
+      const who = owner(desired.pulumiName, desired.displayName);
+      try {
+        const changed = Object.keys(groupFieldChanges(desired, state)).length > 0 || state.deletionPolicy !== desired.deletionPolicy;
+        const diff = managedDiff(state, desired, changed, context.switches.enabled(desired.management));
+        if (diff.replaces.length === 0 && isKnownId(state.groupId) && desired.management.released === undefined) {
+          // Its check claimed no id (its inputs hold none): the group it keeps is claimed here.
+          const conflicts = context.run.claimHeldGroup(who, desired.management.directoryKey, state.groupId);
+          if (conflicts.length > 0) throw new Error(groupConflictMessage(who, conflicts, desired.management.directoryKey, UNIQUENESS_FIX));
+          // Renamed in place: its bindings' previews find it under the new display name.
+          context.run.recordPlannedGroup(desired.management.directoryKey, desired.displayName, state.groupId);
+        }
+        return diff;
+      } finally {
+        context.run.groupDiffed(who);
+      }
     },
 
     async create(context, desired) {
@@ -209,7 +222,14 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
       if (!context.switches.enabled(desired.management)) return { outs: { ...state, management: desired.management } };
       const patch = groupFieldChanges(desired, state);
       const who = owner(desired.pulumiName, desired.displayName);
-      if (Object.keys(patch).length > 0) await withResourceContext(who, `group "${state.displayName}" (${state.groupId})`, () => client(context, desired.management).patchGroup(state.groupId, patch));
+      if (Object.keys(patch).length > 0) {
+        await withResourceContext(who, `group "${state.displayName}" (${state.groupId})`, async () => {
+          // Of two resources that would both manage the group, neither writes (see RunRegistry.othersHoldingGroup).
+          const others = await context.run.othersHoldingGroup(who, desired.management.directoryKey, state.groupId);
+          if (others.length > 0) throw new Error(groupConflictMessage(who, others, desired.management.directoryKey, UNIQUENESS_FIX));
+          await client(context, desired.management).patchGroup(state.groupId, patch);
+        });
+      }
       const group = { id: state.groupId, displayName: state.displayName, description: state.description, mailNickname: state.mailNickname, ...patch };
       return { outs: stateOf(desired, group, state.origin) };
     },

@@ -58,14 +58,26 @@ function assertSoleOwner(context: ProviderContext, who: string, desired: Inputs)
 }
 
 /**
+ * Before taking over a group found existing, or changing the managed one: once the program's
+ * other groups are checked (and the managed ones diffed), none of them holds it. Without a
+ * preview the engine applies a resource as soon as it is checked; a resource declared later, or
+ * a managed one moving away from this address, may be the group's owner.
+ */
+async function assertNotHeld(context: ProviderContext, who: string, desired: Inputs, groupId: string): Promise<void> {
+  const others = await context.run.othersHoldingGroup(who, desired.management.directoryKey, groupId);
+  if (others.length > 0) throw new Error(groupConflictMessage(who, others, desired.management.directoryKey, UNIQUENESS_FIX));
+}
+
+/**
  * Finds or makes the group with the desired email; returns it and how it came to be. Ownership
  * by evidence: `created` only when this call's insert made the group (Google answered it, or its
  * answer was lost and the group at the address is recognisably the one it sent: insertGroup);
  * a group found at the address is `adopted`, whoever made it.
  */
-async function findOrCreate(context: ProviderContext, desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
+async function findOrCreate(context: ProviderContext, who: string, desired: Inputs): Promise<{ group: DirectoryGroup; origin: "created" | "adopted" }> {
   const directory = context.google();
   const adopt = async (existing: DirectoryGroup, origin: "created" | "adopted") => {
+    if (origin === "adopted") await assertNotHeld(context, who, desired, existing.id);
     const patch = groupFieldChanges(desired, existing);
     const group = Object.keys(patch).length > 0 ? { ...existing, ...(await directory.patchGroup(existing.id, patch)), aliases: existing.aliases } : existing;
     return { group, origin };
@@ -188,17 +200,28 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         const conflicts = context.run.registerClaims(who, [...groupClaims(management.directoryKey, knownEmail, adoptId, found), ...aliasClaims(management.directoryKey, values.aliases)]);
         if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
+      context.run.groupChecked(who, Object.keys(olds).length > 0);
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
     },
 
     async diff(context, _id, state, desired) {
-      const enabled = context.switches.enabled(desired.management);
-      const diff = diffGroup(state, desired, enabled);
-      // Kept in place (a new name, or an address that is already its alias): its bindings' previews find it by the address.
-      if (diff.replaces.length === 0 && isKnownId(state.groupId)) context.run.recordPlannedGroup(desired.management.directoryKey, desired.email.toLowerCase(), state.groupId);
-      // Settings and aliases change in place; while management is off or the group is pending, the group's own diff decides.
-      if (!diff.changes && enabled && state.origin !== "pending" && extrasChanged(state, desired)) return { changes: true, replaces: [] };
-      return diff;
+      const who = owner(desired.pulumiName, desired.email);
+      try {
+        const enabled = context.switches.enabled(desired.management);
+        const diff = diffGroup(state, desired, enabled);
+        if (diff.replaces.length === 0 && isKnownId(state.groupId) && desired.management.released === undefined) {
+          // Its check claimed no id (its inputs hold none): the group it keeps is claimed here.
+          const conflicts = context.run.claimHeldGroup(who, desired.management.directoryKey, state.groupId);
+          if (conflicts.length > 0) throw new Error(groupConflictMessage(who, conflicts, desired.management.directoryKey, UNIQUENESS_FIX));
+          // Kept in place (a new name, or an address that is already its alias): its bindings' previews find it by the address.
+          context.run.recordPlannedGroup(desired.management.directoryKey, desired.email.toLowerCase(), state.groupId);
+        }
+        // Settings and aliases change in place; while management is off or the group is pending, the group's own diff decides.
+        if (!diff.changes && enabled && state.origin !== "pending" && extrasChanged(state, desired)) return { changes: true, replaces: [] };
+        return diff;
+      } finally {
+        context.run.groupDiffed(who);
+      }
     },
 
     async create(context, desired) {
@@ -209,7 +232,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const who = owner(desired.pulumiName, desired.email);
       return withResourceContext(who, `group ${desired.email}`, async () => {
         assertSoleOwner(context, who, desired);
-        const { group, origin } = await findOrCreate(context, desired);
+        const { group, origin } = await findOrCreate(context, who, desired);
         const made = stateOf(desired, group, origin);
         try {
           const extras = await applyExtras(context, desired, group, context.run.recentlyCreated(group.id), replacedEmail(context, who, desired.email));
@@ -246,6 +269,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         // Another group is a replacement (diff); an update only ever concerns the managed group.
         if (!isAddressOfState(desired.email, state)) throw new Error(`email ${desired.email} is not an address of the managed group; this change must replace the resource (run pulumi up again)`);
         assertSoleOwner(context, who, desired);
+        await assertNotHeld(context, who, desired, state.groupId);
         const patch = groupFieldChanges(desired, state);
         const current: DirectoryGroup = { id: state.groupId, email: state.primaryEmail ?? state.email, name: state.name, description: state.description, aliases: state.aliases ?? [] };
         const patched = Object.keys(patch).length > 0 ? { ...current, ...(await context.google().patchGroup(state.groupId, patch)), aliases: current.aliases, nonEditableAliases: state.nonEditableAliases } : { ...current, nonEditableAliases: state.nonEditableAliases };

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { OwnershipStack } from "../support/ownershipProgram";
-import { entraGroupsNamed, googleGroup, googleMembers, writeRequests } from "../support/sandboxViews";
+import { entraGroupsNamed, entraMembers, googleGroup, googleMembers, writeRequests } from "../support/sandboxViews";
 
 /**
  * The same answers with and without a preview (docs/guides/migrating.md#one-remote-group-one-owner-with-or-without-a-preview): pulumi/actions
@@ -93,6 +93,45 @@ describe("Conflicts refused before either side writes, with the Automation API (
     expect(googleGroup(sandbox, "crowd@example.com")!.name, "the group not taken over (its name unchanged)").to.equal("Crowd");
     expect(googleMembers(sandbox, "eng@example.com"), "nobody moved").to.deep.equal(["alice@example.com", "bob@example.com"]);
     expect((await stack.outputs()).eng).to.include({ email: "eng@example.com" });
+  });
+
+  it("a managed group renamed away from the name a new resource finds it by: neither writes, whichever is declared first, with or without a preview", async () => {
+    // Found by the journeys' split of a user group: its Entra side moved (renamed) to one new user group while another named the group by its old display name.
+    const held = await OwnershipStack.create(sandbox, "held");
+    const spec = (groups: Record<string, Record<string, string>>) => ({
+      management: management(),
+      entraGroups: groups,
+      bindings: { "alpha-members": { target: "alpha", userGroup: { name: "Alpha", users: ["alice@example.com"] } } },
+    });
+    held.declare(spec({ alpha: { management: "tenant", displayName: "Alpha" } }));
+    const made = await held.workspace.automationUp("held");
+    expect(made.code, made.output).to.equal(0);
+    const [alpha] = entraGroupsNamed(sandbox, "Alpha");
+    expect(alpha, "the stack made Alpha").to.not.equal(undefined);
+    const both = new RegExp(`EntraSecurityGroup "(alpha|newcomer)" and EntraSecurityGroup "(alpha|newcomer)" would both manage one remote group \\(group ${alpha!.id}`, "i");
+    for (const order of [["newcomer", "alpha"], ["alpha", "newcomer"]]) {
+      const groups: Record<string, Record<string, string>> = {};
+      for (const name of order) groups[name] = name === "alpha" ? { management: "tenant", displayName: "Alpha Team" } : { management: "tenant", displayName: "Alpha", description: "the newcomer's" };
+      held.declare(spec(groups));
+      sandbox.resetRequestCounts();
+      const preview = await held.workspace.preview();
+      expect(preview.code, preview.output).to.not.equal(0);
+      expect(preview.output, `${order.join(" before ")}: the preview`).to.match(both);
+      const up = await held.workspace.automationUp("held");
+      expect(up.code, up.output).to.not.equal(0);
+      expect(up.output, `${order.join(" before ")}: the Automation API's up`).to.match(both);
+      expect(writeRequests(sandbox), `${order.join(" before ")}: nothing written`).to.deep.equal([]);
+      expect(entraGroupsNamed(sandbox, "Alpha").map((g) => g.id), "not renamed").to.deep.equal([alpha!.id]);
+      expect(alpha!.description ?? "", "not taken over").to.not.equal("the newcomer's");
+      expect(entraMembers(sandbox, alpha!.id)).to.deep.equal(["alice@example.com"]);
+      expect(Object.keys(await held.ids("EntraSecurityGroup")), "only alpha holds the group").to.deep.equal(["alpha"]);
+    }
+    // The fix the message gives (another display name for the newcomer): both apply, each its own group.
+    held.declare(spec({ newcomer: { management: "tenant", displayName: "Alpha Newcomers" }, alpha: { management: "tenant", displayName: "Alpha Team" } }));
+    const fixed = await held.workspace.automationUp("held");
+    expect(fixed.code, fixed.output).to.equal(0);
+    expect(entraGroupsNamed(sandbox, "Alpha Team").map((g) => g.id)).to.deep.equal([alpha!.id]);
+    expect(entraGroupsNamed(sandbox, "Alpha Newcomers")).to.have.length(1);
   });
 
   it("the same conflict fails a preview, naming both resources, whichever is checked first", async () => {

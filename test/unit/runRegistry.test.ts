@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { BindingClaims } from "../../provider/groups/bindingClaims";
 import { RoleClaims } from "../../provider/groups/ownersAndNesting";
-import { claimKeys, groupConflictMessage, RunRegistry } from "../../provider/groups/runRegistry";
+import * as sinon from "sinon";
+import { claimKeys, groupConflictMessage, GROUPS_SETTLED_MAX_WAIT_MS, RunRegistry } from "../../provider/groups/runRegistry";
 
 const registry = new RunRegistry();
 const { otherHolders, recentlyCreated, recordCreated, registerClaims, releaseClaims } = {
@@ -34,6 +35,56 @@ describe("per-run registry: one remote group, one owner", () => {
     registerClaims("A", [{ key: "k2", label: "k2" }]);
     expect(otherHolders("B", "k1")).to.deep.equal([]);
     expect(otherHolders("B", "k2")).to.deep.equal(["A"]);
+  });
+
+  it("a managed resource's group (claimed from its diff) conflicts with a new resource that finds it by another name, in either order", () => {
+    const group = claimKeys.group(DIR, "G1");
+    // The new resource's check first (it takes the group over), then the managed one's diff.
+    expect(registerClaims("B", [{ key: group, label: "group G1" }])).to.deep.equal([]);
+    expect(registry.claimHeldGroup("A", DIR, "g1")).to.deep.equal([{ holder: "B", label: "group g1" }]);
+    releaseClaims("A");
+    releaseClaims("B");
+    // The managed one's diff first: the new one's check sees it; claiming again is no conflict with itself.
+    registerClaims("A", [{ key: claimKeys.address(DIR, "new@example.com"), label: "address new@example.com" }]);
+    expect(registry.claimHeldGroup("A", DIR, "G1")).to.deep.equal([]);
+    expect(registry.claimHeldGroup("A", DIR, "G1")).to.deep.equal([]);
+    expect(registerClaims("B", [{ key: group, label: "group G1" }])).to.deep.equal([{ holder: "A", label: "group G1" }]);
+    expect(otherHolders("B", claimKeys.address(DIR, "new@example.com")), "the held group adds to the check's claims").to.deep.equal(["A"]);
+    releaseClaims("A");
+    expect(otherHolders("B", group)).to.deep.equal([]);
+  });
+
+  it("a takeover waits for the program's group resources: each checked, each managed one diffed; bounded", async () => {
+    const run = new RunRegistry();
+    const settledAfter = async (wait: Promise<void>, step: () => void) => {
+      let done = false;
+      void wait.then(() => (done = true));
+      await new Promise((r) => setImmediate(r));
+      const before = done;
+      step();
+      await new Promise((r) => setImmediate(r));
+      return { before, after: done };
+    };
+    await run.groupsSettled(DIR, 50); // no manifest: nothing to wait for
+    run.declareGroups(DIR, ["A", "B"]);
+    run.groupChecked("B", false);
+    expect(await settledAfter(run.groupsSettled(DIR), () => run.groupChecked("A", true))).to.deep.equal({ before: false, after: false });
+    expect(await settledAfter(run.groupsSettled(DIR), () => run.groupDiffed("A"))).to.deep.equal({ before: false, after: true });
+    await run.groupsSettled(DIR, 50);
+    await run.groupsSettled("entra:other", 50);
+    // A declared resource that never comes: the wait ends at its bound.
+    run.declareGroups(DIR, ["A", "B", "C"]);
+    const clock = sinon.useFakeTimers();
+    try {
+      let done = false;
+      void run.groupsSettled(DIR).then(() => (done = true));
+      await clock.tickAsync(GROUPS_SETTLED_MAX_WAIT_MS - 1);
+      expect(done, "still waiting just before the bound").to.equal(false);
+      await clock.tickAsync(1);
+      expect(done, "done at the bound").to.equal(true);
+    } finally {
+      clock.restore();
+    }
   });
 
   it("bindings: additive ones share a group, an authoritative one conflicts with any other, and each of two sees the other", () => {

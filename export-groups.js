@@ -17,8 +17,8 @@
 // Credentials are NOT configured here: see docs/guides/credentials.md (groupExport:* settings).
 "use strict";
 const path = require("node:path");
-// Pulumi's modules rather than its index, which also loads the Automation API (about 0.9 s of
-// every preview); the same classes.
+// Pulumi's modules rather than its index, which also loads the Automation API (the same classes;
+// see sdk/pulumi.ts for what it saves).
 const pulumi = { ...require("@pulumi/pulumi/config"), ...require("@pulumi/pulumi/errors"), ...require("@pulumi/pulumi/output") };
 
 let sdk;

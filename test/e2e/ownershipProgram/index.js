@@ -6,7 +6,7 @@
 //   at preview, exactly like an address built from another resource's output);
 // - `opts` on a group: resource options, e.g. `{ "import": "<id>" }`.
 const fs = require("fs");
-// Pulumi's modules, not its index: the index also loads the Automation API (~0.9 s per run).
+// Pulumi's modules, not its index, as the SDK imports them (sdk/pulumi.ts).
 const pulumi = { dynamic: require("@pulumi/pulumi/dynamic") };
 const { DirectoryGroupManagement, EntraSecurityGroup, GoogleDistributionGroup, GroupBinding } = require("pulumi-group-export");
 

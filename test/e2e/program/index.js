@@ -6,7 +6,7 @@
 //         gotGoogleGroups / gotEntraGroups: {name: {management: name, id}} (the classes' get),
 //         gotBindings: {name: {target: groupName | reference, id}} (GroupBinding.get) }
 const fs = require("fs");
-// Pulumi's modules, not its index: the index also loads the Automation API (~0.9 s per run).
+// Pulumi's modules, not its index, as the SDK imports them (sdk/pulumi.ts).
 const pulumi = { secret: require("@pulumi/pulumi/output").secret, dynamic: require("@pulumi/pulumi/dynamic") };
 const { DirectoryGroupManagement, EntraSecurityGroup, GoogleDistributionGroup, GroupBinding } = require("pulumi-group-export");
 

@@ -595,6 +595,9 @@ const splitOrMerge = editKind({
       const [x, y] = pair;
       // The user group that stays takes the other's side: `side` is the side that moves.
       const [stays, goes] = p.side === "entra" ? [x, y] : [y, x];
+      // Exported to both, its users must be users of both (bootstrap lists an external member of the
+      // Google side, or a guest of the Entra side, as a user): the product refuses such a merge, rightly.
+      if (!stays.users.every((u) => PEOPLE.includes(u) || STRANGERS.includes(u))) return undefined;
       if (p.side === "entra") {
         if (entraName(y) !== x.name) stays.entraDisplayName = entraName(y);
         if (y.entraMailNickname) stays.entraMailNickname = y.entraMailNickname;

@@ -28,18 +28,31 @@ export type ReadOutcome<State> =
     }
   | undefined;
 
+/** What a diff is for (see ResourceDefinition.diff). */
+export interface DiffCall {
+  refresh: boolean;
+}
+
 export interface ResourceDefinition<Context, Inputs, State> {
   /** The resource's type name (`GoogleDistributionGroup`), for messages. */
   type: string;
   /** How messages name the resource, from its inputs or stored state, e.g. `GoogleDistributionGroup "eng"`. */
   label(document: Document): string;
+  /** The resource's name in the program, as its inputs carry it (for a diff's `call`); none: its diffs are never a refresh's. */
+  name?(document: Document): string | undefined;
   /** The inputs as `check` returns them (defaults applied): what diff, create and update receive. */
   inputs: z.ZodType<Inputs>;
   /** A stored state of any released version, upgraded to the current one; throws naming the resource and the fix. */
   loadState(props: Document): State;
   /** Validates and normalizes the program's inputs (field failures, and what the preview should say). */
   check(context: Context, olds: Document, news: Document): Promise<{ inputs: Document; failures: CheckFailure[] }>;
-  diff(context: Context, id: string, state: State, desired: Inputs): Promise<pulumi.dynamic.DiffResult>;
+  /**
+   * `call.refresh`: the engine's diff at refresh, which compares the stored inputs with the
+   * refreshed state, under the name in the state, with no check before it; a diff of the program
+   * follows the resource's check in the same run. Only the program's diffs speak for the run
+   * (claims, groups kept): a resource renamed by an alias is diffed at refresh under its old name.
+   */
+  diff(context: Context, id: string, state: State, desired: Inputs, call: DiffCall): Promise<pulumi.dynamic.DiffResult>;
   create(context: Context, desired: Inputs): Promise<{ id: string; outs: State }>;
   read(context: Context, id: string, state: State): Promise<ReadOutcome<State>>;
   update(context: Context, id: string, state: State, desired: Inputs): Promise<{ outs: State }>;
@@ -54,6 +67,12 @@ export function defineResource<Context, Inputs extends Document, State extends D
   context: () => Context,
 ): pulumi.dynamic.ResourceProvider<Inputs, State> {
   const withProvider = <T extends object>(values: T, from: Document): T => ({ ...values, [PROVIDER_KEY]: from[PROVIDER_KEY] });
+  /** The resources checked in this process (one run): a diff of any other is a refresh's (see ResourceDefinition.diff). */
+  const checked = new Set<string>();
+  const refreshDiff = (news: Document): boolean => {
+    const name = definition.name?.(news);
+    return name !== undefined && !checked.has(name);
+  };
 
   /** The inputs `check` returned, back from the engine for create and update. */
   const desired = (news: Inputs): Inputs => {
@@ -100,13 +119,15 @@ export function defineResource<Context, Inputs extends Document, State extends D
 
   return {
     async check(olds, news) {
+      const name = definition.name?.(news);
+      if (name !== undefined) checked.add(name);
       const { inputs, failures } = await guarded(news, () => definition.check(context(), olds, news), true);
       // Cast: check's inputs may hold the engine's "unknown until apply" marker in any field at
       // preview, so they are Inputs only once apply comes; Pulumi's signature calls them Inputs.
       return { inputs: withProvider(inputs, news) as Inputs, failures: failures.map(asResourceProblem) };
     },
     async diff(id, olds, news) {
-      return guarded(olds, () => definition.diff(context(), id, definition.loadState(olds), compared(news)), true);
+      return guarded(olds, () => definition.diff(context(), id, definition.loadState(olds), compared(news), { refresh: refreshDiff(news) }), true);
     },
     async create(inputs) {
       const { id, outs } = await guarded(inputs, () => definition.create(context(), desired(inputs)));

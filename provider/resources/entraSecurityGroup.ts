@@ -129,6 +129,7 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
   {
     type: ENTRA_SECURITY_GROUP_TYPE,
     label: (document) => owner(typeof document.pulumiName === "string" ? document.pulumiName : undefined, document.displayName),
+    name: (document) => (typeof document.pulumiName === "string" ? document.pulumiName : undefined),
     inputs: entraSecurityGroupInputsSchema,
     loadState,
 
@@ -177,12 +178,12 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
     },
 
-    async diff(context, _id, state, desired) {
+    async diff(context, _id, state, desired, call) {
       const who = owner(desired.pulumiName, desired.displayName);
       try {
         const changed = Object.keys(groupFieldChanges(desired, state)).length > 0 || state.deletionPolicy !== desired.deletionPolicy;
         const diff = managedDiff(state, desired, changed, context.switches.enabled(desired.management));
-        if (diff.replaces.length === 0 && isKnownId(state.groupId) && desired.management.released === undefined) {
+        if (!call.refresh && diff.replaces.length === 0 && isKnownId(state.groupId) && desired.management.released === undefined) {
           // Its check claimed no id (its inputs hold none): the group it keeps is claimed here.
           const conflicts = context.run.claimHeldGroup(who, desired.management.directoryKey, state.groupId);
           if (conflicts.length > 0) throw new Error(groupConflictMessage(who, conflicts, desired.management.directoryKey, UNIQUENESS_FIX));
@@ -191,7 +192,7 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
         }
         return diff;
       } finally {
-        context.run.groupDiffed(who);
+        if (!call.refresh) context.run.groupDiffed(who);
       }
     },
 

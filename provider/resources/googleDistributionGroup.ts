@@ -100,6 +100,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
   {
     type: GOOGLE_DISTRIBUTION_GROUP_TYPE,
     label: (document) => owner(typeof document.pulumiName === "string" ? document.pulumiName : undefined, document.email),
+    name: (document) => (typeof document.pulumiName === "string" ? document.pulumiName : undefined),
     inputs: googleDistributionGroupInputsSchema,
     loadState,
 
@@ -204,12 +205,12 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
     },
 
-    async diff(context, _id, state, desired) {
+    async diff(context, _id, state, desired, call) {
       const who = owner(desired.pulumiName, desired.email);
       try {
         const enabled = context.switches.enabled(desired.management);
         const diff = diffGroup(state, desired, enabled);
-        if (diff.replaces.length === 0 && isKnownId(state.groupId) && desired.management.released === undefined) {
+        if (!call.refresh && diff.replaces.length === 0 && isKnownId(state.groupId) && desired.management.released === undefined) {
           // Its check claimed no id (its inputs hold none): the group it keeps is claimed here.
           const conflicts = context.run.claimHeldGroup(who, desired.management.directoryKey, state.groupId);
           if (conflicts.length > 0) throw new Error(groupConflictMessage(who, conflicts, desired.management.directoryKey, UNIQUENESS_FIX));
@@ -220,7 +221,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         if (!diff.changes && enabled && state.origin !== "pending" && extrasChanged(state, desired)) return { changes: true, replaces: [] };
         return diff;
       } finally {
-        context.run.groupDiffed(who);
+        if (!call.refresh) context.run.groupDiffed(who);
       }
     },
 

@@ -153,6 +153,7 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
   {
     type: GROUP_BINDING_TYPE,
     label,
+    name: (document) => (typeof document.__bindingName === "string" ? document.__bindingName : undefined),
     inputs: groupBindingInputsSchema,
     loadState,
     readEntry: async (context, _id, props) => (props[INTERRUPTED_CREATE_KEY] === true ? readInterruptedCreate(context, props) : false),
@@ -219,9 +220,9 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
       return { inputs: withSecrets(inputs, secret), failures };
     },
 
-    async diff(context, _id, state, desired) {
+    async diff(context, _id, state, desired, call) {
       // What this binding keeps in its group, as far as its state knows the ids: no other binding's delete takes them away.
-      if (typeof desired.members === "object" && isKnownId(desired.target.groupId) && desired.target.groupId === state.target.groupId) {
+      if (!call.refresh && typeof desired.members === "object" && isKnownId(desired.target.groupId) && desired.target.groupId === state.target.groupId) {
         const ids = Object.keys(desired.members).flatMap((key) => (state.userIds[key] !== undefined ? [state.userIds[key]] : []));
         context.run.recordKeptMembers(bindingName(desired), desired.management.directoryKey, state.target.groupId, [...ids, ...Object.values(desired.memberGroupIds ?? {})]);
       }

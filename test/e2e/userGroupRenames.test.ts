@@ -97,6 +97,35 @@ for (const way of ["preview first", "no preview"] as const) {
       expect(entraMembers(sandbox, opsId)).to.deep.equal(["carol@example.com"]);
     });
 
+    it("renamed in a run that refreshes first (preview --refresh, up --refresh): the refresh's diff under the old names claims nothing, the groups are renamed in place", async () => {
+      // The engine diffs each resource at refresh under the name in the state: before, a renamed
+      // group's old name claimed its group there, and its new name was refused as a second owner.
+      const googleId = googleGroup(sandbox, "rename-eng@example.com")!.id;
+      const entraId = entraGroupsNamed(sandbox, "Product Engineering")[0]!.id;
+      const opsId = entraGroupsNamed(sandbox, "Operations")[0]!.id;
+      const renamedTo = (eng: string, ops: string) =>
+        yaml([
+          { name: eng, email: "rename-eng@example.com", users: ["alice@example.com", "bob@example.com"] },
+          { name: ops, entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] },
+        ]);
+      for (const [eng, ops] of [["Core Engineering", "Operations Team"], ["Product Engineering", "Platform Operations"]] as const) {
+        writeFileSync(file, renamedTo(eng, ops));
+        const preview = await stack.workspace.preview("--refresh");
+        expect(preview.code, preview.output).to.equal(0);
+        expect(preview.output, "nothing created or deleted").to.not.match(/to create|to delete|to replace|would both manage/);
+        const applied = way === "preview first" ? await stack.workspace.upWithPreview("--refresh") : await stack.workspace.up("--refresh");
+        expect(applied.code, applied.output).to.equal(0);
+        expect(googleGroup(sandbox, "rename-eng@example.com")).to.include({ id: googleId, name: eng });
+        expect(googleMembers(sandbox, "rename-eng@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
+        expect(entraGroupsNamed(sandbox, eng).map((g) => g.id), "the Entra group renamed in place").to.deep.equal([entraId]);
+        expect(entraMembers(sandbox, entraId)).to.deep.equal(["alice@example.com", "bob@example.com"]);
+        expect(entraGroupsNamed(sandbox, "Operations").map((g) => g.id)).to.deep.equal([opsId]);
+        expect(entraMembers(sandbox, opsId)).to.deep.equal(["carol@example.com"]);
+      }
+      const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(clean.code, clean.output).to.equal(0);
+    });
+
     it("removing a group's email releases its Google group (said at preview: members stay), while its Entra side goes on", async () => {
       const googleId = googleGroup(sandbox, "rename-eng@example.com")!.id;
       writeFileSync(file, yaml([

@@ -184,7 +184,7 @@ const renameGroup = editKind({
       const from = group.resource!;
       const numbered = /^(.*)-r(\d+)$/.exec(from);
       group.resource = numbered ? `${numbered[1]}-r${Number(numbered[2]) + 1}` : `${from}-r2`;
-      return { says: `rename the resources of ${group.name}: ${from}-* -> ${group.resource}-*`, keeps: keeps.map((k) => ({ ...k, adopts: true as const })) };
+      return { says: `rename the resources of ${group.name}: ${from}-* -> ${group.resource}-*`, keeps: keeps.map((k) => ({ ...k, adopts: true as const })), mustApply: true };
     }
     const name = RENAMES[p.to % RENAMES.length]!.replace("{}", group.name.replace(/^Product | Team$| Org$/g, ""));
     if (model.groups.some((g) => g !== group && (slug(g.name) === slug(name) || entraName(g).toLowerCase() === name.toLowerCase()))) return undefined;
@@ -192,7 +192,8 @@ const renameGroup = editKind({
     const from = group.name;
     group.name = name;
     // A user group with nothing but its name to tell it by (Entra only, no key) is a new one to the component: only what names it is kept.
-    return { says: `rename user group ${from} -> ${name} (only name:)`, keeps: keeps.filter((k) => renameKeeps(group, k.directory)) };
+    // A change of name is never a reason to refuse (the names it could collide with are skipped above).
+    return { says: `rename user group ${from} -> ${name} (only name:)`, keeps: keeps.filter((k) => renameKeeps(group, k.directory)), mustApply: true };
   },
 });
 

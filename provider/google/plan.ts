@@ -175,7 +175,7 @@ export function heldEmail(given: Document, olds: Document): { email?: string } |
   return {
     failure: {
       property: "email",
-      reason: `${hold.released}: a Google group needs the distribution group's address, and this one was never exported (the seed warns that users of a group bound without an address can be suspended). Fix: give the user group its email at its source (email: in a groups file, the Email Address attribute in JumpCloud), or export it to Entra ID only (exportTo: [entra])`,
+      reason: `${hold.released}: a Google group needs the distribution group's address, and this one was never exported (the seed warns that users of a group bound without an address can be suspended). Fix: give the user group its email at its source (email: in a groups file, the Email Address attribute in JumpCloud), or export it to Entra ID only (exportTo: [entra]); renamed after its email was removed, nothing identified the user group across the rename: keep its old name, or give it a key under the old name first (docs/guides/migrating.md#renaming-a-user-group)`,
     },
   };
 }

@@ -192,8 +192,11 @@ const renameGroup = editKind({
     const from = group.name;
     group.name = name;
     // A user group with nothing but its name to tell it by (Entra only, no key) is a new one to the component: only what names it is kept.
-    // A change of name is never a reason to refuse (the names it could collide with are skipped above).
-    return { says: `rename user group ${from} -> ${name} (only name:)`, keeps: keeps.filter((k) => renameKeeps(group, k.directory)), mustApply: true };
+    // A change of name is no reason to refuse (the names it could collide with are skipped above),
+    // unless nothing but the name identified the user group: then it is a new one, and one exported
+    // to Google only without an email (removed before) is rightly refused (seed 5752; migrating.md).
+    const identified = group.key !== undefined || group.email !== undefined || group.entraDisplayName !== undefined || group.entraMailNickname !== undefined;
+    return { says: `rename user group ${from} -> ${name} (only name:)`, keeps: keeps.filter((k) => renameKeeps(group, k.directory)), mustApply: identified };
   },
 });
 

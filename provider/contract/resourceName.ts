@@ -6,6 +6,12 @@ import { explainFailure } from "./failures";
  */
 export const PULUMI_NAME_KEY = "pulumiName";
 
+/** The name in a document's `pulumiName` (inputs or stored state); none for states stored without one. */
+export function pulumiNameOf(document: Record<string, unknown>): string | undefined {
+  const name = document[PULUMI_NAME_KEY];
+  return typeof name === "string" ? name : undefined;
+}
+
 /** `GoogleDistributionGroup "engineering"`, or the fallback (e.g. the address) for states stored without a name. */
 export function resourceLabel(type: string, name: string | undefined, fallback: string): string {
   return `${type} "${name ?? fallback}"`;

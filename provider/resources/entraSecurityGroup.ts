@@ -1,6 +1,6 @@
 import { checkFields, isUnknown, type CheckFailure } from "../contract/checkInputs";
 import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
-import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
+import { pulumiNameOf, resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import { type GraphGroup } from "../entra/client";
 import { describeTakeover, groupFieldChanges, isSecurityGroup, planTakeover, plannedNickname, takeoverClaims, type TakeoverPlan } from "../entra/plan";
@@ -36,11 +36,11 @@ function loadState(props: Document): State {
   if (props[INTERRUPTED_CREATE_KEY] === true) {
     // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
     throw new Error(
-      `${owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.displayName)}: this state entry stands for the interrupted create of group "${String(props.displayName)}" and has not been refreshed yet: ` +
+      `${owner(pulumiNameOf(props), props.displayName)}: this state entry stands for the interrupted create of group "${String(props.displayName)}" and has not been refreshed yet: ` +
         `run pulumi refresh --yes --clear-pending-creates first (${see("recovery")})`,
     );
   }
-  return readStoredState(owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.displayName), props, upgradeEntraGroupState, "manage the group again");
+  return readStoredState(owner(pulumiNameOf(props), props.displayName), props, upgradeEntraGroupState, "manage the group again");
 }
 
 const UNIQUENESS_FIX =
@@ -128,14 +128,14 @@ async function createForReal(context: ProviderContext, who: string, desired: Inp
 export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs, State>(
   {
     type: ENTRA_SECURITY_GROUP_TYPE,
-    label: (document) => owner(typeof document.pulumiName === "string" ? document.pulumiName : undefined, document.displayName),
-    name: (document) => (typeof document.pulumiName === "string" ? document.pulumiName : undefined),
+    label: (document) => owner(pulumiNameOf(document), document.displayName),
+    name: pulumiNameOf,
     inputs: entraSecurityGroupInputsSchema,
     loadState,
 
     async check(context, olds, news) {
-      const { [PULUMI_NAME_KEY]: pulumiName, ...given } = news;
-      const name = typeof pulumiName === "string" ? pulumiName : undefined;
+      const { [PULUMI_NAME_KEY]: _name, ...given } = news;
+      const name = pulumiNameOf(news);
       const { values, failures } = checkFields(ENTRA_SECURITY_GROUP_TYPE, entraSecurityGroupArgsSchema, given);
       checkDirectory(values, failures);
       const who = owner(name, values.displayName);

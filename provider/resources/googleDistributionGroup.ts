@@ -1,6 +1,6 @@
 import { checkFields, isUnknown } from "../contract/checkInputs";
 import { defineResource, type Document, type ReadOutcome } from "../contract/defineResource";
-import { resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
+import { pulumiNameOf, resourceLabel, PULUMI_NAME_KEY, withResourceContext } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
 import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, userAddress, usersHolding, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, prefetchExtras, readExtras, refreshedInputs } from "../google/groupExtras";
@@ -39,11 +39,11 @@ function loadState(props: Document): State {
   if (props[INTERRUPTED_CREATE_KEY] === true) {
     // Made by group-export-recover and resolved only by a refresh (readInterruptedCreate).
     throw new Error(
-      `${owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.email)}: this state entry stands for the interrupted create of group ${String(props.email)} and has not been refreshed yet: ` +
+      `${owner(pulumiNameOf(props), props.email)}: this state entry stands for the interrupted create of group ${String(props.email)} and has not been refreshed yet: ` +
         `run pulumi refresh --yes --clear-pending-creates first (${see("recovery")})`,
     );
   }
-  return readStoredState(owner(typeof props.pulumiName === "string" ? props.pulumiName : undefined, props.email), props, upgradeGoogleGroupState, "manage the group again");
+  return readStoredState(owner(pulumiNameOf(props), props.email), props, upgradeGoogleGroupState, "manage the group again");
 }
 
 function owner(name: string | undefined, email: unknown): string {
@@ -99,14 +99,14 @@ async function findOrCreate(context: ProviderContext, who: string, desired: Inpu
 export const googleDistributionGroupProvider = defineResource<ProviderContext, Inputs, State>(
   {
     type: GOOGLE_DISTRIBUTION_GROUP_TYPE,
-    label: (document) => owner(typeof document.pulumiName === "string" ? document.pulumiName : undefined, document.email),
-    name: (document) => (typeof document.pulumiName === "string" ? document.pulumiName : undefined),
+    label: (document) => owner(pulumiNameOf(document), document.email),
+    name: pulumiNameOf,
     inputs: googleDistributionGroupInputsSchema,
     loadState,
 
     async check(context, olds, news) {
-      const { [PULUMI_NAME_KEY]: pulumiName, ...given } = news;
-      const name = typeof pulumiName === "string" ? pulumiName : undefined;
+      const { [PULUMI_NAME_KEY]: _name, ...given } = news;
+      const name = pulumiNameOf(news);
       const held = heldEmail(given, olds);
       if ("failure" in held) return { inputs: { ...given, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures: [held.failure] };
       if (held.email) given.email = held.email;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { checkFields } from "../contract/checkInputs";
 import { defineResource } from "../contract/defineResource";
-import { resourceLabel } from "../contract/resourceName";
+import { pulumiNameOf, resourceLabel } from "../contract/resourceName";
 import { readStoredState } from "../contract/storedState";
 import { providerContext, type ProviderContext } from "../context";
 
@@ -13,7 +13,7 @@ const argsSchema = z.object({ entries: z.string(), pulumiName: z.string().option
 const stateSchema = argsSchema.extend({ previous: z.string() });
 type State = z.output<typeof stateSchema>;
 
-const label = (document: Record<string, unknown>) => resourceLabel(USER_GROUP_INDEX_TYPE, typeof document.pulumiName === "string" ? document.pulumiName : undefined, "index");
+const label = (document: Record<string, unknown>) => resourceLabel(USER_GROUP_INDEX_TYPE, pulumiNameOf(document), "index");
 
 /**
  * The index of a UserGroupExport (see provider/groups/userGroupIndex.ts): nothing remote.

@@ -275,6 +275,7 @@ for (const way of ["preview first", "no preview"] as const) {
       expect(refused.code).to.not.equal(0);
       expect(refused.output).to.match(/user group "Support" \(groups\.yaml:\d+\) has no email: a Google group needs the distribution group's address/);
       expect(refused.output).to.include("exportTo: [entra]");
+      expect(refused.output, "the rename case and its fix").to.include("renamed after its email was removed, nothing identified the user group across the rename: keep its old name, or give it a key under the old name first");
       expect(google()).to.equal(googleBefore);
       // With a preview first nothing at all is written; without one, the engine may already have made the user group's Entra side (its own resources, fine on their own).
       if (way === "preview first") expect(entra()).to.equal(entraBefore);

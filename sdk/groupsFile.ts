@@ -3,7 +3,7 @@
  * read with positions so that every error names the file, the line, the field and the fix.
  */
 import { readFileSync } from "node:fs";
-import { basename, extname } from "node:path";
+import { basename, extname, isAbsolute, relative, resolve } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { isSeq, type Node } from "yaml";
 import * as pulumi from "./pulumi";
@@ -537,7 +537,13 @@ function collectCsv(text: string, file: string): CollectedGroupsFile {
 }
 
 /** Reads a groups file by its extension: `.yaml`/`.yml` or `.csv`. Throws GroupsFileError listing every problem. */
-export function readGroupsFile(path: string, displayName = basename(path)): ParsedGroupsFile {
+/** How messages name the file (file:line): its path from the program's directory when it lies inside it, else its name. */
+function fileLabel(path: string): string {
+  const fromProgram = relative(process.cwd(), resolve(path));
+  return fromProgram !== "" && !fromProgram.startsWith("..") && !isAbsolute(fromProgram) ? fromProgram : basename(path);
+}
+
+export function readGroupsFile(path: string, displayName = fileLabel(path)): ParsedGroupsFile {
   return orProblems(collectFile(path, displayName));
 }
 
@@ -562,7 +568,7 @@ function collectFile(path: string, displayName: string): CollectedGroupsFile {
  */
 export function groupsForDirectories(file: ParsedGroupsFile | string, directories: { google: boolean; entra: boolean }): ExportedUserGroup[] {
   const parsed: CollectedGroupsFile =
-    typeof file === "string" ? collectFile(file, basename(file)) : { ...file, problems: [], named: file.groups.map(({ group, ...at }) => ({ ...group, ...at })) };
+    typeof file === "string" ? collectFile(file, fileLabel(file)) : { ...file, problems: [], named: file.groups.map(({ group, ...at }) => ({ ...group, ...at })) };
   const problems = [...parsed.problems];
   for (const group of parsed.named) {
     const { field, fieldLine } = group;

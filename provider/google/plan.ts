@@ -80,14 +80,15 @@ export interface GroupDiff {
  * it finds or creates the group of the new address, bindings move the members add-then-
  * remove, and only then is the old resource deleted: the old group is deleted if this stack
  * created it, released if it adopted it, or as `deletionPolicy` says). An address of the
- * same group (its primary address or an alias) is no move. Other fields update in place.
+ * same group (its primary address or an alias, as the state knows them or as this run's check
+ * found the address: `addressOfGroup`) is no move. Other fields update in place.
  * While management is disabled only the switch itself is recorded; a group that was never
  * made (pending) is made by a replacement once it is enabled. `enabled`: the switch rule's
  * verdict for the desired directory (the provider passes ManagementSwitches' answer).
  */
-export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDistributionGroupInputs, enabled = managementEnabled(desired.management)): GroupDiff {
+export function diffGroup(state: GoogleDistributionGroupState, desired: GoogleDistributionGroupInputs, enabled = managementEnabled(desired.management), addressOfGroup = false): GroupDiff {
   const emailChanged = state.email !== desired.email;
-  const otherGroup = emailChanged && !isAddressOfState(desired.email, state);
+  const otherGroup = emailChanged && !isAddressOfState(desired.email, state) && !addressOfGroup;
   const otherPin = (desired.adoptId ?? "") !== (state.adoptId ?? "") && desired.adoptId !== undefined && desired.adoptId !== state.groupId;
   const changed =
     emailChanged ||

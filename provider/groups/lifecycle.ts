@@ -61,3 +61,18 @@ export function refreshedGroup<T extends ManagedState & { groupId: string; state
   for (const key of computed) delete inputs[key];
   return { id, props: refreshed, inputs };
 }
+
+/**
+ * While a group is not synced (released, or its management disabled), the fields the directory
+ * holds keep the values last synced in the inputs (`olds`): an edit made meanwhile changes
+ * nothing remote, so the preview must not show it then, and shows it when syncing resumes,
+ * against what the group still has (the diff the engine shows compares the old inputs).
+ * `olds.adoption` marks a group that was taken on (made or adopted) before.
+ */
+export function keepSyncedFields(values: Record<string, unknown>, olds: Record<string, unknown>, fields: readonly string[]): void {
+  if (typeof olds.adoption !== "string") return;
+  for (const field of fields) {
+    if (olds[field] === undefined) delete values[field];
+    else values[field] = olds[field];
+  }
+}

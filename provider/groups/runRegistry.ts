@@ -78,6 +78,7 @@ export class RunRegistry implements CreatedGroups {
   private readonly keysByOwner = new Map<string, string[]>();
   /** Group ids this process created (a 404 on them is plausibly replication lag). */
   private readonly createdIds = new Set<string>();
+  private readonly takenByCreates = new Set<string>();
   private readonly moves = new Map<string, string>();
   private readonly keptMembers = new Map<string, Map<string, Set<string>>>();
   private readonly programBindings = new Map<string, ManifestBinding[]>();
@@ -202,6 +203,11 @@ export class RunRegistry implements CreatedGroups {
     this.keysByOwner.delete(owner);
   }
 
+  /** True when `owner` holds `key` (claimed it in its check or diff of this run). */
+  holds(owner: string, key: string): boolean {
+    return (this.holdings.get(key) ?? []).some((h) => h.owner === owner);
+  }
+
   /** The owners other than `owner` holding `key` (used at apply to re-verify a claim). */
   otherHolders(owner: string, key: string): string[] {
     return (this.holdings.get(key) ?? []).map((h) => h.owner).filter((o) => o !== owner);
@@ -209,6 +215,21 @@ export class RunRegistry implements CreatedGroups {
 
   recordCreated(groupId: string): void {
     this.createdIds.add(groupId.toLowerCase());
+  }
+
+  /** A group resource's create of this run now manages the group (made or found existing). */
+  recordTakenByCreate(directoryKey: string, groupId: string): void {
+    this.takenByCreates.add(claimKeys.group(directoryKey, groupId));
+  }
+
+  /**
+   * True when a create of this run manages the group: a delete of the same run releases it
+   * rather than deleting it under that resource. The engine creates a replacement before it
+   * deletes the replaced resource, and a replacement has the same name (so no claim tells them
+   * apart): an email changed to an address the managed group already has finds the same group.
+   */
+  takenByCreate(directoryKey: string, groupId: string): boolean {
+    return this.takenByCreates.has(claimKeys.group(directoryKey, groupId));
   }
 
   /** True when this run created the object: only then is a 404 "still propagating" rather than "gone". */

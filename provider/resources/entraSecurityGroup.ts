@@ -14,7 +14,7 @@ import {
   type EntraSecurityGroupState,
 } from "../entra/schema";
 import { isKnownId } from "../groups/bindingCheck";
-import { effectiveDeletionPolicy, isDormant, managedDiff, pendingId, refreshedGroup } from "../groups/lifecycle";
+import { effectiveDeletionPolicy, isDormant, keepSyncedFields, managedDiff, pendingId, refreshedGroup } from "../groups/lifecycle";
 import { managementRefSchema, type ManagementRef } from "../groups/management";
 import { claimKeys, groupConflictMessage } from "../groups/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
@@ -144,6 +144,8 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
       // Released, the group keeps what the preview found when it was taken on: managed again later, it is
       // the same group (made or adopted as then), not one found existing and taken over anew.
       if (management?.released !== undefined && typeof olds.adoption === "string") values.adoption = olds.adoption;
+      // Not synced (released, or management disabled): the directory keeps the last synced name, description and nickname.
+      if (management && !context.switches.enabled(management)) keepSyncedFields(values, olds, ["displayName", "description", "mailNickname"]);
       // A released group is no longer this stack's: it claims nothing, reads nothing.
       if (failures.length === 0 && management && known && management.released === undefined) {
         try {
@@ -203,6 +205,7 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
       }
       const who = owner(desired.pulumiName, desired.displayName);
       const { group, origin } = await withResourceContext(who, `group "${desired.displayName}"`, () => createForReal(context, who, desired));
+      context.run.recordTakenByCreate(desired.management.directoryKey, group.id);
       return { id: group.id, outs: stateOf(desired, group, origin) };
     },
 
@@ -241,6 +244,8 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
       const who = owner(state.pulumiName, state.displayName);
       // Another resource of this run took the group over (e.g. the resource was renamed without an alias): release it, do not delete it under that resource.
       if (context.run.otherHolders(who, claimKeys.group(state.management.directoryKey, state.groupId)).length > 0) return;
+      // Or this resource's replacement found it (see RunRegistry.takenByCreate).
+      if (context.run.takenByCreate(state.management.directoryKey, state.groupId)) return;
       await withResourceContext(who, `group "${state.displayName}" (${state.groupId})`, () => client(context, state.management).deleteGroup(state.groupId));
     },
   },

@@ -5,7 +5,7 @@ import { readStoredState } from "../contract/storedState";
 import type { DirectoryGroup } from "../google/client";
 import { adoptionAliasesNote, adoptionSettingsNote, aliasClaims, aliasConflictsAtPreview, applyExtras, userAddress, usersHolding, checkExtras, currentGroup, declaredSettingsOnly, extrasChanged, keepsOwnSettings, prefetchExtras, readExtras, refreshedInputs } from "../google/groupExtras";
 import { PartialApplyError } from "../contract/partialApply";
-import { checkDirectory, decideAdoption, diffGroup, groupClaims, groupFieldChanges, heldEmail, isAddressOfState, managementOf, observedState, stateOf } from "../google/plan";
+import { checkDirectory, decideAdoption, diffGroup, groupAddresses, groupClaims, groupFieldChanges, heldEmail, isAddressOfState, managementOf, observedState, stateOf } from "../google/plan";
 import {
   emailLocalPart,
   googleDistributionGroupArgsSchema,
@@ -15,7 +15,7 @@ import {
   type GoogleDistributionGroupState,
 } from "../google/schema";
 import { isKnownId } from "../groups/bindingCheck";
-import { effectiveDeletionPolicy, isDormant, pendingId, refreshedGroup } from "../groups/lifecycle";
+import { effectiveDeletionPolicy, isDormant, keepSyncedFields, pendingId, refreshedGroup } from "../groups/lifecycle";
 import { claimKeys, groupConflictMessage } from "../groups/runRegistry";
 import { INTERRUPTED_CREATE_KEY } from "../recovery/interruptedCreates";
 import { programBindingProblems } from "./groupBinding";
@@ -145,6 +145,8 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       // Released, the group keeps what the preview found when it was taken on: managed again later, it is
       // the same group (made or adopted as then, its settings still managed), not one newly taken over.
       if (management?.released !== undefined && olds.email === email && typeof olds.adoption === "string") values.adoption = olds.adoption;
+      // Not synced (released, or management disabled): the directory keeps the last synced texts, settings and aliases.
+      if (management && !context.switches.enabled(management) && olds.email === email) keepSyncedFields(values, olds, ["name", "description", "settings", "aliases"]);
       // A released group is no longer this stack's: it claims nothing, reads nothing.
       if (failures.length === 0 && management && management.released === undefined) {
         try {
@@ -176,7 +178,9 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
             const settingsNote = found && failures.length === 0 ? await withResourceContext(who, `settings of group ${found.email}`, () => adoptionSettingsNote(context, found!.email, values.settings)) : "";
             // Nor remove one of its addresses unseen: the declared aliases are the exact set.
             const note = settingsNote + (found ? adoptionAliasesNote(found, knownEmail, values.aliases) : "");
-            values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption + note);
+            // The new email is an address of the group this resource already manages: no move, nothing adopted.
+            const sameGroup = found && typeof olds.email === "string" && typeof olds.adoption === "string" && groupAddresses(found).includes(olds.email.toLowerCase());
+            values.adoption = sameGroup ? olds.adoption : movedFrom(context, who, olds, knownEmail, decision.adoption + note);
             // Taking the group over (or moving to it) must not come before a refusal of its bindings.
             if (found && failures.length === 0) {
               const target = { directoryKey: management.directoryKey, service: "google" as const, groupId: found.id, label: knownEmail };
@@ -209,7 +213,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const who = owner(desired.pulumiName, desired.email);
       try {
         const enabled = context.switches.enabled(desired.management);
-        const diff = diffGroup(state, desired, enabled);
+        const diff = diffGroup(state, desired, enabled, !call.refresh && foundAtAddress(context, who, state));
         if (!call.refresh && diff.replaces.length === 0 && isKnownId(state.groupId) && desired.management.released === undefined) {
           // Its check claimed no id (its inputs hold none): the group it keeps is claimed here.
           const conflicts = context.run.claimHeldGroup(who, desired.management.directoryKey, state.groupId);
@@ -234,6 +238,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       return withResourceContext(who, `group ${desired.email}`, async () => {
         assertSoleOwner(context, who, desired);
         const { group, origin } = await findOrCreate(context, who, desired);
+        context.run.recordTakenByCreate(desired.management.directoryKey, group.id);
         const made = stateOf(desired, group, origin);
         try {
           const extras = await applyExtras(context, desired, group, context.run.recentlyCreated(group.id), replacedEmail(context, who, desired.email));
@@ -268,7 +273,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const who = owner(desired.pulumiName, desired.email);
       return withResourceContext(who, `group ${state.email} (${state.groupId})`, async () => {
         // Another group is a replacement (diff); an update only ever concerns the managed group.
-        if (!isAddressOfState(desired.email, state)) throw new Error(`email ${desired.email} is not an address of the managed group; this change must replace the resource (run pulumi up again)`);
+        if (!isAddressOfState(desired.email, state) && !foundAtAddress(context, who, state)) throw new Error(`email ${desired.email} is not an address of the managed group; this change must replace the resource (run pulumi up again)`);
         assertSoleOwner(context, who, desired);
         await assertNotHeld(context, who, desired, state.groupId);
         const patch = groupFieldChanges(desired, state);
@@ -290,6 +295,8 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       const dir = state.management.directoryKey;
       const keys = [claimKeys.group(dir, state.groupId), ...[state.email, state.primaryEmail ?? state.email].map((a) => claimKeys.address(dir, a))];
       if (keys.some((k) => context.run.otherHolders(who, k).length > 0)) return;
+      // Or this resource's replacement found it (its email changed to an address of the same group).
+      if (context.run.takenByCreate(dir, state.groupId)) return;
       await withResourceContext(who, `group ${state.email} (${state.groupId})`, () => context.google().deleteGroup(state.groupId));
     },
   },
@@ -314,6 +321,14 @@ async function readInterruptedCreate(context: ProviderContext, props: Document):
   const made = stateOf(desired, found, "created");
   const extras = await withResourceContext(who, `settings of group ${found.email}`, () => readExtras(context, { ...made, settings: desired.settings, settingsDefault: desired.settingsDefault }, found));
   return refreshedGroup(found.id, { ...made, ...extras }, COMPUTED);
+}
+
+/**
+ * This run's check found the desired address on the managed group itself (an alias the state does
+ * not know yet, e.g. added by hand): the new email is no other group, so no replacement.
+ */
+function foundAtAddress(context: ProviderContext, who: string, state: State): boolean {
+  return isKnownId(state.groupId) && context.run.holds(who, claimKeys.group(state.management.directoryKey, state.groupId));
 }
 
 /** The email of the group this resource replaces in this run (its email changed), as its check recorded it. */

@@ -203,6 +203,9 @@ export const groupBindingProvider = defineResource<ProviderContext, GroupBinding
         inputs.waiting = `the user group ${userGroupName(news)} has no users: the binding waits (allowEmpty), and the group keeps its members`;
         if (previous?.members) inputs.members = memberListText(Object.keys(previous.members));
       }
+      // Not synced (released, or management disabled): the members stay those last synced, so the
+      // preview shows no change then, and the whole change when syncing resumes (as keepSyncedFields for groups).
+      if (management && !context.switches.enabled(management) && previous?.members && members !== UNKNOWN) inputs.members = memberListText(Object.keys(previous.members));
       // Everything known (members too): the preview can say what the apply will remove and keep.
       const desired = members !== UNKNOWN ? groupBindingInputsSchema.safeParse(inputs).data : undefined;
       if (located && failures.length === 0 && desired && desired.waiting === undefined && context.switches.enabled(management) && Object.keys(desired.members).length > 0) {

@@ -11,7 +11,7 @@ export interface FaultRule {
   api?: SandboxApi;
   /** HTTP method to match (any if absent). */
   method?: string;
-  /** Regular expression (source) the request path must match (any if absent). */
+  /** Regular expression (source) the request path must match, within its API (after `/admin/directory/v1`, `/groups/v1` or `/v1.0`; any if absent). */
   path?: string;
   /**
    * throttle: Google 429 rateLimitExceeded or Graph 429 TooManyRequests;

@@ -198,7 +198,8 @@ function applyGroup(row: GroupRow, entry: Entry, kind: "GoogleDistributionGroup"
       } else {
         const policy = before?.deletionPolicy ?? (before?.origin === "created" ? "delete" : "release");
         row.change = policy === "delete" ? "deleted" : "released";
-        row.changeNotes.push(policy === "delete" ? "with its members" : "left as it is, with its members: no longer managed");
+        // Released by the policy: the group stays; its binding's delete still removes the members this stack added (applyBinding).
+        row.changeNotes.push(policy === "delete" ? "with its members" : "left in the directory: no longer managed");
       }
       return;
     }
@@ -250,6 +251,12 @@ function settingsInWords(settings: Record<string, string>): string {
 
 function fieldChanges(row: GroupRow, before: GroupView | undefined, after: GroupView | undefined): void {
   if (!before || !after) return;
+  // What removing the group would do changes: a reviewer must see a pre-existing group become deletable.
+  const policyOf = (g: GroupView, origin = g.origin) => g.deletionPolicy ?? (origin === "created" ? "delete" : "release");
+  const [fromPolicy, toPolicy] = [policyOf(before), policyOf(after, after.origin ?? before.origin)];
+  if (before.origin !== undefined && before.origin !== "pending" && fromPolicy !== toPolicy) {
+    row.changeNotes.push(`deletionPolicy ${fromPolicy} -> ${toPolicy}: removing the group then ${toPolicy === "delete" ? "deletes it" : "leaves it in the directory"}`);
+  }
   for (const [field, to] of Object.entries(after.texts)) {
     const from = before.texts[field];
     if (from === undefined || from === to) continue;
@@ -281,8 +288,9 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
     row.warnings.push(`management of ${after.directory.key} is disabled: members change nothing in the directory`);
     return;
   }
-  // Released (or its group released): nothing is read or written; the group keeps its members.
-  if (after?.directory?.released !== undefined || (entry.op === "delete" && (before?.directory?.released !== undefined || row.change === "released"))) return;
+  // The binding released (or its management disabled): nothing is read or written; the group keeps its members.
+  // Its own management decides, as in the provider's delete: a group released by its deletionPolicy still loses the members the binding added.
+  if (after?.directory?.released !== undefined || (entry.op === "delete" && (before?.directory?.released !== undefined || before?.directory?.disabled))) return;
   // A binding released alone (its group never was) says so on its own.
   if (entry.op === "update") resumed(row, before?.directory, after?.directory);
   if (after?.waiting) row.warnings.push(`waits: ${after.waiting}`);
@@ -316,7 +324,9 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
     if (entry.op === "create" && !isNewGroup && after.presentAtCheck) row.alreadyMembers = (row.alreadyMembers ?? 0) + after.presentAtCheck.size;
     row.added = sorted([...row.added, ...minus(after.members.value, old)]);
     // Authoritative: every member not asked for goes; additive: only those the provider found it added (in `removals`).
-    const dropped = entry.op !== "create" && after.membershipMode !== "additive" ? minus(old, after.members.value) : [];
+    // Owners and managers the binding keeps (no longer listed as users) stay: not removed.
+    const keptMembers = after.kept.known ? Object.keys(after.kept.value) : [];
+    const dropped = entry.op !== "create" && after.membershipMode !== "additive" ? minus(minus(old, after.members.value), keptMembers) : [];
     const listed = removals.filter((r) => r.kind === "remove").map((r) => r.member);
     row.removed = sorted([...row.removed, ...dropped, ...listed]);
   }

@@ -23,10 +23,10 @@ describe("Removals at preview: all the real ones, none that are not, through the
   });
   after(async () => sandbox?.close());
 
-  const spec = (enabled: boolean, users: string[]): ProgramSpec => ({
+  const spec = (enabled: boolean, users: string[], texts: { description?: string; whoCanJoin?: string } = {}): ProgramSpec => ({
     management: { tenant: { entra: { tenantId: sandbox.entra.tenantId }, enabled }, workspace: { google: { domains: ["example.com"] }, enabled } },
-    googleGroups: { web: { management: "workspace", email: "web@example.com", settings: { whoCanJoin: "INVITED_CAN_JOIN" } } },
-    entraGroups: { ops: { management: "tenant", displayName: "Ops" } },
+    googleGroups: { web: { management: "workspace", email: "web@example.com", settings: { whoCanJoin: texts.whoCanJoin ?? "INVITED_CAN_JOIN" }, ...(texts.description ? { description: texts.description } : {}) } },
+    entraGroups: { ops: { management: "tenant", displayName: "Ops", ...(texts.description ? { description: texts.description } : {}) } },
     bindings: {
       "web-members": { target: "web", userGroup: { name: "Web", users } },
       "ops-members": { target: "ops", userGroup: { name: "Ops", users } },
@@ -51,6 +51,42 @@ describe("Removals at preview: all the real ones, none that are not, through the
     expect(up.code, up.output).to.equal(0);
     expect(googleMembers(sandbox, "web@example.com")).to.deep.equal(["alice@example.com", "bob@example.com"]);
     expect(entraMembers(sandbox, entraGroupsNamed(sandbox, "Ops")[0]!.id)).to.deep.equal(["alice@example.com", "bob@example.com"]);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
+    expect((await stack.workspace.destroy()).code).to.equal(0);
+  });
+
+  it("group fields changed while management is disabled show nothing then, and at the re-enable show the change the apply makes", async () => {
+    type Step = { urn: string; oldState?: { inputs?: Record<string, unknown> }; newState?: { inputs?: Record<string, unknown> } };
+    const inputsOf = (json: string, type: string) => ((JSON.parse(json) as { steps?: Step[] }).steps ?? []).find((st) => st.urn.includes(`:${type}::`));
+    const stack = await E2eStack.create(sandbox, "reenable-fields");
+    stack.declare(spec(true, ["alice@example.com"]));
+    expect((await stack.workspace.up()).code).to.equal(0);
+    const changed = { description: "Web and ops people", whoCanJoin: "CAN_REQUEST_TO_JOIN" };
+    stack.declare(spec(false, ["alice@example.com"], changed));
+    const whileDisabled = await stack.workspace.run(["preview", "--json"]);
+    expect(whileDisabled.code, whileDisabled.output).to.equal(0);
+    for (const type of ["GoogleDistributionGroup", "EntraSecurityGroup"]) {
+      const step = inputsOf(whileDisabled.stdout, type);
+      expect(step?.newState?.inputs?.description ?? "", `${type}: nothing shown while disabled`).to.equal("");
+    }
+    expect((await stack.workspace.up()).code).to.equal(0);
+    const web = sandbox.google.tenant.groups.find((g) => g.email === "web@example.com")!;
+    expect(web.description, "nothing changes while disabled").to.equal("");
+
+    stack.declare(spec(true, ["alice@example.com"], changed));
+    const reenabled = await stack.workspace.run(["preview", "--json"]);
+    expect(reenabled.code, reenabled.output).to.equal(0);
+    const google = inputsOf(reenabled.stdout, "GoogleDistributionGroup");
+    expect([google?.oldState?.inputs?.description, google?.newState?.inputs?.description]).to.deep.equal(["", changed.description]);
+    expect([(google?.oldState?.inputs?.settings as Record<string, string>)?.whoCanJoin, (google?.newState?.inputs?.settings as Record<string, string>)?.whoCanJoin]).to.deep.equal(["INVITED_CAN_JOIN", changed.whoCanJoin]);
+    const entra = inputsOf(reenabled.stdout, "EntraSecurityGroup");
+    expect([entra?.oldState?.inputs?.description, entra?.newState?.inputs?.description]).to.deep.equal(["", changed.description]);
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(web.description).to.equal(changed.description);
+    expect(web.settings!.whoCanJoin).to.equal(changed.whoCanJoin);
+    expect(entraGroupsNamed(sandbox, "Ops")[0]!.description).to.equal(changed.description);
     const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
     expect(clean.code, clean.output).to.equal(0);
     expect((await stack.workspace.destroy()).code).to.equal(0);

@@ -28,6 +28,7 @@ function yaml(groups: Group[]): string {
   const lines = ["version: 1", "groups:"];
   for (const g of groups) {
     lines.push(`  - name: ${g.name}`);
+    if (g.key) lines.push(`    key: ${g.key}`);
     if (g.email) lines.push(`    email: ${g.email}`);
     if (g.entraDisplayName) lines.push(`    entraDisplayName: ${g.entraDisplayName}`);
     if (g.exportTo) lines.push(`    exportTo: [${g.exportTo.join(", ")}]`);
@@ -181,6 +182,55 @@ for (const way of ["preview first", "no preview"] as const) {
       expect(entraGroupsNamed(sandbox, "Sales").map((g) => g.id), "the released Entra group is not deleted").to.deep.equal([entraId]);
       expect(entraMembers(sandbox, entraId), "nor emptied").to.deep.equal(["alice@example.com", "bob@example.com"]);
       expect(googleGroup(sandbox, "release-sales@example.com"), "the Google group this stack made and still synced is deleted").to.equal(undefined);
+    });
+
+    it("a user group renamed while its Google group is released: nothing shows for Google then; when its email comes back the preview shows the rename the up makes", async () => {
+      const ops = { name: "Platform Operations", entraDisplayName: "Operations", exportTo: ["entra"], users: ["carol@example.com"] };
+      const design = { key: "design", name: "Design", email: "resync-design@example.com", users: ["alice@example.com", "bob@example.com"] };
+      const stepOf = (type: string) => (json: string) => {
+        const steps = (JSON.parse(json) as { steps?: { urn: string; op: string; oldState?: { inputs?: Record<string, unknown> }; newState?: { inputs?: Record<string, unknown> } }[] }).steps ?? [];
+        return steps.find((st) => st.urn.includes(`:${type}::`) && /design/.test(st.urn));
+      };
+      const googleStep = stepOf("GoogleDistributionGroup");
+      const googleBinding = (json: string) => [stepOf("GroupBinding")(json)].find((st) => st && /google/.test(st.urn));
+      writeFileSync(file, yaml([ops, design]));
+      const made = await up();
+      expect(made.code, made.output).to.equal(0);
+      const googleId = googleGroup(sandbox, design.email)!.id;
+      const { email: _email, ...withoutEmail } = design;
+      writeFileSync(file, yaml([ops, withoutEmail]));
+      const released = await up();
+      expect(released.code, released.output).to.equal(0);
+
+      // Renamed while released: the Google group is not synced, so its preview changes no name.
+      writeFileSync(file, yaml([ops, { ...withoutEmail, name: "Design Studio", users: ["alice@example.com", "carol@example.com"] }]));
+      const whileReleased = await stack.workspace.run(["preview", "--json"]);
+      expect(whileReleased.code, whileReleased.output).to.equal(0);
+      const step = googleStep(whileReleased.stdout);
+      expect(step?.newState?.inputs?.name ?? "Design", "no rename shown for a released group").to.equal("Design");
+      expect(googleBinding(whileReleased.stdout)?.newState?.inputs?.members ?? "alice@example.com\nbob@example.com\n", "no member change shown for a released group").to.equal("alice@example.com\nbob@example.com\n");
+      const renamed = await up();
+      expect(renamed.code, renamed.output).to.equal(0);
+      expect(googleGroup(sandbox, design.email)).to.include({ id: googleId, name: "Design" });
+      expect(googleMembers(sandbox, design.email)).to.deep.equal(["alice@example.com", "bob@example.com"]);
+
+      // The email back: the preview shows the rename (and the members) the up then makes.
+      writeFileSync(file, yaml([ops, { ...design, name: "Design Studio", users: ["alice@example.com", "carol@example.com"] }]));
+      const resync = await stack.workspace.run(["preview", "--json"]);
+      expect(resync.code, resync.output).to.equal(0);
+      const shown = googleStep(resync.stdout);
+      expect([shown?.oldState?.inputs?.name, shown?.newState?.inputs?.name], "the rename is shown against the name the group has").to.deep.equal(["Design", "Design Studio"]);
+      const members = googleBinding(resync.stdout);
+      expect([members?.oldState?.inputs?.members, members?.newState?.inputs?.members], "and the members, against those the group has").to.deep.equal(["alice@example.com\nbob@example.com\n", "alice@example.com\ncarol@example.com\n"]);
+      const synced = await up();
+      expect(synced.code, synced.output).to.equal(0);
+      expect(googleGroup(sandbox, design.email)).to.include({ id: googleId, name: "Design Studio" });
+      expect(googleMembers(sandbox, design.email)).to.deep.equal(["alice@example.com", "carol@example.com"]);
+      const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+      expect(clean.code, clean.output).to.equal(0);
+      writeFileSync(file, yaml([ops]));
+      const removed = await up();
+      expect(removed.code, removed.output).to.equal(0);
     });
 
     const releases = [

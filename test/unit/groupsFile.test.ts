@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { expect } from "chai";
 import { groupsForDirectories, GroupsFileError, parseGroupsCsv, parseGroupsYaml } from "../../sdk/groupsFile";
 
@@ -133,8 +133,10 @@ describe("groups file: every problem in one round", () => {
   function expectProblems(name: string, count: number, starts: string[]): string {
     const message = problemsOf(() => groupsForDirectories(fixture(name), { google: true, entra: false }));
     const lines = message.split("\n");
-    expect(lines[0]).to.equal(`${count} problems in ${name}:`);
-    for (const expected of starts) expect(lines.some((l) => l.startsWith(expected)), `${expected}\nin\n${message}`).to.equal(true);
+    // Named by its path from the program's directory (here the repository's), as the user wrote it.
+    const label = relative(process.cwd(), fixture(name));
+    expect(lines[0]).to.equal(`${count} problems in ${label}:`);
+    for (const expected of starts.map((e) => e.replace(name, label))) expect(lines.some((l) => l.startsWith(expected)), `${expected}\nin\n${message}`).to.equal(true);
     return message;
   }
 

@@ -139,3 +139,35 @@ describe("summary: the provider's adoption notes", () => {
     expect(adoptionNotes("adopt existing group 03abc")).to.equal(undefined);
   });
 });
+
+describe("says what the apply does, not less and not more (seen on a new user's journey)", () => {
+  const group = (extra: Record<string, unknown> = {}) => ({ inputs: { management: GOOGLE, email: "hr@example.com", name: "HR", description: "", adoption: "adopt existing group 0abc", ...extra }, outputs: { origin: "adopted" } });
+
+  it("an adopted group removed from the program is released, and its binding's delete still removes the members it added", () => {
+    const bound = { ...binding(["alice@example.com", "carol@example.com"]), outputs: { memberCount: 3, managedMembers: { "carol@example.com": "1carol" } } };
+    const { output } = summaryOf({ steps: [{ op: "delete", urn: urn("GoogleDistributionGroup", "hr"), oldState: group() }, { op: "delete", urn: urn("GroupBinding", "hr-members"), oldState: bound }] }, "--format", "text");
+    expect(output).to.include("released");
+    expect(output).to.match(/[-−]1 removed: carol@example\.com/);
+    expect(output).to.include("binding removed: the members it added leave the group");
+    expect(output).to.not.include("with its members");
+  });
+
+  it("a released binding's delete removes nobody", () => {
+    const released = { ...binding(["alice@example.com", "carol@example.com"], { management: `${GOOGLE} (released: no email)` }), outputs: { memberCount: 3, managedMembers: { "carol@example.com": "1carol" } } };
+    const { output } = summaryOf({ steps: [{ op: "delete", urn: urn("GoogleDistributionGroup", "hr"), oldState: group({ management: `${GOOGLE} (released: no email)` }) }, { op: "delete", urn: urn("GroupBinding", "hr-members"), oldState: released }] }, "--format", "text");
+    expect(output).to.not.match(/removed: carol/);
+  });
+
+  it("owners and managers no longer listed as users, kept by the binding, are not counted as removed", () => {
+    const old = binding(["alice@example.com", "carol@example.com", "dave@example.com", "partner@other.org"]);
+    const now = binding(["alice@example.com", "frank@example.com"], { removals: { "partner@other.org": "remove from hr@example.com" }, kept: { "carol@example.com": "OWNER: a higher role is never removed", "dave@example.com": "MANAGER: a higher role is never removed" } });
+    const { output } = summaryOf({ steps: [{ op: "update", urn: urn("GroupBinding", "hr-members"), oldState: { ...old, outputs: { memberCount: 4 } }, newState: now }] }, "--format", "text");
+    expect(output).to.match(/[-−]1 removed: partner@other\.org/);
+    expect(output).to.not.match(/removed:[^\n]*(carol|dave)/);
+  });
+
+  it("a deletionPolicy that makes a pre-existing group deletable is named", () => {
+    const { output } = summaryOf({ steps: [{ op: "update", urn: urn("GoogleDistributionGroup", "hr"), oldState: group(), newState: group({ deletionPolicy: "delete" }) }] }, "--format", "text");
+    expect(output).to.include("deletionPolicy release -> delete: removing the group then deletes it");
+  });
+});

@@ -86,8 +86,8 @@ export type PreviousInputs = z.infer<typeof previousInputsSchema>;
  */
 export function sameAsBefore(inputs: GroupBindingInputs, previous: PreviousInputs | undefined): boolean {
   if (!previous?.members || !previous.target) return false;
-  // Inputs recorded while management was off, or while the binding waited, were never applied.
-  if (!previous.management?.enabled || previous.management.waitingFor !== undefined || previous.waiting !== undefined) return false;
+  // Inputs recorded while management was off, while the binding was released, or while it waited, were never applied.
+  if (!previous.management?.enabled || previous.management.waitingFor !== undefined || previous.management.released !== undefined || previous.waiting !== undefined) return false;
   // The settings diff compares, all of them: a setting added to the schema is compared here too.
   return (
     JSON.stringify(previous.members) === JSON.stringify(inputs.members) &&

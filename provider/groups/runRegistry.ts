@@ -79,6 +79,7 @@ export class RunRegistry implements CreatedGroups {
   /** Group ids this process created (a 404 on them is plausibly replication lag). */
   private readonly createdIds = new Set<string>();
   private readonly takenByCreates = new Set<string>();
+  private readonly sameGroupAddresses = new Map<string, string>();
   private readonly moves = new Map<string, string>();
   private readonly keptMembers = new Map<string, Map<string, Set<string>>>();
   private readonly programBindings = new Map<string, ManifestBinding[]>();
@@ -203,9 +204,14 @@ export class RunRegistry implements CreatedGroups {
     this.keysByOwner.delete(owner);
   }
 
-  /** True when `owner` holds `key` (claimed it in its check or diff of this run). */
-  holds(owner: string, key: string): boolean {
-    return (this.holdings.get(key) ?? []).some((h) => h.owner === owner);
+  /** `owner`'s check found its new email on the group it manages (`groupId`): an update in place, not a move. */
+  recordSameGroupAddress(owner: string, groupId: string | undefined): void {
+    if (groupId === undefined) this.sameGroupAddresses.delete(owner);
+    else this.sameGroupAddresses.set(owner, groupId);
+  }
+
+  sameGroupAddress(owner: string): string | undefined {
+    return this.sameGroupAddresses.get(owner);
   }
 
   /** The owners other than `owner` holding `key` (used at apply to re-verify a claim). */

@@ -144,8 +144,6 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
       // Released, the group keeps what the preview found when it was taken on: managed again later, it is
       // the same group (made or adopted as then), not one found existing and taken over anew.
       if (management?.released !== undefined && typeof olds.adoption === "string") values.adoption = olds.adoption;
-      // Not synced (released, or management disabled): the directory keeps the last synced name, description and nickname.
-      if (management && !context.switches.enabled(management)) keepSyncedFields(values, olds, ["displayName", "description", "mailNickname"]);
       // A released group is no longer this stack's: it claims nothing, reads nothing.
       if (failures.length === 0 && management && known && management.released === undefined) {
         try {
@@ -176,6 +174,9 @@ export const entraSecurityGroupProvider = defineResource<ProviderContext, Inputs
         const conflicts = context.run.registerClaims(who, takeoverClaims(management.directoryKey, desired, adopted));
         if (conflicts.length > 0) failures.push({ property: "displayName", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
+      // Not synced (released, or management disabled): the inputs keep the name, description and nickname last
+      // synced, which the group still has (claims above are the program's own values).
+      if (management && !context.switches.enabled(management)) keepSyncedFields(values, olds, ["displayName", "description", "mailNickname"]);
       context.run.groupChecked(who, Object.keys(olds).length > 0);
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
     },

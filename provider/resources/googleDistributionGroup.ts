@@ -145,8 +145,6 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
       // Released, the group keeps what the preview found when it was taken on: managed again later, it is
       // the same group (made or adopted as then, its settings still managed), not one newly taken over.
       if (management?.released !== undefined && olds.email === email && typeof olds.adoption === "string") values.adoption = olds.adoption;
-      // Not synced (released, or management disabled): the directory keeps the last synced texts, settings and aliases.
-      if (management && !context.switches.enabled(management) && olds.email === email) keepSyncedFields(values, olds, ["name", "description", "settings", "aliases"]);
       // A released group is no longer this stack's: it claims nothing, reads nothing.
       if (failures.length === 0 && management && management.released === undefined) {
         try {
@@ -164,10 +162,19 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         if (unchanged) values.adoption = olds.adoption;
         else if (knownEmail && !isUnknown(values.adoptId) && context.switches.enabled(management)) {
           found = await withResourceContext(who, `group ${adoptId ?? knownEmail}`, () => context.google().getGroup(adoptId ?? knownEmail));
+          // The new email is an address of the group this resource already manages (an alias the state does not
+          // know yet, or its old primary): no move and nothing taken over, so onExisting does not apply; the diff
+          // makes it an update in place (sameGroupAddress).
+          // The same holds when only onExisting or adoptId changed: the group found is the one already managed.
+          const sameGroup = found !== undefined && typeof olds.email === "string" && typeof olds.adoption === "string" && groupAddresses(found).includes(olds.email.toLowerCase());
+          context.run.recordSameGroupAddress(who, sameGroup ? found!.id : undefined);
           const decision = decideAdoption({ email: knownEmail, adoptId, onExisting }, found);
           // No group answers to the address: a user may (Google refuses the create with 409).
           const user = !found && !adoptId ? (await withResourceContext(who, `users at ${knownEmail}`, () => usersHolding(context.google(), [knownEmail]))).get(knownEmail.toLowerCase()) : undefined;
-          if (user) failures.push({ property: "email", reason: `${knownEmail} is ${userAddress(knownEmail, user)} in Google Workspace, not a group's: a group cannot take it. Fix: give the group an address of its own` });
+          if (sameGroup) {
+            values.adoption = olds.adoption;
+            keepOwnTexts(olds.adoption, olds);
+          } else if (user) failures.push({ property: "email", reason: `${knownEmail} is ${userAddress(knownEmail, user)} in Google Workspace, not a group's: a group cannot take it. Fix: give the group an address of its own` });
           else if ("fail" in decision) failures.push({ property: decision.property, reason: decision.fail });
           else {
             // Released by a version that dropped `adoption`: the group found at the released address is the one this stack managed.
@@ -178,9 +185,7 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
             const settingsNote = found && failures.length === 0 ? await withResourceContext(who, `settings of group ${found.email}`, () => adoptionSettingsNote(context, found!.email, values.settings)) : "";
             // Nor remove one of its addresses unseen: the declared aliases are the exact set.
             const note = settingsNote + (found ? adoptionAliasesNote(found, knownEmail, values.aliases) : "");
-            // The new email is an address of the group this resource already manages: no move, nothing adopted.
-            const sameGroup = found && typeof olds.email === "string" && typeof olds.adoption === "string" && groupAddresses(found).includes(olds.email.toLowerCase());
-            values.adoption = sameGroup ? olds.adoption : movedFrom(context, who, olds, knownEmail, decision.adoption + note);
+            values.adoption = movedFrom(context, who, olds, knownEmail, decision.adoption + note);
             // Taking the group over (or moving to it) must not come before a refusal of its bindings.
             if (found && failures.length === 0) {
               const target = { directoryKey: management.directoryKey, service: "google" as const, groupId: found.id, label: knownEmail };
@@ -205,6 +210,9 @@ export const googleDistributionGroupProvider = defineResource<ProviderContext, I
         const conflicts = context.run.registerClaims(who, [...groupClaims(management.directoryKey, knownEmail, adoptId, found), ...aliasClaims(management.directoryKey, values.aliases)]);
         if (conflicts.length > 0) failures.push({ property: "email", reason: groupConflictMessage(who, conflicts, management.directoryKey, UNIQUENESS_FIX) });
       }
+      // Not synced (released, or management disabled): the inputs keep the texts, settings and aliases last
+      // synced, which the group still has (claims above are the program's own values).
+      if (management && !context.switches.enabled(management) && olds.email === email) keepSyncedFields(values, olds, ["name", "description", "settings", "aliases"]);
       context.run.groupChecked(who, Object.keys(olds).length > 0);
       return { inputs: { ...values, ...(name ? { [PULUMI_NAME_KEY]: name } : {}) }, failures };
     },
@@ -324,11 +332,12 @@ async function readInterruptedCreate(context: ProviderContext, props: Document):
 }
 
 /**
- * This run's check found the desired address on the managed group itself (an alias the state does
- * not know yet, e.g. added by hand): the new email is no other group, so no replacement.
+ * This run's check found the new email on the managed group itself, the old email being one of
+ * its addresses too (an alias the state does not know yet, e.g. added by hand, or its old primary):
+ * no other group, so no replacement. The check decided it (by address); the diff and the update follow.
  */
 function foundAtAddress(context: ProviderContext, who: string, state: State): boolean {
-  return isKnownId(state.groupId) && context.run.holds(who, claimKeys.group(state.management.directoryKey, state.groupId));
+  return isKnownId(state.groupId) && context.run.sameGroupAddress(who) === state.groupId;
 }
 
 /** The email of the group this resource replaces in this run (its email changed), as its check recorded it. */

@@ -199,6 +199,8 @@ export interface BindingView {
   memberCount?: number;
   /** Outputs: the members this binding added (what deleting it removes). */
   managedMembers: Shown<string[]>;
+  /** Outputs: nothing applied yet, or waiting (allowEmpty, or its management waiting): deleting it removes nobody. */
+  pending?: boolean;
 }
 
 const memberMap = z.record(z.string(), z.unknown());
@@ -236,6 +238,7 @@ export function bindingOf(state: ResourceState | undefined): BindingView {
       return { known: true, value: Object.keys(plain(outputs.managedMembers, memberMap) ?? {}) };
     })(),
   };
+  if (outputs.pending === true) view.pending = true;
   const target = decodeBindingTarget(inputs.target ?? outputs.target);
   if (target) view.target = { label: target.label, directoryKey: target.directoryKey, groupId: target.groupId };
   const targetUrn = state?.propertyDependencies?.target?.[0];

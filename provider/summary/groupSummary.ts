@@ -192,9 +192,10 @@ function applyGroup(row: GroupRow, entry: Entry, kind: "GoogleDistributionGroup"
       } else if (before?.origin === "pending") {
         row.change = "dropped";
         row.changeNotes.push("it was never made: nothing changes in the directory");
-      } else if (before?.directory?.disabled || before?.directory?.released !== undefined) {
+      } else if (before?.directory?.disabled || before?.directory?.released !== undefined || before?.directory?.waitingFor !== undefined) {
+        // Not synced: its delete changes nothing in the directory (provider: isDormant).
         row.change = "released";
-        row.changeNotes.push(before.directory.released !== undefined ? "it was released: the group is left as it is" : "management is disabled: the group is left as it is");
+        row.changeNotes.push(before.directory.released !== undefined ? "it was released: the group is left as it is" : before.directory.disabled ? "management is disabled: the group is left as it is" : `waiting (${before.directory.waitingFor}): the group is left as it is`);
       } else {
         const policy = before?.deletionPolicy ?? (before?.origin === "created" ? "delete" : "release");
         row.change = policy === "delete" ? "deleted" : "released";
@@ -211,6 +212,9 @@ function applyGroup(row: GroupRow, entry: Entry, kind: "GoogleDistributionGroup"
         return;
       }
       row.change = "updated";
+      // An address of the same group (no move): the row is under the new one.
+      if (before?.label && after?.label && before.label.toLowerCase() !== after.label.toLowerCase() && after.service === "google") row.changeNotes.push(`was ${before.label}: another address of the same group`);
+      if (before && after) policyChange(row, before, after);
       resumed(row, before?.directory, after?.directory);
       if (after?.directory?.disabled) row.warnings.push(`management of ${after.directory.key} is disabled: nothing changes in the directory`);
       fieldChanges(row, before, after);
@@ -249,14 +253,17 @@ function settingsInWords(settings: Record<string, string>): string {
   return differ.length === 0 ? "as declared" : differ.join(", ");
 }
 
-function fieldChanges(row: GroupRow, before: GroupView | undefined, after: GroupView | undefined): void {
-  if (!before || !after) return;
-  // What removing the group would do changes: a reviewer must see a pre-existing group become deletable.
+/** What removing the group would do changes: a reviewer must see a pre-existing group become deletable. */
+function policyChange(row: GroupRow, before: GroupView, after: GroupView): void {
   const policyOf = (g: GroupView, origin = g.origin) => g.deletionPolicy ?? (origin === "created" ? "delete" : "release");
   const [fromPolicy, toPolicy] = [policyOf(before), policyOf(after, after.origin ?? before.origin)];
   if (before.origin !== undefined && before.origin !== "pending" && fromPolicy !== toPolicy) {
     row.changeNotes.push(`deletionPolicy ${fromPolicy} -> ${toPolicy}: removing the group then ${toPolicy === "delete" ? "deletes it" : "leaves it in the directory"}`);
   }
+}
+
+function fieldChanges(row: GroupRow, before: GroupView | undefined, after: GroupView | undefined): void {
+  if (!before || !after) return;
   for (const [field, to] of Object.entries(after.texts)) {
     const from = before.texts[field];
     if (from === undefined || from === to) continue;
@@ -290,7 +297,7 @@ function applyBinding(row: GroupRow, entry: Entry, diagnostics: Diagnostic[]): v
   }
   // The binding released (or its management disabled): nothing is read or written; the group keeps its members.
   // Its own management decides, as in the provider's delete: a group released by its deletionPolicy still loses the members the binding added.
-  if (after?.directory?.released !== undefined || (entry.op === "delete" && (before?.directory?.released !== undefined || before?.directory?.disabled))) return;
+  if (after?.directory?.released !== undefined || (entry.op === "delete" && (before?.directory?.released !== undefined || before?.directory?.disabled || before?.directory?.waitingFor !== undefined || before?.pending))) return;
   // A binding released alone (its group never was) says so on its own.
   if (entry.op === "update") resumed(row, before?.directory, after?.directory);
   if (after?.waiting) row.warnings.push(`waits: ${after.waiting}`);

@@ -16,9 +16,9 @@ const PEOPLE = ["alice", "bob", "carol"].map((n) => `${n}@example.com`);
 describe("an email changed to another address of the same group keeps the group and its members (real Pulumi CLI)", function () {
   let sandbox: Sandbox;
   let stack: OwnershipStack;
-  const spec = (email: string, users: string[], deletionPolicy?: string): ProgramSpec => ({
+  const spec = (email: string, users: string[], extra: Record<string, unknown> = {}): ProgramSpec => ({
     management: { workspace: { google: { domains: ["example.com"] } } },
-    googleGroups: { zeta: { management: "workspace", email, name: "Zeta", ...(deletionPolicy ? { deletionPolicy } : {}) } },
+    googleGroups: { zeta: { management: "workspace", email, name: "Zeta", ...extra } },
     bindings: { "zeta-members": { target: "zeta", userGroup: { name: "Zeta", users } } },
   });
   const groupById = (id: string) => sandbox.google.tenant.groups.find((g) => g.id === id);
@@ -28,6 +28,12 @@ describe("an email changed to another address of the same group keeps the group 
     stack = await OwnershipStack.create(sandbox, "own-address");
   });
   after(async () => sandbox?.close());
+
+  /** The group resource's stored inputs (its managed settings, its adoption). */
+  async function storedInputs(): Promise<Record<string, unknown>> {
+    const state = JSON.parse((await stack.workspace.ok(["stack", "export"])).stdout) as { deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] } };
+    return state.deployment.resources.find((r) => r.type.endsWith(":GoogleDistributionGroup"))!.inputs!;
+  }
 
   async function expectKept(id: string, email: string, members: string[]) {
     expect(groupById(id), `group ${id} still exists`).to.not.equal(undefined);
@@ -43,6 +49,8 @@ describe("an email changed to another address of the same group keeps the group 
     const made = await stack.workspace.up();
     expect(made.code, made.output).to.equal(0);
     const id = (await stack.outputs()).zeta!.groupId as string;
+    const managed = await storedInputs();
+    expect(Object.keys((managed.settings ?? {}) as Record<string, string>), "a created group has the distribution-list settings").to.not.have.length(0);
     groupById(id)!.aliases.push("zeta-new@example.com");
 
     stack.declare(spec("zeta-new@example.com", ["alice@example.com", "bob@example.com"]));
@@ -57,10 +65,12 @@ describe("an email changed to another address of the same group keeps the group 
     expect(up.code, up.output).to.equal(0);
     expect(writeRequests(sandbox).filter((k) => /\bDELETE\b/.test(k)), "nothing deleted").to.deep.equal([]);
     await expectKept(id, "zeta@example.com", ["alice@example.com", "bob@example.com"]);
+    const after = await storedInputs();
+    expect(after, "still the stack's own group, its settings still managed").to.deep.include({ adoption: managed.adoption, settings: managed.settings });
   });
 
-  it("the primary address changed by hand, then the email changed to it, applied without a preview (Automation API): kept, with deletionPolicy delete too", async () => {
-    stack.declare(spec("zeta-new@example.com", ["alice@example.com", "bob@example.com", "carol@example.com"], "delete"));
+  it("the primary address changed by hand, then the email changed to it, applied without a preview (Automation API): kept, with deletionPolicy delete and onExisting fail too", async () => {
+    stack.declare(spec("zeta-new@example.com", ["alice@example.com", "bob@example.com", "carol@example.com"], { deletionPolicy: "delete", onExisting: "fail" }));
     const first = await stack.workspace.automationUp("own-address");
     expect(first.code, first.output).to.equal(0);
     const id = (await stack.outputs()).zeta!.groupId as string;
@@ -69,11 +79,27 @@ describe("an email changed to another address of the same group keeps the group 
     group.aliases = [...group.aliases.filter((a) => a !== "zeta-primary@example.com"), group.email];
     group.email = "zeta-primary@example.com";
 
-    stack.declare(spec("zeta-primary@example.com", ["alice@example.com", "bob@example.com", "carol@example.com"], "delete"));
+    stack.declare(spec("zeta-primary@example.com", ["alice@example.com", "bob@example.com", "carol@example.com"], { deletionPolicy: "delete", onExisting: "fail" }));
     sandbox.resetRequestCounts();
     const up = await stack.workspace.automationUp("own-address");
     expect(up.code, up.output).to.equal(0);
     expect(writeRequests(sandbox).filter((k) => /\bDELETE\b/.test(k)), "nothing deleted").to.deep.equal([]);
     await expectKept(id, "zeta-primary@example.com", ["alice@example.com", "bob@example.com", "carol@example.com"]);
+  });
+
+  it("the old address gone from the group too (nothing ties the two addresses at preview): a replacement, but the group it finds is its own, so nothing is deleted", async () => {
+    const id = (await stack.outputs()).zeta!.groupId as string;
+    const group = groupById(id)!;
+    group.aliases = ["zeta-last@example.com"];
+    group.email = "zeta-final@example.com";
+    stack.declare(spec("zeta-final@example.com", ["alice@example.com", "bob@example.com", "carol@example.com"], { deletionPolicy: "delete" }));
+    sandbox.resetRequestCounts();
+    const up = await stack.workspace.up();
+    expect(up.code, up.output).to.equal(0);
+    expect(writeRequests(sandbox).filter((k) => /\bDELETE\b/.test(k)), "nothing deleted").to.deep.equal([]);
+    expect(groupById(id), "the group stays").to.not.equal(undefined);
+    expect(googleMembers(sandbox, "zeta-final@example.com")).to.deep.equal(["alice@example.com", "bob@example.com", "carol@example.com"]);
+    const clean = await stack.workspace.preview("--refresh", "--expect-no-changes");
+    expect(clean.code, clean.output).to.equal(0);
   });
 });

@@ -158,6 +158,13 @@ describe("says what the apply does, not less and not more (seen on a new user's 
     expect(output).to.not.match(/removed: carol/);
   });
 
+  it("a waiting binding's delete (allowEmpty, its user group empty) removes nobody", () => {
+    const waiting = { ...binding(["alice@example.com", "carol@example.com"]), outputs: { memberCount: 3, pending: true, managedMembers: { "carol@example.com": "1carol" } } };
+    const { output } = summaryOf({ steps: [{ op: "delete", urn: urn("GoogleDistributionGroup", "hr"), oldState: group() }, { op: "delete", urn: urn("GroupBinding", "hr-members"), oldState: waiting }] }, "--format", "text");
+    expect(output).to.include("released");
+    expect(output).to.not.match(/removed: carol/);
+  });
+
   it("owners and managers no longer listed as users, kept by the binding, are not counted as removed", () => {
     const old = binding(["alice@example.com", "carol@example.com", "dave@example.com", "partner@other.org"]);
     const now = binding(["alice@example.com", "frank@example.com"], { removals: { "partner@other.org": "remove from hr@example.com" }, kept: { "carol@example.com": "OWNER: a higher role is never removed", "dave@example.com": "MANAGER: a higher role is never removed" } });

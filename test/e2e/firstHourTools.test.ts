@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { expect } from "chai";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { e2eProgramDir } from "../support/e2eProgram";
@@ -127,11 +127,13 @@ describe("the first hour's tools: the sandbox command, the groups file, bootstra
         await stack.workspace.setConfig({ "group-export:groupsFile": { value: join(FIXTURES, file), secret: false } });
         const preview = await stack.workspace.run(["preview"]);
         expect(preview.code).to.not.equal(0);
-        const reported = preview.output.split("\n").filter((l) => l.trim().startsWith(`${file}:`));
-        expect(preview.output).to.include(`${count} problems in ${file}:`);
+        // Named by its path from the project's directory (the repository's here), as the stack's config gives it.
+        const label = relative(REPO_ROOT, join(FIXTURES, file));
+        const reported = preview.output.split("\n").filter((l) => l.trim().startsWith(`${label}:`));
+        expect(preview.output).to.include(`${count} problems in ${label}:`);
         // Each problem once (the Diagnostics section), each naming line, column, field and fix.
         expect(reported, preview.output).to.have.length(count);
-        for (const line of reported) expect(line).to.match(new RegExp(`^\\s*${file.replace(".", "\\.")}:\\d+:\\d+: .+\\. Fix: .+`));
+        for (const line of reported) expect(line).to.match(new RegExp(`^\\s*${label.replace(/[./]/g, "\\$&")}:\\d+:\\d+: .+\\. Fix: .+`));
         expect(new Set(reported.map((l) => l.trim().split(":").slice(1, 3).join(":"))).size, "distinct places").to.be.greaterThan(9);
         expect(preview.output).to.not.match(/\n\s+at .*\.js:\d+:\d+/);
         expect(writeRequests(sandbox)).to.deep.equal([]);
